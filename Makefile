@@ -1,0 +1,45 @@
+# Yibao Collect — two commands: `make run` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+DEMO_DB := demo/demo.db
+DEMO_PASSPHRASE := yibao-demo-2026
+export QT_QPA_PLATFORM_PLUGIN_PATH :=
+
+.PHONY: run test lint soak bench demo venv clean screenshots
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[server,dev]'
+	@touch $(STAMP)
+
+venv: $(STAMP)
+
+$(DEMO_DB): | $(STAMP)
+	@mkdir -p demo
+	YIBAO_NEW_PASSPHRASE=$(DEMO_PASSPHRASE) YIBAO_PASSPHRASE=$(DEMO_PASSPHRASE) \
+		$(VENV)/bin/yibao demo --db $(DEMO_DB) --user 演示收款员
+
+demo: $(DEMO_DB)
+
+run: $(STAMP) $(DEMO_DB)
+	YIBAO_PASSPHRASE_HINT=$(DEMO_PASSPHRASE) $(VENV)/bin/yibao --db $(DEMO_DB)
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
+
+test: lint
+	QT_QPA_PLATFORM=offscreen $(VENV)/bin/pytest -m "not soak" -n 2
+
+soak: $(STAMP)
+	QT_QPA_PLATFORM=offscreen YIBAO_SOAK=1 $(VENV)/bin/pytest -m soak
+
+bench: $(STAMP)
+	$(PY) -m bench
+
+clean:
+	rm -rf $(VENV) demo .pytest_cache .ruff_cache .hypothesis

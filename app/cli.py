@@ -1,0 +1,175 @@
+"""The `yibao` command line: one subcommand per user action, JSON with --json.
+
+Exit codes: 0 success, 1 refused / failed check (one-line message on stderr), 2 usage error,
+3 unexpected internal error (details in the log file, never a traceback on screen).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import getpass
+import json
+import logging
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+
+from app import __version__
+from app.domain.errors import ValidationError, YibaoError
+
+log = logging.getLogger(__name__)
+
+APP_DIR_NAME = "yibao-collect"
+
+Handler = Callable[[argparse.Namespace], Any]
+
+
+def default_db_path() -> Path:
+    env = os.environ.get("YIBAO_DB")
+    if env:
+        return Path(env)
+    return Path(platformdirs.user_data_dir(APP_DIR_NAME, appauthor=False)) / "yibao.db"
+
+
+def log_dir() -> Path:
+    env = os.environ.get("YIBAO_LOG_DIR")
+    if env:
+        return Path(env)
+    return Path(platformdirs.user_log_dir(APP_DIR_NAME, appauthor=False))
+
+
+def read_passphrase(prompt: str = "口令: ") -> str:
+    env = os.environ.get("YIBAO_PASSPHRASE")
+    if env is not None:
+        return env
+    if not sys.stdin or not sys.stdin.isatty():
+        raise ValidationError("需要口令：请设置环境变量 YIBAO_PASSPHRASE 或在终端中运行")
+    return getpass.getpass(prompt)
+
+
+def read_new_passphrase() -> str:
+    env = os.environ.get("YIBAO_NEW_PASSPHRASE")
+    if env is not None:
+        return env
+    if not sys.stdin or not sys.stdin.isatty():
+        raise ValidationError("需要新口令：请设置环境变量 YIBAO_NEW_PASSPHRASE 或在终端中运行")
+    first = getpass.getpass("新口令: ")
+    if getpass.getpass("再输入一次新口令: ") != first:
+        raise ValidationError("两次输入的新口令不一致")
+    return first
+
+
+def open_ws(args: argparse.Namespace):
+    from app.services.workspace import open_workspace
+
+    return open_workspace(args.db, user=args.user, passphrase=read_passphrase())
+
+
+class Command:
+    """Registry of subcommands, so ledger/sync modules add theirs next to their services."""
+
+    def __init__(self) -> None:
+        self.parser = argparse.ArgumentParser(
+            prog="yibao",
+            description="医保收缴通 — 城乡居民医保收缴（不带子命令时打开桌面程序）",
+        )
+        self.parser.add_argument("--version", action="version", version=f"yibao {__version__}")
+        self._add_common(self.parser, top=True)
+        self.sub = self.parser.add_subparsers(dest="command", metavar="COMMAND")
+        self.groups: dict[str, argparse._SubParsersAction] = {}
+
+    @staticmethod
+    def _add_common(p: argparse.ArgumentParser, *, top: bool = False) -> None:
+        # Top-level defaults are real; subcommand copies are SUPPRESS so both
+        # `yibao --json info` and `yibao info --json` work.
+        dflt = (lambda v: v) if top else (lambda _v: argparse.SUPPRESS)
+        p.add_argument("--db", type=Path, default=dflt(None), help="数据库文件路径")
+        p.add_argument("--user", default=dflt(None), help="用户名（只有一个用户时可省略）")
+        p.add_argument("--json", action="store_true", default=dflt(False), help="输出 JSON")
+
+    def add(self, name: str, handler: Handler, help: str, *,
+            group: str | None = None) -> argparse.ArgumentParser:
+        if group is None:
+            sub = self.sub
+        else:
+            if group not in self.groups:
+                gp = self.sub.add_parser(group, help=f"{group} …")
+                self.groups[group] = gp.add_subparsers(dest=f"{group}_command", metavar="COMMAND",
+                                                       required=True)
+            sub = self.groups[group]
+        p = sub.add_parser(name, help=help, description=help)
+        self._add_common(p)
+        p.set_defaults(handler=handler)
+        return p
+
+
+def _print_result(result: Any, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps(result, ensure_ascii=False, sort_keys=True))
+    elif isinstance(result, dict):
+        for key, value in result.items():
+            if isinstance(value, list | dict):
+                value = json.dumps(value, ensure_ascii=False)
+            print(f"{key}: {value}")
+    elif result is not None:
+        print(result)
+
+
+class CheckFailed(Exception):
+    """Raised by a handler whose result is printed but whose exit code must be 1."""
+
+    def __init__(self, result: Any) -> None:
+        super().__init__("check failed")
+        self.result = result
+
+
+def build() -> Command:
+    from app.commands import register_all
+
+    cmd = Command()
+    register_all(cmd)
+    return cmd
+
+
+def main(argv: list[str] | None = None) -> int:
+    cmd = build()
+    args = cmd.parser.parse_args(argv)
+    if args.db is None:
+        args.db = default_db_path()
+    from app.logsetup import setup_logging
+
+    # A read-only profile must not stop the CLI; messages still reach stderr.
+    with contextlib.suppress(OSError):
+        setup_logging(log_dir())
+    if not getattr(args, "handler", None):
+        cmd.parser.print_help()
+        return 2
+    try:
+        result = args.handler(args)
+    except CheckFailed as failed:
+        _print_result(failed.result, args.json)
+        return 1
+    except YibaoError as exc:
+        if args.json:
+            print(json.dumps({"error": exc.code, "message": exc.message, **exc.details},
+                             ensure_ascii=False, default=str))
+        print(f"yibao: {exc.message}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("yibao: 已取消", file=sys.stderr)
+        return 130
+    except Exception as exc:
+        log.exception("unexpected error in %s", args.command)
+        print(f"yibao: 内部错误（{type(exc).__name__}），详情见日志 {log_dir()}", file=sys.stderr)
+        return 3
+    _print_result(result, args.json)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

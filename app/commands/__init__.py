@@ -1,0 +1,15 @@
+"""CLI subcommands, grouped by area; each handler calls one service function."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from app.cli import Command
+
+
+def register_all(cmd: Command) -> None:
+    from app.commands import foundation
+
+    foundation.register(cmd)
+    foundation.register_demo(cmd)

@@ -1,0 +1,1 @@
+"""Storage: the SQLCipher database, its key file, migrations, the journal and backups."""

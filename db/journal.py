@@ -1,0 +1,165 @@
+"""The one journal: append-only, hash-chained events (audit trail, sync outbox, evidence).
+
+hash = SHA-256(prev_hash ‖ canonical JSON of the event), the first prev_hash being 64 zeros.
+The head (last seq and hash) is also recorded in ``meta`` in the same transaction, so a
+truncated tail is detected even though every remaining link still verifies.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from app.domain.canonical import canonical_json
+from db.connection import Connection
+
+GENESIS = "0" * 64
+
+
+@dataclass(frozen=True)
+class Event:
+    seq: int
+    uuid: str
+    device_id: str
+    type: str
+    payload: dict[str, Any]
+    actor: str
+    at: str
+    prev_hash: str
+    hash: str
+
+    def body(self) -> dict[str, Any]:
+        """The hashed part of the event (everything but the chain links)."""
+        return {
+            "uuid": self.uuid,
+            "device": self.device_id,
+            "seq": self.seq,
+            "type": self.type,
+            "payload": self.payload,
+            "actor": self.actor,
+            "at": self.at,
+        }
+
+
+def event_hash(prev_hash: str, body: dict[str, Any]) -> str:
+    return hashlib.sha256((prev_hash + canonical_json(body)).encode("utf-8")).hexdigest()
+
+
+def _meta(conn: Connection, key: str) -> str | None:
+    row = conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+    return None if row is None else str(row[0])
+
+
+def _set_meta(conn: Connection, key: str, value: str) -> None:
+    conn.execute(
+        "INSERT INTO meta (key, value) VALUES (?, ?) "
+        "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+        (key, value),
+    )
+
+
+def head(conn: Connection) -> tuple[int, str]:
+    """The recorded head: (last seq, its hash); (0, GENESIS) for an empty journal."""
+    seq = _meta(conn, "journal_head_seq")
+    hsh = _meta(conn, "journal_head_hash")
+    return (int(seq), hsh) if seq is not None and hsh is not None else (0, GENESIS)
+
+
+def append(
+    conn: Connection,
+    *,
+    device_id: str,
+    type: str,
+    payload: dict[str, Any],
+    actor: str,
+    at: datetime | None = None,
+) -> Event:
+    """Append one event; the caller holds the transaction that also writes the state tables."""
+    if not conn.in_transaction:
+        raise RuntimeError("journal.append must run inside the transaction of its change")
+    last_seq, last_hash = head(conn)
+    when = (at or datetime.now(UTC)).astimezone(UTC).isoformat(timespec="microseconds")
+    # Round-trip through JSON so the stored payload is exactly what was hashed.
+    payload = json.loads(canonical_json(payload))
+    ev = Event(last_seq + 1, str(uuid.uuid4()), device_id, type, payload, actor, when,
+               last_hash, "")
+    digest = event_hash(last_hash, ev.body())
+    conn.execute(
+        "INSERT INTO journal (seq, uuid, device_id, type, payload, actor, at, prev_hash, hash) "
+        "VALUES (?,?,?,?,?,?,?,?,?)",
+        (ev.seq, ev.uuid, device_id, type, canonical_json(payload), actor, when, last_hash,
+         digest),
+    )
+    _set_meta(conn, "journal_head_seq", str(ev.seq))
+    _set_meta(conn, "journal_head_hash", digest)
+    return Event(**{**ev.__dict__, "hash": digest})
+
+
+def iter_events(conn: Connection, *, after_seq: int = 0) -> Iterator[Event]:
+    cur = conn.execute(
+        "SELECT seq, uuid, device_id, type, payload, actor, at, prev_hash, hash "
+        "FROM journal WHERE seq > ? ORDER BY seq",
+        (after_seq,),
+    )
+    for row in cur:
+        yield Event(row[0], row[1], row[2], row[3], json.loads(row[4]), row[5], row[6], row[7],
+                    row[8])
+
+
+@dataclass
+class ChainReport:
+    ok: bool
+    events: int
+    head: str
+    problems: list[str] = field(default_factory=list)
+    first_bad_seq: int | None = None
+
+
+def verify_chain(conn: Connection) -> ChainReport:
+    """Recompute every link and compare the end with the recorded head; name the first bad event."""
+    problems: list[str] = []
+    first_bad: int | None = None
+    prev = GENESIS
+    expected_seq = 1
+    count = 0
+    cur = conn.execute(
+        "SELECT seq, uuid, device_id, type, payload, actor, at, prev_hash, hash "
+        "FROM journal ORDER BY seq"
+    )
+    for seq, uid, dev, typ, payload_text, actor, at, prev_hash, stored_hash in cur:
+        count += 1
+        if first_bad is not None:
+            continue
+        body = {"uuid": uid, "device": dev, "seq": seq, "type": typ, "actor": actor, "at": at}
+        try:
+            body["payload"] = json.loads(payload_text)
+        except ValueError:
+            first_bad = seq
+            problems.append(f"第 {seq} 条事件（{uid}）：内容不是有效的 JSON")
+            continue
+        if seq != expected_seq:
+            first_bad = expected_seq if seq > expected_seq else seq
+            problems.append(f"第 {expected_seq} 条事件缺失（接下来是第 {seq} 条）"
+                            if seq > expected_seq else f"第 {seq} 条事件顺序错误")
+        elif prev_hash != prev:
+            first_bad = seq
+            problems.append(f"第 {seq} 条事件（{typ}，{uid}）：与上一条的哈希链断开（有事件被删除或调换顺序）")
+        elif event_hash(prev, body) != stored_hash:
+            first_bad = seq
+            problems.append(f"第 {seq} 条事件（{typ}，{uid}）：内容与哈希不符（被修改）")
+        prev = stored_hash
+        expected_seq = seq + 1
+    rec_seq, rec_hash = head(conn)
+    if first_bad is None and (rec_seq, rec_hash) != (count, prev):
+        if rec_seq > count:
+            first_bad = count + 1
+            problems.append(f"日志被截断：记录的末条是第 {rec_seq} 条，但日志只到第 {count} 条")
+        else:
+            first_bad = rec_seq + 1
+            problems.append(f"记录的日志末条（第 {rec_seq} 条）与实际末条（第 {count} 条）不符")
+    return ChainReport(not problems, count, prev, problems, first_bad)

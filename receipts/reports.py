@@ -1,0 +1,602 @@
+"""A4 reports: 收款日报 (daily ledger), 票据核销表 (settlement), 缴存明细 (deposits) and the
+缴费通知单 (payment notice).
+
+Reports are laid out first and drawn afterwards, so that every page can say "第 n 页 / 共 m 页".
+Each page repeats the report header; a table that runs over a page ends with 过次页 (the running
+totals so far) and resumes with 承前页 (the same totals), as on a paper ledger, and ends with
+合计. Public entry points are re-exported by ``receipts.render``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from reportlab.lib.colors import Color
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.units import mm
+from reportlab.pdfgen.canvas import Canvas
+
+from app.domain.money import fen_to_capitals, format_fen
+from receipts._pdf import (
+    BLACK,
+    GREY,
+    RED,
+    Align,
+    draw_bold,
+    draw_in_cell,
+    draw_text,
+    finish,
+    local_time,
+    new_canvas,
+    width_of,
+)
+from receipts.model import (
+    METHOD_LABELS,
+    DailyLedger,
+    DepositEntry,
+    DepositList,
+    PaymentNotice,
+    SettlementSheet,
+)
+
+_PAGE_W, _PAGE_H = A4
+_LEFT = 12 * mm
+_RIGHT = _PAGE_W - 12 * mm
+_WIDTH = _RIGHT - _LEFT
+_HEADER_BOTTOM = _PAGE_H - 31 * mm  # below the title and info lines repeated on every page
+_BODY_BOTTOM = 18 * mm  # above the page number
+_TEXT_SIZE = 9.0
+_CELL_SIZE = 8.5
+_LINE = 4.2 * mm  # one wrapped line inside a table cell
+_ROW_PAD = 1.8 * mm
+_LABEL_FILL = (0.93, 0.93, 0.93)
+
+_Op = Callable[[Canvas], None]
+
+
+def _date_text(day: date) -> str:
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+# ---------------------------------------------------------------------------------------------
+# Number ranges
+
+
+def compress_ranges(numbers: Iterable[str], width: int) -> list[str]:
+    """Receipt numbers as sorted ranges: ["00012001–00012043", "00012045"].
+
+    Numbers are compared as integers and printed zero-padded to ``width`` digits; anything
+    that is not a plain number is kept as is, after the ranges.
+    """
+    digits = sorted({int(n) for n in numbers if n.isdigit()})
+    others = sorted({n for n in numbers if not n.isdigit()})
+    ranges: list[str] = []
+    start = previous = None
+    for value in [*digits, None]:
+        if previous is not None and value == previous + 1:
+            previous = value
+            continue
+        if start is not None and previous is not None:
+            first, last = f"{start:0{width}d}", f"{previous:0{width}d}"
+            ranges.append(first if start == previous else f"{first}–{last}")
+        start = previous = value
+    return ranges + others
+
+
+# ---------------------------------------------------------------------------------------------
+# Layout engine
+
+
+@dataclass(frozen=True)
+class Column:
+    """A table column: relative width, alignment, and whether its values are summed and
+    carried across pages ("fen" → money, "count" → an integer)."""
+
+    title: str
+    width: float
+    align: Align = "left"
+    total: str | None = None
+
+
+@dataclass(frozen=True)
+class Row:
+    """A table row; ``values`` are the numbers behind the summed columns, in column order."""
+
+    cells: tuple[str, ...]
+    values: tuple[int, ...] = ()
+
+
+_TOKEN = re.compile(r"[!-~]+|\s+|.", re.DOTALL)
+
+
+def _wrap(text: str, size: float, width: float) -> list[str]:
+    """Break ``text`` into lines no wider than ``width``; Latin runs (numbers, amounts) stay
+    whole, Chinese may break between any two characters."""
+    lines: list[str] = []
+    current = ""
+    for token in _TOKEN.findall(text):
+        if width_of(current + token, size) <= width or not current:
+            current += token
+            continue
+        lines.append(current.rstrip())
+        current = token.lstrip()
+    if current or not lines:
+        lines.append(current.rstrip())
+    return lines
+
+
+class _Report:
+    """Flows blocks of content down A4 pages, collecting drawing operations per page."""
+
+    def __init__(self, title: str, info: Sequence[str]) -> None:
+        self.title = title
+        self.info = info
+        self.pages: list[list[_Op]] = []
+        self.y = 0.0
+        self.new_page()
+
+    # -- pages ------------------------------------------------------------------------------
+
+    def new_page(self) -> None:
+        self.pages.append([])
+        self.y = _HEADER_BOTTOM
+
+    def room(self) -> float:
+        return self.y - _BODY_BOTTOM
+
+    def ensure(self, height: float) -> None:
+        if self.room() < height:
+            self.new_page()
+
+    def draw(self, op: _Op) -> None:
+        self.pages[-1].append(op)
+
+    def render(self) -> bytes:
+        canvas, buffer = new_canvas(A4, self.title)
+        total = len(self.pages)
+        for number, ops in enumerate(self.pages, start=1):
+            self._page_frame(canvas, number, total)
+            for op in ops:
+                op(canvas)
+            canvas.showPage()
+        return finish(canvas, buffer)
+
+    def _page_frame(self, canvas: Canvas, number: int, total: int) -> None:
+        draw_bold(canvas, _PAGE_W / 2, _PAGE_H - 17 * mm, self.title, 15, align="center")
+        y = _PAGE_H - 24 * mm
+        for line in self.info:
+            draw_text(canvas, _LEFT, y, line, _TEXT_SIZE, max_width=_WIDTH)
+            y -= 4.6 * mm
+        canvas.setLineWidth(0.8)
+        canvas.setStrokeColor(BLACK)
+        canvas.line(_LEFT, _HEADER_BOTTOM + 2 * mm, _RIGHT, _HEADER_BOTTOM + 2 * mm)
+        draw_text(canvas, _PAGE_W / 2, 10 * mm, f"第 {number} 页 / 共 {total} 页", 8.5,
+                  align="center")
+        draw_text(canvas, _RIGHT, 10 * mm, "医保收缴通", 7, align="right", color=GREY)
+
+    # -- blocks -----------------------------------------------------------------------------
+
+    def spacer(self, height_mm: float) -> None:
+        self.y -= height_mm * mm
+
+    def heading(self, text: str) -> None:
+        # Keep a heading with at least a few lines of what follows it.
+        self.ensure(8 * mm + 3 * (_LINE + _ROW_PAD))
+        baseline = self.y - 5 * mm
+        self.draw(lambda c: draw_bold(c, _LEFT, baseline, text, 10.5, align="left"))
+        self.y -= 7.5 * mm
+
+    def paragraph(self, text: str, *, size: float = _TEXT_SIZE, color: Color = BLACK) -> None:
+        line_height = size * 1.6
+        for line in _wrap(text, size, _WIDTH):
+            self.ensure(line_height)
+            baseline = self.y - size * 1.15
+            self.draw(lambda c, t=line, b=baseline: draw_text(c, _LEFT, b, t, size, color=color))
+            self.y -= line_height
+
+    def signatures(self, labels: Sequence[str]) -> None:
+        self.ensure(14 * mm)
+        baseline = self.y - 10 * mm
+        step = _WIDTH / len(labels)
+        for index, label in enumerate(labels):
+            x = _LEFT + index * step
+            self.draw(lambda c, t=label, x=x: draw_text(c, x, baseline, f"{t}：", _TEXT_SIZE))
+            self.draw(lambda c, x=x, w=width_of(f"{label}：", _TEXT_SIZE): _underline(
+                c, x + w, baseline - 1, step - w - 4 * mm))
+        self.y -= 14 * mm
+
+    def table(
+        self,
+        columns: Sequence[Column],
+        rows: Sequence[Row],
+        *,
+        total_label: str | None = "合计",
+        empty_text: str = "（无）",
+    ) -> None:
+        """A bordered table; summed columns get 过次页 / 承前页 rows at page breaks and a
+        ``total_label`` row at the end (``None``: no total row)."""
+        scale = _WIDTH / sum(column.width for column in columns)
+        widths = [column.width * scale for column in columns]
+        summed = [index for index, column in enumerate(columns) if column.total]
+        carry = bool(summed)
+        sums = [0] * len(summed)
+        header_height = _LINE + _ROW_PAD
+        carry_height = _LINE + _ROW_PAD
+
+        prepared = []
+        for row in rows:
+            wrapped = [
+                _wrap(text, _CELL_SIZE, width - 2.4 * mm)
+                for text, width in zip(row.cells, widths, strict=True)
+            ]
+            height = max(len(lines) for lines in wrapped) * _LINE + _ROW_PAD
+            prepared.append((row, wrapped, height))
+        if not prepared:
+            self.ensure(header_height + carry_height)
+            self._header_row(columns, widths)
+            self._text_row(widths, [[empty_text] + [""] * (len(columns) - 1)],
+                           columns, carry_height)
+            return
+
+        self.ensure(header_height + prepared[0][2] + (carry_height if carry else 0))
+        self._header_row(columns, widths)
+        for index, (row, wrapped, height) in enumerate(prepared):
+            is_last = index == len(prepared) - 1
+            closing = carry_height if (carry and (not is_last or total_label)) else 0
+            if self.room() < height + closing:
+                if carry:
+                    self._sum_row("过次页", columns, widths, summed, sums, carry_height)
+                self.new_page()
+                self._header_row(columns, widths)
+                if carry:
+                    self._sum_row("承前页", columns, widths, summed, sums, carry_height)
+            self._text_row(widths, wrapped, columns, height)
+            for position, value in enumerate(row.values):
+                sums[position] += value
+        if carry and total_label:
+            self._sum_row(total_label, columns, widths, summed, sums, carry_height)
+
+    def key_values(self, pairs: Sequence[tuple[str, str]], *, per_row: int = 2) -> None:
+        """Label/value cells, ``per_row`` pairs to a row, bordered like a form."""
+        label_width = 34 * mm
+        value_width = _WIDTH / per_row - label_width
+        height = _LINE + _ROW_PAD
+        for start in range(0, len(pairs), per_row):
+            self.ensure(height)
+            top = self.y
+            for offset, (label, value) in enumerate(pairs[start:start + per_row]):
+                x = _LEFT + offset * (label_width + value_width)
+                self.draw(lambda c, x=x, t=label: _cell(c, x, top, label_width, height, t,
+                                                         "center", fill=True))
+                self.draw(lambda c, x=x + label_width, t=value: _cell(
+                    c, x, top, value_width, height, t, "right"))
+            self.y -= height
+
+    # -- table rows -------------------------------------------------------------------------
+
+    def _header_row(self, columns: Sequence[Column], widths: Sequence[float]) -> None:
+        height = _LINE + _ROW_PAD
+        top = self.y
+        x = _LEFT
+        for column, width in zip(columns, widths, strict=True):
+            self.draw(lambda c, x=x, w=width, t=column.title: _cell(
+                c, x, top, w, height, t, "center", fill=True))
+            x += width
+        self.y -= height
+
+    def _text_row(
+        self,
+        widths: Sequence[float],
+        wrapped: Sequence[Sequence[str]],
+        columns: Sequence[Column],
+        height: float,
+    ) -> None:
+        top = self.y
+        x = _LEFT
+        for lines, width, column in zip(wrapped, widths, columns, strict=True):
+            self.draw(lambda c, x=x, w=width, ls=tuple(lines), a=column.align: _cell_lines(
+                c, x, top, w, height, ls, a))
+            x += width
+        self.y -= height
+
+    def _sum_row(
+        self,
+        label: str,
+        columns: Sequence[Column],
+        widths: Sequence[float],
+        summed: Sequence[int],
+        sums: Sequence[int],
+        height: float,
+    ) -> None:
+        top = self.y
+        label_width = sum(widths[: summed[0]])
+        if label_width:
+            self.draw(lambda c: _cell(c, _LEFT, top, label_width, height, label, "center",
+                                      fill=True))
+        x = _LEFT + label_width
+        for index in range(summed[0], len(columns)):
+            column = columns[index]
+            text = ""
+            if index in summed:
+                value = sums[summed.index(index)]
+                text = format_fen(value) if column.total == "fen" else str(value)
+            self.draw(lambda c, x=x, w=widths[index], t=text, a=column.align: _cell(
+                c, x, top, w, height, t, a, fill=True))
+            x += widths[index]
+        self.y -= height
+
+
+def _underline(canvas: Canvas, x: float, y: float, length: float) -> None:
+    canvas.setLineWidth(0.5)
+    canvas.setStrokeColor(BLACK)
+    canvas.line(x, y, x + length, y)
+
+
+def _cell(
+    canvas: Canvas,
+    x: float,
+    top: float,
+    width: float,
+    height: float,
+    text: str,
+    align: Align,
+    *,
+    fill: bool = False,
+) -> None:
+    canvas.setLineWidth(0.5)
+    canvas.setStrokeColor(BLACK)
+    if fill:
+        canvas.setFillColorRGB(*_LABEL_FILL)
+    canvas.rect(x, top - height, width, height, stroke=1, fill=1 if fill else 0)
+    draw_in_cell(canvas, x, top - height, width, height, text, _CELL_SIZE, align=align)
+
+
+def _cell_lines(
+    canvas: Canvas,
+    x: float,
+    top: float,
+    width: float,
+    height: float,
+    lines: Sequence[str],
+    align: Align,
+) -> None:
+    canvas.setLineWidth(0.5)
+    canvas.setStrokeColor(BLACK)
+    canvas.rect(x, top - height, width, height, stroke=1, fill=0)
+    first_top = top - (height - len(lines) * _LINE) / 2
+    for index, line in enumerate(lines):
+        draw_in_cell(canvas, x, first_top - (index + 1) * _LINE, width, _LINE, line,
+                     _CELL_SIZE, align=align)
+
+
+# ---------------------------------------------------------------------------------------------
+# Reports
+
+
+def render_daily_ledger(ledger: DailyLedger) -> bytes:
+    """收款日报表（日清单）: every receipt of the day with its members, the voided receipts,
+    and the money by payment method, with totals carried from page to page."""
+    report = _Report(
+        "城乡居民医保费收款日报表（日清单）",
+        [f"村（组）：{ledger.village}    收款员：{ledger.collector}    "
+         f"日期：{_date_text(ledger.date)}    "
+         f"开具 {len(ledger.receipts)} 张    作废 {len(ledger.voids)} 张"],
+    )
+    columns = [
+        Column("序号", 8, "center"),
+        Column("票据号码", 25, "center"),
+        Column("时间", 10, "center"),
+        Column("户号", 25, "center"),
+        Column("交款人", 14, "center"),
+        Column("参保人员及个人应缴", 52),
+        Column("人数", 9, "right", total="count"),
+        Column("方式", 12, "center"),
+        Column("金额（元）", 20, "right", total="fen"),
+    ]
+    rows = [
+        Row(
+            (
+                str(index),
+                f"{entry.series} {entry.number}",
+                local_time(entry.time).strftime("%H:%M"),
+                entry.household_no,
+                entry.payer_name,
+                "、".join(f"{m.name} {format_fen(m.payable_fen)}" for m in entry.members),
+                str(len(entry.members)),
+                METHOD_LABELS[entry.method],
+                format_fen(entry.amount_fen),
+            ),
+            (len(entry.members), entry.amount_fen),
+        )
+        for index, entry in enumerate(ledger.receipts, start=1)
+    ]
+    report.heading("一、开具票据")
+    report.table(columns, rows, empty_text="本日未开具票据")
+
+    report.spacer(3)
+    report.heading("二、作废票据")
+    void_rows = [
+        Row((str(index), f"{void.series} {void.number}",
+             local_time(void.time).strftime("%H:%M"), void.payer_name or "", void.reason))
+        for index, void in enumerate(ledger.voids, start=1)
+    ]
+    report.table(
+        [Column("序号", 8, "center"), Column("票据号码", 25, "center"),
+         Column("时间", 10, "center"), Column("交款人", 18, "center"), Column("作废原因", 60)],
+        void_rows,
+        empty_text="本日无作废票据",
+    )
+
+    report.spacer(3)
+    report.heading("三、按缴费方式汇总")
+    counts = {method: 0 for method in METHOD_LABELS}
+    for entry in ledger.receipts:
+        counts[entry.method] += 1
+    method_rows = [
+        Row((label, str(counts[method]), format_fen(ledger.totals_by_method.get(method, 0))),
+            (counts[method], ledger.totals_by_method.get(method, 0)))
+        for method, label in METHOD_LABELS.items()
+        if counts[method] or ledger.totals_by_method.get(method)
+    ]
+    report.table(
+        [Column("缴费方式", 30, "center"), Column("笔数", 20, "right", total="count"),
+         Column("金额（元）", 30, "right", total="fen")],
+        method_rows,
+        empty_text="本日无收款",
+    )
+    report.spacer(2)
+    report.paragraph(f"本日收款合计：{format_fen(ledger.total_fen, symbol=True)}    "
+                     f"大写：{fen_to_capitals(ledger.total_fen)}", size=10)
+    report.signatures(["收款员（签字）", "复核人（签字）", "日期"])
+    return report.render()
+
+
+def _deposit_table(report: _Report, deposits: Sequence[DepositEntry]) -> None:
+    rows = [
+        Row((str(index), _date_text(deposit.date), deposit.slip, format_fen(deposit.amount_fen)),
+            (deposit.amount_fen,))
+        for index, deposit in enumerate(deposits, start=1)
+    ]
+    report.table(
+        [Column("序号", 10, "center"), Column("缴存日期", 30, "center"),
+         Column("缴款单号", 60, "center"), Column("金额（元）", 30, "right", total="fen")],
+        rows,
+        empty_text="无缴存记录",
+    )
+
+
+def render_settlement(sheet: SettlementSheet) -> bytes:
+    """票据核销表 for one book: each number accounted for (已开具 / 作废 / 未使用 / 遗失, printed
+    as compressed ranges), any number missing or listed twice, and receipts against money."""
+    width = sheet.width
+    generated = local_time(sheet.generated_at).strftime("%Y-%m-%d %H:%M")
+    report = _Report(
+        "医保专用收据核销表（票款核对）",
+        [f"字轨：{sheet.series}    号段：{sheet.first}–{sheet.last}（共 {sheet.book_size} 张）",
+         f"收款员：{sheet.collector}    村（组）：{sheet.village}    生成时间：{generated}"],
+    )
+    voided_numbers = [number for number, _ in sheet.voided]
+    groups = (
+        ("已开具", sheet.issued),
+        ("作废", voided_numbers),
+        ("未使用", sheet.unused),
+        ("遗失", sheet.lost),
+    )
+    report.heading("一、票据使用情况")
+    report.table(
+        [Column("项目", 16, "center"), Column("张数", 12, "right", total="count"),
+         Column("号码", 110)],
+        [Row((name, str(len(numbers)), "，".join(compress_ranges(numbers, width)) or "—"),
+             (len(numbers),))
+         for name, numbers in groups],
+    )
+    _accounting_check(report, sheet, [number for _, numbers in groups for number in numbers])
+
+    report.spacer(3)
+    report.heading("二、作废明细")
+    report.table(
+        [Column("序号", 10, "center"), Column("票据号码", 30, "center"), Column("作废原因", 90)],
+        [Row((str(index), f"{sheet.series} {number}", reason))
+         for index, (number, reason) in enumerate(sorted(sheet.voided), start=1)],
+        empty_text="无作废票据",
+    )
+
+    report.spacer(3)
+    report.heading("三、资金情况")
+    report.key_values([
+        ("收款金额", format_fen(sheet.amount_fen, symbol=True)),
+        ("退费金额", format_fen(sheet.refunds_fen, symbol=True)),
+        ("应缴存金额", format_fen(sheet.amount_fen - sheet.refunds_fen, symbol=True)),
+        ("已缴存金额", format_fen(sheet.deposited_fen, symbol=True)),
+        ("未缴存（现金在手）", format_fen(sheet.cash_on_hand_fen, symbol=True)),
+        ("收款金额（大写）", fen_to_capitals(sheet.amount_fen)),
+    ])
+
+    report.spacer(3)
+    report.heading("四、缴存明细")
+    _deposit_table(report, sheet.deposits)
+    report.signatures(["收款员（签字）", "财政所经办人", "审核人", "日期"])
+    return report.render()
+
+
+def _accounting_check(report: _Report, sheet: SettlementSheet, listed: Sequence[str]) -> None:
+    """Every number of the book must appear exactly once among the four groups (票据全部有着落)."""
+    expected = {int(sheet.first) + offset for offset in range(sheet.book_size)}
+    seen: dict[str, int] = {}
+    for number in listed:
+        seen[number] = seen.get(number, 0) + 1
+    present = {int(number) for number in seen if number.isdigit()}
+    missing = [f"{n:0{sheet.width}d}" for n in sorted(expected - present)]
+    twice = [number for number, count in seen.items() if count > 1]
+    outside = [n for n in seen if not n.isdigit() or int(n) not in expected]
+    report.spacer(1.5)
+    if not (missing or twice or outside):
+        report.paragraph(
+            f"核对：已开具 + 作废 + 未使用 + 遗失 = {len(listed)} 张，"
+            f"与本册 {sheet.book_size} 张相符 ✓")
+        return
+    report.paragraph(f"核对不符：本册 {sheet.book_size} 张，列明 {len(listed)} 张。",
+                     color=RED)
+    for label, numbers in (("未说明去向", missing), ("重复列出", twice), ("不属本册", outside)):
+        if numbers:
+            ranges = "，".join(compress_ranges(numbers, sheet.width))
+            report.paragraph(f"{label}的号码：{ranges}", color=RED)
+
+
+def render_deposit_list(deposits: DepositList) -> bytes:
+    """缴存明细表: a collector's deposits into the township account, with their total."""
+    report = _Report(
+        "城乡居民医保费缴存明细表",
+        [f"收款员：{deposits.collector}    村（组）：{deposits.village}    "
+         f"共 {len(deposits.deposits)} 笔"],
+    )
+    _deposit_table(report, deposits.deposits)
+    report.spacer(2)
+    report.paragraph(f"缴存合计：{format_fen(deposits.total_fen, symbol=True)}    "
+                     f"大写：{fen_to_capitals(deposits.total_fen)}", size=10)
+    report.signatures(["收款员（签字）", "财政所经办人", "日期"])
+    return report.render()
+
+
+def render_payment_notice(notice: PaymentNotice) -> bytes:
+    """缴费通知单 for one household: members, tier, subsidies, amount due and the deadline."""
+    report = _Report(
+        "城乡居民基本医疗保险费缴费通知单",
+        [f"户号：{notice.household_no}    户主：{notice.head}    "
+         f"村（组）：{notice.village}{notice.group}",
+         f"缴费年度：{notice.benefit_year}年度    档次：{notice.tier_name}    "
+         f"缴费截止：{_date_text(notice.deadline)}"],
+    )
+    report.paragraph(
+        f"{notice.head} 户：根据 {notice.benefit_year} 年度城乡居民基本医疗保险集中征缴安排，"
+        f"您家本次选择“{notice.tier_name}”，应缴纳医疗保险费如下：", size=10)
+    report.spacer(1)
+    rows = [
+        Row((str(index), line.name, line.id_masked, format_fen(line.price_fen),
+             format_fen(line.subsidy_fen) if line.subsidy_fen else "—",
+             line.category or "—", format_fen(line.payable_fen)),
+            (line.payable_fen,))
+        for index, line in enumerate(notice.lines, start=1)
+    ]
+    report.table(
+        [Column("序号", 8, "center"), Column("姓名", 18, "center"),
+         Column("身份证号", 36, "center"), Column("缴费标准", 18, "right"),
+         Column("资助金额", 16, "right"), Column("资助类别", 22, "center"),
+         Column("个人应缴（元）", 20, "right", total="fen")],
+        rows,
+    )
+    report.spacer(2)
+    report.paragraph(f"应缴合计：{format_fen(notice.total_fen, symbol=True)}    "
+                     f"大写：{fen_to_capitals(notice.total_fen)}", size=10.5)
+    report.paragraph(f"请于 {_date_text(notice.deadline)} 前缴费，逾期将影响 "
+                     f"{notice.benefit_year} 年度医保待遇。", size=10)
+    report.paragraph(f"收款员：{notice.collector}    联系电话：{notice.phone}", size=10)
+    for note in notice.notes:
+        report.paragraph(note)
+    if notice.issuer:
+        report.spacer(4)
+        report.paragraph(f"{notice.issuer}（盖章）")
+    return report.render()
