@@ -14,6 +14,7 @@ from pathlib import Path
 
 from app.domain.errors import StorageError
 from db.connection import Connection, tx
+from db.ledger_schema import append_only_triggers, ledger_statements
 
 
 @dataclass(frozen=True)
@@ -21,16 +22,6 @@ class Step:
     version: int
     description: str
     statements: Sequence[str]
-
-
-def _append_only(table: str) -> list[str]:
-    """Triggers that make a money/receipt/journal table refuse UPDATE and DELETE."""
-    return [
-        f"CREATE TRIGGER {table}_no_update BEFORE UPDATE ON {table} "
-        f"BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END",
-        f"CREATE TRIGGER {table}_no_delete BEFORE DELETE ON {table} "
-        f"BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END",
-    ]
 
 
 FOUNDATION = Step(
@@ -58,11 +49,17 @@ FOUNDATION = Step(
             at TEXT NOT NULL,
             prev_hash TEXT NOT NULL,
             hash TEXT NOT NULL UNIQUE)""",
-        *_append_only("journal"),
+        *append_only_triggers("journal"),
     ],
 )
 
-STEPS: list[Step] = [FOUNDATION]
+LEDGER = Step(
+    2,
+    "ledger: campaigns, roster, receipt books, payments, refunds, deposits",
+    ledger_statements(),
+)
+
+STEPS: list[Step] = [FOUNDATION, LEDGER]
 
 
 def register(step: Step) -> None:

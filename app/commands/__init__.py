@@ -9,7 +9,8 @@ if TYPE_CHECKING:
 
 
 def register_all(cmd: Command) -> None:
-    from app.commands import foundation
+    from app.commands import foundation, ledger
 
     foundation.register(cmd)
     foundation.register_demo(cmd)
+    ledger.register(cmd)

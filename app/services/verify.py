@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from app.services.reconcile import ledger_invariants
 from app.services.workspace import Workspace
 from db import journal
-
-# Ledger modules add their invariant checks here; each returns a list of problems (Chinese).
-InvariantCheck = Callable[[Workspace], list[str]]
-INVARIANT_CHECKS: list[InvariantCheck] = []
 
 
 @dataclass
@@ -33,6 +29,5 @@ def verify_workspace(ws: Workspace) -> VerifyReport:
     integrity = ws.conn.execute("PRAGMA quick_check").fetchone()[0]
     if integrity != "ok":
         problems.append(f"数据库文件结构检查失败：{integrity}")
-    for check in INVARIANT_CHECKS:
-        problems.extend(check(ws))
+    problems.extend(ledger_invariants(ws))
     return VerifyReport(not problems, chain.events, chain.head, problems, chain.first_bad_seq)

@@ -1,0 +1,268 @@
+"""Receipt books (票据): registration, the next number, void, print confirmation, loss.
+
+A number is unused until it leaves the book; then it is issued (to one payment), skipped (a
+blank form voided: 作废空白票), or lost (遗失). An issued number can later be voided (作废),
+which cancels its payment. Numbers are used strictly in order, never reused, never skipped
+without a recorded reason.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from app.domain.errors import NotFound, Refused, ValidationError
+from app.services.common import iso, new_id, utc_now
+from app.services.workspace import Workspace
+from db.connection import Connection, tx
+
+
+@dataclass(frozen=True)
+class Book:
+    id: str
+    series: str
+    first: int
+    last: int
+    width: int
+    collector: str
+
+    def format(self, number: int) -> str:
+        return f"{number:0{self.width}d}"
+
+    def label(self, number: int) -> str:
+        """As printed: 皖医保 00012007."""
+        return f"{self.series} {self.format(number)}"
+
+
+@dataclass(frozen=True)
+class NextReceipt:
+    book: Book
+    number: int
+    remaining: int
+
+    @property
+    def formatted(self) -> str:
+        return self.book.format(self.number)
+
+    @property
+    def label(self) -> str:
+        return self.book.label(self.number)
+
+
+BOOK_COLUMNS = "id, series, first_no, last_no, width, collector"
+
+
+def _book(row: tuple) -> Book:
+    return Book(row[0], row[1], int(row[2]), int(row[3]), int(row[4]), row[5])
+
+
+def register_book(ws: Workspace, *, series: str, first: int, last: int,
+                  width: int | None = None) -> dict[str, Any]:
+    """Register a book received from the township (领用): series 字轨 and number range."""
+    series = (series or "").strip()
+    if not series or len(series) > 20:
+        raise ValidationError("请填写票据字轨（例如：皖医保）")
+    if first < 0 or last < first:
+        raise ValidationError("票号范围无效：末号必须不小于起始号")
+    if last - first >= 10_000:
+        raise ValidationError("一本票据不能超过 10000 张，请检查票号范围")
+    width = width or max(len(str(last)), 8)
+    if width < len(str(last)):
+        raise ValidationError(f"票号位数 {width} 放不下末号 {last}")
+    book_id = new_id()
+    with tx(ws.conn):
+        overlap = ws.conn.execute(
+            "SELECT first_no, last_no FROM receipt_books WHERE series = ? "
+            "AND first_no <= ? AND last_no >= ?", (series, last, first)).fetchone()
+        if overlap:
+            raise Refused(f"票号与已登记的票据 {series} {overlap[0]}–{overlap[1]} 重叠")
+        ws.conn.execute(
+            "INSERT INTO receipt_books (id, series, first_no, last_no, width, collector, "
+            "registered_at) VALUES (?,?,?,?,?,?,?)",
+            (book_id, series, first, last, width, ws.user, iso(utc_now())))
+        ws.record("book.registered", {"book_id": book_id, "series": series, "first": first,
+                                      "last": last, "width": width, "collector": ws.user})
+    return {"book_id": book_id, "series": series, "first": first, "last": last, "width": width}
+
+
+def _highest_used(conn: Connection, book_id: str) -> int | None:
+    row = conn.execute(
+        "SELECT max(number) FROM receipt_numbers WHERE book_id = ? AND state != 'lost'",
+        (book_id,)).fetchone()
+    return None if row[0] is None else int(row[0])
+
+
+def _next_in_book(conn: Connection, book: Book) -> int | None:
+    """The lowest number above the last one used that is not marked lost."""
+    high = _highest_used(conn, book.id)
+    candidate = book.first if high is None else high + 1
+    taken = {n for (n,) in conn.execute(
+        "SELECT number FROM receipt_numbers WHERE book_id = ? AND number >= ?",
+        (book.id, candidate))}
+    while candidate <= book.last and candidate in taken:
+        candidate += 1
+    return candidate if candidate <= book.last else None
+
+
+def books(ws: Workspace) -> list[Book]:
+    return [_book(r) for r in ws.conn.execute(
+        f"SELECT {BOOK_COLUMNS} FROM receipt_books ORDER BY registered_at, series, first_no")]
+
+
+def next_receipt(ws: Workspace) -> NextReceipt:
+    """The number the next receipt will carry (the clerk checks it against the paper)."""
+    for book in books(ws):
+        if book.collector != ws.user:
+            continue
+        number = _next_in_book(ws.conn, book)
+        if number is not None:
+            used = ws.conn.execute("SELECT count(*) FROM receipt_numbers WHERE book_id = ? "
+                                   "AND number >= ?", (book.id, number)).fetchone()[0]
+            return NextReceipt(book, number, book.last - number + 1 - used)
+    raise Refused("没有可用的票据：票据已用完或尚未登记，请向乡镇财政所领用新票据后登记")
+
+
+def peek_next_receipt(ws: Workspace) -> NextReceipt | None:
+    try:
+        return next_receipt(ws)
+    except Refused:
+        return None
+
+
+_NO_RE = re.compile(r"^\s*(?:(?P<series>.*?)[\s:-]+)?(?P<number>\d+)\s*$")
+
+
+@dataclass(frozen=True)
+class ReceiptRef:
+    book: Book
+    number: int
+
+
+def resolve_receipt(ws: Workspace, text: str, series: str | None = None) -> ReceiptRef:
+    """'00012007', '皖医保 00012007' or a number with --series → the book and number."""
+    match = _NO_RE.match(text or "")
+    if not match:
+        raise ValidationError(f"票号“{text}”格式不正确")
+    number = int(match.group("number"))
+    series = (series or match.group("series") or "").strip() or None
+    params: tuple = (number, number)
+    sql = f"SELECT {BOOK_COLUMNS} FROM receipt_books WHERE first_no <= ? AND last_no >= ?"
+    if series:
+        sql += " AND series = ?"
+        params += (series,)
+    rows = ws.conn.execute(sql, params).fetchall()
+    if not rows:
+        raise NotFound(f"票号 {text} 不在任何已登记的票据中")
+    if len(rows) > 1:
+        raise ValidationError(f"票号 {number} 在多本票据中出现，请同时给出字轨（--series）")
+    return ReceiptRef(_book(rows[0]), number)
+
+
+def receipt_state(ws: Workspace, ref: ReceiptRef) -> dict[str, Any]:
+    row = ws.conn.execute(
+        "SELECT n.state, n.payment_id, n.reason, v.reason FROM receipt_numbers n "
+        "LEFT JOIN receipt_voids v ON v.series = n.series AND v.number = n.number "
+        "WHERE n.series = ? AND n.number = ?", (ref.book.series, ref.number)).fetchone()
+    if row is None:
+        return {"state": "unused", "payment_id": None, "reason": None}
+    state, payment_id, reason, void_reason = row
+    if state == "issued" and void_reason is not None:
+        return {"state": "voided", "payment_id": payment_id, "reason": void_reason}
+    if state == "skipped":
+        return {"state": "voided", "payment_id": None, "reason": reason}
+    printed = ws.conn.execute("SELECT count(*) FROM receipt_prints WHERE series = ? AND "
+                              "number = ?", (ref.book.series, ref.number)).fetchone()[0]
+    return {"state": state, "payment_id": payment_id, "reason": reason,
+            "pending_print": state == "issued" and printed == 0}
+
+
+def void_receipt(ws: Workspace, receipt_no: str, *, reason: str,
+                 series: str | None = None) -> dict[str, Any]:
+    """作废. An issued receipt: its payment and enrolments are cancelled in the same
+    transaction (the household can be collected again with the next number). The next unused
+    number: the blank form is skipped with the reason recorded. Anything else is refused."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError("作废必须填写原因（例如：打印错位、填错户、卡纸）")
+    ref = resolve_receipt(ws, receipt_no, series)
+    label = ref.book.label(ref.number)
+    now = iso(utc_now())
+    with tx(ws.conn):
+        state = receipt_state(ws, ref)
+        if state["state"] == "voided":
+            raise Refused(f"票据 {label} 已经作废")
+        if state["state"] == "lost":
+            raise Refused(f"票据 {label} 已登记遗失，不能作废")
+        if state["state"] == "unused":
+            expected = _next_in_book(ws.conn, ref.book)
+            if expected != ref.number:
+                nxt = ref.book.label(expected) if expected is not None else "无"
+                raise Refused(f"空白票据只能按顺序作废：下一张应为 {nxt}，不是 {label}")
+            ws.conn.execute(
+                "INSERT INTO receipt_numbers (book_id, series, number, state, payment_id, "
+                "reason, at, actor) VALUES (?,?,?,'skipped',NULL,?,?,?)",
+                (ref.book.id, ref.book.series, ref.number, reason, now, ws.user))
+            ws.record("receipt.voided", {"series": ref.book.series, "number": ref.number,
+                                         "reason": reason, "payment_id": None, "blank": True})
+            return {"receipt": label, "state": "voided", "blank": True, "payment_id": None}
+        payment_id = state["payment_id"]
+        if ws.conn.execute("SELECT 1 FROM refunds WHERE payment_id = ?", (payment_id,)).fetchone():
+            raise Refused(f"票据 {label} 已有退费记录，不能再作废")
+        ws.conn.execute("INSERT INTO receipt_voids (series, number, reason, at, actor) "
+                        "VALUES (?,?,?,?,?)", (ref.book.series, ref.number, reason, now, ws.user))
+        ws.conn.execute("INSERT INTO payment_cancellations (payment_id, reason, at, actor) "
+                        "VALUES (?,?,?,?)", (payment_id, f"作废票据 {label}：{reason}", now,
+                                             ws.user))
+        enrolments = [r[0] for r in ws.conn.execute(
+            "SELECT e.id FROM enrolments e JOIN payment_lines l ON l.id = e.payment_line_id "
+            "WHERE l.payment_id = ?", (payment_id,))]
+        ws.conn.executemany("INSERT INTO enrolment_ends (enrolment_id, reason, at) VALUES "
+                            "(?, 'voided', ?)", [(e, now) for e in enrolments])
+        ws.record("receipt.voided", {"series": ref.book.series, "number": ref.number,
+                                     "reason": reason, "payment_id": payment_id, "blank": False,
+                                     "enrolments_ended": enrolments})
+    return {"receipt": label, "state": "voided", "blank": False, "payment_id": payment_id}
+
+
+def mark_printed(ws: Workspace, receipt_no: str, *, reprint: bool = False,
+                 series: str | None = None) -> dict[str, Any]:
+    """Record that the paper receipt came out of the printer (ends 'pending print')."""
+    ref = resolve_receipt(ws, receipt_no, series)
+    label = ref.book.label(ref.number)
+    with tx(ws.conn):
+        state = receipt_state(ws, ref)
+        if state["state"] not in ("issued", "voided") or state["payment_id"] is None:
+            raise Refused(f"票据 {label} 未开具，不能登记打印")
+        kind = "reprint" if reprint else "print"
+        ws.conn.execute("INSERT INTO receipt_prints (id, series, number, kind, at, actor) "
+                        "VALUES (?,?,?,?,?,?)",
+                        (new_id(), ref.book.series, ref.number, kind, iso(utc_now()), ws.user))
+        ws.record("receipt.printed", {"series": ref.book.series, "number": ref.number,
+                                      "kind": kind})
+    return {"receipt": label, "printed": kind}
+
+
+def mark_lost(ws: Workspace, *, series: str, first: int, last: int,
+              reason: str) -> dict[str, Any]:
+    """遗失: unused numbers reported lost; they are accounted for and never used."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError("登记遗失必须填写情况说明")
+    ref = resolve_receipt(ws, str(first), series)
+    if last < first or last > ref.book.last:
+        raise ValidationError("遗失票号范围超出这本票据")
+    now = iso(utc_now())
+    with tx(ws.conn):
+        taken = {n for (n,) in ws.conn.execute(
+            "SELECT number FROM receipt_numbers WHERE book_id = ? AND number BETWEEN ? AND ?",
+            (ref.book.id, first, last))}
+        if taken:
+            raise Refused(f"票号 {ref.book.label(min(taken))} 已使用，只有未用的票据可登记遗失")
+        ws.conn.executemany(
+            "INSERT INTO receipt_numbers (book_id, series, number, state, payment_id, reason, "
+            "at, actor) VALUES (?,?,?,'lost',NULL,?,?,?)",
+            [(ref.book.id, series, n, reason, now, ws.user) for n in range(first, last + 1)])
+        ws.record("receipt.lost", {"series": series, "first": first, "last": last,
+                                   "reason": reason})
+    return {"series": series, "first": first, "last": last, "lost": last - first + 1}

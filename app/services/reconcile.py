@@ -1,0 +1,212 @@
+"""票款人三线合一: reconcile books, money and collector; the ledger invariants for `verify`.
+
+Two independent views must agree: the state tables, and a replay of the journal. `verify`
+checks both the table invariants and that replaying the journal gives the same receipts,
+payments and cash.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date
+from typing import Any
+
+from app.domain.money import format_fen
+from app.services.cash import cash_position
+from app.services.workspace import Workspace
+from db import journal
+
+
+def _ranges(numbers: list[int]) -> list[tuple[int, int]]:
+    out: list[tuple[int, int]] = []
+    for n in sorted(numbers):
+        if out and n == out[-1][1] + 1:
+            out[-1] = (out[-1][0], n)
+        else:
+            out.append((n, n))
+    return out
+
+
+def book_summaries(ws: Workspace) -> list[dict[str, Any]]:
+    """Per book: issued, voided, unused, lost numbers and the amount on issued receipts."""
+    conn = ws.conn
+    out = []
+    for book_id, series, first, last, width, collector in conn.execute(
+            "SELECT id, series, first_no, last_no, width, collector FROM receipt_books "
+            "ORDER BY registered_at, series, first_no").fetchall():
+        counts = Counter()
+        for state, voided in conn.execute(
+                "SELECT n.state, v.number IS NOT NULL FROM receipt_numbers n LEFT JOIN "
+                "receipt_voids v ON v.series = n.series AND v.number = n.number "
+                "WHERE n.book_id = ?", (book_id,)):
+            if state == "lost":
+                counts["lost"] += 1
+            elif state == "skipped" or voided:
+                counts["voided"] += 1
+            else:
+                counts["issued"] += 1
+        amount = conn.execute(
+            "SELECT coalesce(sum(p.amount_fen), 0) FROM payments p WHERE p.book_id = ? AND NOT "
+            "EXISTS (SELECT 1 FROM payment_cancellations c WHERE c.payment_id = p.id)",
+            (book_id,)).fetchone()[0]
+        refunds = conn.execute(
+            "SELECT coalesce(sum(r.amount_fen), 0) FROM refunds r JOIN payments p "
+            "ON p.id = r.payment_id WHERE p.book_id = ?", (book_id,)).fetchone()[0]
+        used = counts["issued"] + counts["voided"] + counts["lost"]
+        out.append({"series": series, "first": first, "last": last, "width": width,
+                    "collector": collector, "issued": counts["issued"],
+                    "voided": counts["voided"], "unused": last - first + 1 - used,
+                    "lost": counts["lost"], "amount_fen": amount, "refunds_fen": refunds})
+    return out
+
+
+def reconcile(ws: Workspace, *, today: date | None = None) -> dict[str, Any]:
+    """The township's and the clerk's check: books, cash, and every problem found."""
+    cash = cash_position(ws, today=today)
+    problems = list(cash.warnings)
+    for series, number in ws.conn.execute(
+            "SELECT n.series, n.number FROM receipt_numbers n WHERE n.state = 'issued' "
+            "AND NOT EXISTS (SELECT 1 FROM receipt_voids v WHERE v.series = n.series "
+            "AND v.number = n.number) AND NOT EXISTS (SELECT 1 FROM receipt_prints r "
+            "WHERE r.series = n.series AND r.number = n.number) ORDER BY n.series, n.number"):
+        problems.append(f"票据 {series} {number} 待打印：尚未确认打印")
+    problems.extend(_gap_problems(ws))
+    return {
+        "books": book_summaries(ws),
+        "cash": {k: v for k, v in cash.to_dict().items() if k.endswith("_fen")},
+        "oldest_undeposited": cash.to_dict()["oldest_undeposited"],
+        "problems": problems,
+    }
+
+
+def _gap_problems(ws: Workspace) -> list[str]:
+    problems = []
+    for book_id, series, first, last in ws.conn.execute(
+            "SELECT id, series, first_no, last_no FROM receipt_books").fetchall():
+        high = ws.conn.execute("SELECT max(number) FROM receipt_numbers WHERE book_id = ? "
+                               "AND state != 'lost'", (book_id,)).fetchone()[0]
+        if high is None:
+            continue
+        present = {n for (n,) in ws.conn.execute(
+            "SELECT number FROM receipt_numbers WHERE book_id = ? AND number <= ?",
+            (book_id, high))}
+        missing = [n for n in range(first, high + 1) if n not in present]
+        for a, b in _ranges(missing):
+            span = f"{a}" if a == b else f"{a}–{b}"
+            problems.append(f"票据 {series} {span} 跳号：既未使用也未作废或登记遗失")
+        outside = ws.conn.execute("SELECT count(*) FROM receipt_numbers WHERE book_id = ? "
+                                  "AND (number < ? OR number > ?)",
+                                  (book_id, first, last)).fetchone()[0]
+        if outside:
+            problems.append(f"票据 {series} 有 {outside} 个票号超出本票据范围")
+    return problems
+
+
+def _table_invariants(ws: Workspace) -> list[str]:
+    c = ws.conn
+    problems = _gap_problems(ws)
+    checks = [
+        ("已开具的票号没有对应的收款，或收款的票号不一致",
+         "SELECT count(*) FROM receipt_numbers n LEFT JOIN payments p ON p.id = n.payment_id "
+         "WHERE n.state = 'issued' AND (p.id IS NULL OR p.series != n.series "
+         "OR p.number != n.number)"),
+        ("收款金额大于 0 却没有开具票号",
+         "SELECT count(*) FROM payments p WHERE p.series IS NOT NULL AND NOT EXISTS (SELECT 1 "
+         "FROM receipt_numbers n WHERE n.series = p.series AND n.number = p.number "
+         "AND n.state = 'issued' AND n.payment_id = p.id)"),
+        ("收款金额与明细合计不符",
+         "SELECT count(*) FROM payments p WHERE p.amount_fen != (SELECT coalesce(sum("
+         "payable_fen), 0) FROM payment_lines l WHERE l.payment_id = p.id)"),
+        ("收款没有明细", "SELECT count(*) FROM payments p WHERE NOT EXISTS (SELECT 1 FROM "
+         "payment_lines l WHERE l.payment_id = p.id)"),
+        ("收款员不是本数据库的用户",
+         "SELECT count(*) FROM payments p WHERE p.collector NOT IN (SELECT name FROM users)"),
+        ("作废记录指向未开具的票号",
+         "SELECT count(*) FROM receipt_voids v JOIN receipt_numbers n ON n.series = v.series "
+         "AND n.number = v.number WHERE n.state != 'issued'"),
+        ("票据作废与收款撤销不一致",
+         "SELECT count(*) FROM payments p WHERE p.series IS NOT NULL AND (EXISTS (SELECT 1 FROM "
+         "receipt_voids v WHERE v.series = p.series AND v.number = p.number)) != (EXISTS "
+         "(SELECT 1 FROM payment_cancellations x WHERE x.payment_id = p.id))"),
+        ("同一人在同一征缴年度有两条有效参保记录",
+         "SELECT count(*) FROM (SELECT e.person_id FROM enrolments e JOIN campaigns c ON "
+         "c.id = e.campaign_id WHERE NOT EXISTS (SELECT 1 FROM enrolment_ends x WHERE "
+         "x.enrolment_id = e.id) GROUP BY e.person_id, c.campaign_year HAVING count(*) > 1)"),
+        ("已作废或已退费的参保记录仍然有效",
+         "SELECT count(*) FROM enrolments e JOIN payment_lines l ON l.id = e.payment_line_id "
+         "WHERE NOT EXISTS (SELECT 1 FROM enrolment_ends x WHERE x.enrolment_id = e.id) AND "
+         "(EXISTS (SELECT 1 FROM payment_cancellations pc WHERE pc.payment_id = l.payment_id) "
+         "OR EXISTS (SELECT 1 FROM refunds r WHERE r.payment_line_id = l.id))"),
+        ("退费金额与缴费明细不符",
+         "SELECT count(*) FROM refunds r JOIN payment_lines l ON l.id = r.payment_line_id "
+         "WHERE r.amount_fen != l.payable_fen OR r.payment_id != l.payment_id"),
+    ]
+    for message, sql in checks:
+        bad = c.execute(sql).fetchone()[0]
+        if bad:
+            problems.append(f"{message}（{bad} 处）")
+    return problems
+
+
+def _journal_invariants(ws: Workspace) -> list[str]:
+    """Replay the journal and compare receipts, payments and cash with the tables."""
+    payments: dict[str, tuple[int, str, tuple[str, int] | None]] = {}
+    voided: set[tuple[str, int]] = set()
+    blank: set[tuple[str, int]] = set()
+    lost: set[tuple[str, int]] = set()
+    cancelled: set[str] = set()
+    refunds: dict[str, tuple[int, str]] = {}
+    deposited = 0
+    for ev in journal.iter_events(ws.conn):
+        p = ev.payload
+        if ev.type == "payment.collected":
+            rc = p.get("receipt")
+            payments[p["payment_id"]] = (p["amount_fen"], p["method"],
+                                         (rc["series"], rc["number"]) if rc else None)
+        elif ev.type == "receipt.voided":
+            key = (p["series"], p["number"])
+            if p.get("blank"):
+                blank.add(key)
+            else:
+                voided.add(key)
+                cancelled.add(p["payment_id"])
+        elif ev.type == "receipt.lost":
+            lost.update((p["series"], n) for n in range(p["first"], p["last"] + 1))
+        elif ev.type == "refund.made":
+            refunds[p["refund_id"]] = (p["amount_fen"], p["method"])
+        elif ev.type == "deposit.recorded":
+            deposited += p["amount_fen"]
+    problems = []
+    table_payments = {pid: (amt, method, (s, n) if s is not None else None) for pid, amt, method,
+                      s, n in ws.conn.execute(
+                          "SELECT id, amount_fen, method, series, number FROM payments")}
+    if table_payments != payments:
+        diff = set(table_payments.items()) ^ set(payments.items())
+        problems.append(f"收款记录与日志不一致（{len(diff)} 处）")
+    states = {"issued": set(), "skipped": set(), "lost": set()}
+    for series, number, state in ws.conn.execute(
+            "SELECT series, number, state FROM receipt_numbers"):
+        states[state].add((series, number))
+    issued_by_journal = {r for _, _, r in payments.values() if r}
+    if states["issued"] != issued_by_journal:
+        problems.append("已开具票号与日志不一致")
+    if states["skipped"] != blank:
+        problems.append("作废空白票据与日志不一致")
+    if states["lost"] != lost:
+        problems.append("遗失票号与日志不一致")
+    table_voids = {(s, n) for s, n in ws.conn.execute("SELECT series, number FROM receipt_voids")}
+    if table_voids != voided:
+        problems.append("作废票据与日志不一致")
+    collected = sum(a for pid, (a, m, _) in payments.items() if m == "cash" and pid not in cancelled)
+    refunded = sum(a for a, m in refunds.values() if m == "cash")
+    on_hand = collected - refunded - deposited
+    position = cash_position(ws)
+    if position.on_hand_fen != on_hand:
+        problems.append(f"现金在手 ¥{format_fen(position.on_hand_fen)} 与按日志重算的 "
+                        f"¥{format_fen(on_hand)} 不符")
+    return problems
+
+
+def ledger_invariants(ws: Workspace) -> list[str]:
+    return _table_invariants(ws) + _journal_invariants(ws)
+
