@@ -167,7 +167,10 @@ def main(argv: list[str] | None = None) -> int:
         log.exception("unexpected error in %s", args.command)
         print(f"yibao: 内部错误（{type(exc).__name__}），详情见日志 {log_dir()}", file=sys.stderr)
         return 3
-    _print_result(result, args.json)
+    try:
+        _print_result(result, args.json)
+    except BrokenPipeError:  # `yibao … | head` closed the pipe; the work itself is done
+        sys.stderr.close()
     return 0
 
 

@@ -54,21 +54,29 @@ def open_database(path: Path, raw_key: bytes, *, create: bool = False) -> Connec
     return conn
 
 
-class tx:
+class tx:  # noqa: N801 - used as a lower-case context manager, like a keyword
     """``with tx(conn):`` runs one IMMEDIATE transaction: commit on success, roll back on error.
 
-    IMMEDIATE takes the write lock up front so two writers never deadlock half-way.
+    IMMEDIATE takes the write lock up front so two writers never deadlock half-way. Inside an
+    open transaction it becomes a savepoint, so a batch (demo data, an import) can wrap many
+    service calls in one all-or-nothing transaction.
     """
 
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
+        self.nested = False
 
     def __enter__(self) -> Connection:
-        self.conn.execute("BEGIN IMMEDIATE")
+        self.nested = self.conn.in_transaction
+        self.conn.execute("SAVEPOINT nested_tx" if self.nested else "BEGIN IMMEDIATE")
         return self.conn
 
     def __exit__(self, exc_type, exc, tb) -> None:
-        if exc_type is None:
+        if self.nested:
+            if exc_type is not None:
+                self.conn.execute("ROLLBACK TO nested_tx")
+            self.conn.execute("RELEASE nested_tx")
+        elif exc_type is None:
             self.conn.execute("COMMIT")
         else:
             self.conn.execute("ROLLBACK")

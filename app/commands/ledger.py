@@ -192,6 +192,8 @@ def _cash(args: argparse.Namespace) -> dict[str, Any]:
 def _close(args: argparse.Namespace) -> dict[str, Any]:
     from app.services.cash import daily_close
 
+    if (args.counted_fen is None) == (args.counted is None):
+        raise ValidationError("请给出清点金额：--counted-fen（分）或 --counted（元）二选一")
     counted = args.counted_fen if args.counted_fen is not None else parse_yuan(args.counted)
     with open_ws(args) as ws:
         return daily_close(ws, counted_fen=counted, note=args.note)
