@@ -9,8 +9,9 @@ if TYPE_CHECKING:
 
 
 def register_all(cmd: Command) -> None:
-    from app.commands import foundation, ledger
+    from app.commands import foundation, ledger, papers
 
     foundation.register(cmd)
     foundation.register_demo(cmd)
     ledger.register(cmd)
+    papers.register(cmd)

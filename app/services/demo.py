@@ -18,6 +18,7 @@ from app.services.campaigns import load_policy
 from app.services.cash import record_deposit
 from app.services.collect import collect_household
 from app.services.common import BUSINESS_TZ, business_date, utc_now
+from app.services.settings import set_setting
 from app.services.workspace import init_database, open_workspace
 from db.connection import tx
 
@@ -64,6 +65,7 @@ def create_demo(path: Path, *, user: str, passphrase: str, households: int = 300
     persons = 0
     with open_workspace(path, user=user, passphrase=passphrase) as ws:
         load_policy(ws, demo_policy(now))
+        set_setting(ws, "village_name", "示例村")
         with tx(ws.conn):
             for hh in village:
                 roster.add_household(ws, household_no=hh.household_no, head_name=hh.head.name,

@@ -18,6 +18,8 @@ DEFAULTS: dict[str, Any] = {
     "overlay_offset_x_mm": 0.0,
     "overlay_offset_y_mm": 0.0,
     "server_url": "",
+    "village_name": "",
+    "issuer": "",
 }
 
 
