@@ -10,6 +10,7 @@ import pytest
 from app.domain.errors import IntegrityProblem, StorageError
 from app.logsetup import setup_logging
 from app.services.backup import auto_backup, backup_database, restore_database
+from app.services.roster import add_household, add_person
 from app.services.settings import set_setting
 from app.services.workspace import key_path_for, open_workspace
 from db import migrations
@@ -17,7 +18,7 @@ from db.connection import open_database, tx
 from tests.conftest import PASSPHRASE
 
 NAME = "欧阳建国"
-ID_NUMBER = "34042219650312021X"
+ID_NUMBER = "340422196503120211"
 
 
 def test_database_file_is_encrypted(ws, new_db):
@@ -28,8 +29,9 @@ def test_database_file_is_encrypted(ws, new_db):
 
 def test_no_plaintext_in_database_wal_backups_or_logs(ws, new_db, tmp_path):
     log_file = setup_logging(tmp_path / "logs")
-    with tx(ws.conn):
-        ws.record("person.noted", {"name": NAME, "id_number": ID_NUMBER})
+    add_household(ws, household_no="3404220010001", head_name=NAME, group="一组")
+    add_person(ws, household_no="3404220010001", name=NAME, id_number=ID_NUMBER,
+               relation="户主")
     logging.getLogger("yibao.test").warning("collected %s %s", NAME, ID_NUMBER)
     backup_database(ws, tmp_path / "usb" / "b.db")
     for handler in logging.getLogger().handlers:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from app.domain.errors import NotFound, Refused, ValidationError
@@ -177,8 +178,8 @@ def receipt_state(ws: Workspace, ref: ReceiptRef) -> dict[str, Any]:
             "pending_print": state == "issued" and printed == 0}
 
 
-def void_receipt(ws: Workspace, receipt_no: str, *, reason: str,
-                 series: str | None = None) -> dict[str, Any]:
+def void_receipt(ws: Workspace, receipt_no: str, *, reason: str, series: str | None = None,
+                 now: datetime | None = None) -> dict[str, Any]:
     """作废. An issued receipt: its payment and enrolments are cancelled in the same
     transaction (the household can be collected again with the next number). The next unused
     number: the blank form is skipped with the reason recorded. Anything else is refused."""
@@ -187,7 +188,7 @@ def void_receipt(ws: Workspace, receipt_no: str, *, reason: str,
         raise ValidationError("作废必须填写原因（例如：打印错位、填错户、卡纸）")
     ref = resolve_receipt(ws, receipt_no, series)
     label = ref.book.label(ref.number)
-    now = iso(utc_now())
+    now = iso(now or utc_now())
     with tx(ws.conn):
         state = receipt_state(ws, ref)
         if state["state"] == "voided":
