@@ -1,6 +1,6 @@
 """The embedded CJK font every receipt and report is drawn in.
 
-``fonts/YibaoCJK.ttf`` is a GB2312 subset of WenQuanYi Micro Hei (Apache-2.0, see
+``fonts/YibaoCJK.ttf`` is a GBK subset of WenQuanYi Micro Hei (Apache-2.0, see
 ``fonts/LICENSE-wqy-microhei.txt``), cut by ``fonts/make_subset.py``. It ships with the app so
 that nothing depends on the fonts of the machine: reportlab's built-in ``STSong-Light`` is never
 embedded and prints blank where Adobe's CJK data is missing, and the base-14 fonts have no
@@ -36,8 +36,8 @@ def register_reportlab_font() -> str:
 def missing_characters(text: str) -> str:
     """The characters of ``text`` the font cannot draw, in order of first appearance.
 
-    The font covers GB2312; a rare character in a name (e.g. 喆, 堃) would print as an empty
-    box, so callers can warn the clerk before printing a receipt.
+    The font covers GBK (rare name characters such as 喆 and 堃 included); a character beyond
+    it would print as an empty box, so callers can warn the clerk before printing a receipt.
     """
     covered = _registered_font().face.charToGlyph
     seen: dict[str, None] = {}

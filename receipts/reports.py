@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
 
 from reportlab.lib.colors import Color
 from reportlab.lib.pagesizes import A4
@@ -46,12 +47,12 @@ _PAGE_W, _PAGE_H = A4
 _LEFT = 12 * mm
 _RIGHT = _PAGE_W - 12 * mm
 _WIDTH = _RIGHT - _LEFT
-_HEADER_BOTTOM = _PAGE_H - 31 * mm  # below the title and info lines repeated on every page
 _BODY_BOTTOM = 18 * mm  # above the page number
 _TEXT_SIZE = 9.0
 _CELL_SIZE = 8.5
 _LINE = 4.2 * mm  # one wrapped line inside a table cell
 _ROW_PAD = 1.8 * mm
+_HEADING = 7.5 * mm
 _LABEL_FILL = (0.93, 0.93, 0.93)
 
 _Op = Callable[[Canvas], None]
@@ -91,7 +92,7 @@ def compress_ranges(numbers: Iterable[str], width: int) -> list[str]:
 
 
 @dataclass(frozen=True)
-class Column:
+class _Column:
     """A table column: relative width, alignment, and whether its values are summed and
     carried across pages ("fen" → money, "count" → an integer)."""
 
@@ -102,29 +103,40 @@ class Column:
 
 
 @dataclass(frozen=True)
-class Row:
+class _Row:
     """A table row; ``values`` are the numbers behind the summed columns, in column order."""
 
     cells: tuple[str, ...]
     values: tuple[int, ...] = ()
 
 
-_TOKEN = re.compile(r"[!-~]+|\s+|.", re.DOTALL)
+# Preferred break points: after a list separator, so "王建国 380.00、李秀英 230.00" breaks
+# between members rather than inside a name.
+_CHUNK = re.compile(r"[^、，；]+[、，；]?|[、，；]")
+# Fallback inside a chunk that is wider than the line: Latin runs (numbers, amounts) stay
+# whole, Chinese may break between any two characters.
+_PIECE = re.compile(r"[!-~]+|\s+|.", re.DOTALL)
 
 
 def _wrap(text: str, size: float, width: float) -> list[str]:
-    """Break ``text`` into lines no wider than ``width``; Latin runs (numbers, amounts) stay
-    whole, Chinese may break between any two characters."""
+    """Break ``text`` into lines no wider than ``width`` at ``size``."""
     lines: list[str] = []
     current = ""
-    for token in _TOKEN.findall(text):
-        if width_of(current + token, size) <= width or not current:
-            current += token
-            continue
-        lines.append(current.rstrip())
-        current = token.lstrip()
-    if current or not lines:
-        lines.append(current.rstrip())
+    for chunk in _CHUNK.findall(text):
+        if width_of(current + chunk, size) <= width:
+            current += chunk
+        elif width_of(chunk.strip(), size) <= width:
+            if current:
+                lines.append(current.rstrip())
+            current = chunk.lstrip()
+        else:
+            for piece in _PIECE.findall(chunk):
+                if current and width_of(current + piece, size) > width:
+                    lines.append(current.rstrip())
+                    current = piece.lstrip()
+                else:
+                    current += piece
+    lines.append(current.rstrip())
     return lines
 
 
@@ -134,6 +146,9 @@ class _Report:
     def __init__(self, title: str, info: Sequence[str]) -> None:
         self.title = title
         self.info = info
+        # The title and info lines repeat on every page; the body starts below their rule.
+        self.rule_y = _PAGE_H - (22.5 + 4.6 * len(info)) * mm
+        self.body_top = self.rule_y - 1.5 * mm
         self.pages: list[list[_Op]] = []
         self.y = 0.0
         self.new_page()
@@ -142,10 +157,15 @@ class _Report:
 
     def new_page(self) -> None:
         self.pages.append([])
-        self.y = _HEADER_BOTTOM
+        self.y = self.body_top
 
     def room(self) -> float:
+        """Height left on the current page."""
         return self.y - _BODY_BOTTOM
+
+    def fresh_room(self) -> float:
+        """Height of the body of an empty page."""
+        return self.body_top - _BODY_BOTTOM
 
     def ensure(self, height: float) -> None:
         if self.room() < height:
@@ -172,7 +192,7 @@ class _Report:
             y -= 4.6 * mm
         canvas.setLineWidth(0.8)
         canvas.setStrokeColor(BLACK)
-        canvas.line(_LEFT, _HEADER_BOTTOM + 2 * mm, _RIGHT, _HEADER_BOTTOM + 2 * mm)
+        canvas.line(_LEFT, self.rule_y, _RIGHT, self.rule_y)
         draw_text(canvas, _PAGE_W / 2, 10 * mm, f"第 {number} 页 / 共 {total} 页", 8.5,
                   align="center")
         draw_text(canvas, _RIGHT, 10 * mm, "医保收缴通", 7, align="right", color=GREY)
@@ -184,17 +204,26 @@ class _Report:
 
     def heading(self, text: str) -> None:
         # Keep a heading with at least a few lines of what follows it.
-        self.ensure(8 * mm + 3 * (_LINE + _ROW_PAD))
+        self.ensure(_HEADING + 3 * (_LINE + _ROW_PAD))
         baseline = self.y - 5 * mm
-        self.draw(lambda c: draw_bold(c, _LEFT, baseline, text, 10.5, align="left"))
-        self.y -= 7.5 * mm
+        self.draw(partial(draw_bold, x=_LEFT, y=baseline, text=text, size=10.5, align="left"))
+        self.y -= _HEADING
 
-    def paragraph(self, text: str, *, size: float = _TEXT_SIZE, color: Color = BLACK) -> None:
+    def paragraph(
+        self,
+        text: str,
+        *,
+        size: float = _TEXT_SIZE,
+        color: Color = BLACK,
+        align: Align = "left",
+    ) -> None:
         line_height = size * 1.6
+        x = {"left": _LEFT, "center": _LEFT + _WIDTH / 2, "right": _RIGHT}[align]
         for line in _wrap(text, size, _WIDTH):
             self.ensure(line_height)
             baseline = self.y - size * 1.15
-            self.draw(lambda c, t=line, b=baseline: draw_text(c, _LEFT, b, t, size, color=color))
+            self.draw(partial(draw_text, x=x, y=baseline, text=line, size=size, color=color,
+                              align=align))
             self.y -= line_height
 
     def signatures(self, labels: Sequence[str]) -> None:
@@ -203,61 +232,66 @@ class _Report:
         step = _WIDTH / len(labels)
         for index, label in enumerate(labels):
             x = _LEFT + index * step
-            self.draw(lambda c, t=label, x=x: draw_text(c, x, baseline, f"{t}：", _TEXT_SIZE))
-            self.draw(lambda c, x=x, w=width_of(f"{label}：", _TEXT_SIZE): _underline(
-                c, x + w, baseline - 1, step - w - 4 * mm))
+            text = f"{label}："
+            width = width_of(text, _TEXT_SIZE)
+            self.draw(partial(draw_text, x=x, y=baseline, text=text, size=_TEXT_SIZE))
+            self.draw(partial(_underline, x=x + width, y=baseline - 1,
+                              length=step - width - 4 * mm))
         self.y -= 14 * mm
 
     def table(
         self,
-        columns: Sequence[Column],
-        rows: Sequence[Row],
+        columns: Sequence[_Column],
+        rows: Sequence[_Row],
         *,
-        total_label: str | None = "合计",
+        heading: str | None = None,
         empty_text: str = "（无）",
     ) -> None:
-        """A bordered table; summed columns get 过次页 / 承前页 rows at page breaks and a
-        ``total_label`` row at the end (``None``: no total row)."""
+        """A bordered table under an optional heading. Summed columns get 过次页 / 承前页 rows
+        where the table breaks across pages, and a 合计 row at the end."""
         scale = _WIDTH / sum(column.width for column in columns)
         widths = [column.width * scale for column in columns]
         summed = [index for index, column in enumerate(columns) if column.total]
-        carry = bool(summed)
         sums = [0] * len(summed)
-        header_height = _LINE + _ROW_PAD
-        carry_height = _LINE + _ROW_PAD
-
+        line = _LINE + _ROW_PAD  # header, carried-total and empty rows
         prepared = []
         for row in rows:
             wrapped = [
                 _wrap(text, _CELL_SIZE, width - 2.4 * mm)
                 for text, width in zip(row.cells, widths, strict=True)
             ]
-            height = max(len(lines) for lines in wrapped) * _LINE + _ROW_PAD
-            prepared.append((row, wrapped, height))
-        if not prepared:
-            self.ensure(header_height + carry_height)
-            self._header_row(columns, widths)
-            self._text_row(widths, [[empty_text] + [""] * (len(columns) - 1)],
-                           columns, carry_height)
-            return
+            prepared.append((row, wrapped, max(len(lines) for lines in wrapped) * _LINE + _ROW_PAD))
 
-        self.ensure(header_height + prepared[0][2] + (carry_height if carry else 0))
+        heading_height = _HEADING if heading else 0
+        whole = heading_height + line + sum(height for _, _, height in prepared) + line
+        if self.room() < whole <= self.fresh_room():
+            # A table that fits on one page is not split: a summary read across a page
+            # break is easily misread.
+            self.new_page()
+        first = prepared[0][2] if prepared else line
+        self.ensure(heading_height + line + first + (line if summed else 0))
+        if heading:
+            self.heading(heading)
         self._header_row(columns, widths)
-        for index, (row, wrapped, height) in enumerate(prepared):
-            is_last = index == len(prepared) - 1
-            closing = carry_height if (carry and (not is_last or total_label)) else 0
-            if self.room() < height + closing:
-                if carry:
-                    self._sum_row("过次页", columns, widths, summed, sums, carry_height)
+        if not prepared:
+            self.draw(partial(_cell, x=_LEFT, top=self.y, width=_WIDTH, height=line,
+                              text=empty_text, align="center"))
+            self.y -= line
+            return
+        for row, wrapped, height in prepared:
+            # Leave room under every row for the 过次页 (or final 合计) row.
+            if self.room() < height + (line if summed else 0):
+                if summed:
+                    self._sum_row("过次页", columns, widths, summed, sums, line)
                 self.new_page()
                 self._header_row(columns, widths)
-                if carry:
-                    self._sum_row("承前页", columns, widths, summed, sums, carry_height)
+                if summed:
+                    self._sum_row("承前页", columns, widths, summed, sums, line)
             self._text_row(widths, wrapped, columns, height)
             for position, value in enumerate(row.values):
                 sums[position] += value
-        if carry and total_label:
-            self._sum_row(total_label, columns, widths, summed, sums, carry_height)
+        if summed:
+            self._sum_row("合计", columns, widths, summed, sums, line)
 
     def key_values(self, pairs: Sequence[tuple[str, str]], *, per_row: int = 2) -> None:
         """Label/value cells, ``per_row`` pairs to a row, bordered like a form."""
@@ -269,21 +303,21 @@ class _Report:
             top = self.y
             for offset, (label, value) in enumerate(pairs[start:start + per_row]):
                 x = _LEFT + offset * (label_width + value_width)
-                self.draw(lambda c, x=x, t=label: _cell(c, x, top, label_width, height, t,
-                                                         "center", fill=True))
-                self.draw(lambda c, x=x + label_width, t=value: _cell(
-                    c, x, top, value_width, height, t, "right"))
+                self.draw(partial(_cell, x=x, top=top, width=label_width, height=height,
+                                  text=label, align="center", fill=True))
+                self.draw(partial(_cell, x=x + label_width, top=top, width=value_width,
+                                  height=height, text=value, align="right"))
             self.y -= height
 
     # -- table rows -------------------------------------------------------------------------
 
-    def _header_row(self, columns: Sequence[Column], widths: Sequence[float]) -> None:
+    def _header_row(self, columns: Sequence[_Column], widths: Sequence[float]) -> None:
         height = _LINE + _ROW_PAD
         top = self.y
         x = _LEFT
         for column, width in zip(columns, widths, strict=True):
-            self.draw(lambda c, x=x, w=width, t=column.title: _cell(
-                c, x, top, w, height, t, "center", fill=True))
+            self.draw(partial(_cell, x=x, top=top, width=width, height=height,
+                              text=column.title, align="center", fill=True))
             x += width
         self.y -= height
 
@@ -291,21 +325,21 @@ class _Report:
         self,
         widths: Sequence[float],
         wrapped: Sequence[Sequence[str]],
-        columns: Sequence[Column],
+        columns: Sequence[_Column],
         height: float,
     ) -> None:
         top = self.y
         x = _LEFT
         for lines, width, column in zip(wrapped, widths, columns, strict=True):
-            self.draw(lambda c, x=x, w=width, ls=tuple(lines), a=column.align: _cell_lines(
-                c, x, top, w, height, ls, a))
+            self.draw(partial(_cell_lines, x=x, top=top, width=width, height=height,
+                              lines=tuple(lines), align=column.align))
             x += width
         self.y -= height
 
     def _sum_row(
         self,
         label: str,
-        columns: Sequence[Column],
+        columns: Sequence[_Column],
         widths: Sequence[float],
         summed: Sequence[int],
         sums: Sequence[int],
@@ -314,8 +348,8 @@ class _Report:
         top = self.y
         label_width = sum(widths[: summed[0]])
         if label_width:
-            self.draw(lambda c: _cell(c, _LEFT, top, label_width, height, label, "center",
-                                      fill=True))
+            self.draw(partial(_cell, x=_LEFT, top=top, width=label_width, height=height,
+                              text=label, align="center", fill=True))
         x = _LEFT + label_width
         for index in range(summed[0], len(columns)):
             column = columns[index]
@@ -323,8 +357,8 @@ class _Report:
             if index in summed:
                 value = sums[summed.index(index)]
                 text = format_fen(value) if column.total == "fen" else str(value)
-            self.draw(lambda c, x=x, w=widths[index], t=text, a=column.align: _cell(
-                c, x, top, w, height, t, a, fill=True))
+            self.draw(partial(_cell, x=x, top=top, width=widths[index], height=height,
+                              text=text, align=column.align, fill=True))
             x += widths[index]
         self.y -= height
 
@@ -386,18 +420,18 @@ def render_daily_ledger(ledger: DailyLedger) -> bytes:
          f"开具 {len(ledger.receipts)} 张    作废 {len(ledger.voids)} 张"],
     )
     columns = [
-        Column("序号", 8, "center"),
-        Column("票据号码", 25, "center"),
-        Column("时间", 10, "center"),
-        Column("户号", 25, "center"),
-        Column("交款人", 14, "center"),
-        Column("参保人员及个人应缴", 52),
-        Column("人数", 9, "right", total="count"),
-        Column("方式", 12, "center"),
-        Column("金额（元）", 20, "right", total="fen"),
+        _Column("序号", 8, "center"),
+        _Column("票据号码", 25, "center"),
+        _Column("时间", 10, "center"),
+        _Column("户号", 25, "center"),
+        _Column("交款人", 14, "center"),
+        _Column("参保人员及个人应缴", 50),
+        _Column("人数", 9, "right", total="count"),
+        _Column("方式", 14, "center"),
+        _Column("金额（元）", 20, "right", total="fen"),
     ]
     rows = [
-        Row(
+        _Row(
             (
                 str(index),
                 f"{entry.series} {entry.number}",
@@ -413,38 +447,37 @@ def render_daily_ledger(ledger: DailyLedger) -> bytes:
         )
         for index, entry in enumerate(ledger.receipts, start=1)
     ]
-    report.heading("一、开具票据")
-    report.table(columns, rows, empty_text="本日未开具票据")
+    report.table(columns, rows, heading="一、开具票据", empty_text="本日未开具票据")
 
     report.spacer(3)
-    report.heading("二、作废票据")
     void_rows = [
-        Row((str(index), f"{void.series} {void.number}",
+        _Row((str(index), f"{void.series} {void.number}",
              local_time(void.time).strftime("%H:%M"), void.payer_name or "", void.reason))
         for index, void in enumerate(ledger.voids, start=1)
     ]
     report.table(
-        [Column("序号", 8, "center"), Column("票据号码", 25, "center"),
-         Column("时间", 10, "center"), Column("交款人", 18, "center"), Column("作废原因", 60)],
+        [_Column("序号", 8, "center"), _Column("票据号码", 25, "center"),
+         _Column("时间", 10, "center"), _Column("交款人", 18, "center"), _Column("作废原因", 60)],
         void_rows,
+        heading="二、作废票据",
         empty_text="本日无作废票据",
     )
 
     report.spacer(3)
-    report.heading("三、按缴费方式汇总")
     counts = {method: 0 for method in METHOD_LABELS}
     for entry in ledger.receipts:
         counts[entry.method] += 1
     method_rows = [
-        Row((label, str(counts[method]), format_fen(ledger.totals_by_method.get(method, 0))),
+        _Row((label, str(counts[method]), format_fen(ledger.totals_by_method.get(method, 0))),
             (counts[method], ledger.totals_by_method.get(method, 0)))
         for method, label in METHOD_LABELS.items()
         if counts[method] or ledger.totals_by_method.get(method)
     ]
     report.table(
-        [Column("缴费方式", 30, "center"), Column("笔数", 20, "right", total="count"),
-         Column("金额（元）", 30, "right", total="fen")],
+        [_Column("缴费方式", 30, "center"), _Column("笔数", 20, "right", total="count"),
+         _Column("金额（元）", 30, "right", total="fen")],
         method_rows,
+        heading="三、按缴费方式汇总",
         empty_text="本日无收款",
     )
     report.spacer(2)
@@ -454,16 +487,19 @@ def render_daily_ledger(ledger: DailyLedger) -> bytes:
     return report.render()
 
 
-def _deposit_table(report: _Report, deposits: Sequence[DepositEntry]) -> None:
+def _deposit_table(
+    report: _Report, deposits: Sequence[DepositEntry], *, heading: str | None = None
+) -> None:
     rows = [
-        Row((str(index), _date_text(deposit.date), deposit.slip, format_fen(deposit.amount_fen)),
+        _Row((str(index), _date_text(deposit.date), deposit.slip, format_fen(deposit.amount_fen)),
             (deposit.amount_fen,))
         for index, deposit in enumerate(deposits, start=1)
     ]
     report.table(
-        [Column("序号", 10, "center"), Column("缴存日期", 30, "center"),
-         Column("缴款单号", 60, "center"), Column("金额（元）", 30, "right", total="fen")],
+        [_Column("序号", 10, "center"), _Column("缴存日期", 30, "center"),
+         _Column("缴款单号", 60, "center"), _Column("金额（元）", 30, "right", total="fen")],
         rows,
+        heading=heading,
         empty_text="无缴存记录",
     )
 
@@ -485,22 +521,23 @@ def render_settlement(sheet: SettlementSheet) -> bytes:
         ("未使用", sheet.unused),
         ("遗失", sheet.lost),
     )
-    report.heading("一、票据使用情况")
     report.table(
-        [Column("项目", 16, "center"), Column("张数", 12, "right", total="count"),
-         Column("号码", 110)],
-        [Row((name, str(len(numbers)), "，".join(compress_ranges(numbers, width)) or "—"),
+        [_Column("项目", 16, "center"), _Column("张数", 12, "right", total="count"),
+         _Column("号码", 110)],
+        [_Row((name, str(len(numbers)), "，".join(compress_ranges(numbers, width)) or "—"),
              (len(numbers),))
          for name, numbers in groups],
+        heading="一、票据使用情况",
     )
     _accounting_check(report, sheet, [number for _, numbers in groups for number in numbers])
 
     report.spacer(3)
-    report.heading("二、作废明细")
     report.table(
-        [Column("序号", 10, "center"), Column("票据号码", 30, "center"), Column("作废原因", 90)],
-        [Row((str(index), f"{sheet.series} {number}", reason))
-         for index, (number, reason) in enumerate(sorted(sheet.voided), start=1)],
+        [_Column("序号", 10, "center"), _Column("票据号码", 30, "center"), _Column("作废原因", 90)],
+        [_Row((str(index), f"{sheet.series} {number}", reason or "（未填原因）"))
+         for index, (number, reason) in enumerate(
+             sorted(sheet.voided, key=lambda pair: pair[0]), start=1)],
+        heading="二、作废明细",
         empty_text="无作废票据",
     )
 
@@ -516,8 +553,7 @@ def render_settlement(sheet: SettlementSheet) -> bytes:
     ])
 
     report.spacer(3)
-    report.heading("四、缴存明细")
-    _deposit_table(report, sheet.deposits)
+    _deposit_table(report, sheet.deposits, heading="四、缴存明细")
     report.signatures(["收款员（签字）", "财政所经办人", "审核人", "日期"])
     return report.render()
 
@@ -575,17 +611,17 @@ def render_payment_notice(notice: PaymentNotice) -> bytes:
         f"您家本次选择“{notice.tier_name}”，应缴纳医疗保险费如下：", size=10)
     report.spacer(1)
     rows = [
-        Row((str(index), line.name, line.id_masked, format_fen(line.price_fen),
+        _Row((str(index), line.name, line.id_masked, format_fen(line.price_fen),
              format_fen(line.subsidy_fen) if line.subsidy_fen else "—",
              line.category or "—", format_fen(line.payable_fen)),
             (line.payable_fen,))
         for index, line in enumerate(notice.lines, start=1)
     ]
     report.table(
-        [Column("序号", 8, "center"), Column("姓名", 18, "center"),
-         Column("身份证号", 36, "center"), Column("缴费标准", 18, "right"),
-         Column("资助金额", 16, "right"), Column("资助类别", 22, "center"),
-         Column("个人应缴（元）", 20, "right", total="fen")],
+        [_Column("序号", 8, "center"), _Column("姓名", 18, "center"),
+         _Column("身份证号", 36, "center"), _Column("缴费标准", 18, "right"),
+         _Column("资助金额", 16, "right"), _Column("资助类别", 22, "center"),
+         _Column("个人应缴（元）", 20, "right", total="fen")],
         rows,
     )
     report.spacer(2)
@@ -597,6 +633,6 @@ def render_payment_notice(notice: PaymentNotice) -> bytes:
     for note in notice.notes:
         report.paragraph(note)
     if notice.issuer:
-        report.spacer(4)
-        report.paragraph(f"{notice.issuer}（盖章）")
+        report.spacer(6)
+        report.paragraph(f"{notice.issuer}（盖章）", size=10, align="right")
     return report.render()

@@ -1,14 +1,15 @@
 """Cut the receipt font (YibaoCJK.ttf) from WenQuanYi Micro Hei. Run by hand, not at install.
 
 Why: reportlab can only embed TrueType fonts with glyf outlines (Noto CJK's CFF outlines fail,
-STSong-Light is never embedded), and the full wqy-microhei.ttc is 5 MB. The GB2312 repertoire
-(7445 characters) plus ASCII and the punctuation receipts use comes to about 1.3 MB.
+STSong-Light is never embedded), and the full wqy-microhei.ttc is 5 MB. The GBK repertoire
+(about 21,000 characters, so rarer name characters such as 喆 and 堃 print too) plus ASCII and
+the punctuation receipts use comes to about 3 MB.
 
 What it does, deterministically for a given source font and fontTools version:
 
 1. opens face 0 ("WenQuanYi Micro Hei", proportional) of Debian's ``fonts-wqy-microhei``
    ``wqy-microhei.ttc``;
-2. keeps the glyphs for ASCII, every character of GB2312, the CJK Symbols and Punctuation and
+2. keeps the glyphs for ASCII, every character of GBK, the CJK Symbols and Punctuation and
    Halfwidth/Fullwidth Forms blocks, and ``EXTRA_CHARACTERS``; glyf outlines, names and the
    licence strings are kept, the head timestamp is not touched so reruns give the same bytes;
 3. adds two glyphs the source lacks, ☐ (U+2610) and ☑ (U+2611), drawn here, so the
@@ -34,7 +35,7 @@ from fontTools.ttLib import TTFont
 DEFAULT_SOURCE = Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
 DEFAULT_OUTPUT = Path(__file__).with_name("YibaoCJK.ttf")
 
-# Characters outside GB2312 that receipts, reports or the UI print: yen signs, ballot boxes,
+# Characters outside GBK that receipts, reports or the UI print: yen signs, ballot boxes,
 # check mark, multiplication sign, dashes (— and the – of number ranges), middle dot,
 # lenticular brackets, ellipsis, numero sign.
 EXTRA_CHARACTERS = "¥￥☑☐✓×—–·【】…№"
@@ -46,20 +47,20 @@ BLOCKS = (
 )
 
 
-def gb2312_characters() -> set[str]:
-    """Every character encodable in GB2312 (the 94×94 grid, rows 0xA1–0xF7)."""
+def gbk_characters() -> set[str]:
+    """Every character encodable in GBK (lead bytes 0x81–0xFE, trail bytes 0x40–0xFE)."""
     chars = set()
-    for high in range(0xA1, 0xF8):
-        for low in range(0xA1, 0xFF):
+    for high in range(0x81, 0xFF):
+        for low in range(0x40, 0xFF):
             try:
-                chars.add(bytes((high, low)).decode("gb2312"))
+                chars.add(bytes((high, low)).decode("gbk"))
             except UnicodeDecodeError:
                 continue  # unassigned cell of the grid
     return chars
 
 
 def wanted_codepoints() -> set[int]:
-    codepoints = {ord(c) for c in gb2312_characters() | set(EXTRA_CHARACTERS)}
+    codepoints = {ord(c) for c in gbk_characters() | set(EXTRA_CHARACTERS)}
     for block in BLOCKS:
         codepoints.update(block)
     return codepoints
