@@ -14,4 +14,5 @@ def register_all(cmd: Command) -> None:
     foundation.register(cmd)
     foundation.register_demo(cmd)
     ledger.register(cmd)
+    ledger.register_transfer(cmd)
     papers.register(cmd)

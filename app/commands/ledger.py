@@ -310,3 +310,27 @@ def register(cmd: Command) -> None:
     p.add_argument("--note", default="")
 
     cmd.add("reconcile", _reconcile, "票款人核对：票据、现金和问题清单")
+
+
+def _import(args: argparse.Namespace) -> dict[str, Any]:
+    from app.services.roster_import import import_roster
+
+    with open_ws(args) as ws:
+        return import_roster(ws, Path(args.file), dry_run=args.dry_run).to_dict()
+
+
+def _export(args: argparse.Namespace) -> dict[str, Any]:
+    from app.services.exports import export
+
+    with open_ws(args) as ws:
+        return export(ws, args.kind, Path(args.out))
+
+
+def register_transfer(cmd: Command) -> None:
+    p = cmd.add("import", _import, "导入花名册（.xlsx/.csv）；--dry-run 只检查不写入",
+                group="roster")
+    p.add_argument("file")
+    p.add_argument("--dry-run", action="store_true")
+    p = cmd.add("export", _export, "导出 Excel/CSV：roster|payments|receipts|deposits|unpaid")
+    p.add_argument("kind", choices=["roster", "payments", "receipts", "deposits", "unpaid"])
+    p.add_argument("--out", required=True)

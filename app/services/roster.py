@@ -70,13 +70,19 @@ def add_household(ws: Workspace, *, household_no: str, head_name: str, group: st
     with tx(ws.conn):
         if ws.conn.execute("SELECT 1 FROM households WHERE household_no = ?", (no,)).fetchone():
             raise Refused(f"户号 {no} 已存在")
-        ws.conn.execute(
-            "INSERT INTO households (id, household_no, village, grp, address, phone, head_name, "
-            "head_initials, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
-            (hid, no, values["village"], values["group"], values["address"], values["phone"],
-             head, name_initials(head), now, now))
+        insert_household(ws, hid, values, now)
         ws.record("household.added", {"household_id": hid, **values})
     return {"household_id": hid, **values}
+
+
+def insert_household(ws: Workspace, household_id: str, values: dict[str, str], now: str) -> None:
+    """The row only: the caller validates, holds the transaction and journals."""
+    ws.conn.execute(
+        "INSERT INTO households (id, household_no, village, grp, address, phone, head_name, "
+        "head_initials, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
+        (household_id, values["household_no"], values["village"], values["group"],
+         values["address"], values["phone"], values["head_name"],
+         name_initials(values["head_name"]), now, now))
 
 
 def update_household(ws: Workspace, household_no: str, *, head_name: str | None = None,
@@ -171,17 +177,23 @@ def add_person(ws: Workspace, *, household_no: str, name: str, id_number: str,
         if holder:
             _refuse_duplicate(holder, cert.id_number)
         try:
-            ws.conn.execute(
-                f"INSERT INTO persons ({PERSON_COLUMNS}, initials, id_rev, created_at, "
-                "updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                (pid, hid, name, cert.id_type, cert.id_number, cert.sex, cert.birth_date,
-                 record["ethnicity"], relation_code, residence, "active", record["phone"],
-                 record["note"], name_initials(name), cert.id_number[::-1], now, now))
+            insert_person(ws, record, now)
         except IntegrityError as exc:  # a concurrent insert of the same certificate
             raise Refused("同一证件不能重复登记") from exc
         ws.record("person.added", record)
         granted = [_grant(ws, pid, c, category_source, None, None) for c in categories]
     return {**record, "categories": granted}
+
+
+def insert_person(ws: Workspace, record: dict[str, Any], now: str) -> None:
+    """The row only, from a validated ``add_person``-shaped record; the caller journals."""
+    ws.conn.execute(
+        f"INSERT INTO persons ({PERSON_COLUMNS}, initials, id_rev, created_at, "
+        "updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        (record["person_id"], record["household_id"], record["name"], record["id_type"],
+         record["id_number"], record["sex"], record["birth_date"], record["ethnicity"],
+         record["relation"], record["residence"], "active", record["phone"], record["note"],
+         name_initials(record["name"]), record["id_number"][::-1], now, now))
 
 
 def _person(ws: Workspace, ref: str) -> tuple:

@@ -1,0 +1,288 @@
+"""Importing last year's roster (上年参保人员花名册) from .xlsx / .csv.
+
+Every row is checked before anything is written; the accepted rows are applied in one
+transaction with one journal event. Re-importing the same file changes nothing; an updated
+file updates the people it matches by certificate number and says what changed. Subsidy
+categories in the file are imported only for the township role; otherwise reported and
+skipped (the county-signed path arrives with sync).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from app.domain.errors import YibaoError
+from app.domain.idcard import mask_id_number
+from app.domain.roster import parse_id_type, parse_relation
+from app.services.campaigns import active_campaign
+from app.services.common import iso, new_id, utc_now
+from app.services.importing.columns import LABELS
+from app.services.importing.reader import Table, read_table
+from app.services.roster import check_certificate, insert_household, insert_person
+from app.services.workspace import Workspace
+from db.connection import tx
+
+_SEX = {"男": 1, "1": 1, "m": 1, "male": 1, "女": 2, "2": 2, "f": 2, "female": 2}
+_RESIDENCE = {"": "local", "本地": "local", "local": "local", "本地户籍": "local",
+              "外地": "nonlocal", "非本地": "nonlocal", "nonlocal": "nonlocal",
+              "外地户籍": "nonlocal", "持居住证": "nonlocal"}
+_CATEGORY_SPLIT = re.compile(r"[,，、;；/\s]+")
+# Fields an updated file may change for a person matched by certificate number.
+_UPDATABLE = ("name", "relation", "residence", "ethnicity", "phone", "note")
+
+
+@dataclass
+class Rejection:
+    row: int
+    column: str
+    reason: str
+
+
+@dataclass
+class ImportReport:
+    households: int = 0
+    persons: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: list[Rejection] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    changes: list[dict[str, Any]] = field(default_factory=list)
+    dry_run: bool = False
+    header_row: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"households": self.households, "persons": self.persons,
+                "updated": self.updated, "unchanged": self.unchanged,
+                "rejected": [asdict(r) for r in self.rejected], "warnings": self.warnings,
+                "changes": self.changes, "dry_run": self.dry_run, "header_row": self.header_row}
+
+
+@dataclass
+class _Person:
+    row: int
+    household_no: str
+    values: dict[str, Any]
+    categories: list[str]
+
+
+class _RowRejected(Exception):
+    def __init__(self, column: str, reason: str) -> None:
+        super().__init__(reason)
+        self.column = column
+        self.reason = reason
+
+
+def _label(key: str) -> str:
+    return LABELS.get(key, key)
+
+
+def _parse_row(cells: dict[str, str], known_categories: set[str]) -> tuple[dict, list[str]]:
+    def get(key: str) -> str:
+        return (cells.get(key) or "").strip()
+
+    name = get("name")
+    if not name:
+        raise _RowRejected(_label("name"), "姓名为空")
+    if not get("household_no"):
+        raise _RowRejected(_label("household_no"), "户号为空")
+    try:
+        id_type = parse_id_type(get("id_type"))
+    except YibaoError as exc:
+        raise _RowRejected(_label("id_type"), exc.message) from None
+    sex_text = get("sex").lower()
+    if sex_text and sex_text not in _SEX:
+        raise _RowRejected(_label("sex"), f"性别“{get('sex')}”无法识别（应为 男/女）")
+    sex = _SEX.get(sex_text)
+    birth = None
+    if get("birth_date"):
+        try:
+            birth = date.fromisoformat(get("birth_date"))
+        except ValueError:
+            raise _RowRejected(_label("birth_date"),
+                               f"出生日期“{get('birth_date')}”无法识别") from None
+    try:
+        cert = check_certificate(id_type, get("id_number"), sex=sex, birth_date=birth)
+    except YibaoError as exc:
+        column = _label("id_number")
+        if "性别" in exc.message and "出生" not in exc.message:
+            column = _label("sex")
+        elif "出生日期与" in exc.message:
+            column = _label("birth_date")
+        raise _RowRejected(column, exc.message) from None
+    try:
+        relation = parse_relation(get("relation"))
+    except YibaoError as exc:
+        raise _RowRejected(_label("relation"), exc.message) from None
+    residence_text = get("residence").lower()
+    if residence_text not in _RESIDENCE:
+        raise _RowRejected(_label("residence"),
+                           f"户籍性质“{get('residence')}”无法识别（应为 本地/外地）")
+    categories = [c for c in _CATEGORY_SPLIT.split(get("categories")) if c and c != "无"]
+    for category in categories:
+        if category not in known_categories:
+            raise _RowRejected(_label("categories"), f"未知的人员类别“{category}”"
+                               f"（政策中有：{'、'.join(sorted(known_categories)) or '无'}）")
+    values = {"name": name, "id_type": cert.id_type, "id_number": cert.id_number,
+              "sex": cert.sex, "birth_date": cert.birth_date, "relation": relation,
+              "residence": _RESIDENCE[residence_text], "ethnicity": get("ethnicity"),
+              "phone": get("phone"), "note": get("note"), "group": get("group"),
+              "head_name": get("head_name")}
+    return values, categories
+
+
+def _validate(ws: Workspace, table: Table, report: ImportReport,
+              known_categories: set[str]) -> list[_Person]:
+    people: list[_Person] = []
+    seen: dict[tuple[str, str], int] = {}
+    for row in table.rows:
+        for problem in row.problems:
+            report.warnings.append(f"第 {row.number} 行 {problem.column}：{problem.reason}")
+        try:
+            values, categories = _parse_row(row.cells, known_categories)
+        except _RowRejected as rej:
+            report.rejected.append(Rejection(row.number, rej.column, rej.reason))
+            continue
+        key = (values["id_type"], values["id_number"])
+        if key in seen:
+            report.rejected.append(Rejection(row.number, _label("id_number"),
+                                             f"证件号码与第 {seen[key]} 行重复"))
+            continue
+        seen[key] = row.number
+        people.append(_Person(row.number, row.cells["household_no"].strip(), values, categories))
+    # A household new to the roster needs its head (户主) in the file.
+    by_household: dict[str, list[_Person]] = defaultdict(list)
+    for person in people:
+        by_household[person.household_no].append(person)
+    existing = {no for (no,) in ws.conn.execute("SELECT household_no FROM households")}
+    accepted: list[_Person] = []
+    for household_no, members in by_household.items():
+        heads = [m for m in members if m.values["relation"] == "02"]
+        if household_no not in existing and not heads:
+            for m in members:
+                report.rejected.append(Rejection(m.row, _label("relation"),
+                                                 f"户 {household_no} 没有户主（与户主关系=户主）"))
+            continue
+        if len(heads) > 1:
+            rows = "、".join(str(h.row) for h in heads)
+            report.warnings.append(f"户 {household_no} 有多名户主（第 {rows} 行），以第一名为准")
+        head = heads[0] if heads else None
+        if head and head.values["head_name"] and head.values["head_name"] != head.values["name"]:
+            report.warnings.append(f"第 {head.row} 行：户主姓名“{head.values['head_name']}”与"
+                                   f"户主本人姓名“{head.values['name']}”不一致，按本人姓名登记")
+        accepted.extend(members)
+    report.rejected.sort(key=lambda r: r.row)
+    return accepted
+
+
+def _plan(ws: Workspace, people: list[_Person], report: ImportReport,
+          categories_allowed: bool) -> tuple[list[dict], list[dict], list[dict], list[tuple]]:
+    """Work out inserts and updates against the current roster (nothing written)."""
+    households = {no: hid for no, hid in ws.conn.execute(
+        "SELECT household_no, id FROM households")}
+    new_households: list[dict] = []
+    new_persons: list[dict] = []
+    updates: list[dict] = []
+    grants: list[tuple] = []
+    for person in people:
+        v = person.values
+        hid = households.get(person.household_no)
+        if hid is None:
+            hid = new_id()
+            households[person.household_no] = hid
+            head_name = next((p.values["name"] for p in people
+                              if p.household_no == person.household_no
+                              and p.values["relation"] == "02"), v["head_name"] or v["name"])
+            new_households.append({"household_id": hid, "household_no": person.household_no,
+                                   "head_name": head_name, "group": v["group"],
+                                   "address": "", "phone": v["phone"] if v["relation"] == "02"
+                                   else "", "village": ws.meta("village") or ""})
+        row = ws.conn.execute(
+            "SELECT id, household_id, name, relation, residence, ethnicity, phone, note "
+            "FROM persons WHERE id_type = ? AND id_number = ? AND status = 'active'",
+            (v["id_type"], v["id_number"])).fetchone()
+        if row is None:
+            pid = new_id()
+            new_persons.append({"person_id": pid, "household_id": hid,
+                                "household_no": person.household_no,
+                                **{k: v[k] for k in ("name", "id_type", "id_number", "sex",
+                                                     "birth_date", "relation", "residence",
+                                                     "ethnicity", "phone", "note")}})
+        else:
+            pid = row[0]
+            current = dict(zip(_UPDATABLE, (row[2], row[3], row[4], row[5], row[6], row[7]),
+                               strict=True))
+            changed = {k: {"from": current[k], "to": v[k]} for k in _UPDATABLE
+                       if v[k] != current[k] and (v[k] or k in ("name", "relation"))}
+            if row[1] != hid:
+                changed["household_no"] = {"to": person.household_no}
+            if changed:
+                updates.append({"person_id": pid, "household_id": hid, "row": person.row,
+                                "id_masked": mask_id_number(v["id_number"]), "changes": changed,
+                                "values": {k: v[k] for k in _UPDATABLE}})
+            else:
+                report.unchanged += 1
+        if person.categories:
+            if not categories_allowed:
+                report.warnings.append(
+                    f"第 {person.row} 行：人员类别“{'、'.join(person.categories)}”未导入"
+                    "（资助类别只能由财政所认定或来自县级签名文件）")
+                continue
+            have = {c for (c,) in ws.conn.execute(
+                "SELECT category FROM person_categories WHERE person_id = ? AND revoked_at "
+                "IS NULL", (pid,))}
+            grants.extend((pid, c) for c in person.categories if c not in have)
+    return new_households, new_persons, updates, grants
+
+
+def import_roster(ws: Workspace, path: Path, *, dry_run: bool = False,
+                  progress: Callable[[int], None] | None = None) -> ImportReport:
+    """Check every row, then apply the accepted ones all-or-nothing (unless ``dry_run``)."""
+    table = read_table(Path(path), progress=progress)
+    report = ImportReport(dry_run=dry_run, header_row=table.header_row,
+                          warnings=list(table.warnings))
+    try:
+        known = {s.category for s in active_campaign(ws).policy.subsidies}
+    except YibaoError:
+        known = set()
+    people = _validate(ws, table, report, known)
+    households, persons, updates, grants = _plan(ws, people, report,
+                                                 categories_allowed=ws.role == "township")
+    report.households = len(households)
+    report.persons = len(persons)
+    report.updated = len(updates)
+    report.changes = [{"row": u["row"], "id_masked": u["id_masked"], "changes": u["changes"]}
+                      for u in updates]
+    if dry_run or not (households or persons or updates or grants):
+        return report
+    now = iso(utc_now())
+    with tx(ws.conn):
+        for hh in households:
+            insert_household(ws, hh["household_id"], hh, now)
+        for person in persons:
+            insert_person(ws, person, now)
+        for update in updates:
+            values = update["values"]
+            ws.conn.execute(
+                "UPDATE persons SET name = ?, relation = ?, residence = ?, ethnicity = ?, "
+                "phone = ?, note = ?, household_id = ?, updated_at = ? WHERE id = ?",
+                (values["name"], values["relation"], values["residence"], values["ethnicity"],
+                 values["phone"], values["note"], update["household_id"], now,
+                 update["person_id"]))
+        for pid, category in grants:
+            ws.conn.execute(
+                "INSERT INTO person_categories (id, person_id, category, source, valid_from, "
+                "valid_to, certified_by, created_at) VALUES (?,?,?,?,NULL,NULL,?,?)",
+                (new_id(), pid, category, f"导入：{Path(path).name}", ws.user, now))
+        ws.record("roster.imported", {
+            "file": Path(path).name, "households": households, "persons": persons,
+            "updates": [{k: u[k] for k in ("person_id", "household_id", "changes")}
+                        for u in updates],
+            "categories": [{"person_id": p, "category": c} for p, c in grants],
+            "rejected": len(report.rejected)})
+    return report
