@@ -8,6 +8,7 @@ from app.services.importing.reader import (
     Table,
     read_table,
 )
+from app.services.importing.writer import neutralise, write_csv, write_xlsx
 
 __all__ = [
     "DEFAULT_LIMITS",
@@ -15,5 +16,8 @@ __all__ = [
     "ReadLimits",
     "Row",
     "Table",
+    "neutralise",
     "read_table",
+    "write_csv",
+    "write_xlsx",
 ]

@@ -5,6 +5,12 @@ canonical column (see :mod:`.columns`). It never validates ID numbers or applies
 it reports what it had to guess (``Table.warnings``) and what it could not read faithfully
 (``Row.problems``) so that the import service can show both to the clerk.
 
+Layouts handled: the header may sit below a title (searched in the first 20 rows), headers
+are matched through aliases, and in .xlsx a value merged vertically over several rows (a
+household number, group or head name spanning the household's members) is copied to every
+row of its range, read from the sheet's real merged ranges. CSV keeps no merge information,
+so blank household numbers there stay blank (with a warning) rather than being guessed.
+
 Files come from village laptops and e-mail attachments, so a file is treated as hostile until
 proven otherwise: size, rows, columns, cell length, decompressed size and compression ratio are
 checked before anything expensive happens, and XML entity declarations are refused.
@@ -15,6 +21,7 @@ from __future__ import annotations
 import codecs
 import csv
 import datetime as dt
+import gc
 import io
 import posixpath
 import re
@@ -25,10 +32,11 @@ import zlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import cache
 from itertools import chain, islice
 from operator import itemgetter
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, NamedTuple
 from xml.etree.ElementTree import Element, ParseError
 
 import defusedxml
@@ -95,10 +103,11 @@ class CellProblem:
 
 @dataclass(frozen=True, slots=True)
 class Row:
-    """One data row. ``number`` is the row number the clerk sees in Excel (1-based).
+    """One data row. ``number`` is the row number the clerk sees in Excel (1-based; for a CSV
+    file, the record number, which is what Excel shows when it opens the file).
 
     ``cells`` holds exactly the keys of :attr:`Table.columns`, each a stripped string
-    ('' when empty).
+    ('' when empty); ``problems`` lists the cells that could not be read faithfully.
     """
 
     number: int
@@ -149,12 +158,28 @@ def read_table(
             "请拆分后分批导入。"
         )
     suffix = path.suffix.lower()
-    if head.startswith(b"PK\x03\x04"):
-        warnings = _extension_warning(suffix, "xlsx")
-        return _read_xlsx(path, limits, progress, warnings)
-    _reject_binary(head)
-    warnings = _extension_warning(suffix, "csv")
-    return _read_csv(path, limits, progress, warnings)
+    with _gc_paused():
+        if head.startswith(b"PK\x03\x04"):
+            return _read_xlsx(path, limits, progress, _extension_warning(suffix, "xlsx"))
+        _reject_binary(head)
+        return _read_csv(path, limits, progress, _extension_warning(suffix, "csv"))
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Hold the cyclic garbage collector off while rows are built.
+
+    Building 60,000 rows allocates a few hundred thousand dicts and lists; the collector
+    would walk all of them again and again and add some 30 % to the read. Nothing built here
+    forms a reference cycle, so reference counting alone frees it if the read fails.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 # --------------------------------------------------------------------------- format sniffing
@@ -235,11 +260,13 @@ _OPENPYXL_ERRORS = (
     OSError,
     NotImplementedError,
     OverflowError,
+    RuntimeError,  # zipfile: "File is encrypted, password required"
 )
 
 
-@dataclass(frozen=True, slots=True)
-class _Merge:
+class _Merge(NamedTuple):
+    """A merged range, 1-based and inclusive (a sheet may hold tens of thousands)."""
+
     min_row: int
     min_col: int
     max_row: int
@@ -251,11 +278,6 @@ class _SheetPart:
     name: str
     part: str
     visible: bool
-
-
-@dataclass(slots=True)
-class _SheetScan:
-    merges: list[_Merge] = field(default_factory=list)
 
 
 def _read_xlsx(
@@ -273,7 +295,7 @@ def _read_xlsx(
             with zipfile.ZipFile(fh) as zf:
                 _check_zip(zf, limits)
                 sheets, active = _workbook_sheets(zf)
-                scans = {s.part: _scan_sheet(zf, s.part, limits) for s in sheets}
+                merges = {s.part: _scan_sheet(zf, s.part, limits) for s in sheets}
             fh.seek(0)
             with pywarnings.catch_warnings():
                 # openpyxl warns about every unsupported extension and style quirk; the
@@ -281,16 +303,29 @@ def _read_xlsx(
                 pywarnings.simplefilter("ignore")
                 wb = openpyxl.load_workbook(fh, read_only=True, data_only=True, keep_links=False)
                 try:
-                    return _read_workbook(wb, sheets, active, scans, limits, progress, warnings)
+                    return _read_workbook(wb, sheets, active, merges, limits, progress, warnings)
                 finally:
                     wb.close()
-    except defusedxml.DefusedXmlException as exc:
-        raise ValidationError(
-            "文件包含不安全的 XML 内容（实体或文档类型声明），已拒绝读取。"
-            "请用 Excel 打开后另存为新的 .xlsx 文件。"
-        ) from exc
     except _OPENPYXL_ERRORS as exc:
-        raise ValidationError(f"文件已损坏或不是有效的 .xlsx 工作簿，无法读取（{exc}）。") from exc
+        if _caused_by(exc, defusedxml.DefusedXmlException):
+            raise ValidationError(
+                "文件包含不安全的 XML 内容（实体或文档类型声明），已拒绝读取。"
+                "请用 Excel 打开后另存为新的 .xlsx 文件。"
+            ) from exc
+        raise ValidationError(
+            "文件已损坏或不是有效的 .xlsx 工作簿，无法读取。请用 Excel 打开后另存为新的 .xlsx 文件。",
+            details={"cause": f"{type(exc).__name__}: {exc}"[:500]},
+        ) from exc
+
+
+def _caused_by(exc: BaseException, kind: type[BaseException]) -> bool:
+    # openpyxl re-raises parser errors as a generic ValueError "from" the original.
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, kind):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 def _check_zip(zf: zipfile.ZipFile, limits: ReadLimits) -> None:
@@ -372,8 +407,8 @@ def _relationships(
     return result
 
 
-def _workbook_sheets(zf: zipfile.ZipFile) -> tuple[list[_SheetPart], int]:
-    """The worksheets in workbook order, and the index of the sheet Excel opens on.
+def _workbook_sheets(zf: zipfile.ZipFile) -> tuple[list[_SheetPart], str | None]:
+    """The worksheets in workbook order, and the name of the sheet Excel opens on.
 
     openpyxl's read-only mode hides the part names and the active tab, and the part names
     are needed to pre-scan sheets before openpyxl parses them.
@@ -391,17 +426,22 @@ def _workbook_sheets(zf: zipfile.ZipFile) -> tuple[list[_SheetPart], int]:
     rels = _relationships(zf, rels_name, base_dir)
     root = _read_small_xml(zf, workbook_part)
     sheets: list[_SheetPart] = []
-    active = 0
+    active_tab = 0
+    active: str | None = None
     names = set(zf.namelist())
+    tab = 0  # activeTab counts chart sheets too
     for element in root.iter():
         tag = _local(element.tag)
         if tag == "workbookView":
-            active = int(element.get("activeTab") or 0)
+            active_tab = int(element.get("activeTab") or 0)
         elif tag == "sheet":
             kind, part = rels.get(_attr(element, "id") or "", ("", ""))
             if kind.endswith("/worksheet") and part in names:
                 visible = (element.get("state") or "visible") == "visible"
                 sheets.append(_SheetPart(element.get("name") or "", part, visible))
+                if tab == active_tab:
+                    active = sheets[-1].name
+            tab += 1
     if not sheets:
         raise ValidationError("工作簿中没有工作表。")
     return sheets, active
@@ -410,18 +450,24 @@ def _workbook_sheets(zf: zipfile.ZipFile) -> tuple[list[_SheetPart], int]:
 _CELL_REF = re.compile(rb"([A-Za-z]{1,3})([0-9]{1,7})")
 
 
+@cache
+def _column_number(letters: bytes) -> int:
+    """``b"N"`` → 14."""
+    number = 0
+    for ch in letters.upper():
+        number = number * 26 + ch - 64
+    return number
+
+
 def _parse_ref(ref: bytes) -> tuple[int, int] | None:
     """``b"N60001"`` → (row, column), both 1-based."""
     m = _CELL_REF.fullmatch(ref)
     if m is None:
         return None
-    col = 0
-    for ch in m.group(1).upper():
-        col = col * 26 + ch - 64
-    return int(m.group(2)), col
+    return int(m.group(2)), _column_number(m.group(1))
 
 
-def _scan_sheet(zf: zipfile.ZipFile, part: str, limits: ReadLimits) -> _SheetScan:
+def _scan_sheet(zf: zipfile.ZipFile, part: str, limits: ReadLimits) -> list[_Merge]:
     """Stream the raw sheet XML once, before openpyxl touches it.
 
     This rejects over-long sheets without parsing them (openpyxl's read-only mode parses the
@@ -429,7 +475,7 @@ def _scan_sheet(zf: zipfile.ZipFile, part: str, limits: ReadLimits) -> _SheetSca
     ranges, which read-only mode does not expose. Inflating and counting bytes costs about
     2 % of what openpyxl needs to parse the same sheet.
     """
-    scan = _SheetScan()
+    merges: list[_Merge] = []
     with zf.open(part) as fh:
         buf = fh.read(_SCAN_CHUNK)
         root = re.search(rb"<([A-Za-z_][\w.-]*:)?worksheet[\s>]", buf)
@@ -443,7 +489,7 @@ def _scan_sheet(zf: zipfile.ZipFile, part: str, limits: ReadLimits) -> _SheetSca
         merge_re = re.compile(
             rb"<"
             + re.escape(prefix)
-            + rb'mergeCell\s[^>]*?ref="([A-Za-z]{1,3}[0-9]{1,7}):([A-Za-z]{1,3}[0-9]{1,7})"'
+            + rb'mergeCell\s[^>]*?ref="([A-Za-z]{1,3})([0-9]{1,7}):([A-Za-z]{1,3})([0-9]{1,7})"'
         )
         rows = 0
         carry = b""
@@ -457,20 +503,19 @@ def _scan_sheet(zf: zipfile.ZipFile, part: str, limits: ReadLimits) -> _SheetSca
             if b"mergeCell" in data:
                 for m in merge_re.finditer(data):
                     last_end = m.end()
-                    if m.end() > len(carry):
-                        _add_merge(scan, m.group(1), m.group(2))
+                    if last_end <= len(carry):
+                        continue
+                    if len(merges) >= _MAX_MERGES:
+                        raise ValidationError(
+                            f"合并单元格超过 {_MAX_MERGES} 个，文件结构异常，已拒绝读取。"
+                        )
+                    c1, r1, c2, r2 = m.groups()
+                    a, b = int(r1), int(r2)
+                    x, y = _column_number(c1), _column_number(c2)
+                    merges.append(_Merge(min(a, b), min(x, y), max(a, b), max(x, y)))
             carry = data[max(last_end, len(data) - _SCAN_CARRY) :]
             buf = fh.read(_SCAN_CHUNK)
-    return scan
-
-
-def _add_merge(scan: _SheetScan, first: bytes, last: bytes) -> None:
-    a, b = _parse_ref(first), _parse_ref(last)
-    if a is None or b is None:
-        return
-    if len(scan.merges) >= _MAX_MERGES:
-        raise ValidationError(f"合并单元格超过 {_MAX_MERGES} 个，文件结构异常，已拒绝读取。")
-    scan.merges.append(_Merge(min(a[0], b[0]), min(a[1], b[1]), max(a[0], b[0]), max(a[1], b[1])))
+    return merges
 
 
 def _check_extent(rows: int, columns: int, limits: ReadLimits) -> None:
@@ -503,8 +548,8 @@ def _too_long(row: int, limits: ReadLimits) -> ValidationError:
 def _read_workbook(
     wb: Workbook,
     sheets: list[_SheetPart],
-    active: int,
-    scans: dict[str, _SheetScan],
+    active: str | None,
+    merges_by_part: dict[str, list[_Merge]],
     limits: ReadLimits,
     progress: Callable[[int], None] | None,
     warnings: list[str],
@@ -512,12 +557,12 @@ def _read_workbook(
     # Probe the sheet Excel opens on first, then the others: a template often keeps code
     # lists on a second sheet, and a clerk may have left the roster on any tab.
     visible = [s for s in sheets if s.visible] or sheets
-    order = sorted(visible, key=lambda s: s is not sheets[min(active, len(sheets) - 1)])
+    order = sorted(visible, key=lambda s: s.name != active)
     best: tuple[int, _SheetPart] | None = None
     for sheet in order:
         ws = wb[sheet.name]
         ws.reset_dimensions()
-        rows = _filled_rows(ws, scans[sheet.part].merges)
+        rows = _filled_rows(ws, merges_by_part[sheet.part])
         try:
             head = list(islice(rows, HEADER_SCAN_ROWS))
         finally:
@@ -534,7 +579,7 @@ def _read_workbook(
     # A wrong <dimension> would make openpyxl pad or truncate rows; row length from the data
     # itself is what we want.
     ws.reset_dimensions()
-    merges = scans[chosen.part].merges
+    merges = merges_by_part[chosen.part]
     epoch_1904 = wb.epoch == CALENDAR_MAC_1904
     return _assemble(
         _filled_rows(ws, merges),
@@ -560,25 +605,35 @@ def _filled_rows(ws: ReadOnlyWorksheet, merges: list[_Merge]) -> Iterator[Sequen
     for m in merges:
         if m.max_row > m.min_row:
             starts.setdefault(m.min_row, []).append((m.min_col - 1, m.max_row))
-    active: dict[int, tuple[int, object]] = {}
+    if not starts:
+        yield from rows
+        return
+    active: list[tuple[int, int, object]] = []  # (column, last row, value) of open ranges
+    expires = 0  # the first row after which some open range has ended
     for number, values in enumerate(rows, 1):
         if active:
+            if number > expires:
+                active = [a for a in active if a[1] >= number]
+                expires = min((a[1] for a in active), default=0)
             filled: list[object] | None = None
-            for col, (last, value) in list(active.items()):
-                if number > last:
-                    del active[col]
-                elif value is not None and (col >= len(values) or values[col] in (None, "")):
-                    if filled is None:
-                        filled = list(values)
-                    if col >= len(filled):
-                        filled.extend([None] * (col + 1 - len(filled)))
-                    filled[col] = value
+            n = len(values)
+            for col, _last, value in active:
+                if col < n and values[col] is not None and values[col] != "":
+                    continue
+                if filled is None:
+                    filled = list(values)
+                if col >= len(filled):
+                    filled.extend([None] * (col + 1 - len(filled)))
+                filled[col] = value
             if filled is not None:
                 values = filled
         began = starts.get(number)
         if began:
             for col, last in began:
-                active[col] = (last, values[col] if col < len(values) else None)
+                value = values[col] if col < len(values) else None
+                if value is not None and value != "":
+                    active.append((col, last, value))
+                    expires = min(expires, last) if expires else last
         yield values
 
 
@@ -662,8 +717,15 @@ def _read_csv(
     if delimiter != ",":
         warnings.append(f"分隔符为{'分号' if delimiter == ';' else '制表符'}。")
     with _csv_field_limit(limits.max_cell_chars):
-        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+        reader = active = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
         try:
+            if text.count("\n") > limits.max_rows:
+                # Possibly too long: count records without converting them, so that a
+                # million-row file is refused in a fraction of a second.
+                active = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+                if sum(1 for _ in islice(active, limits.max_rows + 1)) > limits.max_rows:
+                    raise _too_many_rows(limits)
+                active = reader
             return _assemble(
                 reader,
                 fmt="csv",
@@ -675,7 +737,7 @@ def _read_csv(
                 warnings=warnings,
             )
         except csv.Error as exc:
-            row = reader.line_num
+            row = active.line_num
             if "field larger than field limit" in str(exc):
                 raise ValidationError(
                     f"第 {row} 行附近有单元格超过 {limits.max_cell_chars} 个字符"
@@ -768,7 +830,9 @@ _DATE_TEXT = re.compile(
 )
 _DATE_COMPACT = re.compile(r"([0-9]{4})([0-9]{2})([0-9]{2})", re.ASCII)
 _YEAR_MONTH = re.compile(r"[0-9]{4}\s*(?:[-/.年]\s*[0-9]{1,2}\s*月?)?", re.ASCII)
-_SERIAL_TEXT = re.compile(r"[0-9]{5}(?:\.[0-9]+)?", re.ASCII)
+# A date column formatted as General, saved as CSV. Five digits only: 10000 is 1927-05-18, and
+# shorter digit strings are more likely years or codes than days since 1900.
+_SERIAL_TEXT = re.compile(r"[1-9][0-9]{4}(?:\.[0-9]+)?", re.ASCII)
 _MAX_SERIAL = 2_958_465  # 9999-12-31
 
 _FLOAT_ID = "证件号码以数字格式保存，可能已丢失末位精度"
@@ -824,12 +888,14 @@ def _date_text(s: str, key: str, problems: list[CellProblem]) -> str:
     return s
 
 
-def _date_number(v: float, key: str, problems: list[CellProblem], epoch_1904: bool) -> str:
-    raw = str(int(v)) if float(v).is_integer() else str(v)
+def _date_number(v: int | float, key: str, problems: list[CellProblem], epoch_1904: bool) -> str:
+    # An int may have hundreds of digits and overflow a float: never convert one.
+    whole = isinstance(v, int) or v.is_integer()
+    raw = str(int(v)) if whole else str(v)
     if 1800 <= v <= 2100:
         _problem(problems, key, _INCOMPLETE_DATE)
         return raw
-    if 10_000_101 <= v <= 99_991_231 and float(v).is_integer():
+    if 10_000_101 <= v <= 99_991_231 and whole:
         m = _DATE_COMPACT.fullmatch(raw)
         iso = _ymd(*m.groups()) if m else None
     elif 1 <= v <= _MAX_SERIAL:
@@ -1051,7 +1117,7 @@ def _summarise(
         for m in merges:
             key = by_column.get(m.min_col)
             top = max(m.min_row, first_data - 1)
-            if key is not None and m.max_row > top:
+            if key is not None and min(m.max_row, last) > top:
                 filled[key] = filled.get(key, 0) + min(m.max_row, last) - top
         if filled:
             parts = "、".join(
