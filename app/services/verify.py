@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from app.services.reconcile import ledger_invariants
 from app.services.workspace import Workspace
 from db import journal
+from db.connection import DatabaseError
 
 
 @dataclass
@@ -24,10 +25,14 @@ class VerifyReport:
 
 def verify_workspace(ws: Workspace) -> VerifyReport:
     """The whole check a township accountant runs before trusting a database."""
+    try:
+        integrity = ws.conn.execute("PRAGMA quick_check").fetchone()[0]
+    except DatabaseError as exc:
+        integrity = str(exc)
+    if integrity != "ok":
+        # A damaged file cannot be read reliably: say so instead of half-checking it.
+        return VerifyReport(False, 0, "", [f"数据库文件已损坏（{integrity}）：请从备份恢复"])
     chain = journal.verify_chain(ws.conn)
     problems = list(chain.problems)
-    integrity = ws.conn.execute("PRAGMA quick_check").fetchone()[0]
-    if integrity != "ok":
-        problems.append(f"数据库文件结构检查失败：{integrity}")
     problems.extend(ledger_invariants(ws))
     return VerifyReport(not problems, chain.events, chain.head, problems, chain.first_bad_seq)
