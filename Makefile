@@ -8,7 +8,7 @@ DEMO_DB := demo/demo.db
 DEMO_PASSPHRASE := yibao-demo-2026
 export QT_QPA_PLATFORM_PLUGIN_PATH :=
 
-.PHONY: run test lint soak bench demo venv clean screenshots
+.PHONY: run test lint soak bench demo venv clean bundle bundle-test
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -33,13 +33,24 @@ lint: $(STAMP)
 	$(VENV)/bin/lint-imports
 
 test: lint
-	QT_QPA_PLATFORM=offscreen $(VENV)/bin/pytest -m "not soak" -n 2
+	QT_QPA_PLATFORM=offscreen $(VENV)/bin/pytest -m "not soak and not bundle" -n 2
 
 soak: $(STAMP)
 	QT_QPA_PLATFORM=offscreen YIBAO_SOAK=1 $(VENV)/bin/pytest -m soak
 
 bench: $(STAMP)
 	$(PY) -m bench
+
+BUNDLE_DIR := build/dist/yibao-$(shell sed -n 's/^__version__ = "\(.*\)"/\1/p' app/__init__.py)
+
+bundle: $(STAMP)
+	$(PY) -m pip install --quiet -e '.[bundle]'
+	$(VENV)/bin/pyinstaller --noconfirm --log-level WARN --distpath build/dist \
+		--workpath build/work build.spec
+	@du -sh $(BUNDLE_DIR)
+
+bundle-test: bundle
+	YIBAO_BUNDLE_DIR=$(BUNDLE_DIR) QT_QPA_PLATFORM=offscreen $(VENV)/bin/pytest -m bundle -p no:xdist
 
 clean:
 	rm -rf $(VENV) demo .pytest_cache .ruff_cache .hypothesis
