@@ -54,7 +54,7 @@ def open_database(path: Path, raw_key: bytes, *, create: bool = False) -> Connec
     return conn
 
 
-class tx:  # noqa: N801 - used as a lower-case context manager, like a keyword
+class tx:
     """``with tx(conn):`` runs one IMMEDIATE transaction: commit on success, roll back on error.
 
     IMMEDIATE takes the write lock up front so two writers never deadlock half-way. Inside an

@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from json.encoder import encode_basestring as _json_str  # type: ignore[attr-defined]
 from typing import Any
 
 from app.domain.canonical import canonical_json
@@ -120,6 +121,23 @@ class ChainReport:
     first_bad_seq: int | None = None
 
 
+def _stored_event_hash(prev_hash: str, seq: int, uid: str, dev: str, typ: str,
+                       payload_text: str, actor: str, at: str) -> str:
+    """``event_hash`` of the event as stored, without parsing its payload.
+
+    ``append`` stores the payload as canonical JSON, so the canonical body is the stored text
+    with the other fields around it in sorted-key order: the same bytes as
+    ``canonical_json(body)``, without turning every payload into objects and back (most of
+    verify's time at 100,000 events).
+    """
+    if not all(isinstance(v, str) for v in (uid, dev, typ, payload_text, actor, at)):
+        return ""  # a damaged row: the field-by-field check below says what is wrong
+    text = (f'{{"actor":{_json_str(actor)},"at":{_json_str(at)},"device":{_json_str(dev)},'
+            f'"payload":{payload_text},"seq":{seq},"type":{_json_str(typ)},'
+            f'"uuid":{_json_str(uid)}}}')
+    return hashlib.sha256((prev_hash + text).encode("utf-8")).hexdigest()
+
+
 def verify_chain(conn: Connection) -> ChainReport:
     """Recompute every link and compare the end with the recorded head; name the first bad event."""
     problems: list[str] = []
@@ -135,6 +153,12 @@ def verify_chain(conn: Connection) -> ChainReport:
         count += 1
         if first_bad is not None:
             continue
+        if (seq == expected_seq and prev_hash == prev and stored_hash
+                == _stored_event_hash(prev, seq, uid, dev, typ, payload_text, actor, at)):
+            prev = stored_hash
+            expected_seq = seq + 1
+            continue
+        # Anything short of a perfect link is looked at field by field, to say what is wrong.
         body = {"uuid": uid, "device": dev, "seq": seq, "type": typ, "actor": actor, "at": at}
         try:
             body["payload"] = json.loads(payload_text)

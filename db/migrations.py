@@ -15,6 +15,8 @@ from pathlib import Path
 from app.domain.errors import StorageError
 from db.connection import Connection, tx
 from db.ledger_schema import append_only_triggers, ledger_statements
+from db.perf_schema import perf_statements
+from db.sync_schema import sync_statements
 
 
 @dataclass(frozen=True)
@@ -59,7 +61,11 @@ LEDGER = Step(
     ledger_statements(),
 )
 
-STEPS: list[Step] = [FOUNDATION, LEDGER]
+STEPS: list[Step] = [
+    FOUNDATION, LEDGER, Step(3, "sync: state, county refund tasks", sync_statements()),
+    Step(4, "performance: indexes for reconciliation and cash at township scale",
+         perf_statements()),
+]
 
 
 def register(step: Step) -> None:

@@ -9,10 +9,11 @@ if TYPE_CHECKING:
 
 
 def register_all(cmd: Command) -> None:
-    from app.commands import foundation, ledger, papers
+    from app.commands import foundation, ledger, papers, sync
 
     foundation.register(cmd)
     foundation.register_demo(cmd)
     ledger.register(cmd)
+    sync.register(cmd)
     ledger.register_transfer(cmd)
     papers.register(cmd)

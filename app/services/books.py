@@ -88,10 +88,12 @@ def register_book(ws: Workspace, *, series: str, first: int, last: int,
 
 
 def _highest_used(conn: Connection, book_id: str) -> int | None:
+    # Walking the (book_id, number) index down from the top stops at the first number not
+    # lost; max() with the state filter would visit every number of the book (bench/).
     row = conn.execute(
-        "SELECT max(number) FROM receipt_numbers WHERE book_id = ? AND state != 'lost'",
-        (book_id,)).fetchone()
-    return None if row[0] is None else int(row[0])
+        "SELECT number FROM receipt_numbers WHERE book_id = ? AND state != 'lost' "
+        "ORDER BY number DESC LIMIT 1", (book_id,)).fetchone()
+    return None if row is None else int(row[0])
 
 
 def _next_in_book(conn: Connection, book: Book) -> int | None:
@@ -113,9 +115,15 @@ def books(ws: Workspace) -> list[Book]:
 
 def next_receipt(ws: Workspace) -> NextReceipt:
     """The number the next receipt will carry (the clerk checks it against the paper)."""
-    for book in books(ws):
-        if book.collector != ws.user:
-            continue
+    # Only this collector's books whose last number is not yet used (issued or voided blank;
+    # a lost last number may still leave numbers below it): after a few campaigns a
+    # database holds hundreds of used-up books, and looking into each one on every
+    # collection made collecting slower year after year (bench/).
+    open_books = ws.conn.execute(
+        f"SELECT {BOOK_COLUMNS} FROM receipt_books b WHERE collector = ? AND NOT EXISTS "
+        "(SELECT 1 FROM receipt_numbers n WHERE n.series = b.series AND n.number = b.last_no "
+        "AND n.state != 'lost') ORDER BY registered_at, series, first_no", (ws.user,))
+    for book in [_book(r) for r in open_books]:
         number = _next_in_book(ws.conn, book)
         if number is not None:
             used = ws.conn.execute("SELECT count(*) FROM receipt_numbers WHERE book_id = ? "
@@ -263,7 +271,8 @@ def mark_lost(ws: Workspace, *, series: str, first: int, last: int,
         ws.conn.executemany(
             "INSERT INTO receipt_numbers (book_id, series, number, state, payment_id, reason, "
             "at, actor) VALUES (?,?,?,'lost',NULL,?,?,?)",
-            [(ref.book.id, series, n, reason, now, ws.user) for n in range(first, last + 1)])
-        ws.record("receipt.lost", {"series": series, "first": first, "last": last,
+            [(ref.book.id, ref.book.series, n, reason, now, ws.user)
+             for n in range(first, last + 1)])
+        ws.record("receipt.lost", {"series": ref.book.series, "first": first, "last": last,
                                    "reason": reason})
-    return {"series": series, "first": first, "last": last, "lost": last - first + 1}
+    return {"series": ref.book.series, "first": first, "last": last, "lost": last - first + 1}

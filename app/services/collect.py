@@ -114,6 +114,8 @@ def _select_members(all_members: list[MemberStatus], requested: list[str] | None
         if not chosen:
             raise Refused("该户没有需要缴费的成员（都已参保、已缴费或不在参保状态）")
         return chosen
+    if not requested:
+        raise ValidationError("请至少选择一名要缴费的成员")
     chosen = []
     for ref in requested:
         ref = ref.strip()

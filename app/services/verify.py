@@ -23,8 +23,23 @@ class VerifyReport:
                 "problems": self.problems, "first_bad_seq": self.first_bad_seq}
 
 
+# The invariants follow indexes into tables far larger than SQLite's default 2 MiB page cache,
+# so without more room each lookup decrypts its page again: verify borrows this much for its
+# run and gives it back (docs/PERFORMANCE.md).
+VERIFY_CACHE_KIB = 64 * 1024
+
+
 def verify_workspace(ws: Workspace) -> VerifyReport:
     """The whole check a township accountant runs before trusting a database."""
+    previous = int(ws.conn.execute("PRAGMA cache_size").fetchone()[0])
+    ws.conn.execute(f"PRAGMA cache_size = {-VERIFY_CACHE_KIB}")
+    try:
+        return _verify(ws)
+    finally:
+        ws.conn.execute(f"PRAGMA cache_size = {previous}")
+
+
+def _verify(ws: Workspace) -> VerifyReport:
     try:
         integrity = ws.conn.execute("PRAGMA quick_check").fetchone()[0]
     except DatabaseError as exc:

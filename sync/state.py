@@ -1,0 +1,105 @@
+"""The client's side of sync in its own database: enrolment keys, acknowledgements, cursor.
+
+The journal is the outbox: an event is pending while its seq is above ``acked_seq``. Nothing
+here opens a transaction; callers write state in the same transaction as what it describes
+(the pull page it follows, or right after the push response that acknowledged it).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+
+from db import journal
+from db.connection import Connection
+from sync.protocol import GENESIS, Head, WireEvent
+
+
+@dataclass(frozen=True)
+class SyncState:
+    enrolled: bool
+    enrol_pending: bool  # a bundle carried an enrolment whose reply has not come back yet
+    server_id: str | None
+    server_sign_key: str | None
+    server_box_key: str | None
+    box_private_key: str | None
+    village: str | None
+    user: str | None
+    acked_seq: int
+    acked_hash: str
+    cursor: int
+    last_sync_at: str | None
+    last_server_time: str | None
+    ca_bundle: str | None
+
+    def box_key(self) -> X25519PrivateKey | None:
+        if not self.box_private_key:
+            return None
+        return X25519PrivateKey.from_private_bytes(bytes.fromhex(self.box_private_key))
+
+
+def _values(conn: Connection) -> dict[str, str]:
+    return dict(conn.execute("SELECT key, value FROM sync_state").fetchall())
+
+
+def load_state(conn: Connection) -> SyncState:
+    v = _values(conn)
+    return SyncState(
+        enrolled=v.get("enrolled") == "1",
+        enrol_pending=v.get("enrol_pending") == "1",
+        server_id=v.get("server_id"),
+        server_sign_key=v.get("server_sign_key"),
+        server_box_key=v.get("server_box_key"),
+        box_private_key=v.get("box_private_key"),
+        village=v.get("village"),
+        user=v.get("user"),
+        acked_seq=int(v.get("acked_seq", "0")),
+        acked_hash=v.get("acked_hash", GENESIS),
+        cursor=int(v.get("cursor", "0")),
+        last_sync_at=v.get("last_sync_at"),
+        last_server_time=v.get("last_server_time"),
+        ca_bundle=v.get("ca_bundle"),
+    )
+
+
+def save_state(conn: Connection, **values: str | int | bool | None) -> None:
+    """Write some keys; ``None`` removes one. The caller holds the transaction."""
+    for key, value in values.items():
+        if value is None:
+            conn.execute("DELETE FROM sync_state WHERE key = ?", (key,))
+            continue
+        text = ("1" if value else "0") if isinstance(value, bool) else str(value)
+        conn.execute("INSERT INTO sync_state (key, value) VALUES (?, ?) "
+                     "ON CONFLICT(key) DO UPDATE SET value = excluded.value", (key, text))
+
+
+def to_wire(ev: journal.Event) -> WireEvent:
+    return WireEvent(uuid=ev.uuid, device=ev.device_id, seq=ev.seq, type=ev.type,
+                     payload=ev.payload, actor=ev.actor, at=ev.at, prev_hash=ev.prev_hash,
+                     hash=ev.hash)
+
+
+def pending_events(conn: Connection, after_seq: int, limit: int) -> list[WireEvent]:
+    out: list[WireEvent] = []
+    for ev in journal.iter_events(conn, after_seq=after_seq):
+        out.append(to_wire(ev))
+        if len(out) >= limit:
+            break
+    return out
+
+
+def pending_count(conn: Connection, acked_seq: int) -> int:
+    head_seq, _ = journal.head(conn)
+    return max(0, head_seq - acked_seq)
+
+
+def journal_head(conn: Connection) -> Head:
+    seq, digest = journal.head(conn)
+    return Head(seq=seq, hash=digest)
+
+
+def event_link(conn: Connection, seq: int) -> tuple[str, str] | None:
+    """(uuid, hash) of our journal event ``seq``, or None when there is no such event."""
+    row = conn.execute("SELECT uuid, hash FROM journal WHERE seq = ?", (seq,)).fetchone()
+    return None if row is None else (str(row[0]), str(row[1]))
