@@ -36,15 +36,22 @@ def test_wrong_then_right_passphrase_opens_main_window(qtbot, new_db, worker):
     with qtbot.waitSignal(dialog.unlocked, timeout=10_000) as blocker:
         qtbot.keyClick(dialog.passphrase, Qt.Key.Key_Return)
     ws = blocker.args[0]
+    assert dialog.language == "zh_CN"
     window = MainWindow(ws, worker)
     qtbot.addWidget(window)
-    window.show()
-    qtbot.waitUntil(lambda: "李会计" in window.overview.info.text(), timeout=10_000)
-    assert "医保收缴通" in window.windowTitle()
-    window.overview.run_verify()
-    qtbot.waitUntil(lambda: "校验通过" in window.overview.result.text(), timeout=10_000)
-    window.close_workspace()
-    qtbot.waitUntil(lambda: not worker.busy, timeout=10_000)
+    try:
+        window.show()
+        qtbot.waitUntil(lambda: window.snapshot is not None, timeout=10_000)
+        assert "医保收缴通" in window.windowTitle()
+        assert window.user_label.text() == "收款员 李会计"
+        assert window.collect.search.hasFocus()  # the collect view is ready for typing
+        window.tabs.setCurrentWidget(window.overview)
+        qtbot.waitUntil(lambda: "李会计" in window.overview.info.text(), timeout=10_000)
+        window.overview.run_verify()
+        qtbot.waitUntil(lambda: "校验通过" in window.overview.result.text(), timeout=10_000)
+    finally:
+        window.close_workspace()
+        qtbot.waitUntil(lambda: not worker.busy, timeout=10_000)
 
 
 def test_delay_is_shown_as_a_countdown(qtbot, new_db, worker):

@@ -6,14 +6,18 @@ import contextlib
 import logging
 import sys
 from pathlib import Path
+from types import TracebackType
 
-from PySide6.QtCore import QLocale, QTranslator
+from PySide6.QtCore import QLibraryInfo, QLocale, QTranslator
 from PySide6.QtGui import QFont, QFontDatabase
 from PySide6.QtWidgets import QApplication
 
 from app.cli import log_dir
 from app.logsetup import setup_logging
+from app.services.workspace import Workspace
 from receipts.fonts import FONT_PATH
+from ui.common import show_error
+from ui.refcount_guard import guard_singleton_refcounts
 
 log = logging.getLogger(__name__)
 
@@ -34,9 +38,22 @@ def load_font(app: QApplication) -> str | None:
 
 
 def install_translator(app: QApplication, language: str = "zh_CN") -> QTranslator | None:
-    """Chinese is the default; ``en`` shows the English source strings."""
+    """Chinese is the default; ``en`` shows the English source strings.
+
+    Replaces a translator installed earlier: the language setting is only known once the
+    database is unlocked, after the unlock screen was already shown in Chinese.
+    """
+    for old in app.findChildren(QTranslator):
+        app.removeTranslator(old)
+        old.deleteLater()
     if language.startswith("en"):
+        QLocale.setDefault(QLocale(QLocale.Language.English, QLocale.Country.UnitedStates))
         return None
+    # Qt's own words too: the OK and Cancel buttons, the print and file dialogs.
+    qt_words = QTranslator(app)
+    if qt_words.load(f"qtbase_{language}",
+                     QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)):
+        app.installTranslator(qt_words)
     translator = QTranslator(app)
     if translator.load(str(I18N_DIR / f"yibao_{language}.qm")):
         app.installTranslator(translator)
@@ -46,12 +63,30 @@ def install_translator(app: QApplication, language: str = "zh_CN") -> QTranslato
     return None
 
 
+def report_unexpected(exc_type: type[BaseException], exc: BaseException,
+                      tb: TracebackType | None) -> None:
+    """sys.excepthook: an error nobody handled is logged and shown, and the app carries on.
+
+    PySide6 hands exceptions raised in slots and callbacks to sys.excepthook, so this catches
+    every bug in the GUI thread; worker-thread errors come back through ServiceWorker.
+    """
+    if issubclass(exc_type, KeyboardInterrupt):
+        sys.__excepthook__(exc_type, exc, tb)
+        return
+    log.critical("unexpected error", exc_info=(exc_type, exc, tb))
+    app = QApplication.instance()
+    if isinstance(app, QApplication):
+        show_error(app.activeWindow(), exc)
+
+
 def make_application(argv: list[str] | None = None) -> QApplication:
+    guard_singleton_refcounts()
     app = QApplication.instance() or QApplication(argv or sys.argv[:1])
     app.setApplicationName("医保收缴通")
     app.setOrganizationName("yibao-collect")
     load_font(app)
     install_translator(app)
+    sys.excepthook = report_unexpected
     return app  # type: ignore[return-value]
 
 
@@ -68,7 +103,8 @@ def run_app(db_path: Path, *, user: str | None = None) -> int:
     dialog = UnlockDialog(db_path, worker, preselect_user=user)
     windows: list[MainWindow] = []
 
-    def unlocked(ws: object) -> None:
+    def unlocked(ws: Workspace) -> None:
+        install_translator(app, dialog.language)
         window = MainWindow(ws, worker)
         windows.append(window)
         window.show()

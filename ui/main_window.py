@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Any
+
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
     QLabel,
     QMainWindow,
-    QMessageBox,
     QProgressBar,
     QPushButton,
     QTabWidget,
@@ -14,18 +19,33 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.services.common import BUSINESS_TZ
+from app.services.settings import get_setting
 from app.services.verify import verify_workspace
 from app.services.workspace import ROLE_NAMES, Workspace, database_info
+from ui.cash_page import CashPage
+from ui.collect_view import CollectView
+from ui.common import AppContext, Page, fmt, yuan
+from ui.printing import PrintManager
+from ui.progress_page import ProgressPage
+from ui.queries import status_snapshot
+from ui.receipts_page import ReceiptsPage
+from ui.roster_page import RosterPage
+from ui.settings_page import SettingsPage
 from ui.worker import ServiceWorker
 
+ALERT_STYLE = "color: #b00020; font-weight: bold;"
+WINDOW_STYLE = """
+QTabBar::tab { padding: 6px 18px; font-size: 12pt; }
+QStatusBar QLabel { padding: 0 8px; border-right: 1px solid #c8c8c8; }
+"""
 
-class OverviewPage(QWidget):
+
+class OverviewPage(Page):
     """Who is signed in, which database, and a one-click integrity check."""
 
-    def __init__(self, ws: Workspace, worker: ServiceWorker) -> None:
-        super().__init__()
-        self.ws = ws
-        self.worker = worker
+    def __init__(self, ctx: AppContext) -> None:
+        super().__init__(ctx)
         self.info = QLabel()
         self.info.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.result = QLabel()
@@ -37,10 +57,9 @@ class OverviewPage(QWidget):
         layout.addWidget(verify_button, alignment=Qt.AlignmentFlag.AlignLeft)
         layout.addWidget(self.result)
         layout.addStretch(1)
-        self.refresh()
 
     def refresh(self) -> None:
-        self.worker.submit(lambda: database_info(self.ws), self._show_info)
+        self.ctx.run(database_info, self._show_info, parent=self)
 
     def _show_info(self, info: dict) -> None:
         rows = [
@@ -56,15 +75,46 @@ class OverviewPage(QWidget):
 
     def run_verify(self) -> None:
         self.result.setText(self.tr("Checking…"))
-        self.worker.submit(lambda: verify_workspace(self.ws), self._show_verify)
+        self.ctx.run(verify_workspace, self._show_verify, parent=self)
 
-    def _show_verify(self, report: object) -> None:
-        if report.ok:  # type: ignore[attr-defined]
-            self.result.setText(self.tr("All %1 journal events verified; the ledger is "
-                                        "consistent.").replace("%1", str(report.events)))
+    def _show_verify(self, report: Any) -> None:
+        if report.ok:
+            self.result.setText(fmt(self.tr("All %1 journal events verified; the ledger is "
+                                            "consistent."), report.events))
         else:
             self.result.setText(self.tr("Problems found:") + "<br>" +
-                                "<br>".join(report.problems))  # type: ignore[attr-defined]
+                                "<br>".join(report.problems))
+
+
+class PendingPrintBanner(QFrame):
+    """Receipts collected but not printed: a payer without a receipt must not go unnoticed."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setObjectName("pendingBanner")
+        self.setStyleSheet("#pendingBanner { background: #b00020; border-radius: 4px; }"
+                           "#pendingBanner QLabel { color: white; font-weight: bold; }")
+        self.text = QLabel()
+        self.text.setWordWrap(True)
+        self.print_button = QPushButton()
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(10, 6, 10, 6)
+        layout.addWidget(self.text, 1)
+        layout.addWidget(self.print_button)
+        self.pending: list[dict[str, Any]] = []
+        self.hide()
+
+    def show_pending(self, pending: list[dict[str, Any]]) -> None:
+        self.pending = pending
+        if not pending:
+            self.hide()
+            return
+        labels = "、".join(r["label"] for r in pending[:5]) + ("…" if len(pending) > 5 else "")
+        self.text.setText("⚠ " + fmt(self.tr("%1 receipt(s) collected but NOT printed: %2 — "
+                                             "the payer has no receipt yet!"),
+                                     len(pending), labels))
+        self.print_button.setText(fmt(self.tr("Print %1 now"), pending[-1]["label"]))
+        self.show()
 
 
 class MainWindow(QMainWindow):
@@ -72,25 +122,158 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.ws = ws
         self.worker = worker
-        role = ROLE_NAMES[ws.role]
-        self.setWindowTitle(self.tr("Yibao Collect") + f" — {role} {ws.user}")
-        self.resize(1280, 720)
+        self.ctx = AppContext(ws, worker, self)
+        self.printer = PrintManager(self.ctx, self)
+        self.snapshot: dict[str, Any] | None = None
+        self.resize(1366, 740)
+        self.setStyleSheet(WINDOW_STYLE)
+
+        self.collect = CollectView(self.ctx, self.printer)
+        self.roster = RosterPage(self.ctx)
+        self.receipts = ReceiptsPage(self.ctx, self.printer)
+        self.cash = CashPage(self.ctx)
+        self.progress = ProgressPage(self.ctx)
+        self.settings = SettingsPage(self.ctx, self.printer)
+        self.overview = OverviewPage(self.ctx)
         self.tabs = QTabWidget()
-        self.overview = OverviewPage(ws, worker)
-        self.tabs.addTab(self.overview, self.tr("Overview"))
-        self.setCentralWidget(self.tabs)
+        self.tabs.setDocumentMode(True)
+        self.tab_titles = [self.tr("Collect"), self.tr("Roster"), self.tr("Receipts"),
+                           self.tr("Cash"), self.tr("Progress"), self.tr("Settings"),
+                           self.tr("Overview")]
+        for page, title in zip((self.collect, self.roster, self.receipts, self.cash,
+                                self.progress, self.settings, self.overview),
+                               self.tab_titles, strict=True):
+            self.tabs.addTab(page, title)
+        self.banner = PendingPrintBanner()
+        self.banner.print_button.clicked.connect(self.print_pending)
+        central = QWidget()
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(4, 4, 4, 0)
+        layout.setSpacing(4)
+        layout.addWidget(self.banner)
+        layout.addWidget(self.tabs, 1)
+        self.setCentralWidget(central)
+        self._build_status_bar()
+
+        self.progress.open_household.connect(self.open_in_collect)
+        self.tabs.currentChanged.connect(self._tab_changed)
+        self.ctx.data_changed.connect(self.refresh_status)
+        self.printer.pending_changed.connect(self.refresh_status)
+        self.ctx.run(lambda w: get_setting(w, "printer_name"),
+                     lambda name: setattr(self.printer, "printer_name", name or ""))
+        self.refresh_status()
+        self.collect.focus_search()
+
+    def _build_status_bar(self) -> None:
+        bar = self.statusBar()
+        self.campaign_label = QLabel()
+        self.user_label = QLabel(f"{ROLE_NAMES[self.ws.role]} {self.ws.user}")
+        self.book_label = QLabel()
+        self.cash_label = QLabel()
+        self.pending_label = QLabel()
+        self.pending_label.setStyleSheet(ALERT_STYLE)
+        self.pending_label.hide()
+        self.sync_label = QLabel()
         self.busy = QProgressBar()
         self.busy.setRange(0, 0)
-        self.busy.setMaximumWidth(120)
+        self.busy.setMaximumWidth(90)
+        self.busy.setMaximumHeight(14)
         self.busy.hide()
-        self.statusBar().addPermanentWidget(self.busy)
-        self.statusBar().showMessage(f"{role} {ws.user}")
-        worker.busy_changed.connect(self.busy.setVisible)
+        for widget in (self.campaign_label, self.user_label, self.book_label, self.cash_label,
+                       self.pending_label, self.sync_label):
+            bar.addWidget(widget)
+        bar.addPermanentWidget(self.busy)
+        self.worker.busy_changed.connect(self._busy_changed)
+        self.printer.thread.busy_changed.connect(self._busy_changed)
 
-    def show_error(self, exc: BaseException) -> None:
-        message = getattr(exc, "message", None) or self.tr("Unexpected error: %1").replace(
-            "%1", type(exc).__name__)
-        QMessageBox.warning(self, self.tr("Yibao Collect"), message)
+    def _busy_changed(self, _busy: bool) -> None:
+        self.busy.setVisible(self.worker.busy or self.printer.thread.busy)
+
+    # ---- status ---------------------------------------------------------------------------
+
+    def refresh_status(self) -> None:
+        self.ctx.run(status_snapshot, self._show_status, parent=self)
+
+    def _show_status(self, snap: dict[str, Any]) -> None:
+        self.snapshot = snap
+        role = ROLE_NAMES[snap["role"]]
+        campaign = snap["campaign"]
+        if campaign is None:
+            campaign_text = self.tr("No active campaign")
+            self.campaign_label.setStyleSheet(ALERT_STYLE)
+        else:
+            campaign_text = fmt(self.tr("%1 campaign (cover %2)"), campaign["campaign_year"],
+                                campaign["benefit_year"])
+            self.campaign_label.setStyleSheet("")
+        self.campaign_label.setText(campaign_text)
+        self.setWindowTitle(" — ".join((self.tr("Yibao Collect"), campaign_text,
+                                        f"{role} {snap['user']}")))
+        nxt = snap["next_receipt"]
+        if nxt is None:
+            self.book_label.setText(self.tr("No receipt forms left"))
+            self.book_label.setStyleSheet(ALERT_STYLE)
+        else:
+            self.book_label.setText(fmt(self.tr("Receipt %1 (%2 left)"), nxt["label"],
+                                        nxt["remaining"]))
+            self.book_label.setStyleSheet("")
+        self.receipts.set_next(nxt)
+        cash = snap["cash"]
+        cash_text = fmt(self.tr("Cash on hand %1"), yuan(cash["on_hand_fen"]))
+        if cash["warnings"]:
+            cash_text = "⚠ " + cash_text
+            self.cash_label.setStyleSheet(ALERT_STYLE)
+        else:
+            self.cash_label.setStyleSheet("")
+        self.cash_label.setText(cash_text)
+        self.cash_label.setToolTip("\n".join(cash["warnings"]))
+        pending = snap["pending_prints"]
+        self.pending_label.setText(fmt(self.tr("%1 not printed"), len(pending)))
+        self.pending_label.setVisible(bool(pending))
+        self.banner.show_pending(pending)
+        self._show_sync(snap["sync"])
+        receipts_tab = self.tabs.indexOf(self.receipts)
+        title = self.tab_titles[receipts_tab]
+        self.tabs.setTabText(receipts_tab, f"{title} ⚠{len(pending)}" if pending else title)
+        self.tabs.tabBar().setTabTextColor(
+            receipts_tab, QColor("#b00020") if pending else self.palette().windowText().color())
+
+    def _show_sync(self, sync: dict[str, Any]) -> None:
+        if not sync["enrolled"] and not sync["server_url"]:
+            self.sync_label.setText(self.tr("No county server configured"))
+            self.sync_label.setStyleSheet("color: #777;")
+            self.sync_label.setToolTip("")
+            return
+        if sync["last_sync"]:
+            last = datetime.fromisoformat(sync["last_sync"]).astimezone(BUSINESS_TZ)
+            when = fmt(self.tr("last sync %1"), last.strftime("%m-%d %H:%M"))
+        else:
+            when = self.tr("never synced")
+        text = fmt(self.tr("%1 to sync · %2"), sync["pending"], when)
+        if sync["refund_tasks"]:
+            text += " · " + fmt(self.tr("%1 refund task(s)"), sync["refund_tasks"])
+        warning = sync["clock_warning"]
+        self.sync_label.setText(("⚠ " if warning else "") + text)
+        self.sync_label.setStyleSheet(ALERT_STYLE if warning or sync["refund_tasks"] else "")
+        self.sync_label.setToolTip(warning or "")
+
+    def print_pending(self) -> None:
+        if self.banner.pending:
+            oldest = self.banner.pending[-1]
+            self.printer.print_receipt(oldest["series"], oldest["number"],
+                                       on_done=lambda ok, text: None if ok else
+                                       self.collect.say(text, alert=True))
+
+    # ---- navigation -------------------------------------------------------------------------
+
+    def _tab_changed(self, index: int) -> None:
+        if self.tabs.widget(index) is self.collect:
+            self.collect.focus_search()
+
+    def open_in_collect(self, household_no: str) -> None:
+        self.tabs.setCurrentWidget(self.collect)
+        self.collect.open_household(household_no)
 
     def close_workspace(self) -> None:
+        """Finish printing and queued work, then close the database on its own thread."""
+        self.printer.stop()
         self.worker.submit(self.ws.close)

@@ -18,12 +18,23 @@ from PySide6.QtWidgets import (
 )
 
 from app.domain.errors import UnlockDelayed, YibaoError
-from app.services.workspace import load_key_file, open_workspace
+from app.services.settings import get_setting
+from app.services.workspace import Workspace, load_key_file, open_workspace
 from ui.worker import ServiceWorker
 
 
+def _unlock(db_path: Path, user: str | None, passphrase: str) -> tuple[Workspace, str]:
+    # The language setting lives in the database: read it in the same trip so the main
+    # window can be built in the clerk's language the moment the database opens.
+    ws = open_workspace(db_path, user=user, passphrase=passphrase)
+    return ws, str(get_setting(ws, "language") or "zh_CN")
+
+
 class UnlockDialog(QDialog):
-    """Emits ``unlocked(Workspace)``; the unlock itself (Argon2id) runs on the worker."""
+    """Emits ``unlocked(Workspace)``; the unlock itself (Argon2id) runs on the worker.
+
+    ``language`` holds the database's language setting once unlocked.
+    """
 
     unlocked = Signal(object)
 
@@ -32,6 +43,7 @@ class UnlockDialog(QDialog):
         super().__init__()
         self.db_path = Path(db_path)
         self.worker = worker
+        self.language = "zh_CN"
         self.setWindowTitle(self.tr("Yibao Collect — unlock"))
         self.setMinimumWidth(480)
 
@@ -110,12 +122,11 @@ class UnlockDialog(QDialog):
             return
         self.unlock_button.setEnabled(False)
         self.show_message(self.tr("Unlocking…"))
-        self.worker.submit(
-            lambda: open_workspace(self.db_path, user=user, passphrase=passphrase),
-            self._on_unlocked, self._on_error,
-        )
+        self.worker.submit(lambda: _unlock(self.db_path, user, passphrase),
+                           self._on_unlocked, self._on_error)
 
-    def _on_unlocked(self, ws: object) -> None:
+    def _on_unlocked(self, opened: tuple[Workspace, str]) -> None:
+        ws, self.language = opened
         self.passphrase.clear()
         self.message.clear()
         self.unlocked.emit(ws)

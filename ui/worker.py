@@ -11,7 +11,7 @@ import itertools
 import logging
 import weakref
 from collections.abc import Callable
-from typing import Any
+from typing import Any, ClassVar
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
@@ -43,7 +43,7 @@ class ServiceWorker(QObject):
     """Runs service calls one after another on a named thread (``name``)."""
 
     # Every worker ever started, so tests can fail when one is left running.
-    instances: weakref.WeakSet[ServiceWorker] = weakref.WeakSet()
+    instances: ClassVar[weakref.WeakSet[ServiceWorker]] = weakref.WeakSet()
 
     _request = Signal(int, object)
     busy_changed = Signal(bool)

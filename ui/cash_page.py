@@ -1,0 +1,201 @@
+"""Cash (现金): on hand, deposits to the township account, the daily close (日清)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+from PySide6.QtCore import QDate
+from PySide6.QtWidgets import (
+    QDateEdit,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.domain.errors import ValidationError
+from app.domain.money import format_fen, parse_yuan
+from app.services.cash import cash_position, daily_close, record_deposit
+from app.services.workspace import Workspace
+from ui.common import ActionDialog, AppContext, Page, fmt, heading, message, yuan
+
+
+def _amount(edit: QLineEdit) -> int | None:
+    try:
+        return parse_yuan(edit.text())
+    except ValidationError:
+        return None
+
+
+class DepositDialog(ActionDialog):
+    """缴存: cash taken to the bank, with the slip number."""
+
+    def __init__(self, ctx: AppContext, parent: QWidget, on_hand_fen: int) -> None:
+        super().__init__(ctx, parent, self.tr("Record a deposit"), self.tr("Record deposit"))
+        self.amount = QLineEdit(format_fen(on_hand_fen) if on_hand_fen > 0 else "")
+        self.slip = QLineEdit()
+        self.slip.setPlaceholderText(self.tr("Number on the bank slip"))
+        self.day = QDateEdit(QDate.currentDate())
+        self.day.setCalendarPopup(True)
+        self.day.setDisplayFormat("yyyy-MM-dd")
+        self.day.setMaximumDate(QDate.currentDate())
+        self.form.addRow(self.tr("Cash on hand"), QLabel(yuan(on_hand_fen)))
+        self.form.addRow(self.tr("Amount deposited (yuan)"), self.amount)
+        self.form.addRow(self.tr("Slip number"), self.slip)
+        self.form.addRow(self.tr("Deposit date"), self.day)
+        self.slip.setFocus()
+
+    def action(self) -> Callable[[Workspace], Any] | None:
+        try:
+            amount = parse_yuan(self.amount.text())
+        except ValidationError as exc:
+            self.say(exc.message)
+            return None
+        slip = self.slip.text().strip()
+        if not slip:
+            self.say(self.tr("Enter the slip number."))
+            return None
+        value = self.day.date()
+        day = date(value.year(), value.month(), value.day())
+        return lambda ws: record_deposit(ws, amount_fen=amount, slip_no=slip, deposit_date=day)
+
+
+class DailyCloseDialog(ActionDialog):
+    """日清: count the cash; a difference needs a note and is kept on record."""
+
+    def __init__(self, ctx: AppContext, parent: QWidget, expected_fen: int) -> None:
+        super().__init__(ctx, parent, self.tr("Daily close"), self.tr("Close the day"))
+        self.expected_fen = expected_fen
+        self.counted = QLineEdit()
+        self.counted.setPlaceholderText(self.tr("Count the cash and type the total"))
+        self.difference = QLabel()
+        self.note = QLineEdit()
+        self.note.setPlaceholderText(self.tr("Required when the count differs"))
+        self.form.addRow(self.tr("Cash on hand (books)"), heading(yuan(expected_fen), 14))
+        self.form.addRow(self.tr("Counted (yuan)"), self.counted)
+        self.form.addRow(self.tr("Difference"), self.difference)
+        self.form.addRow(self.tr("Note"), self.note)
+        self.counted.textChanged.connect(lambda _t: self._show_difference())
+        self.counted.setFocus()
+
+    def _show_difference(self) -> None:
+        counted = _amount(self.counted)
+        if counted is None:
+            self.difference.setText("")
+            return
+        difference = counted - self.expected_fen
+        if difference == 0:
+            self.difference.setStyleSheet("color: #1b5e20;")
+            self.difference.setText(self.tr("none — the cash agrees"))
+        else:
+            self.difference.setStyleSheet("color: #b00020; font-weight: bold;")
+            self.difference.setText(fmt(self.tr("%1 (%2)"), yuan(difference),
+                                        self.tr("over") if difference > 0
+                                        else self.tr("short")))
+
+    def action(self) -> Callable[[Workspace], Any] | None:
+        try:
+            counted = parse_yuan(self.counted.text())
+        except ValidationError as exc:
+            self.say(exc.message)
+            return None
+        note = self.note.text().strip()
+        if counted != self.expected_fen and not note:
+            self.say(self.tr("The count differs from the books: write a note saying why."))
+            self.note.setFocus()
+            return None
+        return lambda ws: daily_close(ws, counted_fen=counted, note=note)
+
+
+class CashPage(Page):
+    def __init__(self, ctx: AppContext) -> None:
+        super().__init__(ctx)
+        self.position: dict[str, Any] | None = None
+        self.dialog: ActionDialog | None = None
+        self.on_hand = heading("", 26)
+        self.values: dict[str, QLabel] = {}
+        grid = QGridLayout()
+        rows = (("collected_fen", self.tr("Cash collected")),
+                ("refunded_fen", self.tr("Cash refunds paid")),
+                ("deposited_fen", self.tr("Deposited")),
+                ("oldest_undeposited", self.tr("Held since")))
+        for row, (key, title) in enumerate(rows):
+            value = heading("", 13)
+            self.values[key] = value
+            grid.addWidget(QLabel(title), row, 0)
+            grid.addWidget(value, row, 1)
+        grid.setColumnStretch(2, 1)
+        self.warnings = QLabel()
+        self.warnings.setWordWrap(True)
+        self.warnings.setStyleSheet("color: #b00020; font-weight: bold; font-size: 13pt;")
+        self.result = QLabel()
+        self.result.setWordWrap(True)
+        self.deposit_button = QPushButton(self.tr("Record a deposit…"))
+        self.close_button = QPushButton(self.tr("Daily close…"))
+        self.deposit_button.clicked.connect(self.deposit)
+        self.close_button.clicked.connect(self.close_day)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.deposit_button)
+        buttons.addWidget(self.close_button)
+        buttons.addStretch(1)
+        explain = QLabel(self.tr("Cash on hand = cash collected − cash refunds − deposits. "
+                                 "Deposit the cash into the township account within the day "
+                                 "and amount limits, and count it at the end of every day."))
+        explain.setWordWrap(True)
+        explain.setStyleSheet("color: #555;")
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(16, 16, 16, 16)
+        layout.addWidget(QLabel(self.tr("Cash on hand")))
+        layout.addWidget(self.on_hand)
+        layout.addWidget(self.warnings)
+        layout.addSpacing(8)
+        layout.addLayout(grid)
+        layout.addSpacing(12)
+        layout.addLayout(buttons)
+        layout.addWidget(self.result)
+        layout.addStretch(1)
+        layout.addWidget(explain)
+
+    def refresh(self) -> None:
+        self.ctx.run(lambda ws: cash_position(ws).to_dict(), self._show, parent=self)
+
+    def _show(self, position: dict[str, Any]) -> None:
+        self.position = position
+        self.on_hand.setText(yuan(position["on_hand_fen"]))
+        for key, label in self.values.items():
+            value = position[key]
+            label.setText(yuan(value) if key.endswith("_fen") else (value or "—"))
+        self.warnings.setText("\n".join("⚠ " + w for w in position["warnings"]))
+        self.warnings.setVisible(bool(position["warnings"]))
+
+    def deposit(self) -> None:
+        if self.position is None:
+            return
+        dialog = DepositDialog(self.ctx, self, self.position["on_hand_fen"])
+        dialog.succeeded.connect(lambda r: self.result.setText(fmt(
+            self.tr("Deposit %1 recorded (slip %2). Cash on hand now %3."),
+            yuan(r["amount_fen"]), r["slip_no"], yuan(r["on_hand_fen"]))))
+        self.dialog = dialog
+        dialog.open()
+
+    def close_day(self) -> None:
+        if self.position is None:
+            return
+        dialog = DailyCloseDialog(self.ctx, self, self.position["on_hand_fen"])
+
+        def closed(result: dict[str, Any]) -> None:
+            text = fmt(self.tr("Day %1 closed: books %2, counted %3, difference %4."),
+                       result["business_date"], yuan(result["expected_fen"]),
+                       yuan(result["counted_fen"]), yuan(result["difference_fen"]))
+            self.result.setText(text)
+            message(self, text)
+
+        dialog.succeeded.connect(closed)
+        self.dialog = dialog
+        dialog.open()

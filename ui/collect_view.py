@@ -1,0 +1,543 @@
+"""The collect view (收款), the clerk's default screen — keyboard first (DESIGN §9).
+
+Type a name, pinyin initials (wjg), ID digits or a household number; Enter opens the
+highlighted household (Up/Down pick another); Ctrl+Enter asks for confirmation showing the
+receipt number that will be used; Enter collects and prints, and focus is back in the search
+box for the next household. Three keystrokes after the search text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QDialog,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QPushButton,
+    QRadioButton,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.domain.money import fen_to_capitals
+from app.services.books import next_receipt
+from app.services.campaigns import active_campaign
+from app.services.collect import collect_household, household_fees
+from app.services.roster import find_households
+from ui.common import (
+    AppContext,
+    big_font,
+    fmt,
+    heading,
+    message,
+    show_error,
+    table_view,
+    yuan,
+)
+from ui.common import method_names as common_method_names
+from ui.models import ALERT, RIGHT, CheckableRowsModel, Column, RowsModel
+from ui.printing import PrintManager
+
+SEARCH_DELAY_MS = 150
+_NAVIGATION_KEYS = {Qt.Key.Key_Down: 1, Qt.Key.Key_Up: -1,
+                    Qt.Key.Key_PageDown: 10, Qt.Key.Key_PageUp: -10}
+# Alt+letter picks the method: the pinyin initial of its Chinese name (现金 X, 微信 W …).
+_METHOD_KEYS = (("cash", "X"), ("wechat", "W"), ("bank", "Y"), ("other", "Q"))
+
+
+class SearchBox(QLineEdit):
+    """Up/Down move through the results while the typing stays in the box."""
+
+    navigate = Signal(int)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        step = _NAVIGATION_KEYS.get(Qt.Key(event.key()))
+        if step is not None:
+            self.navigate.emit(step)
+            return
+        super().keyPressEvent(event)
+
+
+class ConfirmDialog(QDialog):
+    """The last look before money changes hands: which paper form, how much."""
+
+    def __init__(self, parent: QWidget, *, household: dict[str, Any], members: int,
+                 tier_name: str, method_name: str, total_fen: int,
+                 receipt_label: str | None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(self.tr("Confirm collection"))
+        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.setMinimumWidth(560)
+        who = QLabel(fmt(self.tr("Household %1 · head %2 · %3 member(s) · %4 · %5"),
+                         household["household_no"], household["head_name"], members,
+                         tier_name, method_name))
+        who.setWordWrap(True)
+        layout = QVBoxLayout(self)
+        layout.addWidget(who)
+        if receipt_label:
+            layout.addWidget(QLabel(self.tr("This receipt form will be used:")))
+            self.receipt = heading(receipt_label, 24)
+            self.receipt.setStyleSheet("color: #b00020;")
+            layout.addWidget(self.receipt, alignment=Qt.AlignmentFlag.AlignHCenter)
+            check = QLabel(self.tr("Please check the number on the paper receipt form"))
+            check.setStyleSheet("font-weight: bold;")
+            layout.addWidget(check, alignment=Qt.AlignmentFlag.AlignHCenter)
+        else:
+            self.receipt = QLabel(self.tr("Fully subsidised: the members are enrolled and no "
+                                          "receipt number is used."))
+            self.receipt.setWordWrap(True)
+            layout.addWidget(self.receipt)
+        self.amount = heading(fmt(self.tr("Amount %1"), yuan(total_fen)), 20)
+        self.capitals = heading(fen_to_capitals(total_fen), 16)
+        layout.addSpacing(8)
+        layout.addWidget(self.amount, alignment=Qt.AlignmentFlag.AlignHCenter)
+        layout.addWidget(self.capitals, alignment=Qt.AlignmentFlag.AlignHCenter)
+        layout.addSpacing(8)
+        buttons = QHBoxLayout()
+        text = (self.tr("Collect and print (Enter)") if receipt_label
+                else self.tr("Enrol (Enter)"))
+        self.confirm_button = QPushButton(text)
+        self.confirm_button.setDefault(True)
+        self.confirm_button.setFont(big_font(13))
+        back = QPushButton(self.tr("Back (Esc)"))
+        back.setAutoDefault(False)
+        buttons.addWidget(self.confirm_button, 1)
+        buttons.addWidget(back)
+        layout.addLayout(buttons)
+        self.confirm_button.clicked.connect(self.accept)
+        back.clicked.connect(self.reject)
+        self.confirm_button.setFocus()
+
+
+class CollectView(QWidget):
+    """Search on the left, the open household on the right."""
+
+    def __init__(self, ctx: AppContext, printer: PrintManager) -> None:
+        super().__init__()
+        self.ctx = ctx
+        self.printer = printer
+        self.household: dict[str, Any] | None = None
+        self.tier_code: str | None = None
+        self.confirm_dialog: ConfirmDialog | None = None
+        self._search_seq = 0
+        self._answered_seq = 0
+        self._load_seq = 0
+        self._loading = False
+        self._open_when_found = False
+        self._after_load: Callable[[], None] | None = None
+
+        self.search = SearchBox()
+        self.search.setPlaceholderText(self.tr("Name, pinyin initials (wjg), ID digits or "
+                                               "household number"))
+        self.search.setFont(big_font(14, bold=False))
+        self.search.setClearButtonEnabled(True)
+        self.results_model = RowsModel([
+            Column(self.tr("Head"), lambda r: r["head_name"]),
+            Column(self.tr("Household no."), lambda r: r["household_no"]),
+            Column(self.tr("Group"), lambda r: r["group"]),
+            Column(self.tr("Members"), lambda r: r["members"], RIGHT),
+            Column(self.tr("Matched"), lambda r: r["matched"]
+                   if r["matched"] != r["head_name"] else ""),
+        ], key=lambda r: r["household_id"], parent=self)
+        self.results = table_view(self.results_model)
+        self.results.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
+        self.search_hint = QLabel(self.tr("Enter: open · ↑↓: choose"))
+        self.search_hint.setStyleSheet("color: #666;")
+
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        left_layout.addWidget(self.search)
+        left_layout.addWidget(self.results, 1)
+        left_layout.addWidget(self.search_hint)
+
+        splitter = QSplitter()
+        splitter.addWidget(left)
+        splitter.addWidget(self._build_panel())
+        splitter.setStretchFactor(0, 0)
+        splitter.setStretchFactor(1, 1)
+        splitter.setSizes([430, 900])
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
+        layout.addWidget(splitter)
+
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(SEARCH_DELAY_MS)
+        self._timer.timeout.connect(self._run_search)
+        self.search.textChanged.connect(lambda _text: self._timer.start())
+        self.search.returnPressed.connect(self._enter_in_search)
+        self.search.navigate.connect(self._move_selection)
+        self.results.activated.connect(lambda _index: self.open_selected())
+        for keys in ("Ctrl+Return", "Ctrl+Enter"):
+            self._shortcut(keys, self.request_collect)
+        self._shortcut("Esc", self.focus_search)
+        for number in range(1, 10):
+            self._shortcut(f"Alt+{number}", lambda n=number: self._tier_key(n - 1))
+        ctx.data_changed.connect(self._reload_if_open)
+
+    def _shortcut(self, keys: str, slot: Callable[[], None]) -> None:
+        # Plain shortcuts rather than &-mnemonics: a mnemonic clicks after an animation delay
+        # and does not fire reliably when keys come fast.
+        shortcut = QShortcut(QKeySequence(keys), self)
+        shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        shortcut.activated.connect(slot)
+
+    # ---- layout --------------------------------------------------------------------------
+
+    def _build_panel(self) -> QWidget:
+        panel = QFrame()
+        panel.setFrameShape(QFrame.Shape.StyledPanel)
+        self.title = heading(self.tr("Type in the search box and press Enter to open a "
+                                     "household."), 13)
+        self.title.setWordWrap(True)
+        self.members_model = CheckableRowsModel([
+            Column(self.tr("Name"), lambda r: r["name"]),
+            Column(self.tr("ID number"), lambda r: r["id_masked"]),
+            Column(self.tr("Status"), lambda r: r["status_label"],
+                   color=lambda r: ALERT if r["status"] == "active" and r["collectable"]
+                   else None),
+            Column(self.tr("Category"), lambda r: r["category"] or ""),
+            Column(self.tr("Price"), lambda r: yuan(r["price_fen"]), RIGHT),
+            Column(self.tr("Subsidy"), lambda r: yuan(r["subsidy_fen"]) if r["subsidy_fen"]
+                   else "", RIGHT),
+            Column(self.tr("Payable"), lambda r: yuan(r["payable_fen"]), RIGHT),
+        ], key=lambda r: r["person_id"], can_check=lambda r: r["collectable"], parent=self)
+        self.members = table_view(self.members_model, stretch_column=2)
+        self.members.installEventFilter(self)
+        self.members_model.checked_changed.connect(self._update_total)
+
+        self.tier_box = QHBoxLayout()
+        self.tier_group = QButtonGroup(self)
+        self.tier_group.idClicked.connect(self._tier_clicked)
+        self.tier_buttons: list[tuple[str, QRadioButton]] = []
+        tier_row = QHBoxLayout()
+        tier_row.addWidget(QLabel(self.tr("Tier:")))
+        tier_row.addLayout(self.tier_box)
+        tier_row.addStretch(1)
+
+        method_names = common_method_names()
+        self.method_group = QButtonGroup(self)
+        method_row = QHBoxLayout()
+        method_row.addWidget(QLabel(self.tr("Method:")))
+        self.method_buttons: dict[str, QRadioButton] = {}
+        for index, (code, key) in enumerate(_METHOD_KEYS):
+            button = QRadioButton(f"{method_names[code]} (Alt+{key})")
+            button.setProperty("method", code)
+            self.method_group.addButton(button, index)
+            self.method_buttons[code] = button
+            method_row.addWidget(button)
+            self._shortcut(f"Alt+{key}", button.click)
+        self.method_names = method_names
+        self.method_buttons["cash"].setChecked(True)
+        self.method_ref = QLineEdit()
+        self.method_ref.setPlaceholderText(self.tr("Transaction reference"))
+        self.method_ref.setEnabled(False)
+        method_row.addWidget(self.method_ref, 1)
+        self.method_group.idToggled.connect(lambda _i, _on: self._method_changed())
+
+        self.override_label = QLabel(self.tr("Outside the collection period — reason:"))
+        self.override_label.setStyleSheet("color: #b00020;")
+        self.override = QLineEdit()
+        override_row = QHBoxLayout()
+        override_row.addWidget(self.override_label)
+        override_row.addWidget(self.override, 1)
+        self.override_label.hide()
+        self.override.hide()
+
+        self.total = heading("", 18)
+        self.capitals = heading("", 14)
+        self.collect_button = QPushButton(self.tr("Collect and print (Ctrl+Enter)"))
+        self.collect_button.setFont(big_font(13))
+        self.collect_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.collect_button.clicked.connect(self.request_collect)
+        self.collect_button.setEnabled(False)
+        total_row = QHBoxLayout()
+        total_row.addWidget(self.total)
+        total_row.addSpacing(16)
+        total_row.addWidget(self.capitals)
+        total_row.addStretch(1)
+        total_row.addWidget(self.collect_button)
+
+        self.note = QLabel()
+        self.note.setWordWrap(True)
+        self.keys_hint = QLabel(self.tr("Space: tick or untick a member · Alt+1/2: tier · "
+                                        "Alt+X/W/Y/Q: method · Ctrl+Enter: collect · "
+                                        "Esc: back to search"))
+        self.keys_hint.setStyleSheet("color: #666;")
+        self.keys_hint.setWordWrap(True)
+
+        layout = QVBoxLayout(panel)
+        layout.addWidget(self.title)
+        layout.addWidget(self.members, 1)
+        layout.addLayout(tier_row)
+        layout.addLayout(method_row)
+        layout.addLayout(override_row)
+        layout.addLayout(total_row)
+        layout.addWidget(self.note)
+        layout.addWidget(self.keys_hint)
+        return panel
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if (watched is self.members and event.type() == QEvent.Type.KeyPress
+                and QKeyEvent(event).key() == Qt.Key.Key_Space):
+            current = self.members.currentIndex()
+            if current.isValid():
+                self.members_model.toggle(current.row())
+            return True
+        return super().eventFilter(watched, event)
+
+    # ---- search ----------------------------------------------------------------------------
+
+    def focus_search(self) -> None:
+        # Back from the confirmation dialog the window may not be active again yet.
+        self.window().activateWindow()
+        self.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.search.selectAll()
+
+    def _run_search(self) -> None:
+        self._timer.stop()
+        self._search_seq += 1
+        seq = self._search_seq
+        query = self.search.text().strip()
+        if not query:
+            self._answered_seq = seq
+            self._open_when_found = False
+            self.results_model.set_rows([])
+            return
+        self.ctx.run(lambda ws: find_households(ws, query),
+                     lambda rows: self._show_results(seq, rows), parent=self)
+
+    def _show_results(self, seq: int, rows: list[dict[str, Any]]) -> None:
+        if seq != self._search_seq:
+            return  # the clerk typed on; a newer search is on its way
+        self._answered_seq = seq
+        self.results_model.set_rows(rows)
+        if rows:
+            self.results.selectRow(0)
+        if self._open_when_found:
+            self._open_when_found = False
+            self.open_selected()
+
+    def _enter_in_search(self) -> None:
+        if self._timer.isActive() or self._answered_seq != self._search_seq:
+            # Enter typed before the results arrived: open the first one when they do.
+            self._open_when_found = True
+            if self._timer.isActive():
+                self._run_search()
+            return
+        self.open_selected()
+
+    def _move_selection(self, step: int) -> None:
+        count = self.results_model.rowCount()
+        if not count:
+            return
+        current = self.results.currentIndex().row()
+        self.results.selectRow(max(0, min(count - 1, current + step)))
+
+    def open_selected(self) -> None:
+        index = self.results.currentIndex()
+        if not index.isValid():
+            if self.search.text().strip():
+                self.say(self.tr("No household found. Try pinyin initials, the last "
+                                          "digits of an ID number or the household number."))
+            return
+        self.open_household(self.results_model.row_at(index.row())["household_no"])
+
+    # ---- the household --------------------------------------------------------------------
+
+    def open_household(self, household_no: str, *, keep_checks: bool = False,
+                       focus: bool = True) -> None:
+        self._load_seq += 1
+        seq = self._load_seq
+        self._loading = True
+        tier = self.tier_code
+        checked = set(self.members_model.checked) if keep_checks else None
+
+        def fetch(ws: Any) -> dict[str, Any]:
+            code = tier or active_campaign(ws).policy.tiers[0].code
+            return household_fees(ws, household_no, code)
+
+        def failed(exc: BaseException) -> None:
+            if seq == self._load_seq:
+                self._loading = False
+                self._after_load = None
+            show_error(self, exc)
+
+        self.ctx.run(fetch, lambda fees: self._show_household(seq, fees, checked, focus),
+                     failed)
+
+    def _show_household(self, seq: int, fees: dict[str, Any], checked: set | None,
+                        focus: bool) -> None:
+        if seq != self._load_seq:
+            return
+        self._loading = False
+        self.household = fees
+        self.tier_code = fees["tier"]
+        collectable = {m["person_id"] for m in fees["members"] if m["collectable"]}
+        self.members_model.set_rows(
+            fees["members"], checked=collectable if checked is None else checked & collectable)
+        self._show_tiers(fees["tiers"], fees["tier"])
+        self.title.setText(fmt(self.tr("Household %1 · %2 · head %3"), fees["household_no"],
+                               fees["group"] or "—", fees["head_name"]))
+        outside = not fees["in_window"]
+        self.override_label.setVisible(outside)
+        self.override.setVisible(outside)
+        if not collectable and checked is None:
+            self.say(self.tr("Nobody in this household needs to pay: everyone is "
+                                      "enrolled, paid elsewhere or not insurable."))
+        if focus:
+            self.members.setFocus(Qt.FocusReason.OtherFocusReason)
+            self.members.setCurrentIndex(self.members_model.index(0, 0))
+        after, self._after_load = self._after_load, None
+        if after is not None:
+            after()
+
+    def _show_tiers(self, tiers: list[dict[str, str]], current: str) -> None:
+        codes = [code for code, _ in self.tier_buttons]
+        if codes != [t["code"] for t in tiers]:
+            for _, button in self.tier_buttons:
+                self.tier_group.removeButton(button)
+                button.deleteLater()
+            self.tier_buttons = []
+            for index, tier in enumerate(tiers):
+                label = f"{tier['name']} (Alt+{index + 1})" if index < 9 else tier["name"]
+                button = QRadioButton(label)
+                button.setFocusPolicy(Qt.FocusPolicy.TabFocus)
+                self.tier_group.addButton(button, index)
+                self.tier_box.addWidget(button)
+                self.tier_buttons.append((tier["code"], button))
+        for code, button in self.tier_buttons:
+            button.setChecked(code == current)
+
+    def _tier_key(self, index: int) -> None:
+        if index < len(self.tier_buttons):
+            self.tier_buttons[index][1].setChecked(True)
+            self._tier_clicked(index)
+
+    def _tier_clicked(self, index: int) -> None:
+        code = self.tier_buttons[index][0]
+        if self.household is None or code == self.tier_code:
+            return
+        self.tier_code = code
+        self.open_household(self.household["household_no"], keep_checks=True)
+
+    def _method_changed(self) -> None:
+        cash = self.method() == "cash"
+        self.method_ref.setEnabled(not cash)
+        if not cash:
+            self.method_ref.setFocus()
+
+    def method(self) -> str:
+        button = self.method_group.checkedButton()
+        return str(button.property("method")) if button else "cash"
+
+    def _update_total(self) -> None:
+        rows = self.members_model.checked_rows()
+        total = sum(r["payable_fen"] for r in rows)
+        self.total.setText(fmt(self.tr("Total %1"), yuan(total)))
+        self.capitals.setText(fen_to_capitals(total))
+        self.collect_button.setEnabled(bool(rows))
+
+    def _reload_if_open(self) -> None:
+        if self.household is not None and not self._loading:
+            self.open_household(self.household["household_no"], keep_checks=True, focus=False)
+
+    # ---- collecting -----------------------------------------------------------------------
+
+    def request_collect(self) -> None:
+        """Ctrl+Enter: check what can be checked here, then show the confirmation."""
+        if self._loading:
+            self._after_load = self.request_collect
+            return
+        if self.household is None:
+            self.say(self.tr("Open a household first."))
+            return
+        rows = self.members_model.checked_rows()
+        if not rows:
+            self.say(self.tr("Tick at least one member to collect for."))
+            return
+        method = self.method()
+        if method != "cash" and not self.method_ref.text().strip():
+            self.say(self.tr("Enter the transaction reference for a non-cash "
+                                      "payment."))
+            self.method_ref.setFocus()
+            return
+        if not self.household["in_window"] and not self.override.text().strip():
+            self.say(self.tr("Today is outside the collection period: enter the "
+                                      "reason to collect anyway."))
+            self.override.setFocus()
+            return
+        total = sum(r["payable_fen"] for r in rows)
+        if total == 0:
+            self._confirm(rows, total, None)
+            return
+        self.ctx.run(lambda ws: next_receipt(ws).label,
+                     lambda label: self._confirm(rows, total, label), parent=self)
+
+    def _confirm(self, rows: list[dict[str, Any]], total: int, label: str | None) -> None:
+        assert self.household is not None
+        tier_name = next(t["name"] for t in self.household["tiers"]
+                         if t["code"] == self.tier_code)
+        dialog = ConfirmDialog(self, household=self.household, members=len(rows),
+                               tier_name=tier_name, method_name=self.method_names[self.method()],
+                               total_fen=total, receipt_label=label)
+        self.confirm_dialog = dialog
+        dialog.accepted.connect(lambda: self._collect(rows, label))
+        dialog.rejected.connect(lambda: self.members.setFocus())
+        dialog.finished.connect(lambda _r: setattr(self, "confirm_dialog", None))
+        dialog.open()
+
+    def _collect(self, rows: list[dict[str, Any]], label: str | None) -> None:
+        assert self.household is not None
+        household_no = self.household["household_no"]
+        everyone = {r["person_id"] for r in self.members_model.checkable_rows()}
+        members = None if {r["person_id"] for r in rows} == everyone else \
+            [r["id_number"] for r in rows]
+        tier, method = self.tier_code, self.method()
+        reference = self.method_ref.text().strip() or None
+        override = None
+        if not self.household["in_window"]:
+            override = self.override.text().strip()
+
+        def done(result: dict[str, Any]) -> None:
+            self.method_ref.clear()
+            self.override.clear()
+            self.method_buttons["cash"].setChecked(True)
+            self.focus_search()
+            if result["receipt_no"] is None:
+                self.say(fmt(self.tr("Enrolled household %1 (fully subsidised, no "
+                                              "receipt)."), household_no))
+                return
+            receipt = result["receipt_label"]
+            self.say(fmt(self.tr("Collected %1 on receipt %2 — printing…"),
+                                  yuan(result["amount_fen"]), receipt))
+            self.printer.print_receipt(
+                result["series"], result["receipt_no"],
+                on_done=lambda ok, text: self._printed(ok, text, receipt, result["amount_fen"]))
+
+        self.ctx.act(lambda ws: collect_household(
+            ws, household_no=household_no, tier_code=tier, members=members, method=method,
+            method_ref=reference, override_reason=override, expected_receipt=label),
+            done, parent=self)
+
+    def say(self, text: str, *, alert: bool = False) -> None:
+        self.note.setText(text)
+        self.note.setStyleSheet("color: #b00020; font-weight: bold;" if alert else "")
+
+    def _printed(self, ok: bool, text: str, receipt: str, amount: int) -> None:
+        if ok:
+            self.say(fmt(self.tr("Collected %1 on receipt %2 and printed."), yuan(amount),
+                         receipt))
+            return
+        self.say(text, alert=True)
+        message(self, text, icon=QMessageBox.Icon.Warning)

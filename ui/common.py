@@ -1,0 +1,243 @@
+"""Small pieces every page uses: text formatting, non-blocking messages, the action context.
+
+Dialogs and message boxes open with ``open()`` rather than ``exec()``: a nested event loop
+would let a queued worker result arrive in the middle of a half-finished action, and it would
+also stall the tests that drive the window.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QCoreApplication, QObject, Qt, Signal
+from PySide6.QtGui import QFont, QShowEvent
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.domain.errors import YibaoError
+from app.domain.money import format_fen
+from app.services.workspace import Workspace
+from ui.worker import ServiceWorker
+
+log = logging.getLogger(__name__)
+
+
+def fmt(text: str, *args: object) -> str:
+    """Fill Qt-style %1, %2 … placeholders (translators may reorder them)."""
+    for index in range(len(args), 0, -1):
+        text = text.replace(f"%{index}", str(args[index - 1]))
+    return text
+
+
+def yuan(fen: int) -> str:
+    return format_fen(fen, symbol=True)
+
+
+def translate(context: str, text: str) -> str:
+    """Translate outside a QObject method; lupdate finds these through the call itself."""
+    return QCoreApplication.translate(context, text)
+
+
+def method_names() -> dict[str, str]:
+    """Payment methods as the clerk reads them (app.domain.roster.METHODS codes)."""
+    return {"cash": translate("common", "Cash"), "wechat": translate("common", "WeChat"),
+            "bank": translate("common", "Bank transfer"), "other": translate("common", "Other")}
+
+
+def error_text(exc: BaseException) -> str:
+    if isinstance(exc, YibaoError):
+        return exc.message
+    return fmt(translate("common", "Unexpected error: %1. The details were written to the log file."),
+               type(exc).__name__)
+
+
+_unparented: set[QMessageBox] = set()
+
+
+def message(parent: QWidget | None, text: str, *, title: str | None = None,
+            icon: QMessageBox.Icon = QMessageBox.Icon.Information) -> QMessageBox:
+    """A message box that does not block the event loop; it deletes itself when closed."""
+    box = QMessageBox(icon, title or translate("common", "Yibao Collect"), text,
+                      QMessageBox.StandardButton.Ok, parent)
+    box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    if parent is None:
+        # Nothing else holds a parentless box: without this reference Python would delete it
+        # the moment this function returns.
+        _unparented.add(box)
+        box.finished.connect(lambda _result: _unparented.discard(box))
+    box.open()
+    return box
+
+
+def show_error(parent: QWidget | None, exc: BaseException) -> QMessageBox:
+    icon = QMessageBox.Icon.Warning if isinstance(exc, YibaoError) else QMessageBox.Icon.Critical
+    return message(parent, error_text(exc), icon=icon)
+
+
+def big_font(points: int, *, bold: bool = True) -> QFont:
+    font = QFont()
+    font.setPointSize(points)
+    font.setBold(bold)
+    return font
+
+
+def heading(text: str = "", points: int = 14) -> QLabel:
+    label = QLabel(text)
+    label.setFont(big_font(points))
+    return label
+
+
+def table_view(model: Any, *, stretch_column: int | None = None) -> QTableView:
+    """A read-only, whole-row-selecting table as every list in the app uses."""
+    view = QTableView()
+    view.setModel(model)
+    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    view.setAlternatingRowColors(True)
+    view.verticalHeader().hide()
+    view.verticalHeader().setDefaultSectionSize(view.fontMetrics().height() + 10)
+    header = view.horizontalHeader()
+    header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    header.setHighlightSections(False)
+    if stretch_column is not None:
+        header.setSectionResizeMode(stretch_column, QHeaderView.ResizeMode.Stretch)
+    else:
+        header.setStretchLastSection(True)
+    return view
+
+
+class AppContext(QObject):
+    """What every page needs: the workspace, the DB worker, and a signal after any change.
+
+    ``data_changed`` is emitted after every business action so the status bar and the pages
+    show the new state without each action knowing who displays what.
+    """
+
+    data_changed = Signal()
+
+    def __init__(self, ws: Workspace, worker: ServiceWorker, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.ws = ws
+        self.worker = worker
+
+    def run(self, fn: Callable[[Workspace], Any], on_ok: Callable[[Any], None] | None = None,
+            on_error: Callable[[BaseException], None] | None = None, *,
+            parent: QWidget | None = None) -> int:
+        """Run ``fn(ws)`` on the DB thread; errors default to a message box over ``parent``."""
+        ws = self.ws
+
+        def default_error(exc: BaseException) -> None:
+            show_error(parent, exc)
+
+        return self.worker.submit(lambda: fn(ws), on_ok, on_error or default_error)
+
+    def act(self, fn: Callable[[Workspace], Any], on_ok: Callable[[Any], None] | None = None,
+            on_error: Callable[[BaseException], None] | None = None, *,
+            parent: QWidget | None = None) -> int:
+        """Like ``run`` for an action that changes data: everyone refreshes afterwards."""
+
+        def done(result: Any) -> None:
+            if on_ok is not None:
+                on_ok(result)
+            self.data_changed.emit()
+
+        return self.run(fn, done, on_error, parent=parent)
+
+
+class Page(QWidget):
+    """A tab that reloads when data changed: at once if visible, else when next shown."""
+
+    def __init__(self, ctx: AppContext) -> None:
+        super().__init__()
+        self.ctx = ctx
+        self._stale = True
+        ctx.data_changed.connect(self._data_changed)
+
+    def refresh(self) -> None:
+        raise NotImplementedError
+
+    def _data_changed(self) -> None:
+        if self.isVisible():
+            self.refresh()
+        else:
+            self._stale = True
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self._stale:
+            self._stale = False
+            self.refresh()
+
+
+class ActionDialog(QDialog):
+    """A form whose OK runs one service action; problems show inside the dialog.
+
+    Subclasses put their fields in ``form`` and implement ``action()`` returning the
+    function to run on the worker (or None after saying what is missing).
+    """
+
+    succeeded = Signal(object)
+
+    def __init__(self, ctx: AppContext, parent: QWidget, title: str, ok_text: str) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.setWindowTitle(title)
+        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.setMinimumWidth(520)
+        self.form = QFormLayout()
+        self.message = QLabel()
+        self.message.setWordWrap(True)
+        self.message.setStyleSheet("color: #b00020;")
+        self.ok_button = QPushButton(ok_text)
+        self.ok_button.setDefault(True)
+        self.cancel_button = QPushButton(translate("common", "Cancel"))
+        self.cancel_button.setAutoDefault(False)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(self.ok_button)
+        buttons.addWidget(self.cancel_button)
+        layout = QVBoxLayout(self)
+        layout.addLayout(self.form)
+        layout.addWidget(self.message)
+        layout.addLayout(buttons)
+        self.ok_button.clicked.connect(self.submit)
+        self.cancel_button.clicked.connect(self.reject)
+
+    def action(self) -> Callable[[Workspace], Any] | None:
+        raise NotImplementedError
+
+    def say(self, text: str) -> None:
+        self.message.setText(text)
+
+    def submit(self) -> None:
+        if not self.ok_button.isEnabled():
+            return
+        fn = self.action()
+        if fn is None:
+            return
+        self.ok_button.setEnabled(False)
+        self.say("")
+
+        def ok(result: Any) -> None:
+            self.succeeded.emit(result)
+            self.accept()
+
+        def failed(exc: BaseException) -> None:
+            self.ok_button.setEnabled(True)
+            self.say(error_text(exc))
+
+        self.ctx.act(fn, ok, failed)

@@ -1,0 +1,222 @@
+"""Printing receipts (DESIGN §7): the service renders a PDF, Qt draws its pages on a printer.
+
+``QPdfDocument`` loads the PDF bytes from a ``QBuffer`` and renders each page to a ``QImage``
+that a ``QPainter`` draws on the ``QPrinter`` at the paper's corner (full-page mode, so the
+overlay offsets measured with the calibration page hold). Painting runs on its own thread:
+Qt supports ``QPainter`` on a ``QPrinter`` outside the GUI thread, and a slow printer must
+neither freeze the window nor hold up the database worker while the clerk searches on.
+
+Set ``YIBAO_PRINT_TO_PDF`` to a file path (or an existing folder, one file per job) to print
+into PDF files instead of a printer — the tests and demos do.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QObject, QSize, Qt, Signal
+from PySide6.QtGui import QPageSize, QPainter
+from PySide6.QtPdf import QPdfDocument
+from PySide6.QtPrintSupport import QPrintDialog, QPrinter, QPrinterInfo, QPrintPreviewDialog
+from PySide6.QtWidgets import QDialog, QWidget
+
+from app.domain.errors import YibaoError
+from app.services.books import mark_printed
+from app.services.printing import calibration_pdf, receipt_pdf
+from app.services.settings import set_setting
+from ui.common import AppContext, error_text, fmt, translate
+from ui.worker import ServiceWorker
+
+PRINT_TO_PDF_ENV = "YIBAO_PRINT_TO_PDF"
+# Receipts are text and lines: 300 dpi is sharp on paper, while an A4 page rendered at a PDF
+# printer's 1200 dpi would take over half a gigabyte of memory.
+MAX_RENDER_DPI = 300
+
+Done = Callable[[bool, str], None]
+
+
+class PrintError(YibaoError):
+    code = "print"
+
+
+def paint_pdf(data: bytes, printer: QPrinter) -> int:
+    """Draw every page of ``data`` on ``printer``; returns the number of pages printed."""
+    buffer = QBuffer()
+    buffer.setData(QByteArray(data))
+    buffer.open(QIODevice.OpenModeFlag.ReadOnly)
+    document = QPdfDocument()
+    document.load(buffer)
+    pages = document.pageCount()
+    if document.status() != QPdfDocument.Status.Ready or pages == 0:
+        raise PrintError(fmt(translate("printing", "The receipt PDF could not be read (%1)."),
+                             document.error().name))
+    printer.setFullPage(True)
+    printer.setPageSize(QPageSize(document.pagePointSize(0), QPageSize.Unit.Point))
+    painter = QPainter()
+    if not painter.begin(printer):
+        raise PrintError(translate("printing", "The printer could not be opened. Is it switched on "
+                                        "and connected?"))
+    try:
+        dpi = min(printer.resolution(), MAX_RENDER_DPI)
+        for page in range(pages):
+            size = document.pagePointSize(page)
+            if page:
+                printer.setPageSize(QPageSize(size, QPageSize.Unit.Point))
+                if not printer.newPage():
+                    raise PrintError(translate("printing", "The printer stopped in the middle of "
+                                                    "the job."))
+            image = document.render(page, QSize(round(size.width() / 72 * dpi),
+                                                round(size.height() / 72 * dpi)))
+            painter.drawImage(printer.paperRect(QPrinter.Unit.DevicePixel), image)
+    finally:
+        painter.end()
+        document.close()
+    return pages
+
+
+def _pdf_target(setting: str, title: str) -> Path:
+    target = Path(setting)
+    if target.is_dir():
+        safe = re.sub(r"[^\w.-]+", "-", title).strip("-") or "print"
+        return target / f"{safe}.pdf"
+    return target
+
+
+class PrintManager(QObject):
+    """Chooses the printer, fetches the PDF, paints it and records the print.
+
+    A receipt counts as printed only after the painting succeeded; a cancelled or failed print
+    leaves it pending, and ``pending_changed`` lets the window show that at once.
+    """
+
+    pending_changed = Signal()
+
+    def __init__(self, ctx: AppContext, parent_widget: QWidget) -> None:
+        super().__init__(parent_widget)
+        self.ctx = ctx
+        self.parent_widget = parent_widget
+        self.printer_name = ""
+        self.thread = ServiceWorker("yibao-print")
+
+    def stop(self) -> None:
+        self.thread.stop()
+
+    # ---- choosing a printer (GUI thread) -------------------------------------------------
+
+    def choose_printer(self, title: str) -> QPrinter | None:
+        """The remembered printer, or the system print dialog; None when the clerk cancels."""
+        to_pdf = os.environ.get(PRINT_TO_PDF_ENV)
+        if to_pdf:
+            printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+            printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
+            printer.setOutputFileName(str(_pdf_target(to_pdf, title)))
+            printer.setDocName(title)
+            return printer
+        if self.printer_name and self.printer_name in QPrinterInfo.availablePrinterNames():
+            printer = QPrinter(QPrinterInfo.printerInfo(self.printer_name),
+                               QPrinter.PrinterMode.HighResolution)
+            printer.setDocName(title)
+            return printer
+        printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+        printer.setDocName(title)
+        dialog = QPrintDialog(printer, self.parent_widget)
+        dialog.setWindowTitle(title)
+        # The platform print dialog is modal by nature (native on Windows): exec() it.
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return None
+        name = printer.printerName()
+        if name and printer.outputFormat() == QPrinter.OutputFormat.NativeFormat:
+            self.remember_printer(name)
+        return printer
+
+    def remember_printer(self, name: str) -> None:
+        self.printer_name = name
+        self.ctx.run(lambda ws: set_setting(ws, "printer_name", name),
+                     parent=self.parent_widget)
+
+    # ---- jobs ------------------------------------------------------------------------------
+
+    def print_receipt(self, series: str, number: str, *, reprint: bool = False,
+                      on_done: Done | None = None) -> None:
+        """Print (or 补打) one receipt and record it; ``on_done(ok, message)`` either way."""
+        label = f"{series} {number}"
+        title = fmt(translate("printing", "Receipt %1"), label)
+
+        def finish(ok: bool, text: str) -> None:
+            self.pending_changed.emit()
+            if on_done is not None:
+                on_done(ok, text)
+
+        def failed(exc: BaseException) -> None:
+            if reprint:
+                finish(False, fmt(translate("printing", "Reprint of %1 failed: %2"), label,
+                                  error_text(exc)))
+            else:
+                finish(False, fmt(translate("printing", "Printing failed: %1\nReceipt %2 is collected "
+                                                 "but NOT printed yet. Check the printer, "
+                                                 "then print it from the banner or the "
+                                                 "Receipts page."), error_text(exc), label))
+
+        printer = self.choose_printer(title)
+        if printer is None:
+            if reprint:
+                finish(False, fmt(translate("printing", "Reprint of %1 cancelled."), label))
+            else:
+                finish(False, fmt(translate("printing", "Printing cancelled. Receipt %1 is collected "
+                                                 "but NOT printed yet: print it from the "
+                                                 "banner or the Receipts page."), label))
+            return
+
+        def recorded(_result: object) -> None:
+            finish(True, fmt(translate("printing", "Receipt %1 printed."), label))
+
+        def painted(_pages: object) -> None:
+            self.ctx.act(lambda ws: mark_printed(ws, number, series=series, reprint=reprint),
+                         recorded, failed)
+
+        def got_pdf(data: bytes) -> None:
+            self.thread.submit(lambda: paint_pdf(data, printer), painted, failed)
+
+        self.ctx.run(lambda ws: receipt_pdf(ws, number, series=series, reprint=reprint),
+                     got_pdf, failed)
+
+    def print_calibration(self, on_done: Done | None = None) -> None:
+        title = translate("printing", "Calibration page")
+
+        def finish(ok: bool, text: str) -> None:
+            if on_done is not None:
+                on_done(ok, text)
+
+        def failed(exc: BaseException) -> None:
+            finish(False, fmt(translate("printing", "Printing failed: %1"), error_text(exc)))
+
+        printer = self.choose_printer(title)
+        if printer is None:
+            finish(False, translate("printing", "Printing cancelled."))
+            return
+
+        def got_pdf(data: bytes) -> None:
+            self.thread.submit(
+                lambda: paint_pdf(data, printer),
+                lambda _pages: finish(True, translate("printing", "Calibration page printed.")),
+                failed)
+
+        self.ctx.run(calibration_pdf, got_pdf, failed)
+
+    def preview_receipt(self, series: str, number: str) -> None:
+        """Show the receipt as it will print, without recording anything."""
+
+        def show(data: bytes) -> None:
+            dialog = QPrintPreviewDialog(self.parent_widget)
+            dialog.setWindowTitle(fmt(translate("printing", "Preview of receipt %1"),
+                                      f"{series} {number}"))
+            dialog.paintRequested.connect(lambda printer: paint_pdf(data, printer))
+            dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            dialog.resize(1000, 700)
+            dialog.open()
+
+        self.ctx.run(lambda ws: receipt_pdf(ws, number, series=series),
+                     show, parent=self.parent_widget)

@@ -1,0 +1,253 @@
+"""The roster (花名册): households and their members, kept up to date by the collector."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.domain.roster import ID_BIRTH_CERTIFICATE, ID_TYPES, RELATIONS, STATUSES
+from app.services.roster import find_households
+from ui.common import AppContext, Page, fmt, heading, table_view
+from ui.models import ALERT, MUTED, RIGHT, Column, RowsModel
+from ui.queries import all_households, household_detail
+from ui.roster_dialogs import (
+    AssignIdDialog,
+    HouseholdDialog,
+    MemberDialog,
+    MoveDialog,
+    StatusDialog,
+)
+
+SEARCH_DELAY_MS = 150
+
+
+class RosterPage(Page):
+    def __init__(self, ctx: AppContext) -> None:
+        super().__init__(ctx)
+        self.detail: dict[str, Any] | None = None
+        self.dialog: QWidget | None = None
+        self._seq = 0
+
+        self.search = QLineEdit()
+        self.search.setPlaceholderText(self.tr("Search: name, initials, ID digits, household "
+                                               "no. (empty lists all)"))
+        self.search.setClearButtonEnabled(True)
+        self.households_model = RowsModel([
+            Column(self.tr("Household no."), lambda r: r["household_no"]),
+            Column(self.tr("Head"), lambda r: r["head_name"]),
+            Column(self.tr("Group"), lambda r: r["group"]),
+            Column(self.tr("Members"), lambda r: r["members"], RIGHT),
+        ], key=lambda r: r["household_id"], parent=self)
+        self.households = table_view(self.households_model, stretch_column=1)
+        self.count = QLabel()
+        add_household = QPushButton(self.tr("New household…"))
+        add_household.clicked.connect(self.new_household)
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        left_layout.addWidget(self.search)
+        left_layout.addWidget(self.households, 1)
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.count, 1)
+        bottom.addWidget(add_household)
+        left_layout.addLayout(bottom)
+
+        self.title = heading(self.tr("Choose a household"), 13)
+        self.subtitle = QLabel()
+        self.subtitle.setStyleSheet("color: #555;")
+        self.edit_household_button = QPushButton(self.tr("Edit household…"))
+        self.edit_household_button.clicked.connect(self.edit_household)
+        title_row = QHBoxLayout()
+        title_row.addWidget(self.title, 1)
+        title_row.addWidget(self.edit_household_button)
+        self.members_model = RowsModel([
+            Column(self.tr("Name"), lambda r: r["name"]),
+            Column(self.tr("Relation"), lambda r: RELATIONS.get(r["relation"], r["relation"])),
+            Column(self.tr("Certificate"), lambda r: ID_TYPES.get(r["id_type"], r["id_type"])),
+            Column(self.tr("Number"), lambda r: r["id_masked"]),
+            Column(self.tr("Sex"), lambda r: {1: self.tr("M"), 2: self.tr("F")}.get(r["sex"], "")),
+            Column(self.tr("Born"), lambda r: r["birth_date"] or ""),
+            Column(self.tr("Status"), lambda r: STATUSES[r["status"]],
+                   color=lambda r: None if r["status"] == "active" else MUTED),
+            Column(self.tr("Categories"), lambda r: r["category_names"],
+                   color=lambda r: ALERT if r["category_names"] else None),
+            Column(self.tr("Residence"), lambda r: self.tr("non-local")
+                   if r["residence"] == "nonlocal" else self.tr("local")),
+            Column(self.tr("Phone"), lambda r: r["phone"]),
+        ], key=lambda r: r["person_id"], parent=self)
+        self.members = table_view(self.members_model)
+        self.members.doubleClicked.connect(lambda _i: self.edit_member())
+
+        self.member_buttons: list[QPushButton] = []
+        buttons = QHBoxLayout()
+        for text, slot, needs_member in (
+                (self.tr("Add member…"), self.add_member, False),
+                (self.tr("Register newborn…"), self.add_newborn, False),
+                (self.tr("Edit member…"), self.edit_member, True),
+                (self.tr("Add ID number…"), self.assign_id, True),
+                (self.tr("Change status…"), self.change_status, True),
+                (self.tr("Move to household…"), self.move_member, True)):
+            button = QPushButton(text)
+            button.clicked.connect(slot)
+            button.setProperty("needs_member", needs_member)
+            buttons.addWidget(button)
+            self.member_buttons.append(button)
+        buttons.addStretch(1)
+        note = QLabel(self.tr("Subsidy categories come from the township's certified lists and "
+                              "are read-only here."))
+        note.setStyleSheet("color: #555;")
+        note.setWordWrap(True)
+
+        right = QWidget()
+        right_layout = QVBoxLayout(right)
+        right_layout.setContentsMargins(0, 0, 0, 0)
+        right_layout.addLayout(title_row)
+        right_layout.addWidget(self.subtitle)
+        right_layout.addWidget(self.members, 1)
+        right_layout.addLayout(buttons)
+        right_layout.addWidget(note)
+
+        splitter = QSplitter()
+        splitter.addWidget(left)
+        splitter.addWidget(right)
+        splitter.setSizes([420, 920])
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
+        layout.addWidget(splitter)
+
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(SEARCH_DELAY_MS)
+        self._timer.timeout.connect(self.refresh_list)
+        self.search.textChanged.connect(lambda _t: self._timer.start())
+        self.households.selectionModel().currentRowChanged.connect(
+            lambda current, _previous: self._household_chosen(current.row()))
+        self.members.selectionModel().currentRowChanged.connect(
+            lambda _c, _p: self._update_buttons())
+        self._update_buttons()
+
+    # ---- loading ------------------------------------------------------------------------------
+
+    def refresh(self) -> None:
+        self.refresh_list()
+        if self.detail is not None:
+            self.open_household(self.detail["household_no"])
+
+    def refresh_list(self) -> None:
+        self._seq += 1
+        seq, query = self._seq, self.search.text().strip()
+        fetch = (lambda ws: find_households(ws, query)) if query else all_households
+        self.ctx.run(fetch, lambda rows: self._show_list(seq, rows), parent=self)
+
+    def _show_list(self, seq: int, rows: list[dict[str, Any]]) -> None:
+        if seq != self._seq:
+            return
+        current = self.detail["household_id"] if self.detail else None
+        self.households_model.set_rows(rows)
+        self.count.setText(fmt(self.tr("%1 households"), len(rows)))
+        position = self.households_model.position_of(current) if current else None
+        if position is not None:
+            self.households.selectRow(position)
+
+    def _household_chosen(self, position: int) -> None:
+        if position >= 0:
+            self.open_household(self.households_model.row_at(position)["household_no"])
+
+    def open_household(self, household_no: str) -> None:
+        self.ctx.run(lambda ws: household_detail(ws, household_no), self._show_detail,
+                     parent=self)
+
+    def _show_detail(self, detail: dict[str, Any]) -> None:
+        selected = self.selected_member()
+        self.detail = detail
+        self.title.setText(fmt(self.tr("Household %1 · head %2"), detail["household_no"],
+                               detail["head_name"]))
+        self.subtitle.setText(" · ".join(part for part in (
+            detail["group"], detail["address"], detail["phone"]) if part))
+        self.members_model.set_rows(detail["members"])
+        position = (self.members_model.position_of(selected["person_id"])
+                    if selected else None)
+        self.members.selectRow(position if position is not None else 0)
+        self._update_buttons()
+
+    def selected_member(self) -> dict[str, Any] | None:
+        index = self.members.currentIndex()
+        return self.members_model.row_at(index.row()) if index.isValid() else None
+
+    def _update_buttons(self) -> None:
+        has_household = self.detail is not None
+        member = self.selected_member()
+        self.edit_household_button.setEnabled(has_household)
+        for button in self.member_buttons:
+            needs_member = bool(button.property("needs_member"))
+            button.setEnabled(has_household and (member is not None or not needs_member))
+        if member is not None:
+            self.member_buttons[3].setEnabled(member["id_type"] == ID_BIRTH_CERTIFICATE)
+
+    # ---- actions ------------------------------------------------------------------------------
+
+    def _open(self, dialog: QWidget) -> None:
+        self.dialog = dialog
+        dialog.open()  # type: ignore[attr-defined]
+
+    def _groups(self) -> list[str]:
+        return sorted({r["group"] for r in self.households_model.rows() if r["group"]})
+
+    def new_household(self) -> None:
+        dialog = HouseholdDialog(self.ctx, self, household=None, groups=self._groups())
+
+        def added(result: dict[str, Any]) -> None:
+            self.search.setText(result["household_no"])
+            self.open_household(result["household_no"])
+            # A new household starts with its head: ask for the head's details straight away.
+            self._open(MemberDialog(self.ctx, self, household_no=result["household_no"],
+                                    name=result["head_name"], relation="02"))
+
+        dialog.succeeded.connect(added)
+        self._open(dialog)
+
+    def edit_household(self) -> None:
+        if self.detail is not None:
+            self._open(HouseholdDialog(self.ctx, self, household=self.detail,
+                                       groups=self._groups()))
+
+    def add_member(self) -> None:
+        if self.detail is not None:
+            self._open(MemberDialog(self.ctx, self, household_no=self.detail["household_no"]))
+
+    def add_newborn(self) -> None:
+        if self.detail is not None:
+            self._open(MemberDialog(self.ctx, self, household_no=self.detail["household_no"],
+                                    newborn=True))
+
+    def edit_member(self) -> None:
+        member = self.selected_member()
+        if self.detail is not None and member is not None:
+            self._open(MemberDialog(self.ctx, self, household_no=self.detail["household_no"],
+                                    member=member))
+
+    def assign_id(self) -> None:
+        member = self.selected_member()
+        if member is not None:
+            self._open(AssignIdDialog(self.ctx, self, member))
+
+    def change_status(self) -> None:
+        member = self.selected_member()
+        if member is not None:
+            self._open(StatusDialog(self.ctx, self, member))
+
+    def move_member(self) -> None:
+        member = self.selected_member()
+        if self.detail is not None and member is not None:
+            self._open(MoveDialog(self.ctx, self, member, self.detail["household_no"]))
+

@@ -1,0 +1,163 @@
+"""Screenshots of each main screen at 1366×768 in Chinese, from a fresh demo village.
+
+    xvfb-run -a -s "-screen 0 1366x768x24" .venv/bin/python -m ui.screenshots docs/images
+
+Builds the demo database in a temporary folder (app.services.demo), drives the windows the
+way a clerk would — search by pinyin initials, open the household, Ctrl+Enter — and saves
+each screen. Printing goes to PDF files in the temporary folder.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QGuiApplication, QPixmap
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication, QWidget
+
+from app.domain.pinyin import name_initials
+from app.services.collect import household_fees
+from app.services.demo import create_demo
+from app.services.workspace import Workspace
+from ui.app import make_application
+from ui.main_window import MainWindow
+from ui.printing import PRINT_TO_PDF_ENV
+from ui.queries import all_households
+from ui.unlock import UnlockDialog
+from ui.worker import ServiceWorker
+
+SIZE = (1366, 768)
+USER = "李会计"
+PASSPHRASE = "yibao-demo-2026"
+
+
+def wait_until(condition: Callable[[], Any], timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise TimeoutError("the window did not reach the expected state")
+        QApplication.processEvents()
+        time.sleep(0.01)
+
+
+def settle(worker: ServiceWorker, seconds: float = 0.4) -> None:
+    """Let queued work finish and the widgets repaint before a picture is taken."""
+    wait_until(lambda: not worker.busy)
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        QApplication.processEvents()
+        time.sleep(0.01)
+
+
+def save_screen(path: Path, fallback: QWidget) -> None:
+    """The whole screen shows dialogs over their window; offscreen has no screen to grab."""
+    screen = QGuiApplication.primaryScreen()
+    picture: QPixmap = screen.grabWindow(0) if QGuiApplication.platformName() == "xcb" \
+        else fallback.grab()
+    picture.save(str(path))
+    print(f"saved {path}")
+
+
+def good_example(ws: Workspace) -> str:
+    """A household worth showing: unpaid, several members, one of them subsidised."""
+    fallback = None
+    for household in all_households(ws):
+        fees = household_fees(ws, household["household_no"], "1")
+        payable = [m for m in fees["members"] if m["collectable"]]
+        if len(payable) >= 3 and any(m["subsidy_fen"] for m in payable):
+            return household["head_name"]
+        if fallback is None and payable:
+            fallback = household["head_name"]
+    if fallback is None:
+        raise RuntimeError("the demo village has no unpaid household")
+    return fallback
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    out = Path(args[0] if args else "docs/images")
+    out.mkdir(parents=True, exist_ok=True)
+    app = make_application()
+    with tempfile.TemporaryDirectory() as tmp:
+        os.environ[PRINT_TO_PDF_ENV] = tmp
+        db = Path(tmp) / "demo.db"
+        create_demo(db, user=USER, passphrase=PASSPHRASE)
+        worker = ServiceWorker()
+        try:
+            shoot(app, worker, db, out)
+        finally:
+            worker.stop()
+    return 0
+
+
+def shoot(app: QApplication, worker: ServiceWorker, db: Path, out: Path) -> None:
+    dialog = UnlockDialog(db, worker, preselect_user=USER)
+    dialog.show()
+    dialog.move((SIZE[0] - dialog.width()) // 2, (SIZE[1] - dialog.height()) // 3)
+    QTest.keyClicks(dialog.passphrase, PASSPHRASE)
+    settle(worker)
+    save_screen(out / "unlock.png", dialog)
+    opened: list[Workspace] = []
+    dialog.unlocked.connect(opened.append)
+    QTest.keyClick(dialog.passphrase, Qt.Key.Key_Return)
+    wait_until(lambda: opened)
+    ws = opened[0]
+
+    window = MainWindow(ws, worker)
+    window.setGeometry(0, 0, *SIZE)
+    window.show()
+    window.activateWindow()
+    try:
+        shoot_window(window, worker, ws, out)
+    finally:
+        window.close_workspace()
+        wait_until(lambda: not worker.busy)
+        window.close()
+        app.processEvents()
+
+
+def shoot_window(window: MainWindow, worker: ServiceWorker, ws: Workspace, out: Path) -> None:
+    settle(worker)
+
+    names: list[str] = []
+    worker.submit(lambda: good_example(ws), names.append)
+    wait_until(lambda: names)
+    collect = window.collect
+    QTest.keyClicks(collect.search, name_initials(names[0]))
+    wait_until(lambda: collect.results_model.rowCount() > 0)
+    row = next(i for i in range(collect.results_model.rowCount())
+               if collect.results_model.row_at(i)["head_name"] == names[0])
+    collect.results.selectRow(row)
+    QTest.keyClick(collect.search, Qt.Key.Key_Return)
+    wait_until(lambda: collect.household is not None)
+    settle(worker)
+    save_screen(out / "collect.png", window)
+
+    QTest.keyClick(collect.members, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    wait_until(lambda: collect.confirm_dialog is not None)
+    settle(worker)
+    save_screen(out / "confirm.png", collect.confirm_dialog)
+    QTest.keyClick(collect.confirm_dialog, Qt.Key.Key_Return)
+    wait_until(lambda: "已打印" in collect.note.text())
+    settle(worker)
+
+    for page, name in ((window.roster, "roster"), (window.receipts, "receipts"),
+                       (window.cash, "cash"), (window.progress, "progress"),
+                       (window.settings, "settings")):
+        window.tabs.setCurrentWidget(page)
+        settle(worker, 0.8)
+        if page is window.roster:
+            page.households.selectRow(3)
+            settle(worker)
+        save_screen(out / f"{name}.png", window)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,176 @@
+"""Settings (设置): printer and overlay offsets, paper layout, backups, language, server."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtPrintSupport import QPrinterInfo
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDoubleSpinBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+)
+
+from app.services.settings import all_settings, set_setting
+from app.services.workspace import Workspace
+from ui.common import AppContext, Page, fmt, heading, yuan
+from ui.printing import PrintManager
+
+
+def _save(ws: Workspace, values: dict[str, Any]) -> None:
+    for key, value in values.items():
+        set_setting(ws, key, value)
+
+
+def _offset_box() -> QDoubleSpinBox:
+    box = QDoubleSpinBox()
+    box.setRange(-30.0, 30.0)
+    box.setSingleStep(0.5)
+    box.setDecimals(1)
+    box.setSuffix(" mm")
+    return box
+
+
+class SettingsPage(Page):
+    def __init__(self, ctx: AppContext, printer: PrintManager) -> None:
+        super().__init__(ctx)
+        self.printer = printer
+        self.loaded: dict[str, Any] = {}
+
+        self.printer_box = QComboBox()
+        self.offset_x = _offset_box()
+        self.offset_y = _offset_box()
+        self.calibrate = QPushButton(self.tr("Print calibration page"))
+        self.calibrate.clicked.connect(self.print_calibration)
+        self.layout_box = QComboBox()
+        for code, name in (("three_part", self.tr("A4, three parts on one sheet")),
+                           ("single", self.tr("One part per page (210 × 99 mm)")),
+                           ("overlay", self.tr("Pre-printed forms (overlay)"))):
+            self.layout_box.addItem(name, code)
+        self.backup = QLineEdit()
+        browse = QPushButton(self.tr("Choose…"))
+        browse.clicked.connect(self.choose_backup_folder)
+        backup_row = QHBoxLayout()
+        backup_row.addWidget(self.backup, 1)
+        backup_row.addWidget(browse)
+        self.language = QComboBox()
+        self.language.addItem("中文（简体）", "zh_CN")
+        self.language.addItem("English", "en")
+        self.server = QLineEdit()
+        self.server.setPlaceholderText("https://")
+        self.limits = QLabel()
+        self.limits.setStyleSheet("color: #555;")
+        self.save_button = QPushButton(self.tr("Save settings"))
+        self.save_button.clicked.connect(lambda: self.save())
+        self.result = QLabel()
+        self.result.setWordWrap(True)
+
+        offsets = QHBoxLayout()
+        offsets.addWidget(QLabel(self.tr("right")))
+        offsets.addWidget(self.offset_x)
+        offsets.addSpacing(12)
+        offsets.addWidget(QLabel(self.tr("down")))
+        offsets.addWidget(self.offset_y)
+        offsets.addSpacing(12)
+        offsets.addWidget(self.calibrate)
+        offsets.addStretch(1)
+
+        form = QFormLayout()
+        form.addRow(self.tr("Printer"), self.printer_box)
+        form.addRow(self.tr("Overlay offsets"), offsets)
+        form.addRow(self.tr("Receipt paper"), self.layout_box)
+        form.addRow(self.tr("Backup folder"), backup_row)
+        form.addRow(self.tr("Language"), self.language)
+        form.addRow(self.tr("County server address"), self.server)
+        form.addRow(self.tr("Cash limits"), self.limits)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.save_button)
+        buttons.addStretch(1)
+        hint = QLabel(self.tr("Calibration: print the page on plain A4 paper at actual size, "
+                              "measure where the red cross lands and follow the instructions "
+                              "printed on the page; enter the offsets here and print it again "
+                              "until the cross sits 20 mm from the left and top edges."))
+        hint.setWordWrap(True)
+        hint.setStyleSheet("color: #555;")
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(16, 16, 16, 16)
+        layout.addWidget(heading(self.tr("Settings of this computer"), 14))
+        layout.addLayout(form)
+        layout.addWidget(hint)
+        layout.addLayout(buttons)
+        layout.addWidget(self.result)
+        layout.addStretch(1)
+
+    def refresh(self) -> None:
+        self.ctx.run(all_settings, self._show, parent=self)
+
+    def _show(self, values: dict[str, Any]) -> None:
+        self.loaded = values
+        self.printer_box.clear()
+        self.printer_box.addItem(self.tr("Ask every time"), "")
+        for name in QPrinterInfo.availablePrinterNames():
+            self.printer_box.addItem(name, name)
+        saved = values["printer_name"]
+        if saved and self.printer_box.findData(saved) < 0:
+            self.printer_box.addItem(fmt(self.tr("%1 (not connected)"), saved), saved)
+        self.printer_box.setCurrentIndex(max(0, self.printer_box.findData(saved)))
+        self.offset_x.setValue(float(values["overlay_offset_x_mm"]))
+        self.offset_y.setValue(float(values["overlay_offset_y_mm"]))
+        self.layout_box.setCurrentIndex(max(0, self.layout_box.findData(
+            values["receipt_layout"])))
+        self.backup.setText(values["backup_folder"])
+        self.language.setCurrentIndex(max(0, self.language.findData(values["language"])))
+        self.server.setText(values["server_url"])
+        self.limits.setText(fmt(self.tr("deposit when cash on hand exceeds %1 or is older than "
+                                        "%2 day(s) (set by the township)"),
+                                yuan(int(values["cash_limit_fen"])), values["cash_max_days"]))
+
+    def values(self) -> dict[str, Any]:
+        return {
+            "printer_name": self.printer_box.currentData() or "",
+            "overlay_offset_x_mm": self.offset_x.value(),
+            "overlay_offset_y_mm": self.offset_y.value(),
+            "receipt_layout": self.layout_box.currentData(),
+            "backup_folder": self.backup.text().strip(),
+            "language": self.language.currentData(),
+            "server_url": self.server.text().strip(),
+        }
+
+    def choose_backup_folder(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, self.tr("Backup folder"),
+                                                  self.backup.text())
+        if folder:
+            self.backup.setText(folder)
+
+    def save(self, *, then: Callable[[], None] | None = None) -> None:
+        values = self.values()
+        server = values["server_url"]
+        if server and not server.startswith(("https://", "http://")):
+            self.result.setText(self.tr("The server address must start with https://"))
+            return
+        language_changed = values["language"] != self.loaded.get("language")
+
+        def saved(_result: object) -> None:
+            self.loaded.update(values)
+            self.printer.printer_name = values["printer_name"]
+            text = self.tr("Settings saved.")
+            if language_changed:
+                text += " " + self.tr("The new language is used from the next start.")
+            self.result.setText(text)
+            if then is not None:
+                then()
+
+        self.ctx.act(lambda ws: _save(ws, values), saved, parent=self)
+
+    def print_calibration(self) -> None:
+        """Offsets typed but not saved would not be on the page: save first, then print."""
+        self.save(then=lambda: self.printer.print_calibration(
+            on_done=lambda _ok, text: self.result.setText(text)))
