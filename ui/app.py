@@ -17,7 +17,6 @@ from app.logsetup import setup_logging
 from app.services.workspace import Workspace
 from receipts.fonts import FONT_PATH
 from ui.common import show_error
-from ui.refcount_guard import guard_singleton_refcounts
 
 log = logging.getLogger(__name__)
 
@@ -80,7 +79,6 @@ def report_unexpected(exc_type: type[BaseException], exc: BaseException,
 
 
 def make_application(argv: list[str] | None = None) -> QApplication:
-    guard_singleton_refcounts()
     app = QApplication.instance() or QApplication(argv or sys.argv[:1])
     app.setApplicationName("医保收缴通")
     app.setOrganizationName("yibao-collect")

@@ -204,9 +204,12 @@ def void_receipt(ws: Workspace, receipt_no: str, *, reason: str, series: str | N
         if state["state"] == "lost":
             raise Refused(f"票据 {label} 已登记遗失，不能作废")
         if state["state"] == "unused":
-            expected = _next_in_book(ws.conn, ref.book)
-            if expected != ref.number:
-                nxt = ref.book.label(expected) if expected is not None else "无"
+            # Only the form the next receipt would be printed on, across all of this
+            # collector's books: any other blank is still in the book, not spoiled in order.
+            expected = peek_next_receipt(ws)
+            if expected is None or (expected.book.id, expected.number) != (ref.book.id,
+                                                                            ref.number):
+                nxt = expected.label if expected is not None else "无"
                 raise Refused(f"空白票据只能按顺序作废：下一张应为 {nxt}，不是 {label}")
             ws.conn.execute(
                 "INSERT INTO receipt_numbers (book_id, series, number, state, payment_id, "

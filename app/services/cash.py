@@ -105,7 +105,7 @@ def daily_close(ws: Workspace, *, counted_fen: int, note: str = "",
         expected = cash_position(ws, today=day).on_hand_fen
         difference = counted_fen - expected
         if difference and not note:
-            raise ValidationError(f"实点现金与账面相差 ¥{format_fen(difference)}，请填写说明")
+            raise ValidationError(f"实点现金与账面相差 {format_fen(difference, symbol=True)}，请填写说明")
         close_id = new_id()
         ws.conn.execute(
             "INSERT INTO daily_closes (id, business_date, expected_fen, counted_fen, "

@@ -64,12 +64,13 @@ def reconcile(ws: Workspace, *, today: date | None = None) -> dict[str, Any]:
     """The township's and the clerk's check: books, cash, and every problem found."""
     cash = cash_position(ws, today=today)
     problems = list(cash.warnings)
-    for series, number in ws.conn.execute(
-            "SELECT n.series, n.number FROM receipt_numbers n WHERE n.state = 'issued' "
+    for series, number, width in ws.conn.execute(
+            "SELECT n.series, n.number, (SELECT width FROM receipt_books b WHERE b.id = "
+            "n.book_id) FROM receipt_numbers n WHERE n.state = 'issued' "
             "AND NOT EXISTS (SELECT 1 FROM receipt_voids v WHERE v.series = n.series "
             "AND v.number = n.number) AND NOT EXISTS (SELECT 1 FROM receipt_prints r "
             "WHERE r.series = n.series AND r.number = n.number) ORDER BY n.series, n.number"):
-        problems.append(f"票据 {series} {number} 待打印：尚未确认打印")
+        problems.append(f"票据 {series} {number:0{width}d} 待打印：尚未确认打印")
     problems.extend(_gap_problems(ws))
     return {
         "books": book_summaries(ws),
@@ -81,8 +82,8 @@ def reconcile(ws: Workspace, *, today: date | None = None) -> dict[str, Any]:
 
 def _gap_problems(ws: Workspace) -> list[str]:
     problems = []
-    for book_id, series, first, last in ws.conn.execute(
-            "SELECT id, series, first_no, last_no FROM receipt_books").fetchall():
+    for book_id, series, first, last, width in ws.conn.execute(
+            "SELECT id, series, first_no, last_no, width FROM receipt_books").fetchall():
         high = ws.conn.execute("SELECT max(number) FROM receipt_numbers WHERE book_id = ? "
                                "AND state != 'lost'", (book_id,)).fetchone()[0]
         if high is None:
@@ -92,7 +93,7 @@ def _gap_problems(ws: Workspace) -> list[str]:
             (book_id, high))}
         missing = [n for n in range(first, high + 1) if n not in present]
         for a, b in _ranges(missing):
-            span = f"{a}" if a == b else f"{a}–{b}"
+            span = f"{a:0{width}d}" if a == b else f"{a:0{width}d}–{b:0{width}d}"
             problems.append(f"票据 {series} {span} 跳号：既未使用也未作废或登记遗失")
         outside = ws.conn.execute("SELECT count(*) FROM receipt_numbers WHERE book_id = ? "
                                   "AND (number < ? OR number > ?)",
