@@ -88,6 +88,10 @@ def test_payment_notice_lists_unpaid_members(village):
 def test_qr_verifies_through_the_cli_and_a_forgery_does_not(village, new_db, tmp_path):
     done = collect_household(village, household_no="3404220010001", tier_code="1", now=NOW)
     qr = receipt_document(village, done["receipt_no"]).qr_text
+    # The journal carries the same signed text, for the township to check offline.
+    event = json.loads(village.conn.execute(
+        "SELECT payload FROM journal WHERE type = 'payment.collected'").fetchone()[0])
+    assert event["receipt"]["qr"] == qr
     key_file = tmp_path / "device.json"
     key_file.write_text(json.dumps(device_public_key(village)), encoding="utf-8")
     village.close()

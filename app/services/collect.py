@@ -16,6 +16,7 @@ from app.services.campaigns import Campaign, active_campaign
 from app.services.common import business_date, iso, new_id, utc_now
 from app.services.workspace import Workspace
 from db.connection import tx
+from receipts.qr import receipt_fields, sign_qr
 
 
 @dataclass(frozen=True)
@@ -223,7 +224,14 @@ def collect_household(ws: Workspace, *, household_no: str, tier_code: str,
             "amount_fen": total, "collected_at": at, "business_date": day.isoformat(),
             "override_reason": override,
             "receipt": {"series": receipt.book.series, "number": receipt.number,
-                        "label": receipt.label} if receipt else None,
+                        "label": receipt.label,
+                        # The signed QR text, so the township can check every receipt offline.
+                        "qr": sign_qr(receipt_fields(
+                            device_id=ws.device_id, series=receipt.book.series,
+                            number=receipt.formatted, household_no=hh[1], payer_name=hh[2],
+                            total_fen=total, member_count=len(lines),
+                            benefit_year=policy.benefit_year, issued_at=moment, method=method),
+                            ws.signing_key())} if receipt else None,
             "lines": lines})
     return {
         "payment_id": payment_id,
