@@ -17,6 +17,7 @@ from db.connection import Connection, tx
 from db.ledger_schema import append_only_triggers, ledger_statements
 from db.perf_schema import perf_statements
 from db.sync_schema import sync_statements
+from db.township_schema import township_statements
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,7 @@ STEPS: list[Step] = [
     FOUNDATION, LEDGER, Step(3, "sync: state, county refund tasks", sync_statements()),
     Step(4, "performance: indexes for reconciliation and cash at township scale",
          perf_statements()),
+    Step(5, "township: village journals, book issuance, bank credits, settlement", township_statements()),
 ]
 
 

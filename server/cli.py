@@ -128,6 +128,20 @@ def _county_key(args: argparse.Namespace) -> dict[str, Any]:
     return _with_server(args, work)
 
 
+def _township(args: argparse.Namespace) -> dict[str, Any]:
+    from server.township import register_township
+
+    return _with_server(args, lambda s: register_township(
+        s, code=args.code, name=args.name, villages=args.villages.split(",")))
+
+
+def _township_code(args: argparse.Namespace) -> dict[str, Any]:
+    from server.township import township_enrol_code
+
+    return _with_server(args, lambda s: township_enrol_code(s, township=args.township,
+                                                            ttl_hours=args.ttl_hours))
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="yibao-server",
                                      description="医保收缴通 县医保参考服务器")
@@ -186,6 +200,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("import-bundle", _import_bundle, "导入村里带来的同步数据包，写出回执数据包")
     p.add_argument("file", type=Path)
     p.add_argument("--reply", type=Path, required=True, help="回执数据包输出文件")
+    p = add("township", _township, "登记乡镇及其所辖村（乡镇设备可收到这些村的日志）")
+    p.add_argument("--code", required=True, help="乡镇代码")
+    p.add_argument("--name", required=True, help="乡镇名称")
+    p.add_argument("--villages", required=True, help="所辖村代码，逗号分隔")
+    p = add("township-code", _township_code, "为乡镇财政所生成一次性设备登记码")
+    p.add_argument("--township", required=True)
+    p.add_argument("--ttl-hours", type=int, default=72)
     p = add("county-key", _county_key, "导出县医保公钥文件（给没有网络的村导出数据包用）")
     p.add_argument("--out", type=Path, required=True)
     return parser

@@ -24,6 +24,7 @@ from pydantic import ValidationError as ModelError
 from sqlalchemy import Connection, Engine, and_, delete, func, insert, or_, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
+import server.township_schema  # noqa: F401 - its tables are created with the others
 from app.domain.canonical import canonical_json
 from app.domain.errors import ValidationError
 from app.domain.idcard import mask_id_number, parse_id_number
@@ -357,6 +358,11 @@ def _release(srv: Server, conn: Connection, device: Any, *, column: str, value: 
 
 
 def _apply(srv: Server, conn: Connection, device: Any, ev: WireEvent) -> _Outcome:
+    from server import township  # it builds on this module
+
+    refused = township.on_event(srv, conn, device, ev)
+    if refused is not None:
+        return _Outcome("accepted", *refused)
     if ev.type == "payment.collected":
         return _apply_payment(srv, conn, device, ev)
     if ev.type == "receipt.voided":

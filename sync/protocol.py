@@ -196,7 +196,10 @@ class PushResponse(_Model):
 
 # ---- pull -----------------------------------------------------------------------------------
 
-FeedKind = Literal["policy", "household", "book", "external_payment", "conflict"]
+# village_event, book_settled and category came with the township (docs/TOWNSHIP.md): items
+# only a township device or a village of this release is ever sent.
+FeedKind = Literal["policy", "household", "book", "external_payment", "conflict",
+                   "village_event", "book_settled", "category"]
 
 
 class PullRequest(_Model):
@@ -299,9 +302,43 @@ class ConflictData(_Model):
     other_village: Annotated[str, StringConstraints(max_length=40)] | None = None
 
 
+class VillageEventData(_Model):
+    """One journal event of a village device, relayed to its township (kind village_event).
+
+    ``village`` is the county's record of the device, not the event's own claim."""
+
+    village: Name
+    event: WireEvent
+
+
+class BookSettledData(_Model):
+    """The township wrote off (核销) a book it allocated (kind book_settled)."""
+
+    allocation_id: UuidText
+    series: Annotated[str, StringConstraints(min_length=1, max_length=20)]
+    first: Annotated[int, Field(ge=0, le=10**12)]
+    last: Annotated[int, Field(ge=0, le=10**12)]
+    collector: Name
+    settled_at: ShortText
+
+
+class CategoryGrantData(_Model):
+    """A subsidy category the township certified for one person (kind category)."""
+
+    certification_id: UuidText
+    id_type: Annotated[str, StringConstraints(max_length=4)] = "01"
+    id_number: Annotated[str, StringConstraints(min_length=1, max_length=30)]
+    category: Name
+    source: ShortText = ""
+    valid_from: ShortText | None = None
+    valid_to: ShortText | None = None
+
+
 FEED_MODELS: dict[str, type[_Model]] = {
     "policy": PolicyData, "household": HouseholdData, "book": BookData,
     "external_payment": ExternalPaymentData, "conflict": ConflictData,
+    "village_event": VillageEventData, "book_settled": BookSettledData,
+    "category": CategoryGrantData,
 }
 
 

@@ -103,7 +103,7 @@ def test_void_needs_a_reason_and_a_second_confirmation(qtbot, page_window):
     click(qtbot, dialog.ok_button)
     qtbot.waitUntil(lambda: page.model.rowCount() == 1
                     and page.model.row_at(0)["state"] == "voided", timeout=10_000)
-    assert page.model.row_at(0)["reason"] == "打印错位"
+    assert page.model.row_at(0)["void_reason"] == "打印错位"
     assert not page.void_button.isEnabled()
     assert page.books_model.row_at(0)["voided"] == 1
 

@@ -48,11 +48,14 @@ def install_translator(app: QApplication, language: str = "zh_CN") -> QTranslato
     if language.startswith("en"):
         QLocale.setDefault(QLocale(QLocale.Language.English, QLocale.Country.UnitedStates))
         return None
-    # Qt's own words too: the OK and Cancel buttons, the print and file dialogs.
+    # Qt's own words too: the OK and Cancel buttons, the print and file dialogs. From Qt's
+    # translations folder when run from source; the frozen bundle carries a copy beside ours
+    # (build.spec), whatever the bundled Qt believes its folder to be.
     qt_words = QTranslator(app)
-    if qt_words.load(f"qtbase_{language}",
-                     QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)):
-        app.installTranslator(qt_words)
+    for folder in (QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath), str(I18N_DIR)):
+        if qt_words.load(f"qtbase_{language}", folder):
+            app.installTranslator(qt_words)
+            break
     translator = QTranslator(app)
     if translator.load(str(I18N_DIR / f"yibao_{language}.qm")):
         app.installTranslator(translator)

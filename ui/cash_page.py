@@ -1,4 +1,5 @@
-"""Cash (现金): on hand, deposits to the township account, the daily close (日清)."""
+"""Cash (现金): on hand, deposits to the township account, the daily close (日清), and the
+history of both."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
+    QSplitter,
     QVBoxLayout,
     QWidget,
 )
@@ -21,8 +23,10 @@ from PySide6.QtWidgets import (
 from app.domain.errors import ValidationError
 from app.domain.money import format_fen, parse_yuan
 from app.services.cash import cash_position, daily_close, record_deposit
+from app.services.listings import daily_close_history, deposit_history
 from app.services.workspace import Workspace
-from ui.common import ActionDialog, AppContext, Page, fmt, heading, message, yuan
+from ui.common import ActionDialog, AppContext, Page, fmt, heading, message, table_view, yuan
+from ui.models import ALERT, RIGHT, Column, RowsModel
 
 
 def _amount(edit: QLineEdit) -> int | None:
@@ -149,6 +153,30 @@ class CashPage(Page):
         explain.setWordWrap(True)
         explain.setStyleSheet("color: #555;")
 
+        self.deposits_model = RowsModel([
+            Column(self.tr("Deposit date"), lambda r: r["deposit_date"]),
+            Column(self.tr("Slip number"), lambda r: r["slip_no"]),
+            Column(self.tr("Amount"), lambda r: yuan(r["amount_fen"]), RIGHT),
+            Column(self.tr("Recorded by"), lambda r: r["actor"]),
+        ], key=lambda r: r["slip_no"], parent=self)
+        self.closes_model = RowsModel([
+            Column(self.tr("Day"), lambda r: r["business_date"]),
+            Column(self.tr("Books"), lambda r: yuan(r["expected_fen"]), RIGHT),
+            Column(self.tr("Counted"), lambda r: yuan(r["counted_fen"]), RIGHT),
+            Column(self.tr("Difference"), lambda r: yuan(r["difference_fen"]), RIGHT,
+                   color=lambda r: ALERT if r["difference_fen"] else None),
+            Column(self.tr("Note"), lambda r: r["note"]),
+        ], key=lambda r: (r["business_date"], r["at"]), parent=self)
+        histories = QSplitter()
+        for title, model in ((self.tr("Deposits"), self.deposits_model),
+                             (self.tr("Daily closes"), self.closes_model)):
+            box = QWidget()
+            box_layout = QVBoxLayout(box)
+            box_layout.setContentsMargins(0, 0, 0, 0)
+            box_layout.addWidget(heading(title, 12))
+            box_layout.addWidget(table_view(model))
+            histories.addWidget(box)
+
         layout = QVBoxLayout(self)
         layout.setContentsMargins(16, 16, 16, 16)
         layout.addWidget(QLabel(self.tr("Cash on hand")))
@@ -159,14 +187,18 @@ class CashPage(Page):
         layout.addSpacing(12)
         layout.addLayout(buttons)
         layout.addWidget(self.result)
-        layout.addStretch(1)
+        layout.addWidget(histories, 1)
         layout.addWidget(explain)
 
     def refresh(self) -> None:
-        self.ctx.run(lambda ws: cash_position(ws).to_dict(), self._show, parent=self)
+        self.ctx.run(lambda ws: {"position": cash_position(ws).to_dict(),
+                                 "deposits": deposit_history(ws),
+                                 "closes": daily_close_history(ws)}, self._show, parent=self)
 
-    def _show(self, position: dict[str, Any]) -> None:
-        self.position = position
+    def _show(self, data: dict[str, Any]) -> None:
+        self.deposits_model.set_rows(data["deposits"])
+        self.closes_model.set_rows(data["closes"])
+        position = self.position = data["position"]
         self.on_hand.setText(yuan(position["on_hand_fen"]))
         for key, label in self.values.items():
             value = position[key]

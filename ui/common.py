@@ -216,6 +216,8 @@ class ActionDialog(QDialog):
         layout.addLayout(buttons)
         self.ok_button.clicked.connect(self.submit)
         self.cancel_button.clicked.connect(self.reject)
+        # Where the action runs: the database worker unless a dialog needs another (network).
+        self.run_action: Callable[..., Any] = ctx.act
 
     def action(self) -> Callable[[Workspace], Any] | None:
         raise NotImplementedError
@@ -240,4 +242,4 @@ class ActionDialog(QDialog):
             self.ok_button.setEnabled(True)
             self.say(error_text(exc))
 
-        self.ctx.act(fn, ok, failed)
+        self.run_action(fn, ok, failed)

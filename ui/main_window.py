@@ -32,6 +32,8 @@ from ui.queries import status_snapshot
 from ui.receipts_page import ReceiptsPage
 from ui.roster_page import RosterPage
 from ui.settings_page import SettingsPage
+from ui.sync_page import SyncButton, SyncController, SyncPage
+from ui.township_pages import add_township_pages
 from ui.worker import ServiceWorker
 
 ALERT_STYLE = "color: #b00020; font-weight: bold;"
@@ -134,16 +136,20 @@ class MainWindow(QMainWindow):
         self.cash = CashPage(self.ctx)
         self.progress = ProgressPage(self.ctx)
         self.settings = SettingsPage(self.ctx, self.printer)
+        self.sync_controller = SyncController(self.ctx, self)
+        self.sync = SyncPage(self.ctx, self.sync_controller)
         self.overview = OverviewPage(self.ctx)
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
         self.tab_titles = [self.tr("Collect"), self.tr("Roster"), self.tr("Receipts"),
-                           self.tr("Cash"), self.tr("Progress"), self.tr("Settings"),
-                           self.tr("Overview")]
+                           self.tr("Cash"), self.tr("Progress"), self.tr("Sync"),
+                           self.tr("Settings"), self.tr("Overview")]
         for page, title in zip((self.collect, self.roster, self.receipts, self.cash,
-                                self.progress, self.settings, self.overview),
+                                self.progress, self.sync, self.settings, self.overview),
                                self.tab_titles, strict=True):
             self.tabs.addTab(page, title)
+        self.township_pages = add_township_pages(self.tabs, self.ctx) \
+            if ws.role == "township" else []
         self.banner = PendingPrintBanner()
         self.banner.print_button.clicked.connect(self.print_pending)
         central = QWidget()
@@ -183,6 +189,8 @@ class MainWindow(QMainWindow):
                        self.pending_label, self.sync_label):
             bar.addWidget(widget)
         bar.addPermanentWidget(self.busy)
+        self.sync_button = SyncButton(self.sync_controller)
+        bar.addPermanentWidget(self.sync_button)
         self.worker.busy_changed.connect(self._busy_changed)
         self.printer.thread.busy_changed.connect(self._busy_changed)
 
@@ -276,4 +284,5 @@ class MainWindow(QMainWindow):
     def close_workspace(self) -> None:
         """Finish printing and queued work, then close the database on its own thread."""
         self.printer.stop()
+        self.sync_controller.stop()
         self.worker.submit(self.ws.close)

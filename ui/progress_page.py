@@ -50,6 +50,7 @@ class ProgressPage(Page):
             Column(self.tr("Insurable"), lambda r: r["persons"], RIGHT),
             Column(self.tr("Enrolled"), lambda r: r["enrolled"], RIGHT),
             Column(self.tr("Unpaid"), lambda r: r["unpaid"], RIGHT),
+            Column(self.tr("Subsidised"), lambda r: r["subsidised"], RIGHT),
             Column(self.tr("Rate"), lambda r: _percent(r["enrolled"], r["persons"]), RIGHT),
         ], key=lambda r: r["group"], parent=self)
         self.groups = table_view(self.groups_model)

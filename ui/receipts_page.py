@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 
 from app.domain.roster import REFUND_REASONS
 from app.services.books import void_receipt
+from app.services.listings import list_receipts, refund_candidates
 from app.services.reconcile import book_summaries
 from app.services.refunds import refund_line
 from app.services.workspace import Workspace
@@ -34,7 +35,6 @@ from ui.common import (
 )
 from ui.models import ALERT, MUTED, RIGHT, Column, RowsModel
 from ui.printing import PrintManager
-from ui.queries import receipt_rows, refund_candidates
 
 VOID_REASONS = ("打印错位", "填错户", "卡纸", "金额有误", "交款人取消缴费")
 
@@ -111,9 +111,11 @@ class VoidDialog(ConfirmingDialog):
 
 
 class RefundDialog(ConfirmingDialog):
-    """退费 one member of a receipt, picked from the receipt's own lines."""
+    """退费 one member of a receipt, picked from the receipt's own lines; a county refund
+    task preselects its person (``id_number``) and reason."""
 
-    def __init__(self, ctx: AppContext, parent: QWidget, receipt: dict[str, Any]) -> None:
+    def __init__(self, ctx: AppContext, parent: QWidget, receipt: dict[str, Any], *,
+                 id_number: str | None = None, reason: str | None = None) -> None:
         super().__init__(ctx, parent, fmt(self.tr("Refund on receipt %1"), receipt["label"]),
                          self.tr("Refund…"), self.tr("Yes, refund"))
         self.receipt = receipt
@@ -121,23 +123,32 @@ class RefundDialog(ConfirmingDialog):
             Column(self.tr("Name"), lambda r: r["name"]),
             Column(self.tr("ID number"), lambda r: r["id_masked"]),
             Column(self.tr("Paid"), lambda r: yuan(r["payable_fen"]), RIGHT),
-        ], key=lambda r: r["id_masked"], parent=self)
+            Column(self.tr("Refund"), lambda r: REFUND_REASONS.get(r["refund_reason"], "")
+                   if r["refunded"] else "", color=lambda r: MUTED if r["refunded"] else None),
+        ], key=lambda r: r["line_id"], parent=self)
         self.people = table_view(self.model)
         self.people.setMinimumHeight(160)
         self.reason = QComboBox()
         for code, name in REFUND_REASONS.items():
             self.reason.addItem(name, code)
+        if reason is not None:
+            self.reason.setCurrentIndex(max(0, self.reason.findData(reason)))
+        self.preselect = id_number
         self.form.addRow(self.tr("Receipt"), heading(receipt["label"], 14))
         self.form.addRow(self.tr("Member"), self.people)
         self.form.addRow(self.tr("Reason"), self.reason)
         series, number = receipt["series"], receipt["number"]
-        ctx.run(lambda ws: refund_candidates(ws, series, number), self._show, parent=self)
+        ctx.run(lambda ws: refund_candidates(ws, number, series), self._show, parent=self)
         self.people.setFocus()
 
     def _show(self, rows: list[dict[str, Any]]) -> None:
         self.model.set_rows(rows)
-        if rows:
-            self.people.selectRow(0)
+        open_lines = [i for i, row in enumerate(rows) if not row["refunded"]]
+        wanted = [i for i in open_lines if rows[i]["id_number"] == self.preselect]
+        if wanted:
+            self.people.selectRow(wanted[0])
+        elif open_lines:
+            self.people.selectRow(open_lines[0])
 
     def person(self) -> dict[str, Any] | None:
         index = self.people.currentIndex()
@@ -148,9 +159,8 @@ class RefundDialog(ConfirmingDialog):
         if person is None:
             self.say(self.tr("Select the member to refund."))
             return None
-        if person["id_number"] is None:
-            self.say(self.tr("This member is no longer in the payer's household: refund from "
-                             "the command line with the full ID number."))
+        if person["refunded"]:
+            self.say(fmt(self.tr("%1 was refunded on this receipt already."), person["name"]))
             return None
         return fmt(self.tr("Refund %1 (%2) on receipt %3 because: %4? Their enrolment ends; a "
                            "cash refund is paid out of the cash on hand."),
@@ -230,10 +240,9 @@ class ReceiptsPage(Page):
             Column(self.tr("Amount"), lambda r: "" if r["amount_fen"] is None
                    else yuan(r["amount_fen"]), RIGHT),
             Column(self.tr("Method"), lambda r: methods.get(r["method"], "")),
-            Column(self.tr("Time"), lambda r: r["issued_at"].strftime("%m-%d %H:%M")
-                   if r["issued_at"] else ""),
-            Column(self.tr("Void reason / note"), lambda r: r["reason"]),
-        ], key=lambda r: r["id"], parent=self)
+            Column(self.tr("Time"), lambda r: r["time"].strftime("%m-%d %H:%M")),
+            Column(self.tr("Void reason / note"), lambda r: r["void_reason"]),
+        ], key=lambda r: (r["series"], r["number"]), parent=self)
         self.filter = ReceiptFilter(self)
         self.filter.setSourceModel(self.model)
         self.table = table_view(self.filter, stretch_column=8)
@@ -295,7 +304,7 @@ class ReceiptsPage(Page):
 
     def refresh(self) -> None:
         self.ctx.run(lambda ws: {"books": book_summaries(ws),
-                                 "receipts": receipt_rows(ws, details=True)},
+                                 "receipts": list_receipts(ws)},
                      self._show, parent=self)
 
     def set_next(self, nxt: dict[str, Any] | None) -> None:
@@ -324,7 +333,7 @@ class ReceiptsPage(Page):
         self.book_box.blockSignals(False)
         self._apply_filters()
         if selected is not None:
-            self.select(selected["id"])
+            self.select((selected["series"], selected["number"]))
         elif self.filter.rowCount():
             self.table.selectRow(0)
 
@@ -335,7 +344,7 @@ class ReceiptsPage(Page):
                                self.model.rowCount()))
         self._update_buttons()
 
-    def select(self, receipt_id: tuple[str, int]) -> None:
+    def select(self, receipt_id: tuple[str, str]) -> None:
         position = self.model.position_of(receipt_id)
         if position is None:
             return

@@ -1,4 +1,5 @@
-"""The roster (花名册): households and their members, kept up to date by the collector."""
+"""The roster (花名册): households and their members, kept up to date by the collector;
+import of last year's spreadsheet and the exports for the township."""
 
 from __future__ import annotations
 
@@ -16,10 +17,12 @@ from PySide6.QtWidgets import (
 )
 
 from app.domain.roster import ID_BIRTH_CERTIFICATE, ID_TYPES, RELATIONS, STATUSES
+from app.services.listings import list_households
 from app.services.roster import find_households
 from ui.common import AppContext, Page, fmt, heading, table_view
+from ui.import_dialog import ExportMenu, RosterImportDialog
 from ui.models import ALERT, MUTED, RIGHT, Column, RowsModel
-from ui.queries import all_households, household_detail
+from ui.queries import household_detail
 from ui.roster_dialogs import (
     AssignIdDialog,
     HouseholdDialog,
@@ -52,6 +55,10 @@ class RosterPage(Page):
         self.count = QLabel()
         add_household = QPushButton(self.tr("New household…"))
         add_household.clicked.connect(self.new_household)
+        self.import_button = QPushButton(self.tr("Import roster…"))
+        self.import_button.clicked.connect(self.import_roster)
+        self.export_button = QPushButton(self.tr("Export"))
+        self.export_button.setMenu(ExportMenu(ctx, self))
         left = QWidget()
         left_layout = QVBoxLayout(left)
         left_layout.setContentsMargins(0, 0, 0, 0)
@@ -59,6 +66,8 @@ class RosterPage(Page):
         left_layout.addWidget(self.households, 1)
         bottom = QHBoxLayout()
         bottom.addWidget(self.count, 1)
+        bottom.addWidget(self.import_button)
+        bottom.addWidget(self.export_button)
         bottom.addWidget(add_household)
         left_layout.addLayout(bottom)
 
@@ -146,7 +155,7 @@ class RosterPage(Page):
     def refresh_list(self) -> None:
         self._seq += 1
         seq, query = self._seq, self.search.text().strip()
-        fetch = (lambda ws: find_households(ws, query)) if query else all_households
+        fetch = (lambda ws: find_households(ws, query)) if query else list_households
         self.ctx.run(fetch, lambda rows: self._show_list(seq, rows), parent=self)
 
     def _show_list(self, seq: int, rows: list[dict[str, Any]]) -> None:
@@ -215,6 +224,9 @@ class RosterPage(Page):
 
         dialog.succeeded.connect(added)
         self._open(dialog)
+
+    def import_roster(self) -> None:
+        self._open(RosterImportDialog(self.ctx, self))
 
     def edit_household(self) -> None:
         if self.detail is not None:

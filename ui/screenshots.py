@@ -25,15 +25,21 @@ from PySide6.QtWidgets import QApplication, QWidget
 from app.domain.pinyin import name_initials
 from app.services.collect import household_fees
 from app.services.demo import create_demo
+from app.services.listings import list_households
 from app.services.workspace import Workspace
 from ui.app import make_application
 from ui.main_window import MainWindow
 from ui.printing import PRINT_TO_PDF_ENV
-from ui.queries import all_households
 from ui.unlock import UnlockDialog
 from ui.worker import ServiceWorker
 
 SIZE = (1366, 768)
+SAMPLE_ROSTER = Path(__file__).resolve().parent.parent / "tests" / "data" / "roster-sample.csv"
+# Typed by hand over the years: a wrong check digit and a relation nobody can read.
+DIRTY_ROWS = ("3404220010009,一组,赵六,赵六,户主,居民身份证,110105194912310021,男,1949-12-31,"
+              "汉族,本地,,,\n"
+              "3404220010009,一组,赵六,赵小六,表亲,居民身份证,11010519491231002X,女,1949-12-31,"
+              "汉族,本地,,,\n")
 USER = "李会计"
 PASSPHRASE = "yibao-demo-2026"
 
@@ -68,7 +74,7 @@ def save_screen(path: Path, fallback: QWidget) -> None:
 def good_example(ws: Workspace) -> str:
     """A household worth showing: unpaid, several members, one of them subsidised."""
     fallback = None
-    for household in all_households(ws):
+    for household in list_households(ws):
         fees = household_fees(ws, household["household_no"], "1")
         payable = [m for m in fees["members"] if m["collectable"]]
         if len(payable) >= 3 and any(m["subsidy_fen"] for m in payable):
@@ -150,13 +156,28 @@ def shoot_window(window: MainWindow, worker: ServiceWorker, ws: Workspace, out: 
 
     for page, name in ((window.roster, "roster"), (window.receipts, "receipts"),
                        (window.cash, "cash"), (window.progress, "progress"),
-                       (window.settings, "settings")):
+                       (window.sync, "sync"), (window.settings, "settings")):
         window.tabs.setCurrentWidget(page)
         settle(worker, 0.8)
         if page is window.roster:
             page.households.selectRow(3)
             settle(worker)
         save_screen(out / f"{name}.png", window)
+
+    # The import report for last year's sample roster with two dirty rows (checked, not
+    # applied).
+    sample = ws.path.parent / "上年花名册.csv"
+    sample.write_text(SAMPLE_ROSTER.read_text(encoding="utf-8") + DIRTY_ROWS, encoding="utf-8")
+    window.tabs.setCurrentWidget(window.roster)
+    window.roster.import_roster()
+    dialog = window.roster.dialog
+    dialog.move(window.x() + 200, window.y() + 60)
+    dialog.path.setText(str(sample))
+    dialog.check()
+    wait_until(lambda: dialog.report is not None and not dialog.busy)
+    settle(worker)
+    save_screen(out / "import.png", dialog)
+    dialog.reject()
 
 
 if __name__ == "__main__":

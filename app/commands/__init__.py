@@ -9,7 +9,7 @@ if TYPE_CHECKING:
 
 
 def register_all(cmd: Command) -> None:
-    from app.commands import foundation, ledger, papers, sync
+    from app.commands import foundation, ledger, papers, sync, township
 
     foundation.register(cmd)
     foundation.register_demo(cmd)
@@ -17,3 +17,4 @@ def register_all(cmd: Command) -> None:
     sync.register(cmd)
     ledger.register_transfer(cmd)
     papers.register(cmd)
+    township.register(cmd)

@@ -25,7 +25,7 @@ from app import __version__
 from app.domain.errors import NotFound, Refused, ValidationError, YibaoError
 from app.domain.idcard import mask_id_number
 from app.domain.policy import parse_policy
-from app.services import roster
+from app.services import roster, township_feed
 from app.services.books import register_book
 from app.services.campaigns import active_campaign, load_policy
 from app.services.common import iso, utc_now
@@ -40,7 +40,9 @@ from sync.protocol import (
     GENESIS,
     MAX_BUNDLE_BYTES,
     BookData,
+    BookSettledData,
     BundleError,
+    CategoryGrantData,
     ConflictData,
     CountyKeys,
     EnrolRequest,
@@ -55,6 +57,7 @@ from sync.protocol import (
     PushBundle,
     PushRequest,
     ReplyBundle,
+    VillageEventData,
     WireEvent,
     open_bundle,
     private_hex,
@@ -388,12 +391,32 @@ def _apply_item(ws: Workspace, kind: str, data: BaseModel, skipped: list[str]) -
     if isinstance(data, HouseholdData):
         return _apply_household(ws, data, skipped)
     if isinstance(data, BookData):
-        return _apply_book(ws, data)
+        return township_feed.apply_allocation(ws, data, lambda: _apply_book(ws, data))
+    if isinstance(data, VillageEventData):
+        return township_feed.apply_village_event(ws, data)
+    if isinstance(data, BookSettledData):
+        return township_feed.apply_settled(ws, data)
+    if isinstance(data, CategoryGrantData):
+        return township_feed.apply_category(ws, data)
     if isinstance(data, ExternalPaymentData):
         return _apply_external_payment(ws, data)
     if isinstance(data, ConflictData):
         return _apply_conflict(ws, data)
     raise ValidationError(f"未知的同步数据类型：{kind}")
+
+
+def apply_items(ws: Workspace, items: list[tuple[int, str, BaseModel]]) -> tuple[int, list[str]]:
+    """Apply feed items from another source (a township's USB reply): each in a savepoint,
+    refusals recorded as skipped; the caller holds the transaction and journals."""
+    skipped: list[str] = []
+    applied = 0
+    for seq, kind, data in items:
+        try:
+            with tx(ws.conn):
+                applied += _apply_item(ws, kind, data, skipped)
+        except YibaoError as exc:
+            skipped.append(f"第 {seq} 条（{kind}）：{exc.message}")
+    return applied, skipped
 
 
 def _apply_page(ws: Workspace, page: PullResponse, items: list[tuple[int, str, BaseModel]],

@@ -254,3 +254,10 @@ def database_info(ws: Workspace) -> dict[str, Any]:
         "journal_head": head,
     }
 
+
+
+def open_second_connection(ws: Workspace) -> Workspace:
+    """Another connection to the same unlocked database for another thread (county sync), so
+    long network work never queues behind the clerk's actions. WAL lets both read at once and
+    IMMEDIATE transactions take turns writing. The caller closes it."""
+    return _open_with_key(ws.path, ws.data_key, ws.user)

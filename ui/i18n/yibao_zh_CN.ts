@@ -29,54 +29,142 @@
     </message>
 </context>
 <context>
+    <name>BankCreditDialog</name>
+    <message>
+        <location filename="../township_pages.py" line="224" />
+        <source>Add a bank credit</source>
+        <translation>登记银行到账</translation>
+    </message>
+    <message>
+        <location filename="../township_pages.py" line="224" />
+        <source>Add</source>
+        <translation>登记</translation>
+    </message>
+    <message>
+        <location filename="../township_pages.py" line="230" />
+        <source>Amount (yuan)</source>
+        <translation>金额（元）</translation>
+    </message>
+    <message>
+        <location filename="../township_pages.py" line="231" />
+        <source>Bank reference</source>
+        <translation>银行流水号</translation>
+    </message>
+    <message>
+        <location filename="../township_pages.py" line="232" />
+        <source>Credit date</source>
+        <translation>到账日期</translation>
+    </message>
+    <message>
+        <location filename="../township_pages.py" line="233" />
+        <source>Memo</source>
+        <translation>摘要</translation>
+    </message>
+</context>
+<context>
     <name>CashPage</name>
     <message>
-        <location filename="../cash_page.py" line="123" />
+        <location filename="../cash_page.py" line="127" />
         <source>Cash collected</source>
         <translation>累计收取现金</translation>
     </message>
     <message>
-        <location filename="../cash_page.py" line="124" />
+        <location filename="../cash_page.py" line="128" />
         <source>Cash refunds paid</source>
         <translation>现金退费</translation>
     </message>
     <message>
-        <location filename="../cash_page.py" line="125" />
+        <location filename="../cash_page.py" line="129" />
         <source>Deposited</source>
         <translation>已缴存</translation>
     </message>
     <message>
-        <location filename="../cash_page.py" line="126" />
+        <location filename="../cash_page.py" line="130" />
         <source>Held since</source>
         <translation>最早未缴存</translation>
     </message>
     <message>
-        <location filename="../cash_page.py" line="138" />
+        <location filename="../cash_page.py" line="142" />
         <source>Record a deposit…</source>
         <translation>登记缴存…</translation>
     </message>
     <message>
-        <location filename="../cash_page.py" line="139" />
+        <location filename="../cash_page.py" line="143" />
         <source>Daily close…</source>
         <translation>日清…</translation>
     </message>
     <message>
-        <location filename="../cash_page.py" line="146" />
+        <location filename="../cash_page.py" line="150" />
         <source>Cash on hand = cash collected − cash refunds − deposits. Deposit the cash into the township account within the day and amount limits, and count it at the end of every day.</source>
         <translation>现金在手 = 收取现金 − 现金退费 − 已缴存。请在规定的天数和金额限度内把现金缴存到乡镇账户，每天结束时清点现金（日清）。</translation>
     </message>
     <message>
-        <location filename="../cash_page.py" line="154" />
+        <location filename="../cash_page.py" line="157" />
+        <source>Deposit date</source>
+        <translation>缴存日期</translation>
+    </message>
+    <message>
+        <location filename="../cash_page.py" line="158" />
+        <source>Slip number</source>
+        <translation>回单号</translation>
+    </message>
+    <message>
+        <location filename="../cash_page.py" line="159" />
+        <source>Amount</source>
+        <translation>金额</translation>
+    </message>
+    <message>
+        <location filename="../cash_page.py" line="160" />
+        <source>Recorded by</source>
+        <translation>登记人</translation>
+    </message>
+    <message>
+        <location filename="../cash_page.py" line="163" />
+        <source>Day</source>
+        <translation>日期</translation>
+    </message>
+    <message>
+        <location filename="../cash_page.py" line="164" />
+        <source>Books</source>
+        <translation>账面</translation>
+    </message>
+    <message>
+        <location filename="../cash_page.py" line="165" />
+        <source>Counted</source>
+        <translation>实点</translation>
+    </message>
+    <message>
+        <location filename="../cash_page.py" line="166" />
+        <source>Difference</source>
+        <translation>差额</translation>
+    </message>
+    <message>
+        <location filename="../cash_page.py" line="168" />
+        <source>Note</source>
+        <translation>备注</translation>
+    </message>
+    <message>
+        <location filename="../cash_page.py" line="171" />
+        <source>Deposits</source>
+        <translation>缴存记录</translation>
+    </message>
+    <message>
+        <location filename="../cash_page.py" line="172" />
+        <source>Daily closes</source>
+        <translation>日清记录</translation>
+    </message>
+    <message>
+        <location filename="../cash_page.py" line="182" />
         <source>Cash on hand</source>
         <translation>现金在手</translation>
     </message>
     <message>
-        <location filename="../cash_page.py" line="182" />
+        <location filename="../cash_page.py" line="214" />
         <source>Deposit %1 recorded (slip %2). Cash on hand now %3.</source>
         <translation>已登记缴存 %1（回单 %2），现金在手 %3。</translation>
     </message>
     <message>
-        <location filename="../cash_page.py" line="193" />
+        <location filename="../cash_page.py" line="225" />
         <source>Day %1 closed: books %2, counted %3, difference %4.</source>
         <translation>%1 日清完成：账面 %2，实点 %3，差额 %4。</translation>
     </message>
@@ -321,69 +409,92 @@
     </message>
 </context>
 <context>
+    <name>ConfirmVoidDialog</name>
+    <message>
+        <location filename="../township_pages.py" line="135" />
+        <source>Confirm a voided receipt</source>
+        <translation>确认作废票据</translation>
+    </message>
+    <message>
+        <location filename="../township_pages.py" line="135" />
+        <source>Confirm</source>
+        <translation>确认</translation>
+    </message>
+    <message>
+        <location filename="../township_pages.py" line="138" />
+        <source>Series</source>
+        <translation>字轨</translation>
+    </message>
+    <message>
+        <location filename="../township_pages.py" line="139" />
+        <source>Number</source>
+        <translation>号码</translation>
+    </message>
+</context>
+<context>
     <name>DailyCloseDialog</name>
     <message>
-        <location filename="../cash_page.py" line="72" />
+        <location filename="../cash_page.py" line="76" />
         <source>Daily close</source>
         <translation>日清</translation>
     </message>
     <message>
-        <location filename="../cash_page.py" line="72" />
+        <location filename="../cash_page.py" line="76" />
         <source>Close the day</source>
         <translation>日清结账</translation>
     </message>
     <message>
-        <location filename="../cash_page.py" line="75" />
+        <location filename="../cash_page.py" line="79" />
         <source>Count the cash and type the total</source>
         <translation>清点现金后输入合计</translation>
     </message>
     <message>
-        <location filename="../cash_page.py" line="78" />
+        <location filename="../cash_page.py" line="82" />
         <source>Required when the count differs</source>
         <translation>金额不符时必填</translation>
     </message>
     <message>
-        <location filename="../cash_page.py" line="79" />
+        <location filename="../cash_page.py" line="83" />
         <source>Cash on hand (books)</source>
         <translation>账面现金</translation>
     </message>
     <message>
-        <location filename="../cash_page.py" line="80" />
+        <location filename="../cash_page.py" line="84" />
         <source>Counted (yuan)</source>
         <translation>实点现金（元）</translation>
     </message>
     <message>
-        <location filename="../cash_page.py" line="81" />
+        <location filename="../cash_page.py" line="85" />
         <source>Difference</source>
         <translation>差额</translation>
     </message>
     <message>
-        <location filename="../cash_page.py" line="82" />
+        <location filename="../cash_page.py" line="86" />
         <source>Note</source>
         <translation>备注</translation>
     </message>
     <message>
-        <location filename="../cash_page.py" line="94" />
+        <location filename="../cash_page.py" line="98" />
         <source>none — the cash agrees</source>
         <translation>无 — 账实相符</translation>
     </message>
     <message>
-        <location filename="../cash_page.py" line="97" />
+        <location filename="../cash_page.py" line="101" />
         <source>%1 (%2)</source>
         <translation>%1（%2）</translation>
     </message>
     <message>
-        <location filename="../cash_page.py" line="98" />
+        <location filename="../cash_page.py" line="102" />
         <source>over</source>
         <translation>长款</translation>
     </message>
     <message>
-        <location filename="../cash_page.py" line="99" />
+        <location filename="../cash_page.py" line="103" />
         <source>short</source>
         <translation>短款</translation>
     </message>
     <message>
-        <location filename="../cash_page.py" line="109" />
+        <location filename="../cash_page.py" line="113" />
         <source>The count differs from the books: write a note saying why.</source>
         <translation>实点现金与账面不符，请填写说明。</translation>
     </message>
@@ -391,44 +502,143 @@
 <context>
     <name>DepositDialog</name>
     <message>
-        <location filename="../cash_page.py" line="39" />
+        <location filename="../cash_page.py" line="43" />
         <source>Record a deposit</source>
         <translation>登记缴存</translation>
     </message>
     <message>
-        <location filename="../cash_page.py" line="39" />
+        <location filename="../cash_page.py" line="43" />
         <source>Record deposit</source>
         <translation>登记缴存</translation>
     </message>
     <message>
-        <location filename="../cash_page.py" line="42" />
+        <location filename="../cash_page.py" line="46" />
         <source>Number on the bank slip</source>
         <translation>银行回单上的编号</translation>
     </message>
     <message>
-        <location filename="../cash_page.py" line="47" />
+        <location filename="../cash_page.py" line="51" />
         <source>Cash on hand</source>
         <translation>现金在手</translation>
     </message>
     <message>
-        <location filename="../cash_page.py" line="48" />
+        <location filename="../cash_page.py" line="52" />
         <source>Amount deposited (yuan)</source>
         <translation>缴存金额（元）</translation>
     </message>
     <message>
-        <location filename="../cash_page.py" line="49" />
+        <location filename="../cash_page.py" line="53" />
         <source>Slip number</source>
         <translation>回单号</translation>
     </message>
     <message>
-        <location filename="../cash_page.py" line="50" />
+        <location filename="../cash_page.py" line="54" />
         <source>Deposit date</source>
         <translation>缴存日期</translation>
     </message>
     <message>
-        <location filename="../cash_page.py" line="61" />
+        <location filename="../cash_page.py" line="65" />
         <source>Enter the slip number.</source>
         <translation>请填写回单号。</translation>
+    </message>
+</context>
+<context>
+    <name>EnrolDialog</name>
+    <message>
+        <location filename="../sync_page.py" line="193" />
+        <source>Enrol this device</source>
+        <translation>登记本机</translation>
+    </message>
+    <message>
+        <location filename="../sync_page.py" line="193" />
+        <source>Enrol</source>
+        <translation>登记</translation>
+    </message>
+    <message>
+        <location filename="../sync_page.py" line="199" />
+        <source>One-time code from the township</source>
+        <translation>乡镇或县医保发放的一次性登记码</translation>
+    </message>
+    <message>
+        <location filename="../sync_page.py" line="200" />
+        <source>County server</source>
+        <translation>县医保服务器</translation>
+    </message>
+    <message>
+        <location filename="../sync_page.py" line="201" />
+        <source>Enrolment code</source>
+        <translation>登记码</translation>
+    </message>
+    <message>
+        <location filename="../sync_page.py" line="207" />
+        <source>Enter the server address and the enrolment code.</source>
+        <translation>请填写服务器地址和登记码。</translation>
+    </message>
+</context>
+<context>
+    <name>ExportBundleDialog</name>
+    <message>
+        <location filename="../sync_page.py" line="229" />
+        <source>Export bundle for USB</source>
+        <translation>导出U盘数据包</translation>
+    </message>
+    <message>
+        <location filename="../sync_page.py" line="229" />
+        <source>Export</source>
+        <translation>导出</translation>
+    </message>
+    <message>
+        <location filename="../sync_page.py" line="235" />
+        <source>Save as</source>
+        <translation>保存为</translation>
+    </message>
+    <message>
+        <location filename="../sync_page.py" line="239" />
+        <source>This device is not enrolled yet: the bundle enrols it, with the county's key file and a one-time code.</source>
+        <translation>本机尚未登记：数据包将同时申请登记，需要县医保公钥文件和一次性登记码。</translation>
+    </message>
+    <message>
+        <location filename="../sync_page.py" line="242" />
+        <source>County key file</source>
+        <translation>县医保公钥文件</translation>
+    </message>
+    <message>
+        <location filename="../sync_page.py" line="244" />
+        <source>Enrolment code</source>
+        <translation>登记码</translation>
+    </message>
+    <message>
+        <location filename="../sync_page.py" line="249" />
+        <source>Sync bundles (*.json)</source>
+        <translation>同步数据包 (*.json)</translation>
+    </message>
+    <message>
+        <location filename="../sync_page.py" line="268" />
+        <source>Choose where to save the bundle.</source>
+        <translation>请选择数据包的保存位置。</translation>
+    </message>
+    <message>
+        <location filename="../sync_page.py" line="273" />
+        <source>Choose the county key file and enter the enrolment code.</source>
+        <translation>请选择县医保公钥文件并填写登记码。</translation>
+    </message>
+</context>
+<context>
+    <name>ExportMenu</name>
+    <message>
+        <location filename="../import_dialog.py" line="236" />
+        <source>Export to Excel</source>
+        <translation>导出到 Excel</translation>
+    </message>
+    <message>
+        <location filename="../import_dialog.py" line="239" />
+        <source>Excel workbooks (*.xlsx)</source>
+        <translation>Excel 工作簿 (*.xlsx)</translation>
+    </message>
+    <message>
+        <location filename="../import_dialog.py" line="247" />
+        <source>Saved %1 rows to %2.</source>
+        <translation>已导出 %1 行到 %2。</translation>
     </message>
 </context>
 <context>
@@ -480,99 +690,157 @@
     </message>
 </context>
 <context>
+    <name>IssueBookDialog</name>
+    <message>
+        <location filename="../township_pages.py" line="76" />
+        <source>Issue a receipt book</source>
+        <translation>发放票据（领用）</translation>
+    </message>
+    <message>
+        <location filename="../township_pages.py" line="76" />
+        <source>Issue</source>
+        <translation>发放</translation>
+    </message>
+    <message>
+        <location filename="../township_pages.py" line="83" />
+        <source>Only when the previous book is not settled</source>
+        <translation>仅在上一本未核销时填写</translation>
+    </message>
+    <message>
+        <location filename="../township_pages.py" line="84" />
+        <source>Series</source>
+        <translation>字轨</translation>
+    </message>
+    <message>
+        <location filename="../township_pages.py" line="85" />
+        <source>First number</source>
+        <translation>起始号</translation>
+    </message>
+    <message>
+        <location filename="../township_pages.py" line="86" />
+        <source>Last number</source>
+        <translation>终止号</translation>
+    </message>
+    <message>
+        <location filename="../township_pages.py" line="87" />
+        <source>Village code</source>
+        <translation>村代码</translation>
+    </message>
+    <message>
+        <location filename="../township_pages.py" line="88" />
+        <source>Collector</source>
+        <translation>收款员</translation>
+    </message>
+    <message>
+        <location filename="../township_pages.py" line="89" />
+        <source>Reason for an exception</source>
+        <translation>例外发放原因</translation>
+    </message>
+    <message>
+        <location filename="../township_pages.py" line="98" />
+        <source>Enter the village code and the collector's name.</source>
+        <translation>请填写村代码和收款员姓名。</translation>
+    </message>
+</context>
+<context>
     <name>MainWindow</name>
     <message>
-        <location filename="../main_window.py" line="140" />
+        <location filename="../main_window.py" line="144" />
         <source>Collect</source>
         <translation>收款</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="140" />
+        <location filename="../main_window.py" line="144" />
         <source>Roster</source>
         <translation>花名册</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="140" />
+        <location filename="../main_window.py" line="144" />
         <source>Receipts</source>
         <translation>票据</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="141" />
+        <location filename="../main_window.py" line="145" />
         <source>Cash</source>
         <translation>现金</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="141" />
+        <location filename="../main_window.py" line="145" />
         <source>Progress</source>
         <translation>进度</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="141" />
+        <location filename="../main_window.py" line="145" />
+        <source>Sync</source>
+        <translation>同步</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="146" />
         <source>Settings</source>
         <translation>设置</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="242" />
+        <location filename="../main_window.py" line="250" />
         <source>No county server configured</source>
         <translation>未配置县级服务器</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="248" />
+        <location filename="../main_window.py" line="256" />
         <source>last sync %1</source>
         <translation>上次同步 %1</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="250" />
+        <location filename="../main_window.py" line="258" />
         <source>never synced</source>
         <translation>尚未同步</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="251" />
+        <location filename="../main_window.py" line="259" />
         <source>%1 to sync · %2</source>
         <translation>待同步 %1 条 · %2</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="253" />
+        <location filename="../main_window.py" line="261" />
         <source>%1 refund task(s)</source>
         <translation>退费任务 %1 条</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="202" />
+        <location filename="../main_window.py" line="210" />
         <source>No active campaign</source>
         <translation>没有启用的征缴年度</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="205" />
+        <location filename="../main_window.py" line="213" />
         <source>%1 campaign (cover %2)</source>
         <translation>%1年度征缴（%2年待遇）</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="209" />
+        <location filename="../main_window.py" line="217" />
         <source>Yibao Collect</source>
         <translation>医保收缴通</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="213" />
+        <location filename="../main_window.py" line="221" />
         <source>No receipt forms left</source>
         <translation>没有可用票据</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="216" />
+        <location filename="../main_window.py" line="224" />
         <source>Receipt %1 (%2 left)</source>
         <translation>票据 %1（剩 %2 张）</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="221" />
+        <location filename="../main_window.py" line="229" />
         <source>Cash on hand %1</source>
         <translation>现金在手 %1</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="230" />
+        <location filename="../main_window.py" line="238" />
         <source>%1 not printed</source>
         <translation>%1 张待打印</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="142" />
+        <location filename="../main_window.py" line="146" />
         <source>Overview</source>
         <translation>概况</translation>
     </message>
@@ -756,52 +1024,52 @@
 <context>
     <name>OverviewPage</name>
     <message>
-        <location filename="../main_window.py" line="53" />
+        <location filename="../main_window.py" line="55" />
         <source>Check integrity (verify)</source>
         <translation>校验数据完整性</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="66" />
+        <location filename="../main_window.py" line="68" />
         <source>User</source>
         <translation>用户</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="67" />
+        <location filename="../main_window.py" line="69" />
         <source>Village</source>
         <translation>村</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="68" />
+        <location filename="../main_window.py" line="70" />
         <source>Database</source>
         <translation>数据库</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="69" />
+        <location filename="../main_window.py" line="71" />
         <source>Journal events</source>
         <translation>日志事件数</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="70" />
+        <location filename="../main_window.py" line="72" />
         <source>Journal head</source>
         <translation>日志末条哈希</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="71" />
+        <location filename="../main_window.py" line="73" />
         <source>Schema version</source>
         <translation>数据库结构版本</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="77" />
+        <location filename="../main_window.py" line="79" />
         <source>Checking…</source>
         <translation>正在校验…</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="82" />
+        <location filename="../main_window.py" line="84" />
         <source>All %1 journal events verified; the ledger is consistent.</source>
         <translation>全部 %1 条日志事件校验通过，账务一致。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="85" />
+        <location filename="../main_window.py" line="87" />
         <source>Problems found:</source>
         <translation>发现问题：</translation>
     </message>
@@ -809,12 +1077,12 @@
 <context>
     <name>PendingPrintBanner</name>
     <message>
-        <location filename="../main_window.py" line="113" />
+        <location filename="../main_window.py" line="115" />
         <source>%1 receipt(s) collected but NOT printed: %2 — the payer has no receipt yet!</source>
         <translation>%1 张票据已收款但未打印：%2 — 交款人还没有拿到收据！</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="116" />
+        <location filename="../main_window.py" line="118" />
         <source>Print %1 now</source>
         <translation>立即打印 %1</translation>
     </message>
@@ -824,7 +1092,7 @@
     <message>
         <location filename="../progress_page.py" line="38" />
         <location filename="../progress_page.py" line="51" />
-        <location filename="../progress_page.py" line="123" />
+        <location filename="../progress_page.py" line="124" />
         <source>Enrolled</source>
         <translation>已参保</translation>
     </message>
@@ -845,7 +1113,7 @@
     </message>
     <message>
         <location filename="../progress_page.py" line="48" />
-        <location filename="../progress_page.py" line="68" />
+        <location filename="../progress_page.py" line="69" />
         <source>Group</source>
         <translation>组</translation>
     </message>
@@ -861,67 +1129,72 @@
     </message>
     <message>
         <location filename="../progress_page.py" line="52" />
-        <location filename="../progress_page.py" line="124" />
+        <location filename="../progress_page.py" line="125" />
         <source>Unpaid</source>
         <translation>未缴</translation>
     </message>
     <message>
         <location filename="../progress_page.py" line="53" />
+        <source>Subsidised</source>
+        <translation>资助人数</translation>
+    </message>
+    <message>
+        <location filename="../progress_page.py" line="54" />
         <source>Rate</source>
         <translation>参保率</translation>
     </message>
     <message>
-        <location filename="../progress_page.py" line="66" />
+        <location filename="../progress_page.py" line="67" />
         <source>Household no.</source>
         <translation>户号</translation>
     </message>
     <message>
-        <location filename="../progress_page.py" line="67" />
+        <location filename="../progress_page.py" line="68" />
         <source>Head</source>
         <translation>户主</translation>
     </message>
     <message>
-        <location filename="../progress_page.py" line="69" />
+        <location filename="../progress_page.py" line="70" />
         <source>Phone</source>
         <translation>电话</translation>
     </message>
     <message>
-        <location filename="../progress_page.py" line="70" />
+        <location filename="../progress_page.py" line="71" />
         <source>Unpaid members</source>
         <translation>未缴人数</translation>
     </message>
     <message>
-        <location filename="../progress_page.py" line="71" />
+        <location filename="../progress_page.py" line="72" />
         <source>Payable</source>
         <translation>应缴</translation>
     </message>
     <message>
-        <location filename="../progress_page.py" line="101" />
+        <location filename="../progress_page.py" line="102" />
         <source>%1 of %2</source>
         <translation>%1 / %2</translation>
     </message>
     <message>
-        <location filename="../progress_page.py" line="106" />
+        <location filename="../progress_page.py" line="107" />
         <source>starts %1</source>
         <translation>%1 开始</translation>
     </message>
     <message>
-        <location filename="../progress_page.py" line="108" />
+        <location filename="../progress_page.py" line="109" />
         <source>ended</source>
         <translation>已结束</translation>
     </message>
     <message>
-        <location filename="../progress_page.py" line="110" />
+        <location filename="../progress_page.py" line="111" />
         <source>%1 days left (until %2)</source>
         <translation>剩 %1 天（至 %2）</translation>
     </message>
     <message>
-        <location filename="../progress_page.py" line="115" />
+        <location filename="../progress_page.py" line="116" />
         <source>Households still to visit: %1 (amounts at %2)</source>
         <translation>待上门收缴：%1 户（金额按%2计）</translation>
     </message>
     <message>
-        <location filename="../progress_page.py" line="144" />
+        <location filename="../progress_page.py" line="145" />
         <source>Members enrolled and unpaid by group</source>
         <translation>各组参保与未缴人数</translation>
     </message>
@@ -929,418 +1202,580 @@
 <context>
     <name>ReceiptsPage</name>
     <message>
-        <location filename="../receipts_page.py" line="202" />
+        <location filename="../receipts_page.py" line="212" />
         <source>issued</source>
         <translation>已开具</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="202" />
+        <location filename="../receipts_page.py" line="212" />
         <source>voided</source>
         <translation>已作废</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="203" />
+        <location filename="../receipts_page.py" line="213" />
         <source>lost</source>
         <translation>遗失</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="206" />
+        <location filename="../receipts_page.py" line="216" />
         <source>Book</source>
         <translation>票据本</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="208" />
-        <location filename="../receipts_page.py" line="242" />
+        <location filename="../receipts_page.py" line="218" />
+        <location filename="../receipts_page.py" line="251" />
         <source>Issued</source>
         <translation>已开具</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="209" />
-        <location filename="../receipts_page.py" line="243" />
+        <location filename="../receipts_page.py" line="219" />
+        <location filename="../receipts_page.py" line="252" />
         <source>Voided</source>
         <translation>已作废</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="210" />
-        <location filename="../receipts_page.py" line="244" />
+        <location filename="../receipts_page.py" line="220" />
+        <location filename="../receipts_page.py" line="253" />
         <source>Lost</source>
         <translation>遗失</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="211" />
+        <location filename="../receipts_page.py" line="221" />
         <source>Unused</source>
         <translation>未用</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="212" />
-        <location filename="../receipts_page.py" line="230" />
+        <location filename="../receipts_page.py" line="222" />
+        <location filename="../receipts_page.py" line="240" />
         <source>Amount</source>
         <translation>金额</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="213" />
+        <location filename="../receipts_page.py" line="223" />
         <source>Refunds</source>
         <translation>退费</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="214" />
+        <location filename="../receipts_page.py" line="224" />
         <source>Collector</source>
         <translation>收款员</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="222" />
+        <location filename="../receipts_page.py" line="232" />
         <source>Receipt</source>
         <translation>票据</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="223" />
+        <location filename="../receipts_page.py" line="233" />
         <source>State</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="225" />
+        <location filename="../receipts_page.py" line="235" />
         <source>Printed</source>
         <translation>打印</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="225" />
+        <location filename="../receipts_page.py" line="235" />
         <source>NOT PRINTED</source>
         <translation>待打印</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="226" />
+        <location filename="../receipts_page.py" line="236" />
         <source>printed</source>
         <translation>已打印</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="228" />
+        <location filename="../receipts_page.py" line="238" />
         <source>Payer</source>
         <translation>交款人</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="229" />
+        <location filename="../receipts_page.py" line="239" />
         <source>Household no.</source>
         <translation>户号</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="232" />
+        <location filename="../receipts_page.py" line="242" />
         <source>Method</source>
         <translation>方式</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="233" />
+        <location filename="../receipts_page.py" line="243" />
         <source>Time</source>
         <translation>时间</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="235" />
+        <location filename="../receipts_page.py" line="244" />
         <source>Void reason / note</source>
         <translation>作废原因 / 说明</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="248" />
+        <location filename="../receipts_page.py" line="257" />
         <source>Number, payer or household no. contains…</source>
         <translation>票号、交款人或户号包含…</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="242" />
+        <location filename="../receipts_page.py" line="251" />
         <source>All</source>
         <translation>全部</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="243" />
+        <location filename="../receipts_page.py" line="252" />
         <source>Not printed</source>
         <translation>待打印</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="251" />
+        <location filename="../receipts_page.py" line="260" />
         <source>Show:</source>
         <translation>显示：</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="258" />
-        <location filename="../receipts_page.py" line="356" />
+        <location filename="../receipts_page.py" line="267" />
+        <location filename="../receipts_page.py" line="365" />
         <source>Print</source>
         <translation>打印</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="259" />
+        <location filename="../receipts_page.py" line="268" />
         <source>Preview</source>
         <translation>预览</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="260" />
+        <location filename="../receipts_page.py" line="269" />
         <source>Void…</source>
         <translation>作废…</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="261" />
+        <location filename="../receipts_page.py" line="270" />
         <source>Refund…</source>
         <translation>退费…</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="262" />
+        <location filename="../receipts_page.py" line="271" />
         <source>Void next blank form…</source>
         <translation>作废下一张空白票…</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="278" />
+        <location filename="../receipts_page.py" line="287" />
         <source>Receipt books</source>
         <translation>票据本</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="281" />
+        <location filename="../receipts_page.py" line="290" />
         <source>Receipts</source>
         <translation>票据</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="305" />
+        <location filename="../receipts_page.py" line="314" />
         <source>No receipt forms left: register a new book from the township.</source>
         <translation>票据已用完：请向乡镇财政所领用新票据并登记。</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="308" />
+        <location filename="../receipts_page.py" line="317" />
         <source>Next receipt: %1 (%2 left in this book)</source>
         <translation>下一张票据：%1（本册剩 %2 张）</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="320" />
+        <location filename="../receipts_page.py" line="329" />
         <source>All books</source>
         <translation>全部票据本</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="334" />
+        <location filename="../receipts_page.py" line="343" />
         <source>%1 of %2</source>
         <translation>%1 / %2</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="357" />
+        <location filename="../receipts_page.py" line="366" />
         <source>Reprint (补打)</source>
         <translation>补打</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="398" />
+        <location filename="../receipts_page.py" line="407" />
         <source>Refunded %1 to %2 (receipt %3).</source>
         <translation>已为 %2 退费 %1（票据 %3）。</translation>
     </message>
 </context>
 <context>
+    <name>ReceiveBooksDialog</name>
+    <message>
+        <location filename="../township_pages.py" line="59" />
+        <source>Receive receipt books</source>
+        <translation>票据入库</translation>
+    </message>
+    <message>
+        <location filename="../township_pages.py" line="59" />
+        <source>Receive</source>
+        <translation>入库</translation>
+    </message>
+    <message>
+        <location filename="../township_pages.py" line="63" />
+        <source>Series</source>
+        <translation>字轨</translation>
+    </message>
+    <message>
+        <location filename="../township_pages.py" line="64" />
+        <source>First number</source>
+        <translation>起始号</translation>
+    </message>
+    <message>
+        <location filename="../township_pages.py" line="65" />
+        <source>Last number</source>
+        <translation>终止号</translation>
+    </message>
+</context>
+<context>
     <name>RefundDialog</name>
     <message>
-        <location filename="../receipts_page.py" line="117" />
+        <location filename="../receipts_page.py" line="119" />
         <source>Refund on receipt %1</source>
         <translation>票据 %1 退费</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="118" />
+        <location filename="../receipts_page.py" line="120" />
         <source>Refund…</source>
         <translation>退费…</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="118" />
+        <location filename="../receipts_page.py" line="120" />
         <source>Yes, refund</source>
         <translation>确认退费</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="123" />
+        <location filename="../receipts_page.py" line="125" />
         <source>Paid</source>
         <translation>已缴</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="149" />
+        <location filename="../receipts_page.py" line="160" />
         <source>Select the member to refund.</source>
         <translation>请选中要退费的成员。</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="152" />
-        <source>This member is no longer in the payer's household: refund from the command line with the full ID number.</source>
-        <translation>此成员已不在交款户中：请用命令行凭完整身份证号办理退费。</translation>
-    </message>
-    <message>
-        <location filename="../receipts_page.py" line="121" />
+        <location filename="../receipts_page.py" line="123" />
         <source>Name</source>
         <translation>姓名</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="122" />
+        <location filename="../receipts_page.py" line="124" />
         <source>ID number</source>
         <translation>身份证号</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="130" />
+        <location filename="../receipts_page.py" line="126" />
+        <source>Refund</source>
+        <translation>退费</translation>
+    </message>
+    <message>
+        <location filename="../receipts_page.py" line="137" />
         <source>Receipt</source>
         <translation>票据</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="131" />
+        <location filename="../receipts_page.py" line="138" />
         <source>Member</source>
         <translation>成员</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="132" />
+        <location filename="../receipts_page.py" line="139" />
         <source>Reason</source>
         <translation>原因</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="155" />
+        <location filename="../receipts_page.py" line="163" />
+        <source>%1 was refunded on this receipt already.</source>
+        <translation>%1 在这张票据上已经退过费。</translation>
+    </message>
+    <message>
+        <location filename="../receipts_page.py" line="165" />
         <source>Refund %1 (%2) on receipt %3 because: %4? Their enrolment ends; a cash refund is paid out of the cash on hand.</source>
         <translation>确认为 %1（%2）办理票据 %3 的退费，原因：%4？其参保将终止；现金退费从现金在手中支付。</translation>
     </message>
 </context>
 <context>
+    <name>RosterImportDialog</name>
+    <message>
+        <location filename="../import_dialog.py" line="45" />
+        <location filename="../import_dialog.py" line="112" />
+        <source>Import roster</source>
+        <translation>导入花名册</translation>
+    </message>
+    <message>
+        <location filename="../import_dialog.py" line="54" />
+        <source>Last year's roster (.xlsx or .csv)</source>
+        <translation>上年花名册（.xlsx 或 .csv）</translation>
+    </message>
+    <message>
+        <location filename="../import_dialog.py" line="55" />
+        <source>Choose file…</source>
+        <translation>选择文件…</translation>
+    </message>
+    <message>
+        <location filename="../import_dialog.py" line="58" />
+        <source>Check file</source>
+        <translation>检查文件</translation>
+    </message>
+    <message>
+        <location filename="../import_dialog.py" line="68" />
+        <source>Choose the file, then check it: nothing is written until you confirm.</source>
+        <translation>请选择文件并检查：确认导入之前不会写入任何数据。</translation>
+    </message>
+    <message>
+        <location filename="../import_dialog.py" line="75" />
+        <source>Row</source>
+        <translation>行号</translation>
+    </message>
+    <message>
+        <location filename="../import_dialog.py" line="76" />
+        <source>Column</source>
+        <translation>列</translation>
+    </message>
+    <message>
+        <location filename="../import_dialog.py" line="77" />
+        <source>Reason</source>
+        <translation>原因</translation>
+    </message>
+    <message>
+        <location filename="../import_dialog.py" line="81" />
+        <source>Warning</source>
+        <translation>提示</translation>
+    </message>
+    <message>
+        <location filename="../import_dialog.py" line="84" />
+        <source>Rejected rows</source>
+        <translation>未通过的行</translation>
+    </message>
+    <message>
+        <location filename="../import_dialog.py" line="85" />
+        <source>Warnings</source>
+        <translation>提示</translation>
+    </message>
+    <message>
+        <location filename="../import_dialog.py" line="87" />
+        <source>Confirm import</source>
+        <translation>确认导入</translation>
+    </message>
+    <message>
+        <location filename="../import_dialog.py" line="90" />
+        <source>Close</source>
+        <translation>关闭</translation>
+    </message>
+    <message>
+        <location filename="../import_dialog.py" line="114" />
+        <source>Spreadsheets (*.xlsx *.csv)</source>
+        <translation>表格文件 (*.xlsx *.csv)</translation>
+    </message>
+    <message>
+        <location filename="../import_dialog.py" line="140" />
+        <source>Reading the file: %1 rows…</source>
+        <translation>正在读取文件：已读 %1 行…</translation>
+    </message>
+    <message>
+        <location filename="../import_dialog.py" line="153" />
+        <source>Checking the file…</source>
+        <translation>正在检查文件…</translation>
+    </message>
+    <message>
+        <location filename="../import_dialog.py" line="165" />
+        <source>Nothing has been written yet. Check the report, then confirm: the accepted rows are imported all together.</source>
+        <translation>尚未写入任何数据。请核对检查结果，确认后通过检查的行将一次性全部导入。</translation>
+    </message>
+    <message>
+        <location filename="../import_dialog.py" line="168" />
+        <source>Nothing to import: the roster already has every accepted row.</source>
+        <translation>没有需要导入的内容：通过检查的行都已在花名册中。</translation>
+    </message>
+    <message>
+        <location filename="../import_dialog.py" line="176" />
+        <source>Importing…</source>
+        <translation>正在导入…</translation>
+    </message>
+    <message>
+        <location filename="../import_dialog.py" line="185" />
+        <source>Imported.</source>
+        <translation>导入完成。</translation>
+    </message>
+    <message>
+        <location filename="../import_dialog.py" line="192" />
+        <source>New households %1 · new persons %2 · updated %3 · unchanged %4 · rejected rows %5 · warnings %6</source>
+        <translation>新户 %1 · 新增人员 %2 · 更新 %3 · 未变 %4 · 未通过 %5 行 · 提示 %6 条</translation>
+    </message>
+    <message>
+        <location filename="../import_dialog.py" line="199" />
+        <source>Rejected rows (%1)</source>
+        <translation>未通过的行（%1）</translation>
+    </message>
+    <message>
+        <location filename="../import_dialog.py" line="200" />
+        <source>Warnings (%1)</source>
+        <translation>提示（%1）</translation>
+    </message>
+</context>
+<context>
     <name>RosterPage</name>
     <message>
-        <location filename="../roster_page.py" line="42" />
+        <location filename="../roster_page.py" line="45" />
         <source>Search: name, initials, ID digits, household no. (empty lists all)</source>
         <translation>搜索：姓名、拼音首字母、身份证号、户号（留空显示全部）</translation>
     </message>
     <message>
-        <location filename="../roster_page.py" line="46" />
+        <location filename="../roster_page.py" line="49" />
         <source>Household no.</source>
         <translation>户号</translation>
     </message>
     <message>
-        <location filename="../roster_page.py" line="47" />
+        <location filename="../roster_page.py" line="50" />
         <source>Head</source>
         <translation>户主</translation>
     </message>
     <message>
-        <location filename="../roster_page.py" line="48" />
+        <location filename="../roster_page.py" line="51" />
         <source>Group</source>
         <translation>组</translation>
     </message>
     <message>
-        <location filename="../roster_page.py" line="49" />
+        <location filename="../roster_page.py" line="52" />
         <source>Members</source>
         <translation>人数</translation>
     </message>
     <message>
-        <location filename="../roster_page.py" line="53" />
+        <location filename="../roster_page.py" line="56" />
         <source>New household…</source>
         <translation>新增户…</translation>
     </message>
     <message>
-        <location filename="../roster_page.py" line="65" />
+        <location filename="../roster_page.py" line="58" />
+        <source>Import roster…</source>
+        <translation>导入花名册…</translation>
+    </message>
+    <message>
+        <location filename="../roster_page.py" line="60" />
+        <source>Export</source>
+        <translation>导出</translation>
+    </message>
+    <message>
+        <location filename="../roster_page.py" line="74" />
         <source>Choose a household</source>
         <translation>请选择一户</translation>
     </message>
     <message>
-        <location filename="../roster_page.py" line="68" />
+        <location filename="../roster_page.py" line="77" />
         <source>Edit household…</source>
         <translation>修改户信息…</translation>
     </message>
     <message>
-        <location filename="../roster_page.py" line="74" />
+        <location filename="../roster_page.py" line="83" />
         <source>Name</source>
         <translation>姓名</translation>
     </message>
     <message>
-        <location filename="../roster_page.py" line="75" />
+        <location filename="../roster_page.py" line="84" />
         <source>Relation</source>
         <translation>与户主关系</translation>
     </message>
     <message>
-        <location filename="../roster_page.py" line="76" />
+        <location filename="../roster_page.py" line="85" />
         <source>Certificate</source>
         <translation>证件</translation>
     </message>
     <message>
-        <location filename="../roster_page.py" line="77" />
+        <location filename="../roster_page.py" line="86" />
         <source>Number</source>
         <translation>号码</translation>
     </message>
     <message>
-        <location filename="../roster_page.py" line="78" />
+        <location filename="../roster_page.py" line="87" />
         <source>Sex</source>
         <translation>性别</translation>
     </message>
     <message>
-        <location filename="../roster_page.py" line="78" />
+        <location filename="../roster_page.py" line="87" />
         <source>M</source>
         <translation>男</translation>
     </message>
     <message>
-        <location filename="../roster_page.py" line="78" />
+        <location filename="../roster_page.py" line="87" />
         <source>F</source>
         <translation>女</translation>
     </message>
     <message>
-        <location filename="../roster_page.py" line="79" />
+        <location filename="../roster_page.py" line="88" />
         <source>Born</source>
         <translation>出生日期</translation>
     </message>
     <message>
-        <location filename="../roster_page.py" line="80" />
+        <location filename="../roster_page.py" line="89" />
         <source>Status</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../roster_page.py" line="82" />
+        <location filename="../roster_page.py" line="91" />
         <source>Categories</source>
         <translation>资助类别</translation>
     </message>
     <message>
-        <location filename="../roster_page.py" line="84" />
+        <location filename="../roster_page.py" line="93" />
         <source>Residence</source>
         <translation>户籍</translation>
     </message>
     <message>
-        <location filename="../roster_page.py" line="84" />
+        <location filename="../roster_page.py" line="93" />
         <source>non-local</source>
         <translation>外地</translation>
     </message>
     <message>
-        <location filename="../roster_page.py" line="85" />
+        <location filename="../roster_page.py" line="94" />
         <source>local</source>
         <translation>本地</translation>
     </message>
     <message>
-        <location filename="../roster_page.py" line="86" />
+        <location filename="../roster_page.py" line="95" />
         <source>Phone</source>
         <translation>电话</translation>
     </message>
     <message>
-        <location filename="../roster_page.py" line="94" />
+        <location filename="../roster_page.py" line="103" />
         <source>Add member…</source>
         <translation>新增成员…</translation>
     </message>
     <message>
-        <location filename="../roster_page.py" line="95" />
+        <location filename="../roster_page.py" line="104" />
         <source>Register newborn…</source>
         <translation>新生儿登记…</translation>
     </message>
     <message>
-        <location filename="../roster_page.py" line="96" />
+        <location filename="../roster_page.py" line="105" />
         <source>Edit member…</source>
         <translation>修改成员…</translation>
     </message>
     <message>
-        <location filename="../roster_page.py" line="97" />
+        <location filename="../roster_page.py" line="106" />
         <source>Add ID number…</source>
         <translation>补录身份证号…</translation>
     </message>
     <message>
-        <location filename="../roster_page.py" line="98" />
+        <location filename="../roster_page.py" line="107" />
         <source>Change status…</source>
         <translation>变更状态…</translation>
     </message>
     <message>
-        <location filename="../roster_page.py" line="99" />
+        <location filename="../roster_page.py" line="108" />
         <source>Move to household…</source>
         <translation>迁至他户…</translation>
     </message>
     <message>
-        <location filename="../roster_page.py" line="106" />
+        <location filename="../roster_page.py" line="115" />
         <source>Subsidy categories come from the township's certified lists and are read-only here.</source>
         <translation>资助类别来自乡镇认定的名单，此处只能查看，不能修改。</translation>
     </message>
     <message>
-        <location filename="../roster_page.py" line="157" />
+        <location filename="../roster_page.py" line="166" />
         <source>%1 households</source>
         <translation>共 %1 户</translation>
     </message>
     <message>
-        <location filename="../roster_page.py" line="173" />
+        <location filename="../roster_page.py" line="182" />
         <source>Household %1 · head %2</source>
         <translation>户号 %1 · 户主 %2</translation>
     </message>
@@ -1465,6 +1900,69 @@
     </message>
 </context>
 <context>
+    <name>SettleBookDialog</name>
+    <message>
+        <location filename="../township_pages.py" line="107" />
+        <source>Settle a receipt book</source>
+        <translation>票据结报核销</translation>
+    </message>
+    <message>
+        <location filename="../township_pages.py" line="107" />
+        <source>Settle</source>
+        <translation>核销</translation>
+    </message>
+    <message>
+        <location filename="../township_pages.py" line="110" />
+        <source>Book</source>
+        <translation>票据本</translation>
+    </message>
+    <message>
+        <location filename="../township_pages.py" line="111" />
+        <source>Village / collector</source>
+        <translation>村 / 收款员</translation>
+    </message>
+    <message>
+        <location filename="../township_pages.py" line="112" />
+        <source>Used</source>
+        <translation>已开具</translation>
+    </message>
+    <message>
+        <location filename="../township_pages.py" line="113" />
+        <source>Voided</source>
+        <translation>已作废</translation>
+    </message>
+    <message>
+        <location filename="../township_pages.py" line="114" />
+        <source>Lost</source>
+        <translation>遗失</translation>
+    </message>
+    <message>
+        <location filename="../township_pages.py" line="115" />
+        <source>Returned unused</source>
+        <translation>缴销（未用）</translation>
+    </message>
+    <message>
+        <location filename="../township_pages.py" line="116" />
+        <source>Amount on receipts</source>
+        <translation>票面金额</translation>
+    </message>
+    <message>
+        <location filename="../township_pages.py" line="117" />
+        <source>Cash not deposited</source>
+        <translation>未缴存现金</translation>
+    </message>
+    <message>
+        <location filename="../township_pages.py" line="121" />
+        <source>Note</source>
+        <translation>备注</translation>
+    </message>
+    <message>
+        <location filename="../township_pages.py" line="123" />
+        <source>Cannot settle yet:</source>
+        <translation>暂不能核销：</translation>
+    </message>
+</context>
+<context>
     <name>StatusDialog</name>
     <message>
         <location filename="../roster_dialogs.py" line="299" />
@@ -1495,6 +1993,669 @@
         <location filename="../roster_dialogs.py" line="307" />
         <source>Note</source>
         <translation>备注</translation>
+    </message>
+</context>
+<context>
+    <name>SyncButton</name>
+    <message>
+        <location filename="../sync_page.py" line="149" />
+        <location filename="../sync_page.py" line="181" />
+        <source>Sync now</source>
+        <translation>立即同步</translation>
+    </message>
+    <message>
+        <location filename="../sync_page.py" line="169" />
+        <source>Syncing…</source>
+        <translation>正在同步…</translation>
+    </message>
+</context>
+<context>
+    <name>SyncPage</name>
+    <message>
+        <location filename="../sync_page.py" line="285" />
+        <source>Enrolled twice</source>
+        <translation>重复参保</translation>
+    </message>
+    <message>
+        <location filename="../sync_page.py" line="286" />
+        <source>In employee insurance</source>
+        <translation>已参加职工医保</translation>
+    </message>
+    <message>
+        <location filename="../sync_page.py" line="287" />
+        <source>Paid through another channel</source>
+        <translation>已通过其他渠道缴费</translation>
+    </message>
+    <message>
+        <location filename="../sync_page.py" line="288" />
+        <source>to refund</source>
+        <translation>待退费</translation>
+    </message>
+    <message>
+        <location filename="../sync_page.py" line="288" />
+        <source>refunded</source>
+        <translation>已退费</translation>
+    </message>
+    <message>
+        <location filename="../sync_page.py" line="289" />
+        <source>receipt voided</source>
+        <translation>票据已作废</translation>
+    </message>
+    <message>
+        <location filename="../sync_page.py" line="293" />
+        <location filename="../sync_page.py" line="396" />
+        <source>Enrol this device…</source>
+        <translation>登记本机…</translation>
+    </message>
+    <message>
+        <location filename="../sync_page.py" line="294" />
+        <source>Sync now</source>
+        <translation>立即同步</translation>
+    </message>
+    <message>
+        <location filename="../sync_page.py" line="302" />
+        <source>Export bundle for USB…</source>
+        <translation>导出U盘数据包…</translation>
+    </message>
+    <message>
+        <location filename="../sync_page.py" line="303" />
+        <source>Import reply bundle…</source>
+        <translation>导入县医保回执…</translation>
+    </message>
+    <message>
+        <location filename="../sync_page.py" line="317" />
+        <source>No network? Take the bundle to the township on a USB stick and bring back the county's reply bundle.</source>
+        <translation>没有网络？用U盘把数据包交到乡镇，再把县医保的回执数据包带回导入。</translation>
+    </message>
+    <message>
+        <location filename="../sync_page.py" line="322" />
+        <source>Received</source>
+        <translation>收到时间</translation>
+    </message>
+    <message>
+        <location filename="../sync_page.py" line="323" />
+        <source>Name</source>
+        <translation>姓名</translation>
+    </message>
+    <message>
+        <location filename="../sync_page.py" line="324" />
+        <source>ID number</source>
+        <translation>身份证号</translation>
+    </message>
+    <message>
+        <location filename="../sync_page.py" line="325" />
+        <source>Receipt</source>
+        <translation>票据</translation>
+    </message>
+    <message>
+        <location filename="../sync_page.py" line="326" />
+        <source>Reason</source>
+        <translation>原因</translation>
+    </message>
+    <message>
+        <location filename="../sync_page.py" line="327" />
+        <source>State</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <location filename="../sync_page.py" line="329" />
+        <source>County's message</source>
+        <translation>县医保说明</translation>
+    </message>
+    <message>
+        <location filename="../sync_page.py" line="333" />
+        <source>Refund…</source>
+        <translation>退费…</translation>
+    </message>
+    <message>
+        <location filename="../sync_page.py" line="343" />
+        <source>County server</source>
+        <translation>县医保服务器</translation>
+    </message>
+    <message>
+        <location filename="../sync_page.py" line="348" />
+        <source>USB bundle</source>
+        <translation>U盘数据包</translation>
+    </message>
+    <message>
+        <location filename="../sync_page.py" line="352" />
+        <source>Refund tasks from the county</source>
+        <translation>县医保下发的退费任务</translation>
+    </message>
+    <message>
+        <location filename="../sync_page.py" line="371" />
+        <source>enrolled (village %1)</source>
+        <translation>已登记（村代码 %1）</translation>
+    </message>
+    <message>
+        <location filename="../sync_page.py" line="373" />
+        <source>enrolment sent by USB bundle, waiting for the county's reply</source>
+        <translation>已通过U盘数据包申请登记，等待县医保回执</translation>
+    </message>
+    <message>
+        <location filename="../sync_page.py" line="375" />
+        <source>not enrolled</source>
+        <translation>尚未登记</translation>
+    </message>
+    <message>
+        <location filename="../sync_page.py" line="376" />
+        <source>Server</source>
+        <translation>服务器地址</translation>
+    </message>
+    <message>
+        <location filename="../sync_page.py" line="377" />
+        <source>This device</source>
+        <translation>本机</translation>
+    </message>
+    <message>
+        <location filename="../sync_page.py" line="378" />
+        <source>Waiting to sync</source>
+        <translation>待同步</translation>
+    </message>
+    <message>
+        <location filename="../sync_page.py" line="378" />
+        <source>%1 records</source>
+        <translation>%1 条记录</translation>
+    </message>
+    <message>
+        <location filename="../sync_page.py" line="379" />
+        <source>Last sync</source>
+        <translation>上次同步</translation>
+    </message>
+    <message>
+        <location filename="../sync_page.py" line="395" />
+        <source>Enrol again…</source>
+        <translation>重新登记…</translation>
+    </message>
+    <message>
+        <location filename="../sync_page.py" line="409" />
+        <source>Syncing in the background — you can keep collecting.</source>
+        <translation>正在后台同步，可以继续收款。</translation>
+    </message>
+    <message>
+        <location filename="../sync_page.py" line="417" />
+        <source>Sending records: %1 of %2</source>
+        <translation>正在上传记录：%1 / %2</translation>
+    </message>
+    <message>
+        <location filename="../sync_page.py" line="418" />
+        <source>Receiving county data: %1 items</source>
+        <translation>正在接收县医保数据：%1 条</translation>
+    </message>
+    <message>
+        <location filename="../sync_page.py" line="422" />
+        <source>Sync complete: %1 sent, %2 received, %3 still waiting.</source>
+        <translation>同步完成：上传 %1 条，接收 %2 条，仍待同步 %3 条。</translation>
+    </message>
+    <message>
+        <location filename="../sync_page.py" line="425" />
+        <source>%1 refund task(s) from the county: see below.</source>
+        <translation>县医保下发 %1 个退费任务，见下方列表。</translation>
+    </message>
+    <message>
+        <location filename="../sync_page.py" line="428" />
+        <source>Skipped:</source>
+        <translation>已跳过：</translation>
+    </message>
+    <message>
+        <location filename="../sync_page.py" line="450" />
+        <source>This device is enrolled with %1 for village %2. Press “Sync now”.</source>
+        <translation>本机已登记到 %1（村代码 %2）。请点“立即同步”。</translation>
+    </message>
+    <message>
+        <location filename="../sync_page.py" line="458" />
+        <source>Bundle saved: %1 (%2 records). Take it to the township.</source>
+        <translation>数据包已保存：%1（%2 条记录）。请交到乡镇。</translation>
+    </message>
+    <message>
+        <location filename="../sync_page.py" line="463" />
+        <source>Import reply bundle</source>
+        <translation>导入县医保回执</translation>
+    </message>
+    <message>
+        <location filename="../sync_page.py" line="465" />
+        <source>Sync bundles (*.json)</source>
+        <translation>同步数据包 (*.json)</translation>
+    </message>
+    <message>
+        <location filename="../sync_page.py" line="470" />
+        <source>Importing the reply bundle…</source>
+        <translation>正在导入回执数据包…</translation>
+    </message>
+    <message>
+        <location filename="../sync_page.py" line="473" />
+        <source>Reply bundle imported: %1 acknowledged, %2 received, %3 still waiting.</source>
+        <translation>回执已导入：确认 %1 条，接收 %2 条，仍待同步 %3 条。</translation>
+    </message>
+    <message>
+        <location filename="../sync_page.py" line="487" />
+        <source>The county did not name the receipt for this task: find the payment on the Receipts page.</source>
+        <translation>县医保没有注明此任务的票号：请在“票据”页找到这笔收款后退费。</translation>
+    </message>
+</context>
+<context>
+    <name>TownshipBooksPage</name>
+    <message>
+        <location filename="../township_pages.py" line="151" />
+        <source>Book</source>
+        <translation>票据本</translation>
+    </message>
+    <message>
+        <location filename="../township_pages.py" line="152" />
+        <source>Village</source>
+        <translation>村</translation>
+    </message>
+    <message>
+        <location filename="../township_pages.py" line="153" />
+        <source>Collector</source>
+        <translation>收款员</translation>
+    </message>
+    <message>
+        <location filename="../township_pages.py" line="154" />
+        <source>Used</source>
+        <translation>已开具</translation>
+    </message>
+    <message>
+        <location filename="../township_pages.py" line="155" />
+        <source>Voided</source>
+        <translation>已作废</translation>
+    </message>
+    <message>
+        <location filename="../township_pages.py" line="156" />
+        <source>Unused</source>
+        <translation>未用</translation>
+    </message>
+    <message>
+        <location filename="../township_pages.py" line="157" />
+        <source>Amount</source>
+        <translation>金额</translation>
+    </message>
+    <message>
+        <location filename="../township_pages.py" line="158" />
+        <source>Settled</source>
+        <translation>核销</translation>
+    </message>
+    <message>
+        <location filename="../township_pages.py" line="158" />
+        <source>no</source>
+        <translation>未核销</translation>
+    </message>
+    <message>
+        <location filename="../township_pages.py" line="160" />
+        <source>Exception</source>
+        <translation>例外原因</translation>
+    </message>
+    <message>
+        <location filename="../township_pages.py" line="166" />
+        <source>Receive books…</source>
+        <translation>票据入库…</translation>
+    </message>
+    <message>
+        <location filename="../township_pages.py" line="167" />
+        <source>Issue a book…</source>
+        <translation>发放票据…</translation>
+    </message>
+    <message>
+        <location filename="../township_pages.py" line="168" />
+        <source>Settle selected book…</source>
+        <translation>核销所选票据…</translation>
+    </message>
+    <message>
+        <location filename="../township_pages.py" line="169" />
+        <source>Confirm voided receipt…</source>
+        <translation>确认作废票据…</translation>
+    </message>
+    <message>
+        <location filename="../township_pages.py" line="176" />
+        <source>Receipt books issued to collectors</source>
+        <translation>收款员票据领用与核销</translation>
+    </message>
+    <message>
+        <location filename="../township_pages.py" line="191" />
+        <source>Received %1 %2–%3.</source>
+        <translation>已入库 %1 %2–%3。</translation>
+    </message>
+    <message>
+        <location filename="../township_pages.py" line="195" />
+        <source>Issued %1 %2–%3 to %4 (%5).</source>
+        <translation>已将 %1 %2–%3 发给 %4（%5）。</translation>
+    </message>
+    <message>
+        <location filename="../township_pages.py" line="200" />
+        <source>Voided receipt %1: all parts handed in.</source>
+        <translation>作废票据 %1：各联已收回。</translation>
+    </message>
+    <message>
+        <location filename="../township_pages.py" line="205" />
+        <source>Select a book first.</source>
+        <translation>请先选择一本票据。</translation>
+    </message>
+    <message>
+        <location filename="../township_pages.py" line="213" />
+        <source>Book %1 %2–%3 settled: %4 used, %5 voided, %6 returned.</source>
+        <translation>票据 %1 %2–%3 已核销：开具 %4 张，作废 %5 张，缴销 %6 张。</translation>
+    </message>
+</context>
+<context>
+    <name>TownshipDepositsPage</name>
+    <message>
+        <location filename="../township_pages.py" line="253" />
+        <source>Village</source>
+        <translation>村</translation>
+    </message>
+    <message>
+        <location filename="../township_pages.py" line="254" />
+        <source>Collector</source>
+        <translation>收款员</translation>
+    </message>
+    <message>
+        <location filename="../township_pages.py" line="255" />
+        <source>Slip</source>
+        <translation>缴款单号</translation>
+    </message>
+    <message>
+        <location filename="../township_pages.py" line="256" />
+        <location filename="../township_pages.py" line="263" />
+        <source>Date</source>
+        <translation>日期</translation>
+    </message>
+    <message>
+        <location filename="../township_pages.py" line="257" />
+        <location filename="../township_pages.py" line="264" />
+        <source>Amount</source>
+        <translation>金额</translation>
+    </message>
+    <message>
+        <location filename="../township_pages.py" line="258" />
+        <source>Bank credit</source>
+        <translation>银行到账</translation>
+    </message>
+    <message>
+        <location filename="../township_pages.py" line="258" />
+        <source>not matched</source>
+        <translation>未核对</translation>
+    </message>
+    <message>
+        <location filename="../township_pages.py" line="262" />
+        <source>Bank reference</source>
+        <translation>银行流水号</translation>
+    </message>
+    <message>
+        <location filename="../township_pages.py" line="265" />
+        <source>Memo</source>
+        <translation>摘要</translation>
+    </message>
+    <message>
+        <location filename="../township_pages.py" line="271" />
+        <source>Add bank credit…</source>
+        <translation>登记银行到账…</translation>
+    </message>
+    <message>
+        <location filename="../township_pages.py" line="272" />
+        <source>Import bank statement…</source>
+        <translation>导入银行对账单…</translation>
+    </message>
+    <message>
+        <location filename="../township_pages.py" line="273" />
+        <source>Match selected</source>
+        <translation>核对所选</translation>
+    </message>
+    <message>
+        <location filename="../township_pages.py" line="274" />
+        <source>Match automatically</source>
+        <translation>自动核对</translation>
+    </message>
+    <message>
+        <location filename="../township_pages.py" line="285" />
+        <source>Deposits recorded by collectors</source>
+        <translation>收款员登记的缴存</translation>
+    </message>
+    <message>
+        <location filename="../township_pages.py" line="289" />
+        <source>Bank credits not yet matched</source>
+        <translation>尚未核对的银行到账</translation>
+    </message>
+    <message>
+        <location filename="../township_pages.py" line="296" />
+        <source>Deposits and bank credits</source>
+        <translation>缴存与银行到账核对</translation>
+    </message>
+    <message>
+        <location filename="../township_pages.py" line="311" />
+        <source>Bank credit %1 (%2) added.</source>
+        <translation>已登记银行到账 %1（%2）。</translation>
+    </message>
+    <message>
+        <location filename="../township_pages.py" line="316" />
+        <source>Bank statement (CSV)</source>
+        <translation>银行对账单（CSV）</translation>
+    </message>
+    <message>
+        <location filename="../township_pages.py" line="321" />
+        <source>%1 credits imported, %2 already known.</source>
+        <translation>导入到账 %1 笔，已有 %2 笔。</translation>
+    </message>
+    <message>
+        <location filename="../township_pages.py" line="328" />
+        <source>Select a deposit and a bank credit.</source>
+        <translation>请选择一笔缴存和一笔银行到账。</translation>
+    </message>
+    <message>
+        <location filename="../township_pages.py" line="333" />
+        <source>Slip %1 matched with bank credit %2.</source>
+        <translation>缴款单 %1 已与银行流水 %2 核对。</translation>
+    </message>
+    <message>
+        <location filename="../township_pages.py" line="339" />
+        <source>%1 matched; %2 deposits and %3 credits left unmatched.</source>
+        <translation>核对 %1 笔；未核对缴存 %2 笔，到账 %3 笔。</translation>
+    </message>
+</context>
+<context>
+    <name>TownshipProgressPage</name>
+    <message>
+        <location filename="../township_pages.py" line="424" />
+        <source>Village</source>
+        <translation>村</translation>
+    </message>
+    <message>
+        <location filename="../township_pages.py" line="425" />
+        <source>Group</source>
+        <translation>组</translation>
+    </message>
+    <message>
+        <location filename="../township_pages.py" line="426" />
+        <source>Roster</source>
+        <translation>花名册</translation>
+    </message>
+    <message>
+        <location filename="../township_pages.py" line="427" />
+        <source>Enrolled</source>
+        <translation>已参保</translation>
+    </message>
+    <message>
+        <location filename="../township_pages.py" line="428" />
+        <source>Subsidised</source>
+        <translation>资助人数</translation>
+    </message>
+    <message>
+        <location filename="../township_pages.py" line="429" />
+        <source>Target</source>
+        <translation>征缴任务</translation>
+    </message>
+    <message>
+        <location filename="../township_pages.py" line="431" />
+        <source>Completion</source>
+        <translation>完成率</translation>
+    </message>
+    <message>
+        <location filename="../township_pages.py" line="432" />
+        <source>Amount</source>
+        <translation>金额</translation>
+    </message>
+    <message>
+        <location filename="../township_pages.py" line="433" />
+        <source>Reward</source>
+        <translation>奖励</translation>
+    </message>
+    <message>
+        <location filename="../township_pages.py" line="439" />
+        <source>Export to Excel…</source>
+        <translation>导出 Excel…</translation>
+    </message>
+    <message>
+        <location filename="../township_pages.py" line="440" />
+        <source>Export to PDF…</source>
+        <translation>导出 PDF…</translation>
+    </message>
+    <message>
+        <location filename="../township_pages.py" line="448" />
+        <source>Collection progress by village and group</source>
+        <translation>各村、各村民小组征缴进度</translation>
+    </message>
+    <message>
+        <location filename="../township_pages.py" line="462" />
+        <source>(whole village)</source>
+        <translation>（全村）</translation>
+    </message>
+    <message>
+        <location filename="../township_pages.py" line="467" />
+        <source>%1 campaign: %2 enrolled, %3 subsidised, %4 collected, rewards %5</source>
+        <translation>%1 年度：参保 %2 人，资助参保 %3 人，收取 %4，奖励 %5</translation>
+    </message>
+    <message>
+        <location filename="../township_pages.py" line="473" />
+        <source>Export progress</source>
+        <translation>导出征缴进度</translation>
+    </message>
+    <message>
+        <location filename="../township_pages.py" line="477" />
+        <source>Saved %1.</source>
+        <translation>已保存 %1。</translation>
+    </message>
+</context>
+<context>
+    <name>TownshipReconcilePage</name>
+    <message>
+        <location filename="../township_pages.py" line="350" />
+        <source>Village</source>
+        <translation>村</translation>
+    </message>
+    <message>
+        <location filename="../township_pages.py" line="351" />
+        <source>Collector</source>
+        <translation>收款员</translation>
+    </message>
+    <message>
+        <location filename="../township_pages.py" line="352" />
+        <source>Receipts</source>
+        <translation>票据</translation>
+    </message>
+    <message>
+        <location filename="../township_pages.py" line="353" />
+        <source>Voided</source>
+        <translation>已作废</translation>
+    </message>
+    <message>
+        <location filename="../township_pages.py" line="354" />
+        <source>Refunds</source>
+        <translation>退费</translation>
+    </message>
+    <message>
+        <location filename="../township_pages.py" line="355" />
+        <source>Cash collected</source>
+        <translation>累计收取现金</translation>
+    </message>
+    <message>
+        <location filename="../township_pages.py" line="356" />
+        <source>Deposited</source>
+        <translation>已缴存</translation>
+    </message>
+    <message>
+        <location filename="../township_pages.py" line="357" />
+        <source>On hand</source>
+        <translation>在手现金</translation>
+    </message>
+    <message>
+        <location filename="../township_pages.py" line="358" />
+        <location filename="../township_pages.py" line="378" />
+        <source>Problems</source>
+        <translation>问题</translation>
+    </message>
+    <message>
+        <location filename="../township_pages.py" line="362" />
+        <source>Receipt</source>
+        <translation>票据</translation>
+    </message>
+    <message>
+        <location filename="../township_pages.py" line="363" />
+        <source>Household</source>
+        <translation>户号</translation>
+    </message>
+    <message>
+        <location filename="../township_pages.py" line="364" />
+        <source>Date</source>
+        <translation>日期</translation>
+    </message>
+    <message>
+        <location filename="../township_pages.py" line="365" />
+        <source>Amount</source>
+        <translation>金额</translation>
+    </message>
+    <message>
+        <location filename="../township_pages.py" line="366" />
+        <source>State</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <location filename="../township_pages.py" line="367" />
+        <source>Signature</source>
+        <translation>签名</translation>
+    </message>
+    <message>
+        <location filename="../township_pages.py" line="377" />
+        <source>Receipts of the selected collector</source>
+        <translation>所选收款员的票据</translation>
+    </message>
+    <message>
+        <location filename="../township_pages.py" line="384" />
+        <source>Receipts, money and collectors across villages</source>
+        <translation>各村票、款、人核对</translation>
+    </message>
+    <message>
+        <location filename="../township_pages.py" line="390" />
+        <source>issued</source>
+        <translation>已开具</translation>
+    </message>
+    <message>
+        <location filename="../township_pages.py" line="390" />
+        <source>not printed</source>
+        <translation>待打印</translation>
+    </message>
+    <message>
+        <location filename="../township_pages.py" line="391" />
+        <source>voided</source>
+        <translation>已作废</translation>
+    </message>
+    <message>
+        <location filename="../township_pages.py" line="394" />
+        <source>verified</source>
+        <translation>有效</translation>
+    </message>
+    <message>
+        <location filename="../township_pages.py" line="394" />
+        <source>DOES NOT VERIFY</source>
+        <translation>校验失败</translation>
+    </message>
+    <message>
+        <location filename="../township_pages.py" line="405" />
+        <source>No problems.</source>
+        <translation>没有发现问题。</translation>
+    </message>
+    <message>
+        <location filename="../township_pages.py" line="406" />
+        <source>Problems (%1)</source>
+        <translation>问题（%1）</translation>
     </message>
 </context>
 <context>
@@ -1691,6 +2852,34 @@ Nothing is lost, and your receipts and payments stay as they are.</source>
     </message>
 </context>
 <context>
+    <name>exports</name>
+    <message>
+        <location filename="../import_dialog.py" line="215" />
+        <source>Roster</source>
+        <translation>花名册</translation>
+    </message>
+    <message>
+        <location filename="../import_dialog.py" line="216" />
+        <source>Payments with lines</source>
+        <translation>收款明细</translation>
+    </message>
+    <message>
+        <location filename="../import_dialog.py" line="217" />
+        <source>Receipts with states</source>
+        <translation>票据状态表</translation>
+    </message>
+    <message>
+        <location filename="../import_dialog.py" line="218" />
+        <source>Deposits</source>
+        <translation>缴存记录</translation>
+    </message>
+    <message>
+        <location filename="../import_dialog.py" line="219" />
+        <source>Unpaid list</source>
+        <translation>未缴费名单</translation>
+    </message>
+</context>
+<context>
     <name>printing</name>
     <message>
         <location filename="../printing.py" line="54" />
@@ -1763,6 +2952,47 @@ Receipt %2 is collected but NOT printed yet. Check the printer, then print it fr
         <location filename="../printing.py" line="214" />
         <source>Preview of receipt %1</source>
         <translation>预览票据 %1</translation>
+    </message>
+</context>
+<context>
+    <name>sync</name>
+    <message>
+        <location filename="../sync_page.py" line="60" />
+        <source>never</source>
+        <translation>从未</translation>
+    </message>
+    <message>
+        <location filename="../sync_page.py" line="140" />
+        <source>Sync failed: %1</source>
+        <translation>同步失败：%1</translation>
+    </message>
+    <message>
+        <location filename="../sync_page.py" line="214" />
+        <source>Browse…</source>
+        <translation>浏览…</translation>
+    </message>
+</context>
+<context>
+    <name>township</name>
+    <message>
+        <location filename="../township_pages.py" line="485" />
+        <source>Book issuance</source>
+        <translation>票据领用</translation>
+    </message>
+    <message>
+        <location filename="../township_pages.py" line="486" />
+        <source>Deposit matching</source>
+        <translation>缴存核对</translation>
+    </message>
+    <message>
+        <location filename="../township_pages.py" line="487" />
+        <source>Cross-village reconciliation</source>
+        <translation>各村对账</translation>
+    </message>
+    <message>
+        <location filename="../township_pages.py" line="488" />
+        <source>Village progress</source>
+        <translation>各村进度</translation>
     </message>
 </context>
 </TS>

@@ -348,8 +348,121 @@ CATALOGUE: dict[str, str] = {
     "Paid": "已缴",
     "Payer": "交款人",
     "Select the member to refund.": "请选中要退费的成员。",
-    "This member is no longer in the payer's household: refund from the command line with "
-    "the full ID number.": "此成员已不在交款户中：请用命令行凭完整身份证号办理退费。",
     "Time": "时间",
     "Void reason / note": "作废原因 / 说明",
+
+    # ---- sync ----------------------------------------------------------------------------------
+    "Sync": "同步",
+    "Sync now": "立即同步",
+    "Syncing…": "正在同步…",
+    "County server": "县医保服务器",
+    "Server": "服务器地址",
+    "This device": "本机",
+    "Waiting to sync": "待同步",
+    "Last sync": "上次同步",
+    "%1 records": "%1 条记录",
+    "never": "从未",
+    "not enrolled": "尚未登记",
+    "enrolled (village %1)": "已登记（村代码 %1）",
+    "enrolment sent by USB bundle, waiting for the county's reply":
+    "已通过U盘数据包申请登记，等待县医保回执",
+    "Enrol this device…": "登记本机…",
+    "Enrol again…": "重新登记…",
+    "Enrol this device": "登记本机",
+    "Enrol": "登记",
+    "Enrolment code": "登记码",
+    "One-time code from the township": "乡镇或县医保发放的一次性登记码",
+    "Enter the server address and the enrolment code.": "请填写服务器地址和登记码。",
+    "This device is enrolled with %1 for village %2. Press “Sync now”.":
+    "本机已登记到 %1（村代码 %2）。请点“立即同步”。",
+    "Syncing in the background — you can keep collecting.": "正在后台同步，可以继续收款。",
+    "Sending records: %1 of %2": "正在上传记录：%1 / %2",
+    "Receiving county data: %1 items": "正在接收县医保数据：%1 条",
+    "Sync complete: %1 sent, %2 received, %3 still waiting.":
+    "同步完成：上传 %1 条，接收 %2 条，仍待同步 %3 条。",
+    "%1 refund task(s) from the county: see below.": "县医保下发 %1 个退费任务，见下方列表。",
+    "Skipped:": "已跳过：",
+    "Sync failed: %1": "同步失败：%1",
+    "USB bundle": "U盘数据包",
+    "Export bundle for USB…": "导出U盘数据包…",
+    "Export bundle for USB": "导出U盘数据包",
+    "Import reply bundle…": "导入县医保回执…",
+    "Import reply bundle": "导入县医保回执",
+    "Importing the reply bundle…": "正在导入回执数据包…",
+    "Reply bundle imported: %1 acknowledged, %2 received, %3 still waiting.":
+    "回执已导入：确认 %1 条，接收 %2 条，仍待同步 %3 条。",
+    "No network? Take the bundle to the township on a USB stick and bring back the county's "
+    "reply bundle.": "没有网络？用U盘把数据包交到乡镇，再把县医保的回执数据包带回导入。",
+    "Export": "导出",
+    "Save as": "保存为",
+    "Browse…": "浏览…",
+    "County key file": "县医保公钥文件",
+    "This device is not enrolled yet: the bundle enrols it, with the county's key file and a "
+    "one-time code.": "本机尚未登记：数据包将同时申请登记，需要县医保公钥文件和一次性登记码。",
+    "Choose where to save the bundle.": "请选择数据包的保存位置。",
+    "Choose the county key file and enter the enrolment code.": "请选择县医保公钥文件并填写登记码。",
+    "Sync bundles (*.json)": "同步数据包 (*.json)",
+    "Bundle saved: %1 (%2 records). Take it to the township.":
+    "数据包已保存：%1（%2 条记录）。请交到乡镇。",
+    "Refund tasks from the county": "县医保下发的退费任务",
+    "Received": "收到时间",
+    "County's message": "县医保说明",
+    "Enrolled twice": "重复参保",
+    "In employee insurance": "已参加职工医保",
+    "Paid through another channel": "已通过其他渠道缴费",
+    "to refund": "待退费",
+    "refunded": "已退费",
+    "receipt voided": "票据已作废",
+    "The county did not name the receipt for this task: find the payment on the Receipts page.":
+    "县医保没有注明此任务的票号：请在“票据”页找到这笔收款后退费。",
+    "Refund": "退费",
+    "%1 was refunded on this receipt already.": "%1 在这张票据上已经退过费。",
+    # ---- cash history ------------------------------------------------------------------------
+    "Deposits": "缴存记录",
+    "Daily closes": "日清记录",
+    "Recorded by": "登记人",
+    "Day": "日期",
+    "Books": "账面",
+    "Counted": "实点",
+    "Subsidised": "资助人数",
+
+    # ---- roster import and exports -------------------------------------------------------------
+    "Import roster…": "导入花名册…",
+    "Import roster": "导入花名册",
+    "Last year's roster (.xlsx or .csv)": "上年花名册（.xlsx 或 .csv）",
+    "Choose file…": "选择文件…",
+    "Check file": "检查文件",
+    "Choose the file, then check it: nothing is written until you confirm.":
+    "请选择文件并检查：确认导入之前不会写入任何数据。",
+    "Row": "行号",
+    "Column": "列",
+    "Warning": "提示",
+    "Rejected rows": "未通过的行",
+    "Warnings": "提示",
+    "Confirm import": "确认导入",
+    "Close": "关闭",
+    "Spreadsheets (*.xlsx *.csv)": "表格文件 (*.xlsx *.csv)",
+    "Reading the file: %1 rows…": "正在读取文件：已读 %1 行…",
+    "Checking the file…": "正在检查文件…",
+    "Nothing has been written yet. Check the report, then confirm: the accepted rows are "
+    "imported all together.": "尚未写入任何数据。请核对检查结果，确认后通过检查的行将一次性全部导入。",
+    "Nothing to import: the roster already has every accepted row.":
+    "没有需要导入的内容：通过检查的行都已在花名册中。",
+    "Importing…": "正在导入…",
+    "Imported.": "导入完成。",
+    "New households %1 · new persons %2 · updated %3 · unchanged %4 · rejected rows %5 · "
+    "warnings %6": "新户 %1 · 新增人员 %2 · 更新 %3 · 未变 %4 · 未通过 %5 行 · 提示 %6 条",
+    "Rejected rows (%1)": "未通过的行（%1）",
+    "Warnings (%1)": "提示（%1）",
+    "Payments with lines": "收款明细",
+    "Receipts with states": "票据状态表",
+    "Unpaid list": "未缴费名单",
+    "Export to Excel": "导出到 Excel",
+    "Excel workbooks (*.xlsx)": "Excel 工作簿 (*.xlsx)",
+    "Saved %1 rows to %2.": "已导出 %1 行到 %2。",
 }
+
+# The township pages keep their strings beside them (ui/township_i18n.py).
+from ui.township_i18n import TOWNSHIP  # noqa: E402
+
+CATALOGUE.update({k: v for k, v in TOWNSHIP.items() if k not in CATALOGUE})

@@ -1,0 +1,112 @@
+"""Roster import and exports from the roster page (offscreen), into a village with no roster.
+
+tests/data/roster-sample.csv (3 households, 10 persons, 3 categories a collector may not
+import) plus one row with a wrong check digit.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtCore import Qt
+
+from app.services.campaigns import load_policy
+from app.services.common import utc_now
+from app.services.demo import demo_policy
+from tests.conftest import DATA
+
+BAD_ROW = "3404220010009,一组,赵六,赵六,户主,居民身份证,110105194912310021,男,1949-12-31,汉族,本地,,,\n"
+
+
+@pytest.fixture
+def roster_file(tmp_path: Path) -> Path:
+    path = tmp_path / "上年花名册.csv"
+    path.write_text((DATA / "roster-sample.csv").read_text(encoding="utf-8") + BAD_ROW,
+                    encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def empty_window(qtbot: Any, ws: Any):
+    from ui.app import make_application
+    from ui.main_window import MainWindow
+    from ui.worker import ServiceWorker
+
+    load_policy(ws, demo_policy(utc_now()))
+    make_application()
+    worker = ServiceWorker()
+    win = MainWindow(ws, worker)
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitExposed(win)
+    qtbot.waitUntil(lambda: win.snapshot is not None and not worker.busy, timeout=10_000)
+    yield win
+    win.close_workspace()
+    qtbot.waitUntil(lambda: not worker.busy, timeout=10_000)
+    worker.stop()
+
+
+def click(qtbot: Any, button: Any) -> None:
+    assert button.isEnabled(), button.text()
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+
+
+def test_import_shows_the_report_then_applies(qtbot, empty_window, roster_file):
+    page = empty_window.roster
+    empty_window.tabs.setCurrentWidget(page)
+    qtbot.waitUntil(lambda: page.count.text() == "共 0 户", timeout=10_000)
+    click(qtbot, page.import_button)
+    dialog = page.dialog
+    assert not dialog.apply_button.isEnabled()
+    dialog.path.setText(str(roster_file))
+    click(qtbot, dialog.check_button)
+    qtbot.waitUntil(lambda: dialog.report is not None and not dialog.busy, timeout=15_000)
+
+    assert dialog.summary.text().startswith("新户 3 · 新增人员 10 · 更新 0")
+    assert dialog.rejected_model.rowCount() == 1
+    rejected = dialog.rejected_model.row_at(0)
+    assert (rejected["row"], rejected["column"]) == (12, "证件号码")
+    assert "校验" in rejected["reason"]
+    assert dialog.warnings_model.rowCount() == 3  # categories: township only
+    assert "人员类别" in dialog.warnings_model.row_at(0)["text"]
+    assert dialog.rejected_title.text() == "未通过的行（1）"
+    assert page.households_model.rowCount() == 0  # a check writes nothing
+
+    click(qtbot, dialog.apply_button)
+    qtbot.waitUntil(lambda: dialog.status.text() == "导入完成。", timeout=15_000)
+    assert not dialog.apply_button.isEnabled()  # the same report cannot be applied twice
+    qtbot.waitUntil(lambda: page.households_model.rowCount() == 3, timeout=10_000)
+    heads = {r["head_name"] for r in page.households_model.rows()}
+    assert "王建国" in heads
+    click(qtbot, dialog.close_button)
+
+
+def test_unreadable_file_is_reported_in_the_dialog(qtbot, empty_window, tmp_path):
+    page = empty_window.roster
+    empty_window.tabs.setCurrentWidget(page)
+    click(qtbot, page.import_button)
+    dialog = page.dialog
+    junk = tmp_path / "roster.xlsx"
+    junk.write_bytes(b"this is not a spreadsheet")
+    dialog.path.setText(str(junk))
+    click(qtbot, dialog.check_button)
+    qtbot.waitUntil(lambda: not dialog.busy and "b00020" in dialog.status.styleSheet(),
+                    timeout=15_000)
+    assert dialog.status.text()
+    assert not dialog.apply_button.isEnabled()
+
+
+def test_export_writes_an_xlsx(qtbot, empty_window, tmp_path):
+    from openpyxl import load_workbook
+
+    page = empty_window.roster
+    out = tmp_path / "未缴费名单.xlsx"
+    menu = page.export_button.menu()
+    assert [a.text() for a in menu.actions()] == [
+        "花名册…", "收款明细…", "票据状态表…", "缴存记录…", "未缴费名单…"]
+    menu.export_to("roster", out)
+    qtbot.waitUntil(out.exists, timeout=10_000)
+    sheet = load_workbook(out).active
+    assert sheet.cell(1, 1).value == "户号"

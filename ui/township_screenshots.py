@@ -1,0 +1,53 @@
+"""Screenshots of the township pages at 1366×768 in Chinese, from a fresh demo township.
+
+    xvfb-run -a -s "-screen 0 1366x768x24" .venv/bin/python -m ui.township_screenshots docs/images
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+from pathlib import Path
+
+from app.services.township_demo import create_township_demo
+from app.services.workspace import open_workspace
+from ui.app import make_application
+from ui.main_window import MainWindow
+from ui.screenshots import SIZE, save_screen, settle
+from ui.township_pages import TownshipReconcilePage
+from ui.worker import ServiceWorker
+
+PASSPHRASE = "yibao-demo-2026"
+NAMES = ("township-books", "township-deposits", "township-reconcile", "township-progress")
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    out = Path(args[0] if args else "docs/images")
+    out.mkdir(parents=True, exist_ok=True)
+    make_application()
+    with tempfile.TemporaryDirectory() as tmp:
+        demo = create_township_demo(Path(tmp), passphrase=PASSPHRASE)
+        ws = open_workspace(Path(demo["township"]), user=None, passphrase=PASSPHRASE)
+        worker = ServiceWorker()
+        window = MainWindow(ws, worker)
+        window.setGeometry(0, 0, *SIZE)
+        window.show()
+        try:
+            for page, name in zip(window.township_pages, NAMES, strict=True):
+                window.tabs.setCurrentWidget(page)
+                settle(worker, 0.8)
+                if isinstance(page, TownshipReconcilePage):
+                    page.table.selectRow(0)
+                    settle(worker, 0.5)
+                save_screen(out / f"{name}.png", window)
+        finally:
+            window.close_workspace()
+            settle(worker)
+            worker.stop()
+            window.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
