@@ -7,7 +7,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from PySide6.QtCharts import QBarCategoryAxis
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel
 
 from app.services.township_demo import create_township_demo
 from app.services.workspace import open_workspace
@@ -108,3 +110,60 @@ def test_settle_a_book(qtbot, window):
     row = books.model.row_at(0)
     assert row["voided"] == 1 and row["unused"] == 100 - row["issued"] - 1
     assert "1–100" in books.result.text()
+
+
+def test_status_bar_shows_the_office_figures(qtbot, window):
+    qtbot.waitUntil(lambda: window.snapshot is not None and not window.worker.busy,
+                    timeout=10_000)
+    texts = [label.text() for label in window.statusBar().findChildren(QLabel)
+             if label.isVisible()]
+    # The demo: three villages of one device each, three books none settled, one deposit
+    # the bank has not credited, four problems on the reconciliation page.
+    assert window.villages_label.text() == "已收 3 个村 3 台设备"
+    assert window.books_label.text() == "已发票据 3 本，未核销 3 本"
+    assert window.deposits_label.text() == "1 笔缴存未见银行到账"
+    assert "#b00020" in window.deposits_label.styleSheet()
+    assert window.problems_label.text() == "⚠ 对账问题 4 个"
+    assert window.problems_label.toolTip().count("\n") == 3
+    assert window.sync_label.text() == "未配置县级服务器"
+    assert not [t for t in texts if "票据 皖医保" in t or "没有可用票据" in t or "现金在手" in t]
+
+    reconcile = page(window, "TownshipReconcilePage")
+    qtbot.waitUntil(lambda: reconcile.report is not None, timeout=10_000)
+    assert len(reconcile.report["problems"]) == 4  # the bar and the page agree
+
+
+def test_progress_chart_shows_enrolled_against_target(qtbot, window):
+    progress = page(window, "TownshipProgressPage")
+    qtbot.waitUntil(lambda: bool(progress.chart.series()), timeout=10_000)
+    villages = [progress.model.row_at(i) for i in range(progress.model.rowCount())
+                if progress.model.row_at(i)["group"] == "（全村）"]
+    [bars] = progress.chart.series()
+    enrolled, target = bars.barSets()
+    assert (enrolled.label(), target.label()) == ("已参保", "征缴任务")
+    assert [int(enrolled.at(i)) for i in range(enrolled.count())] == \
+        [v["enrolled"] for v in villages]
+    assert [int(target.at(i)) for i in range(target.count())] == [v["target"] for v in villages]
+    categories = next(a for a in progress.chart.axes() if isinstance(a, QBarCategoryAxis))
+    for label, v in zip(categories.categories(), villages, strict=True):
+        assert label.startswith(v["village"])
+        assert f"完成率 {v['completion'] * 100:.1f}%" in label
+    assert progress.chart.title() == "各村参保人数与征缴任务"
+
+
+def test_a_burst_of_changes_refreshes_the_status_bar_once_more(qtbot, window, monkeypatch):
+    import ui.main_window
+    from ui.queries import township_status
+
+    runs: list[int] = []
+
+    def counted(ws: Any) -> dict[str, Any]:
+        runs.append(1)
+        return township_status(ws)
+
+    monkeypatch.setattr(ui.main_window, "township_status", counted)
+    for _ in range(5):
+        window.refresh_status()
+    qtbot.waitUntil(lambda: not window.worker.busy and not window._township_refreshing,
+                    timeout=10_000)
+    assert len(runs) == 2  # the one running, then one for everything that came meanwhile

@@ -10,22 +10,33 @@ collects while it is held up.
 from __future__ import annotations
 
 import threading
+import uuid
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
-from app.services.sync import enrol_device, sync_status
+from app.services.campaigns import active_campaign
+from app.services.collect import collect_household
+from app.services.listings import refund_candidates
+from app.services.sync import apply_items, enrol_device, list_refund_tasks, sync_status
+from app.services.workspace import Workspace
+from db.connection import tx
+from sync.protocol import ConflictData
 from tests.pg import free_port
+from tests.test_sync_hostile import FakeCounty
 from tests.test_sync_support import FAST_RETRY, CountyServer
 from tests.test_ui_collect import (  # noqa: F401 - fixtures are used by name
+    LI_XIUYING,
     call,
     prints,
     village,
     window,
 )
+from ui.receipts_page import RefundDialog
 
 VILLAGE_CODE = "3404220010"  # tests/conftest.py's database
 
@@ -114,3 +125,87 @@ def test_offline_is_said_calmly(qtbot, window, county):
     assert "#b00020" not in page.result.styleSheet()
     assert not window.findChildren(QMessageBox)  # no error dialog for a normal day offline
     assert call(qtbot, window, sync_status)["pending"] == pending
+
+
+@pytest.fixture
+def garbage_county() -> Iterator[tuple[FakeCounty, threading.Event]]:
+    """Enrols properly, then answers push and pull with garbage once the gate opens."""
+    fake, gate = FakeCounty(), threading.Event()
+
+    def garbage(handler: BaseHTTPRequestHandler) -> bool:
+        gate.wait(30)
+        body = b"\x00<html>not json{"
+        handler.send_response(200)
+        handler.send_header("Content-Type", "application/json")
+        handler.send_header("Content-Length", str(len(body)))
+        handler.end_headers()
+        handler.wfile.write(body)
+        return True
+
+    fake.raw = garbage
+    yield fake, gate
+    gate.set()
+    fake.close()
+
+
+def test_hostile_server_is_a_red_failure_and_nothing_freezes(qtbot, window, garbage_county):
+    fake, gate = garbage_county
+    call(qtbot, window, lambda ws: enrol_device(ws, server_url=fake.url, code="ANY",
+                                                retry=FAST_RETRY))
+    window.sync_controller.options = {"retry": FAST_RETRY}
+    page = show_sync(qtbot, window)
+    qtbot.waitUntil(lambda: page.status["enrolled"], timeout=10_000)
+    pending = page.status["pending"]
+
+    click(qtbot, page.sync_button)
+    # While the server holds the push, the window and its database thread keep answering.
+    assert window.sync_controller.syncing
+    assert call(qtbot, window, sync_status)["pending"] == pending
+    window.tabs.setCurrentWidget(window.roster)
+    window.tabs.setCurrentWidget(page)
+    assert window.sync_controller.syncing and "后台同步" in page.result.text()
+
+    gate.set()
+    qtbot.waitUntil(lambda: not window.sync_controller.syncing, timeout=30_000)
+    assert page.result.text().startswith("同步失败："), page.result.text()
+    assert "#b00020" in page.result.styleSheet()
+    assert not page.bar.isVisible()
+    assert window.sync_button.button.isEnabled()
+    assert window.sync_button.button.toolTip().startswith("同步失败：")
+    assert not window.findChildren(QMessageBox)
+    assert call(qtbot, window, sync_status)["pending"] == pending
+
+
+def _refund_task_for_li_xiuying(ws: Workspace) -> None:
+    """The county says 李秀英 is in employee insurance: a conflict notice, applied as a pull
+    would apply it."""
+    done = collect_household(ws, household_no="3404220010001", tier_code="1")
+    line = next(r for r in refund_candidates(ws, done["receipt_no"], done["series"])
+                if r["id_number"] == LI_XIUYING)
+    notice = ConflictData(notice_id=str(uuid.uuid4()), reason="employee_insured",
+                          message="已在职工医保参保", event_uuid=str(uuid.uuid4()),
+                          campaign_year=active_campaign(ws).campaign_year, payment_id=done["payment_id"],
+                          line_id=line["line_id"], id_number=LI_XIUYING, name="李秀英",
+                          receipt=done["receipt_label"])
+    with tx(ws.conn):
+        applied, skipped = apply_items(ws, [(1, "conflict", notice)])
+    assert (applied, skipped) == (1, [])
+
+
+def test_refund_task_opens_the_refund_dialog_preselected(qtbot, window):
+    call(qtbot, window, _refund_task_for_li_xiuying)
+    [task] = call(qtbot, window, list_refund_tasks)
+    page = show_sync(qtbot, window)
+    qtbot.waitUntil(lambda: page.tasks_model.rowCount() == 1, timeout=10_000)
+    assert not page.refund_button.isEnabled()  # nothing selected yet
+    page.tasks.selectRow(0)
+    click(qtbot, page.refund_button)
+    dialog = page.dialog
+    assert isinstance(dialog, RefundDialog)
+    assert dialog.receipt["label"] == task["receipt"]
+    # 李秀英 is the second member and 参加职工医保 not the first reason: both were chosen.
+    qtbot.waitUntil(lambda: dialog.person() is not None, timeout=10_000)
+    assert dialog.person()["id_number"] == LI_XIUYING
+    assert dialog.people.currentIndex().row() == 1
+    assert dialog.reason.currentData() == "employee"
+    dialog.reject()

@@ -25,10 +25,10 @@ from app.services.verify import verify_workspace
 from app.services.workspace import ROLE_NAMES, Workspace, database_info
 from ui.cash_page import CashPage
 from ui.collect_view import CollectView
-from ui.common import AppContext, Page, fmt, yuan
+from ui.common import AppContext, Page, fmt, show_error, yuan
 from ui.printing import PrintManager
 from ui.progress_page import ProgressPage
-from ui.queries import status_snapshot
+from ui.queries import status_snapshot, township_status
 from ui.receipts_page import ReceiptsPage
 from ui.roster_page import RosterPage
 from ui.settings_page import SettingsPage
@@ -37,6 +37,7 @@ from ui.township_pages import add_township_pages
 from ui.worker import ServiceWorker
 
 ALERT_STYLE = "color: #b00020; font-weight: bold;"
+PROBLEMS_IN_TOOLTIP = 10
 WINDOW_STYLE = """
 QTabBar::tab { padding: 6px 18px; font-size: 12pt; }
 QStatusBar QLabel { padding: 0 8px; border-right: 1px solid #c8c8c8; }
@@ -127,6 +128,8 @@ class MainWindow(QMainWindow):
         self.ctx = AppContext(ws, worker, self)
         self.printer = PrintManager(self.ctx, self)
         self.snapshot: dict[str, Any] | None = None
+        self._township_refreshing = False
+        self._township_stale = False
         self.resize(1366, 740)
         self.setStyleSheet(WINDOW_STYLE)
 
@@ -150,6 +153,9 @@ class MainWindow(QMainWindow):
             self.tabs.addTab(page, title)
         self.township_pages = add_township_pages(self.tabs, self.ctx) \
             if ws.role == "township" else []
+        if self.township_pages:
+            # The office holds no receipt forms itself; its status bar never asks which is next.
+            self.receipts.set_next(None)
         self.banner = PendingPrintBanner()
         self.banner.print_button.clicked.connect(self.print_pending)
         central = QWidget()
@@ -174,19 +180,29 @@ class MainWindow(QMainWindow):
         bar = self.statusBar()
         self.campaign_label = QLabel()
         self.user_label = QLabel(f"{ROLE_NAMES[self.ws.role]} {self.ws.user}")
-        self.book_label = QLabel()
-        self.cash_label = QLabel()
-        self.pending_label = QLabel()
-        self.pending_label.setStyleSheet(ALERT_STYLE)
-        self.pending_label.hide()
+        items = [self.campaign_label, self.user_label]
+        if self.ws.role == "township":
+            # The finance office holds no receipt forms or cash: it watches the villages.
+            self.villages_label = QLabel()
+            self.books_label = QLabel()
+            self.deposits_label = QLabel()
+            self.problems_label = QLabel()
+            items += [self.villages_label, self.books_label, self.deposits_label,
+                      self.problems_label]
+        else:
+            self.book_label = QLabel()
+            self.cash_label = QLabel()
+            self.pending_label = QLabel()
+            self.pending_label.setStyleSheet(ALERT_STYLE)
+            self.pending_label.hide()
+            items += [self.book_label, self.cash_label, self.pending_label]
         self.sync_label = QLabel()
         self.busy = QProgressBar()
         self.busy.setRange(0, 0)
         self.busy.setMaximumWidth(90)
         self.busy.setMaximumHeight(14)
         self.busy.hide()
-        for widget in (self.campaign_label, self.user_label, self.book_label, self.cash_label,
-                       self.pending_label, self.sync_label):
+        for widget in (*items, self.sync_label):
             bar.addWidget(widget)
         bar.addPermanentWidget(self.busy)
         self.sync_button = SyncButton(self.sync_controller)
@@ -200,10 +216,19 @@ class MainWindow(QMainWindow):
     # ---- status ---------------------------------------------------------------------------
 
     def refresh_status(self) -> None:
-        self.ctx.run(status_snapshot, self._show_status, parent=self)
+        if self.ws.role != "township":
+            self.ctx.run(status_snapshot, self._show_status, parent=self)
+        elif self._township_refreshing:
+            # Replaying every village's journal is the dearest query the office runs: a burst
+            # of changes (a sync, then a page's action) needs one more refresh, not one each.
+            self._township_stale = True
+        else:
+            self._township_refreshing = True
+            self._township_stale = False
+            self.ctx.run(township_status, self._show_township_status,
+                         self._township_status_failed, parent=self)
 
-    def _show_status(self, snap: dict[str, Any]) -> None:
-        self.snapshot = snap
+    def _show_campaign(self, snap: dict[str, Any]) -> None:
         role = ROLE_NAMES[snap["role"]]
         campaign = snap["campaign"]
         if campaign is None:
@@ -216,6 +241,10 @@ class MainWindow(QMainWindow):
         self.campaign_label.setText(campaign_text)
         self.setWindowTitle(" — ".join((self.tr("Yibao Collect"), campaign_text,
                                         f"{role} {snap['user']}")))
+
+    def _show_status(self, snap: dict[str, Any]) -> None:
+        self.snapshot = snap
+        self._show_campaign(snap)
         nxt = snap["next_receipt"]
         if nxt is None:
             self.book_label.setText(self.tr("No receipt forms left"))
@@ -244,6 +273,39 @@ class MainWindow(QMainWindow):
         self.tabs.setTabText(receipts_tab, f"{title} ⚠{len(pending)}" if pending else title)
         self.tabs.tabBar().setTabTextColor(
             receipts_tab, QColor("#b00020") if pending else self.palette().windowText().color())
+
+    def _township_done(self) -> None:
+        self._township_refreshing = False
+        if self._township_stale:
+            self.refresh_status()
+
+    def _township_status_failed(self, exc: BaseException) -> None:
+        self._township_done()
+        show_error(self, exc)
+
+    def _show_township_status(self, snap: dict[str, Any]) -> None:
+        self.snapshot = snap
+        self._township_done()
+        self._show_campaign(snap)
+        self.villages_label.setText(fmt(self.tr("Received from %1 village(s), %2 device(s)"),
+                                        snap["villages"], snap["devices"]))
+        self.books_label.setText(fmt(self.tr("Books issued %1, not settled %2"),
+                                     snap["books_issued"], snap["books_unsettled"]))
+        uncredited = snap["deposits_without_credit"]
+        self.deposits_label.setText(
+            fmt(self.tr("%1 deposit(s) without bank credit"), uncredited) if uncredited
+            else self.tr("All deposits credited"))
+        self.deposits_label.setStyleSheet(ALERT_STYLE if uncredited else "")
+        problems = snap["problems"]
+        self.problems_label.setText(
+            "⚠ " + fmt(self.tr("%1 reconciliation problem(s)"), len(problems)) if problems
+            else self.tr("No reconciliation problems"))
+        self.problems_label.setStyleSheet(ALERT_STYLE if problems else "")
+        shown = problems[:PROBLEMS_IN_TOOLTIP]
+        self.problems_label.setToolTip("\n".join(
+            [f"{p['village']} {p['collector']}：{p['message']}" for p in shown]
+            + (["…"] if len(problems) > len(shown) else [])))
+        self._show_sync(snap["sync"])
 
     def _show_sync(self, sync: dict[str, Any]) -> None:
         if not sync["enrolled"] and not sync["server_url"]:

@@ -25,6 +25,8 @@ from app.services.roster import (
     household_members,
 )
 from app.services.sync import sync_status
+from app.services.township_books import issued_books
+from app.services.township_reconcile import reconcile_villages
 from app.services.workspace import Workspace
 
 
@@ -55,6 +57,29 @@ def status_snapshot(ws: Workspace) -> dict[str, Any]:
                          "number": nxt.formatted, "remaining": nxt.remaining} if nxt else None,
         "cash": cash_position(ws).to_dict(),
         "pending_prints": list_receipts(ws, state="pending"),
+        "sync": sync_status(ws),
+    }
+
+
+def township_status(ws: Workspace) -> dict[str, Any]:
+    """What the township's status bar shows: whose data arrived, books, money, problems.
+
+    The counts are the ones the books and reconciliation pages list, so the bar and the
+    pages never disagree.
+    """
+    report = reconcile_villages(ws)
+    books = issued_books(ws)
+    return {
+        "user": ws.user,
+        "role": ws.role,
+        "campaign": campaign_summary(ws),
+        "villages": len({d["village"] for d in report["devices"]}),
+        "devices": len(report["devices"]),
+        "books_issued": len(books),
+        "books_unsettled": sum(1 for b in books if b["settled_at"] is None),
+        "deposits_without_credit": sum(1 for p in report["problems"]
+                                       if p["kind"] == "deposit_without_credit"),
+        "problems": report["problems"],
         "sync": sync_status(ws),
     }
 

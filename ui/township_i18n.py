@@ -106,6 +106,7 @@ TOWNSHIP: dict[str, str] = {
     "%1 campaign: %2 enrolled, %3 subsidised, %4 collected, rewards %5":
         "%1 年度：参保 %2 人，资助参保 %3 人，收取 %4，奖励 %5",
     "Export progress": "导出征缴进度",
+    "Enrolled and target by village": "各村参保人数与征缴任务",
     "Saved %1.": "已保存 %1。",
     "Book issuance": "票据领用",
     "Deposit matching": "缴存核对",

@@ -10,7 +10,16 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from PySide6.QtCore import QDate, Qt
+from PySide6.QtCharts import (
+    QBarCategoryAxis,
+    QBarSeries,
+    QBarSet,
+    QChart,
+    QChartView,
+    QValueAxis,
+)
+from PySide6.QtCore import QDate, QMargins, Qt
+from PySide6.QtGui import QColor, QPainter
 from PySide6.QtWidgets import (
     QDateEdit,
     QFileDialog,
@@ -33,6 +42,8 @@ from app.services.workspace import Workspace
 from ui.common import ActionDialog, AppContext, Page, fmt, heading, table_view, translate, yuan
 from ui.models import ALERT, RIGHT, Column, RowsModel
 
+CHART_ROOMY_VILLAGES = 6  # more than this and the chart's labels are shortened
+
 
 def _number(maximum: int = 10**9) -> QSpinBox:
     box = QSpinBox()
@@ -47,6 +58,14 @@ def _selected(view: QTableView, model: RowsModel) -> dict[str, Any] | None:
 
 def _pct(value: float | None) -> str:
     return "—" if value is None else f"{value * 100:.1f}%"
+
+
+def _shared_prefix(names: list[str]) -> str:
+    # What the smallest and largest name share, every name between them shares too.
+    first, last = min(names, default=""), max(names, default="")
+    size = next((i for i, (a, b) in enumerate(zip(first, last, strict=False)) if a != b),
+                min(len(first), len(last)))
+    return first[:size]
 
 
 # ---- books ----------------------------------------------------------------------------------
@@ -434,6 +453,13 @@ class TownshipProgressPage(Page):
                    else "", RIGHT),
         ], key=lambda r: (r["village"], r["group"]))
         self.table = table_view(self.model, stretch_column=8)
+        self.chart = QChart()
+        self.chart.setAnimationOptions(QChart.AnimationOption.NoAnimation)
+        self.chart.legend().setAlignment(Qt.AlignmentFlag.AlignBottom)
+        self.chart.setMargins(QMargins(4, 4, 4, 4))
+        self.chart_view = QChartView(self.chart)
+        self.chart_view.setRenderHint(QPainter.RenderHint.Antialiasing)
+        self.chart_view.setMinimumWidth(420)
         self.summary = QLabel()
         self.result = QLabel()
         self.excel_button = QPushButton(self.tr("Export to Excel…"))
@@ -448,7 +474,11 @@ class TownshipProgressPage(Page):
         layout.addWidget(heading(self.tr("Collection progress by village and group")))
         layout.addWidget(self.summary)
         layout.addLayout(buttons)
-        layout.addWidget(self.table, 1)
+        split = QSplitter()
+        split.addWidget(self.table)
+        split.addWidget(self.chart_view)
+        split.setSizes([700, 620])
+        layout.addWidget(split, 1)
         layout.addWidget(self.result)
 
     def refresh(self) -> None:
@@ -468,6 +498,60 @@ class TownshipProgressPage(Page):
                                          "rewards %5"), data["campaign_year"],
                                  totals["enrolled"], totals["subsidised"],
                                  yuan(totals["amount_fen"]), yuan(totals["reward_fen"])))
+        self._draw_chart(data["villages"])
+
+    def _draw_chart(self, villages: list[dict[str, Any]]) -> None:
+        """Enrolled beside the target per village; each village's completion rate is written
+        under its name, where no bar can cover it."""
+        self.chart.removeAllSeries()
+        for axis in self.chart.axes():
+            self.chart.removeAxis(axis)
+        enrolled = QBarSet(self.tr("Enrolled"))
+        target = QBarSet(self.tr("Target"))
+        for bar_set, color in ((enrolled, "#2e7d32"), (target, "#90a4ae")):
+            bar_set.setColor(QColor(color))
+            # The theme's label colour is white, meant for labels inside the bars.
+            bar_set.setLabelColor(QColor("#333"))
+        # A whole township's villages do not fit under the bars with their full codes: they
+        # share the township's prefix, so the part after it names each one.
+        crowded = len(villages) > CHART_ROOMY_VILLAGES
+        prefix = _shared_prefix([v["village"] for v in villages]) if crowded else ""
+        labels = []
+        for v in villages:
+            enrolled.append(v["enrolled"])
+            target.append(v["target"] or 0)
+            rate = v["completion"]
+            name = v["village"][len(prefix):] or v["village"]
+            if crowded:
+                # Qt shortens a label by the width of its whole markup, line breaks included:
+                # crowded labels are one plain line, turned upright below.
+                labels.append(f"{name} {_pct(rate)}")
+                continue
+            color = "#555" if rate is None else "#2e7d32" if rate >= 1 else "#b00020"
+            labels.append(f"{name}<br><b style='color:{color}'>"
+                          f"{self.tr('Completion')} {_pct(rate)}</b>")
+        bars = QBarSeries()
+        bars.append(enrolled)
+        bars.append(target)
+        bars.setLabelsVisible(not crowded)
+        bars.setLabelsPosition(QBarSeries.LabelsPosition.LabelsOutsideEnd)
+        bars.setLabelsFormat("@value")
+        self.chart.addSeries(bars)
+        categories = QBarCategoryAxis()
+        categories.append(labels)
+        if crowded:
+            categories.setLabelsAngle(-90)
+        persons = QValueAxis()
+        persons.setLabelFormat("%d")
+        # Head room above the tallest bar for the number written on top of it.
+        persons.setRange(0, max([v["enrolled"] for v in villages]
+                                + [v["target"] or 0 for v in villages] + [1]) * 1.12)
+        persons.applyNiceNumbers()
+        self.chart.addAxis(categories, Qt.AlignmentFlag.AlignBottom)
+        self.chart.addAxis(persons, Qt.AlignmentFlag.AlignLeft)
+        bars.attachAxis(categories)
+        bars.attachAxis(persons)
+        self.chart.setTitle(self.tr("Enrolled and target by village"))
 
     def export(self, suffix: str) -> None:
         path, _ = QFileDialog.getSaveFileName(self, self.tr("Export progress"),

@@ -31,32 +31,32 @@
 <context>
     <name>BankCreditDialog</name>
     <message>
-        <location filename="../township_pages.py" line="224" />
+        <location filename="../township_pages.py" line="243" />
         <source>Add a bank credit</source>
         <translation>登记银行到账</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="224" />
+        <location filename="../township_pages.py" line="243" />
         <source>Add</source>
         <translation>登记</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="230" />
+        <location filename="../township_pages.py" line="249" />
         <source>Amount (yuan)</source>
         <translation>金额（元）</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="231" />
+        <location filename="../township_pages.py" line="250" />
         <source>Bank reference</source>
         <translation>银行流水号</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="232" />
+        <location filename="../township_pages.py" line="251" />
         <source>Credit date</source>
         <translation>到账日期</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="233" />
+        <location filename="../township_pages.py" line="252" />
         <source>Memo</source>
         <translation>摘要</translation>
     </message>
@@ -411,22 +411,22 @@
 <context>
     <name>ConfirmVoidDialog</name>
     <message>
-        <location filename="../township_pages.py" line="135" />
+        <location filename="../township_pages.py" line="154" />
         <source>Confirm a voided receipt</source>
         <translation>确认作废票据</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="135" />
+        <location filename="../township_pages.py" line="154" />
         <source>Confirm</source>
         <translation>确认</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="138" />
+        <location filename="../township_pages.py" line="157" />
         <source>Series</source>
         <translation>字轨</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="139" />
+        <location filename="../township_pages.py" line="158" />
         <source>Number</source>
         <translation>号码</translation>
     </message>
@@ -692,52 +692,52 @@
 <context>
     <name>IssueBookDialog</name>
     <message>
-        <location filename="../township_pages.py" line="76" />
+        <location filename="../township_pages.py" line="95" />
         <source>Issue a receipt book</source>
         <translation>发放票据（领用）</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="76" />
+        <location filename="../township_pages.py" line="95" />
         <source>Issue</source>
         <translation>发放</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="83" />
+        <location filename="../township_pages.py" line="102" />
         <source>Only when the previous book is not settled</source>
         <translation>仅在上一本未核销时填写</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="84" />
+        <location filename="../township_pages.py" line="103" />
         <source>Series</source>
         <translation>字轨</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="85" />
+        <location filename="../township_pages.py" line="104" />
         <source>First number</source>
         <translation>起始号</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="86" />
+        <location filename="../township_pages.py" line="105" />
         <source>Last number</source>
         <translation>终止号</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="87" />
+        <location filename="../township_pages.py" line="106" />
         <source>Village code</source>
         <translation>村代码</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="88" />
+        <location filename="../township_pages.py" line="107" />
         <source>Collector</source>
         <translation>收款员</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="89" />
+        <location filename="../township_pages.py" line="108" />
         <source>Reason for an exception</source>
         <translation>例外发放原因</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="98" />
+        <location filename="../township_pages.py" line="117" />
         <source>Enter the village code and the collector's name.</source>
         <translation>请填写村代码和收款员姓名。</translation>
     </message>
@@ -745,102 +745,132 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../main_window.py" line="144" />
+        <location filename="../main_window.py" line="147" />
         <source>Collect</source>
         <translation>收款</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="144" />
+        <location filename="../main_window.py" line="147" />
         <source>Roster</source>
         <translation>花名册</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="144" />
+        <location filename="../main_window.py" line="147" />
         <source>Receipts</source>
         <translation>票据</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="145" />
+        <location filename="../main_window.py" line="148" />
         <source>Cash</source>
         <translation>现金</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="145" />
+        <location filename="../main_window.py" line="148" />
         <source>Progress</source>
         <translation>进度</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="145" />
+        <location filename="../main_window.py" line="148" />
         <source>Sync</source>
         <translation>同步</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="146" />
+        <location filename="../main_window.py" line="149" />
         <source>Settings</source>
         <translation>设置</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="250" />
+        <location filename="../main_window.py" line="290" />
+        <source>Received from %1 village(s), %2 device(s)</source>
+        <translation>已收 %1 个村 %2 台设备</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="292" />
+        <source>Books issued %1, not settled %2</source>
+        <translation>已发票据 %1 本，未核销 %2 本</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="296" />
+        <source>%1 deposit(s) without bank credit</source>
+        <translation>%1 笔缴存未见银行到账</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="297" />
+        <source>All deposits credited</source>
+        <translation>缴存均已到账</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="301" />
+        <source>%1 reconciliation problem(s)</source>
+        <translation>对账问题 %1 个</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="302" />
+        <source>No reconciliation problems</source>
+        <translation>对账无问题</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="312" />
         <source>No county server configured</source>
         <translation>未配置县级服务器</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="256" />
+        <location filename="../main_window.py" line="318" />
         <source>last sync %1</source>
         <translation>上次同步 %1</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="258" />
+        <location filename="../main_window.py" line="320" />
         <source>never synced</source>
         <translation>尚未同步</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="259" />
+        <location filename="../main_window.py" line="321" />
         <source>%1 to sync · %2</source>
         <translation>待同步 %1 条 · %2</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="261" />
+        <location filename="../main_window.py" line="323" />
         <source>%1 refund task(s)</source>
         <translation>退费任务 %1 条</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="210" />
+        <location filename="../main_window.py" line="235" />
         <source>No active campaign</source>
         <translation>没有启用的征缴年度</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="213" />
+        <location filename="../main_window.py" line="238" />
         <source>%1 campaign (cover %2)</source>
         <translation>%1年度征缴（%2年待遇）</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="217" />
+        <location filename="../main_window.py" line="242" />
         <source>Yibao Collect</source>
         <translation>医保收缴通</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="221" />
+        <location filename="../main_window.py" line="250" />
         <source>No receipt forms left</source>
         <translation>没有可用票据</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="224" />
+        <location filename="../main_window.py" line="253" />
         <source>Receipt %1 (%2 left)</source>
         <translation>票据 %1（剩 %2 张）</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="229" />
+        <location filename="../main_window.py" line="258" />
         <source>Cash on hand %1</source>
         <translation>现金在手 %1</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="238" />
+        <location filename="../main_window.py" line="267" />
         <source>%1 not printed</source>
         <translation>%1 张待打印</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="146" />
+        <location filename="../main_window.py" line="149" />
         <source>Overview</source>
         <translation>概况</translation>
     </message>
@@ -1024,52 +1054,52 @@
 <context>
     <name>OverviewPage</name>
     <message>
-        <location filename="../main_window.py" line="55" />
+        <location filename="../main_window.py" line="56" />
         <source>Check integrity (verify)</source>
         <translation>校验数据完整性</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="68" />
+        <location filename="../main_window.py" line="69" />
         <source>User</source>
         <translation>用户</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="69" />
+        <location filename="../main_window.py" line="70" />
         <source>Village</source>
         <translation>村</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="70" />
+        <location filename="../main_window.py" line="71" />
         <source>Database</source>
         <translation>数据库</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="71" />
+        <location filename="../main_window.py" line="72" />
         <source>Journal events</source>
         <translation>日志事件数</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="72" />
+        <location filename="../main_window.py" line="73" />
         <source>Journal head</source>
         <translation>日志末条哈希</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="73" />
+        <location filename="../main_window.py" line="74" />
         <source>Schema version</source>
         <translation>数据库结构版本</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="79" />
+        <location filename="../main_window.py" line="80" />
         <source>Checking…</source>
         <translation>正在校验…</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="84" />
+        <location filename="../main_window.py" line="85" />
         <source>All %1 journal events verified; the ledger is consistent.</source>
         <translation>全部 %1 条日志事件校验通过，账务一致。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="87" />
+        <location filename="../main_window.py" line="88" />
         <source>Problems found:</source>
         <translation>发现问题：</translation>
     </message>
@@ -1077,12 +1107,12 @@
 <context>
     <name>PendingPrintBanner</name>
     <message>
-        <location filename="../main_window.py" line="115" />
+        <location filename="../main_window.py" line="116" />
         <source>%1 receipt(s) collected but NOT printed: %2 — the payer has no receipt yet!</source>
         <translation>%1 张票据已收款但未打印：%2 — 交款人还没有拿到收据！</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="118" />
+        <location filename="../main_window.py" line="119" />
         <source>Print %1 now</source>
         <translation>立即打印 %1</translation>
     </message>
@@ -1400,27 +1430,27 @@
 <context>
     <name>ReceiveBooksDialog</name>
     <message>
-        <location filename="../township_pages.py" line="59" />
+        <location filename="../township_pages.py" line="78" />
         <source>Receive receipt books</source>
         <translation>票据入库</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="59" />
+        <location filename="../township_pages.py" line="78" />
         <source>Receive</source>
         <translation>入库</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="63" />
+        <location filename="../township_pages.py" line="82" />
         <source>Series</source>
         <translation>字轨</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="64" />
+        <location filename="../township_pages.py" line="83" />
         <source>First number</source>
         <translation>起始号</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="65" />
+        <location filename="../township_pages.py" line="84" />
         <source>Last number</source>
         <translation>终止号</translation>
     </message>
@@ -1902,62 +1932,62 @@
 <context>
     <name>SettleBookDialog</name>
     <message>
-        <location filename="../township_pages.py" line="107" />
+        <location filename="../township_pages.py" line="126" />
         <source>Settle a receipt book</source>
         <translation>票据结报核销</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="107" />
+        <location filename="../township_pages.py" line="126" />
         <source>Settle</source>
         <translation>核销</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="110" />
+        <location filename="../township_pages.py" line="129" />
         <source>Book</source>
         <translation>票据本</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="111" />
+        <location filename="../township_pages.py" line="130" />
         <source>Village / collector</source>
         <translation>村 / 收款员</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="112" />
+        <location filename="../township_pages.py" line="131" />
         <source>Used</source>
         <translation>已开具</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="113" />
+        <location filename="../township_pages.py" line="132" />
         <source>Voided</source>
         <translation>已作废</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="114" />
+        <location filename="../township_pages.py" line="133" />
         <source>Lost</source>
         <translation>遗失</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="115" />
+        <location filename="../township_pages.py" line="134" />
         <source>Returned unused</source>
         <translation>缴销（未用）</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="116" />
+        <location filename="../township_pages.py" line="135" />
         <source>Amount on receipts</source>
         <translation>票面金额</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="117" />
+        <location filename="../township_pages.py" line="136" />
         <source>Cash not deposited</source>
         <translation>未缴存现金</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="121" />
+        <location filename="../township_pages.py" line="140" />
         <source>Note</source>
         <translation>备注</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="123" />
+        <location filename="../township_pages.py" line="142" />
         <source>Cannot settle yet:</source>
         <translation>暂不能核销：</translation>
     </message>
@@ -2236,102 +2266,102 @@
 <context>
     <name>TownshipBooksPage</name>
     <message>
-        <location filename="../township_pages.py" line="151" />
+        <location filename="../township_pages.py" line="170" />
         <source>Book</source>
         <translation>票据本</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="152" />
+        <location filename="../township_pages.py" line="171" />
         <source>Village</source>
         <translation>村</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="153" />
+        <location filename="../township_pages.py" line="172" />
         <source>Collector</source>
         <translation>收款员</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="154" />
+        <location filename="../township_pages.py" line="173" />
         <source>Used</source>
         <translation>已开具</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="155" />
+        <location filename="../township_pages.py" line="174" />
         <source>Voided</source>
         <translation>已作废</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="156" />
+        <location filename="../township_pages.py" line="175" />
         <source>Unused</source>
         <translation>未用</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="157" />
+        <location filename="../township_pages.py" line="176" />
         <source>Amount</source>
         <translation>金额</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="158" />
+        <location filename="../township_pages.py" line="177" />
         <source>Settled</source>
         <translation>核销</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="158" />
+        <location filename="../township_pages.py" line="177" />
         <source>no</source>
         <translation>未核销</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="160" />
+        <location filename="../township_pages.py" line="179" />
         <source>Exception</source>
         <translation>例外原因</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="166" />
+        <location filename="../township_pages.py" line="185" />
         <source>Receive books…</source>
         <translation>票据入库…</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="167" />
+        <location filename="../township_pages.py" line="186" />
         <source>Issue a book…</source>
         <translation>发放票据…</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="168" />
+        <location filename="../township_pages.py" line="187" />
         <source>Settle selected book…</source>
         <translation>核销所选票据…</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="169" />
+        <location filename="../township_pages.py" line="188" />
         <source>Confirm voided receipt…</source>
         <translation>确认作废票据…</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="176" />
+        <location filename="../township_pages.py" line="195" />
         <source>Receipt books issued to collectors</source>
         <translation>收款员票据领用与核销</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="191" />
+        <location filename="../township_pages.py" line="210" />
         <source>Received %1 %2–%3.</source>
         <translation>已入库 %1 %2–%3。</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="195" />
+        <location filename="../township_pages.py" line="214" />
         <source>Issued %1 %2–%3 to %4 (%5).</source>
         <translation>已将 %1 %2–%3 发给 %4（%5）。</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="200" />
+        <location filename="../township_pages.py" line="219" />
         <source>Voided receipt %1: all parts handed in.</source>
         <translation>作废票据 %1：各联已收回。</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="205" />
+        <location filename="../township_pages.py" line="224" />
         <source>Select a book first.</source>
         <translation>请先选择一本票据。</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="213" />
+        <location filename="../township_pages.py" line="232" />
         <source>Book %1 %2–%3 settled: %4 used, %5 voided, %6 returned.</source>
         <translation>票据 %1 %2–%3 已核销：开具 %4 张，作废 %5 张，缴销 %6 张。</translation>
     </message>
@@ -2339,114 +2369,114 @@
 <context>
     <name>TownshipDepositsPage</name>
     <message>
-        <location filename="../township_pages.py" line="253" />
+        <location filename="../township_pages.py" line="272" />
         <source>Village</source>
         <translation>村</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="254" />
+        <location filename="../township_pages.py" line="273" />
         <source>Collector</source>
         <translation>收款员</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="255" />
+        <location filename="../township_pages.py" line="274" />
         <source>Slip</source>
         <translation>缴款单号</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="256" />
-        <location filename="../township_pages.py" line="263" />
+        <location filename="../township_pages.py" line="275" />
+        <location filename="../township_pages.py" line="282" />
         <source>Date</source>
         <translation>日期</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="257" />
-        <location filename="../township_pages.py" line="264" />
+        <location filename="../township_pages.py" line="276" />
+        <location filename="../township_pages.py" line="283" />
         <source>Amount</source>
         <translation>金额</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="258" />
+        <location filename="../township_pages.py" line="277" />
         <source>Bank credit</source>
         <translation>银行到账</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="258" />
+        <location filename="../township_pages.py" line="277" />
         <source>not matched</source>
         <translation>未核对</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="262" />
+        <location filename="../township_pages.py" line="281" />
         <source>Bank reference</source>
         <translation>银行流水号</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="265" />
+        <location filename="../township_pages.py" line="284" />
         <source>Memo</source>
         <translation>摘要</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="271" />
+        <location filename="../township_pages.py" line="290" />
         <source>Add bank credit…</source>
         <translation>登记银行到账…</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="272" />
+        <location filename="../township_pages.py" line="291" />
         <source>Import bank statement…</source>
         <translation>导入银行对账单…</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="273" />
+        <location filename="../township_pages.py" line="292" />
         <source>Match selected</source>
         <translation>核对所选</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="274" />
+        <location filename="../township_pages.py" line="293" />
         <source>Match automatically</source>
         <translation>自动核对</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="285" />
+        <location filename="../township_pages.py" line="304" />
         <source>Deposits recorded by collectors</source>
         <translation>收款员登记的缴存</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="289" />
+        <location filename="../township_pages.py" line="308" />
         <source>Bank credits not yet matched</source>
         <translation>尚未核对的银行到账</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="296" />
+        <location filename="../township_pages.py" line="315" />
         <source>Deposits and bank credits</source>
         <translation>缴存与银行到账核对</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="311" />
+        <location filename="../township_pages.py" line="330" />
         <source>Bank credit %1 (%2) added.</source>
         <translation>已登记银行到账 %1（%2）。</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="316" />
+        <location filename="../township_pages.py" line="335" />
         <source>Bank statement (CSV)</source>
         <translation>银行对账单（CSV）</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="321" />
+        <location filename="../township_pages.py" line="340" />
         <source>%1 credits imported, %2 already known.</source>
         <translation>导入到账 %1 笔，已有 %2 笔。</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="328" />
+        <location filename="../township_pages.py" line="347" />
         <source>Select a deposit and a bank credit.</source>
         <translation>请选择一笔缴存和一笔银行到账。</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="333" />
+        <location filename="../township_pages.py" line="352" />
         <source>Slip %1 matched with bank credit %2.</source>
         <translation>缴款单 %1 已与银行流水 %2 核对。</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="339" />
+        <location filename="../township_pages.py" line="358" />
         <source>%1 matched; %2 deposits and %3 credits left unmatched.</source>
         <translation>核对 %1 笔；未核对缴存 %2 笔，到账 %3 笔。</translation>
     </message>
@@ -2454,82 +2484,89 @@
 <context>
     <name>TownshipProgressPage</name>
     <message>
-        <location filename="../township_pages.py" line="424" />
+        <location filename="../township_pages.py" line="443" />
         <source>Village</source>
         <translation>村</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="425" />
+        <location filename="../township_pages.py" line="444" />
         <source>Group</source>
         <translation>组</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="426" />
+        <location filename="../township_pages.py" line="445" />
         <source>Roster</source>
         <translation>花名册</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="427" />
+        <location filename="../township_pages.py" line="446" />
+        <location filename="../township_pages.py" line="509" />
         <source>Enrolled</source>
         <translation>已参保</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="428" />
+        <location filename="../township_pages.py" line="447" />
         <source>Subsidised</source>
         <translation>资助人数</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="429" />
+        <location filename="../township_pages.py" line="448" />
+        <location filename="../township_pages.py" line="510" />
         <source>Target</source>
         <translation>征缴任务</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="431" />
+        <location filename="../township_pages.py" line="450" />
         <source>Completion</source>
         <translation>完成率</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="432" />
+        <location filename="../township_pages.py" line="451" />
         <source>Amount</source>
         <translation>金额</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="433" />
+        <location filename="../township_pages.py" line="452" />
         <source>Reward</source>
         <translation>奖励</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="439" />
+        <location filename="../township_pages.py" line="465" />
         <source>Export to Excel…</source>
         <translation>导出 Excel…</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="440" />
+        <location filename="../township_pages.py" line="466" />
         <source>Export to PDF…</source>
         <translation>导出 PDF…</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="448" />
+        <location filename="../township_pages.py" line="474" />
         <source>Collection progress by village and group</source>
         <translation>各村、各村民小组征缴进度</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="462" />
+        <location filename="../township_pages.py" line="492" />
         <source>(whole village)</source>
         <translation>（全村）</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="467" />
+        <location filename="../township_pages.py" line="497" />
         <source>%1 campaign: %2 enrolled, %3 subsidised, %4 collected, rewards %5</source>
         <translation>%1 年度：参保 %2 人，资助参保 %3 人，收取 %4，奖励 %5</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="473" />
+        <location filename="../township_pages.py" line="554" />
+        <source>Enrolled and target by village</source>
+        <translation>各村参保人数与征缴任务</translation>
+    </message>
+    <message>
+        <location filename="../township_pages.py" line="557" />
         <source>Export progress</source>
         <translation>导出征缴进度</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="477" />
+        <location filename="../township_pages.py" line="561" />
         <source>Saved %1.</source>
         <translation>已保存 %1。</translation>
     </message>
@@ -2537,123 +2574,123 @@
 <context>
     <name>TownshipReconcilePage</name>
     <message>
-        <location filename="../township_pages.py" line="350" />
+        <location filename="../township_pages.py" line="369" />
         <source>Village</source>
         <translation>村</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="351" />
+        <location filename="../township_pages.py" line="370" />
         <source>Collector</source>
         <translation>收款员</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="352" />
+        <location filename="../township_pages.py" line="371" />
         <source>Receipts</source>
         <translation>票据</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="353" />
+        <location filename="../township_pages.py" line="372" />
         <source>Voided</source>
         <translation>已作废</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="354" />
+        <location filename="../township_pages.py" line="373" />
         <source>Refunds</source>
         <translation>退费</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="355" />
+        <location filename="../township_pages.py" line="374" />
         <source>Cash collected</source>
         <translation>累计收取现金</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="356" />
+        <location filename="../township_pages.py" line="375" />
         <source>Deposited</source>
         <translation>已缴存</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="357" />
+        <location filename="../township_pages.py" line="376" />
         <source>On hand</source>
         <translation>在手现金</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="358" />
-        <location filename="../township_pages.py" line="378" />
+        <location filename="../township_pages.py" line="377" />
+        <location filename="../township_pages.py" line="397" />
         <source>Problems</source>
         <translation>问题</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="362" />
+        <location filename="../township_pages.py" line="381" />
         <source>Receipt</source>
         <translation>票据</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="363" />
+        <location filename="../township_pages.py" line="382" />
         <source>Household</source>
         <translation>户号</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="364" />
+        <location filename="../township_pages.py" line="383" />
         <source>Date</source>
         <translation>日期</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="365" />
+        <location filename="../township_pages.py" line="384" />
         <source>Amount</source>
         <translation>金额</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="366" />
+        <location filename="../township_pages.py" line="385" />
         <source>State</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="367" />
+        <location filename="../township_pages.py" line="386" />
         <source>Signature</source>
         <translation>签名</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="377" />
+        <location filename="../township_pages.py" line="396" />
         <source>Receipts of the selected collector</source>
         <translation>所选收款员的票据</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="384" />
+        <location filename="../township_pages.py" line="403" />
         <source>Receipts, money and collectors across villages</source>
         <translation>各村票、款、人核对</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="390" />
+        <location filename="../township_pages.py" line="409" />
         <source>issued</source>
         <translation>已开具</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="390" />
+        <location filename="../township_pages.py" line="409" />
         <source>not printed</source>
         <translation>待打印</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="391" />
+        <location filename="../township_pages.py" line="410" />
         <source>voided</source>
         <translation>已作废</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="394" />
+        <location filename="../township_pages.py" line="413" />
         <source>verified</source>
         <translation>有效</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="394" />
+        <location filename="../township_pages.py" line="413" />
         <source>DOES NOT VERIFY</source>
         <translation>校验失败</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="405" />
+        <location filename="../township_pages.py" line="424" />
         <source>No problems.</source>
         <translation>没有发现问题。</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="406" />
+        <location filename="../township_pages.py" line="425" />
         <source>Problems (%1)</source>
         <translation>问题（%1）</translation>
     </message>
@@ -2975,22 +3012,22 @@ Receipt %2 is collected but NOT printed yet. Check the printer, then print it fr
 <context>
     <name>township</name>
     <message>
-        <location filename="../township_pages.py" line="485" />
+        <location filename="../township_pages.py" line="569" />
         <source>Book issuance</source>
         <translation>票据领用</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="486" />
+        <location filename="../township_pages.py" line="570" />
         <source>Deposit matching</source>
         <translation>缴存核对</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="487" />
+        <location filename="../township_pages.py" line="571" />
         <source>Cross-village reconciliation</source>
         <translation>各村对账</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="488" />
+        <location filename="../township_pages.py" line="572" />
         <source>Village progress</source>
         <translation>各村进度</translation>
     </message>

@@ -83,6 +83,13 @@ CATALOGUE: dict[str, str] = {
     "%1 receipt(s) collected but NOT printed: %2 — the payer has no receipt yet!":
     "%1 张票据已收款但未打印：%2 — 交款人还没有拿到收据！",
     "Print %1 now": "立即打印 %1",
+    # the township's status bar
+    "Received from %1 village(s), %2 device(s)": "已收 %1 个村 %2 台设备",
+    "Books issued %1, not settled %2": "已发票据 %1 本，未核销 %2 本",
+    "%1 deposit(s) without bank credit": "%1 笔缴存未见银行到账",
+    "All deposits credited": "缴存均已到账",
+    "%1 reconciliation problem(s)": "对账问题 %1 个",
+    "No reconciliation problems": "对账无问题",
     # ---- collect view --------------------------------------------------------------------------
     "Confirm collection": "确认收款",
     "Household %1 · head %2 · %3 member(s) · %4 · %5": "户号 %1 · 户主 %2 · %3 人 · %4 · %5",
