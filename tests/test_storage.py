@@ -119,3 +119,22 @@ def test_restore_keeps_the_previous_database(ws, new_db, tmp_path):
     assert Path(result["previous_kept_as"]).exists()
     with open_workspace(new_db.path, user=None, passphrase=PASSPHRASE) as restored:
         assert restored.conn.execute("SELECT count(*) FROM journal").fetchone()[0] == 1
+
+
+def test_closing_backs_up_to_the_configured_folder(ws, tmp_path):
+    from app.services.backup import close_with_backup
+
+    set_setting(ws, "backup_folder", str(tmp_path / "usb"))
+    result = close_with_backup(ws)
+    assert result is not None and result.path.exists()
+    assert ws._closed
+
+
+def test_closing_with_the_usb_stick_missing_still_closes(ws, tmp_path):
+    from app.services.backup import close_with_backup
+
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("x")
+    set_setting(ws, "backup_folder", str(blocker / "usb"))
+    assert close_with_backup(ws) is None
+    assert ws._closed

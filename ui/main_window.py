@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.services.backup import close_with_backup
 from app.services.common import BUSINESS_TZ
 from app.services.settings import get_setting
 from app.services.verify import verify_workspace
@@ -347,4 +348,5 @@ class MainWindow(QMainWindow):
         """Finish printing and queued work, then close the database on its own thread."""
         self.printer.stop()
         self.sync_controller.stop()
-        self.worker.submit(self.ws.close)
+        # The automatic backup to the configured folder (a USB stick) happens on close.
+        self.worker.submit(lambda: close_with_backup(self.ws))

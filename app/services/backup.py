@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from app.domain.errors import IntegrityProblem, StorageError, ValidationError
+from app.domain.errors import IntegrityProblem, StorageError, ValidationError, YibaoError
 from app.services.settings import get_setting
 from app.services.verify import verify_workspace
 from app.services.workspace import Workspace, _open_with_key, key_path_for, load_key_file
@@ -113,3 +113,18 @@ def restore_database(target: Path, backup_file: Path, *, user: str | None,
     fsync_directory(target.parent)
     return {"restored": str(target), "events": report.events, "head": report.head,
             "previous_kept_as": str(kept) if kept else None}
+
+
+def close_with_backup(ws: Workspace) -> BackupResult | None:
+    """Closing the app: back up to the configured folder, then close the database.
+
+    A missing USB stick must not keep the clerk from closing: the failure is logged and the
+    database still closes cleanly.
+    """
+    try:
+        return auto_backup(ws)
+    except (OSError, YibaoError) as exc:
+        log.warning("automatic backup failed: %s", type(exc).__name__)
+        return None
+    finally:
+        ws.close()
