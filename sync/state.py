@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
+from app.domain.canonical import canonical_json
 from db import journal
 from db.connection import Connection
 from sync.protocol import GENESIS, Head, WireEvent
@@ -80,10 +81,21 @@ def to_wire(ev: journal.Event) -> WireEvent:
                      hash=ev.hash)
 
 
+# A push request stays well under MAX_REQUEST_BYTES whatever its events hold: a batch ends
+# at ``limit`` events or at this many bytes of payload, whichever comes first (at least one).
+PUSH_BATCH_BYTES = 2 * 1024 * 1024
+
+
 def pending_events(conn: Connection, after_seq: int, limit: int) -> list[WireEvent]:
     out: list[WireEvent] = []
+    size = 0
     for ev in journal.iter_events(conn, after_seq=after_seq):
-        out.append(to_wire(ev))
+        wire = to_wire(ev)
+        weight = len(canonical_json(ev.payload).encode("utf-8"))
+        if out and size + weight > PUSH_BATCH_BYTES:
+            break
+        out.append(wire)
+        size += weight
         if len(out) >= limit:
             break
     return out

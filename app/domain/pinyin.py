@@ -14,6 +14,9 @@ def name_initials(name: str) -> str:
     minority names, and characters without a reading are dropped. Polyphonic characters
     use pypinyin's default reading (no heteronyms), so the result is deterministic.
     """
+    # Imported here, not at the top: pypinyin's dictionaries take ~50 MB, and only writes to
+    # the roster need them (searching uses the initials stored at write time).
+
     # NFKC folds full-width letters typed with a Chinese IME into ASCII.
     text = unicodedata.normalize("NFKC", name)
     pieces = lazy_pinyin(text, style=Style.FIRST_LETTER)

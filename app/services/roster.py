@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
 from app.domain.errors import NotFound, Refused, ValidationError
@@ -26,6 +27,10 @@ from app.domain.roster import (
 from app.services.common import business_date, iso, new_id, utc_now
 from app.services.workspace import Workspace
 from db.connection import IntegrityError, tx
+
+# Names repeat (a township has thousands of 张伟): an import or a roster pull converts each
+# distinct name to pinyin once, not once per person (bench/, docs/PERFORMANCE.md).
+_initials = lru_cache(maxsize=32768)(name_initials)
 
 PERSON_COLUMNS = (
     "id, household_id, name, id_type, id_number, sex, birth_date, ethnicity, relation, "
@@ -82,7 +87,7 @@ def insert_household(ws: Workspace, household_id: str, values: dict[str, str], n
         "head_initials, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
         (household_id, values["household_no"], values["village"], values["group"],
          values["address"], values["phone"], values["head_name"],
-         name_initials(values["head_name"]), now, now))
+         _initials(values["head_name"]), now, now))
 
 
 def update_household(ws: Workspace, household_no: str, *, head_name: str | None = None,
@@ -102,7 +107,7 @@ def update_household(ws: Workspace, household_no: str, *, head_name: str | None 
         params = list(changes.values())
         if "head_name" in changes:
             sets += ", head_initials = ?"
-            params.append(name_initials(changes["head_name"]))
+            params.append(_initials(changes["head_name"]))
         ws.conn.execute(f"UPDATE households SET {sets}, updated_at = ? WHERE id = ?",
                         (*params, iso(utc_now()), hid))
         ws.record("household.updated", {"household_id": hid, "changes": changes})
@@ -193,7 +198,7 @@ def insert_person(ws: Workspace, record: dict[str, Any], now: str) -> None:
         (record["person_id"], record["household_id"], record["name"], record["id_type"],
          record["id_number"], record["sex"], record["birth_date"], record["ethnicity"],
          record["relation"], record["residence"], "active", record["phone"], record["note"],
-         name_initials(record["name"]), record["id_number"][::-1], now, now))
+         _initials(record["name"]), record["id_number"][::-1], now, now))
 
 
 def _person(ws: Workspace, ref: str) -> tuple:
@@ -217,7 +222,7 @@ def update_person(ws: Workspace, person: str, *, name: str | None = None,
     changes: dict[str, Any] = {}
     if name is not None:
         changes["name"] = _check_name(name)
-        changes["initials"] = name_initials(changes["name"])
+        changes["initials"] = _initials(changes["name"])
     if relation is not None:
         changes["relation"] = parse_relation(relation)
     if residence is not None:

@@ -283,10 +283,35 @@ def import_roster(ws: Workspace, path: Path, *, dry_run: bool = False,
                 "INSERT INTO person_categories (id, person_id, category, source, valid_from, "
                 "valid_to, certified_by, created_at) VALUES (?,?,?,?,NULL,NULL,?,?)",
                 (new_id(), pid, category, f"导入：{Path(path).name}", ws.user, now))
-        ws.record("roster.imported", {
-            "file": Path(path).name, "households": households, "persons": persons,
-            "updates": [{k: u[k] for k in ("person_id", "household_id", "changes")}
-                        for u in updates],
-            "categories": [{"person_id": p, "category": c} for p, c in grants],
-            "rejected": len(report.rejected)})
+        _journal_import(ws, Path(path).name, households, persons, updates, grants,
+                        len(report.rejected))
     return report
+
+
+# Persons per `roster.imported` event: a township-sized import in one event would be tens of
+# megabytes, larger than a sync request may be (sync/protocol.py MAX_REQUEST_BYTES).
+JOURNAL_CHUNK = 1000
+
+
+def _journal_import(ws: Workspace, file: str, households: list[dict], persons: list[dict],
+                    updates: list[dict], grants: list[tuple], rejected: int) -> None:
+    """Journal the import inside its transaction: one event per chunk of persons, each with
+    the households those persons belong to, so every event stands on its own."""
+    slim_updates = [{k: u[k] for k in ("person_id", "household_id", "changes")}
+                    for u in updates]
+    cats = [{"person_id": p, "category": c} for p, c in grants]
+    household_by_id = {h["household_id"]: h for h in households}
+    chunks = [persons[i:i + JOURNAL_CHUNK] for i in range(0, len(persons), JOURNAL_CHUNK)]
+    chunks = chunks or [[]]
+    placed: set[str] = set()
+    for part, chunk in enumerate(chunks, 1):
+        ids = {p["household_id"] for p in chunk} - placed
+        placed |= ids
+        own = [household_by_id[h] for h in sorted(ids) if h in household_by_id]
+        if part == len(chunks):  # households without new persons (only updated members)
+            own += [h for h in households if h["household_id"] not in placed]
+        last = part == len(chunks)
+        ws.record("roster.imported", {
+            "file": file, "part": part, "parts": len(chunks), "households": own,
+            "persons": chunk, "updates": slim_updates if last else [],
+            "categories": cats if last else [], "rejected": rejected if last else 0})

@@ -1,0 +1,234 @@
+"""Sync with the reference county server on loopback: push of a season's events, roster pull.
+
+The server is the real ``yibao-server run`` (uvicorn) in a subprocess on 127.0.0.1, on an
+SQLite file and on a throwaway PostgreSQL cluster (``tests/pg.py``, the sync tests' helper)
+when PostgreSQL's binaries are installed. The county's side (policy, roster, book, enrolment
+code) is set up through ``server.store``, as the admin CLI does.
+
+Push: a large village (about 1,600 households, 5,000 persons) whose whole season sits in the
+journal — roster entered household by household, every household collected and its receipt
+printed — about 10,000 events, sent by one ``sync_now``. Pull: a fresh village database
+enrols and runs ``sync_now`` against a 60,000-person roster; the time is what the clerk waits:
+download and apply every page, then upload the events that applying them recorded.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import requests
+
+from app.domain.roster import parse_relation
+from app.domain.synthetic import VillageGenerator
+from app.services import roster
+from app.services.books import mark_printed, register_book
+from app.services.campaigns import load_policy
+from app.services.collect import collect_household
+from app.services.sync import enrol_device, sync_now
+from app.services.workspace import Workspace, init_database, open_workspace
+from bench.dataset import LAST_YEAR, PASSPHRASE, policy_for
+from bench.metrics import Metric, progress, stopwatch, unmeasured
+from db import journal
+from db.connection import tx
+from server.store import (
+    allocate_book,
+    create_enrol_code,
+    load_roster,
+    open_server,
+    publish_policy,
+)
+from sync.protocol import HouseholdData
+from tests.pg import PgCluster, find_bin_dir, free_port
+
+PUSH_TARGET = 500.0  # events/s: a 10,000-event season uploads in 20 s
+PULL_TARGET_S = 120.0
+CLERK = "李会计"
+PUSH_VILLAGE = "3404240001"
+PULL_VILLAGE = "3404240002"
+MOMENT = datetime(LAST_YEAR, 10, 15, 2, 0, tzinfo=UTC)
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class County:
+    url: str  # the HTTP base address the villages use
+    db_url: str  # the server's store, for the county's admin actions
+
+
+def run(workdir: Path, *, events: int, persons: int, seed: int) -> list[Metric]:
+    push_db = _push_village(workdir / "push-template", events, seed)
+    metrics = []
+    with _county(f"sqlite:///{workdir / 'county.db'}", workdir) as county:
+        metrics.append(_push(county, push_db, workdir / "push-sqlite", "sqlite"))
+        metrics.append(_pull(county, workdir / "pull-sqlite", persons, seed))
+    bin_dir = find_bin_dir()
+    if bin_dir is None:
+        metrics.append(unmeasured("sync_push_postgresql", "events/s", PUSH_TARGET,
+                                  "no PostgreSQL binaries (initdb, pg_ctl) on this machine",
+                                  better="higher"))
+        return metrics
+    try:
+        cluster = PgCluster(bin_dir).start()
+    except RuntimeError as exc:
+        metrics.append(unmeasured("sync_push_postgresql", "events/s", PUSH_TARGET,
+                                  f"throwaway PostgreSQL did not start: {exc}", better="higher"))
+        return metrics
+    try:
+        with _county(cluster.create_database("bench_county"), workdir) as county:
+            metrics.append(_push(county, push_db, workdir / "push-postgresql", "postgresql"))
+    finally:
+        cluster.stop()
+    return metrics
+
+
+@contextmanager
+def _county(db_url: str, workdir: Path) -> Iterator[County]:
+    """``yibao-server run`` on a free loopback port, stopped afterwards."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    log_path = workdir / f"server-{port}.log"
+    with open(log_path, "ab") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "server.cli", "run", "--db-url", db_url, "--host",
+             "127.0.0.1", "--port", str(port)],
+            cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        _wait_healthy(proc, url, log_path)
+        yield County(url, db_url)
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=10)
+
+
+def _wait_healthy(proc: subprocess.Popen[bytes], url: str, log_path: Path) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"county server exited: {log_path.read_text()[-2000:]}")
+        try:
+            if requests.get(f"{url}/v1/health", timeout=1).status_code == 200:
+                return
+        except requests.RequestException:
+            time.sleep(0.1)
+    raise RuntimeError("county server did not become healthy in 30 s")
+
+
+def _enrolment_code(county: County, village: str) -> str:
+    srv = open_server(county.db_url)
+    try:
+        return str(create_enrol_code(srv, village=village)["code"])
+    finally:
+        srv.close()
+
+
+def _new_village(db: Path, village: str) -> Workspace:
+    init_database(db, user=CLERK, role="collector", passphrase=PASSPHRASE, village=village)
+    return open_workspace(db, user=CLERK, passphrase=PASSPHRASE)
+
+
+def _push_village(folder: Path, events: int, seed: int) -> Path:
+    """A village database holding about ``events`` journal events, none sent yet."""
+    progress(f"sync: building a village with {events} events to push")
+    db = folder / "village.db"
+    gen = VillageGenerator(seed=seed, area_code="340424")
+    with _new_village(db, PUSH_VILLAGE) as ws:
+        load_policy(ws, policy_for(LAST_YEAR))
+        register_book(ws, series="皖医保", first=1, last=9_999)
+        with tx(ws.conn):
+            number = 0
+            while journal.head(ws.conn)[0] < events:
+                number += 1
+                hh = gen.household(f"{PUSH_VILLAGE}{number:04d}")
+                roster.add_household(ws, household_no=hh.household_no, head_name=hh.head.name,
+                                     group=hh.group, phone=hh.phone)
+                for p in hh.members:
+                    roster.add_person(ws, household_no=hh.household_no, name=p.name,
+                                      id_number=p.id_number, id_type=p.id_type,
+                                      relation=p.relation, residence=p.residence, sex=p.sex,
+                                      birth_date=p.birth_date, ethnicity=p.ethnicity)
+                done = collect_household(ws, household_no=hh.household_no, tier_code="1",
+                                         now=MOMENT)
+                mark_printed(ws, done["receipt_no"])
+    return db
+
+
+def _push(county: County, template: Path, folder: Path, backend: str) -> Metric:
+    progress(f"sync: push to the county server on {backend}")
+    folder.mkdir(parents=True)
+    db = folder / template.name
+    for source in (template, template.with_name(template.name + ".key")):
+        shutil.copyfile(source, folder / source.name)
+    with open_workspace(db, user=CLERK, passphrase=PASSPHRASE) as ws:
+        enrol_device(ws, server_url=county.url, code=_enrolment_code(county, PUSH_VILLAGE))
+        pending = journal.head(ws.conn)[0]
+        with stopwatch() as took:
+            result = sync_now(ws)
+        seconds = took()
+    sent = result["pushed"] + result["conflicts"]
+    note = (f"sync_now of a village's whole season ({pending} events) to yibao-server on "
+            f"{backend}, loopback HTTP")
+    if backend == "postgresql":
+        note += "; the throwaway cluster runs with fsync=off like the sync tests"
+    return Metric(f"sync_push_{backend}", result["pushed"] / seconds, "events/s", PUSH_TARGET,
+                  better="higher", note=note,
+                  detail={"events": result["pushed"], "conflicts": result["conflicts"],
+                          "seconds": seconds, "sent_and_answered": sent})
+
+
+def _county_roster(persons: int, seed: int) -> list[HouseholdData]:
+    gen = VillageGenerator(seed=seed + 1, area_code="340425")
+    households = []
+    left = persons
+    while left > 0:
+        hh = gen.household(f"{PULL_VILLAGE}{len(households) + 1:05d}")
+        members = hh.members[:left]
+        left -= len(members)
+        households.append(HouseholdData.model_validate({
+            "household_no": hh.household_no, "group": hh.group, "head_name": hh.head.name,
+            "phone": hh.phone,
+            "persons": [{"name": p.name, "id_type": p.id_type, "id_number": p.id_number,
+                         "relation": parse_relation(p.relation), "residence": p.residence,
+                         "sex": p.sex, "birth_date": p.birth_date.isoformat(),
+                         "ethnicity": p.ethnicity,
+                         "categories": [{"category": c, "source": "民政"}
+                                        for c in p.categories]}
+                        for p in members]}))
+    return households
+
+
+def _pull(county: County, folder: Path, persons: int, seed: int) -> Metric:
+    progress(f"sync: pull of a {persons}-person roster")
+    households = _county_roster(persons, seed)
+    srv = open_server(county.db_url)
+    try:
+        publish_policy(srv, policy_for(LAST_YEAR))
+        load_roster(srv, village=PULL_VILLAGE, households=households, employee_ids=[])
+        allocate_book(srv, village=PULL_VILLAGE, collector=CLERK, series="皖医保",
+                      first=1, last=1_000)
+    finally:
+        srv.close()
+    with _new_village(folder / "village.db", PULL_VILLAGE) as ws:
+        enrol_device(ws, server_url=county.url, code=_enrolment_code(county, PULL_VILLAGE))
+        with stopwatch() as took:
+            result = sync_now(ws)
+        seconds = took()
+        held = ws.conn.execute("SELECT count(*) FROM persons").fetchone()[0]
+    return Metric(f"sync_pull_roster_{persons // 1000}k", seconds, "s", PULL_TARGET_S,
+                  note=f"sync_now of a freshly enrolled village against a {persons}-person "
+                       "roster on yibao-server (SQLite): download and apply every page, then "
+                       "upload the events applying them recorded",
+                  detail={"households": len(households), "persons_applied": held,
+                          "items_pulled": result["pulled"], "events_pushed_back":
+                          result["pushed"], "skipped": result["skipped"]})
