@@ -17,6 +17,7 @@ from db.connection import Connection, tx
 from db.ledger_schema import append_only_triggers, ledger_statements
 from db.perf_schema import perf_statements
 from db.sync_schema import sync_statements
+from db.township_perf_schema import township_perf_statements
 from db.township_schema import township_statements
 
 
@@ -67,6 +68,8 @@ STEPS: list[Step] = [
     Step(4, "performance: indexes for reconciliation and cash at township scale",
          perf_statements()),
     Step(5, "township: village journals, book issuance, bank credits, settlement", township_statements()),
+    Step(6, "township performance: payment fields indexed, payment lines beside the journals",
+         township_perf_statements()),
 ]
 
 

@@ -12,7 +12,15 @@ from typing import Any
 import pytest
 
 from app.domain.errors import PermissionDenied, Refused
-from app.services import books, cash, collect, township_books, township_categories
+from app.services import (
+    books,
+    campaigns,
+    cash,
+    collect,
+    roster_import,
+    township_books,
+    township_categories,
+)
 from app.services import township_bundles as tb
 from app.services import township_money as money
 from app.services import township_progress as prog
@@ -22,7 +30,7 @@ from db.connection import DatabaseError, tx
 from db.township_schema import TOWNSHIP_TABLES
 from sync.state import pending_events
 from tests.conftest import PASSPHRASE, run_cli
-from tests.helpers_ledger import SERIES, T0, make_village
+from tests.helpers_ledger import POLICY_TWO_TIER, SERIES, T0, make_village
 from tests.test_sync_support import cli_env, opened
 
 DAY = T0.date()
@@ -197,3 +205,36 @@ def test_cli(pair: dict[str, Any]) -> None:
     assert "pending_print" not in kinds and "bad_signature" not in kinds
     progress = json.loads(run_cli("township", "progress", *db, "--json", env=env).stdout)
     assert progress["villages"][0]["village"] == "V9"
+
+
+def test_progress_counts_a_roster_imported_from_a_spreadsheet(
+        pair: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    # Small parts, so the roster reaches the township as several `roster.imported` events.
+    monkeypatch.setattr(roster_import, "JOURNAL_CHUNK", 3)
+    sample = Path(__file__).parent / "data" / "roster-sample.csv"
+    moved = pair["tmp"] / "moved.csv"  # 王磊 leaves 一组 for a household of his own in 三组
+    moved.write_text(sample.read_text(encoding="utf-8").replace(
+        "3404220010001,一组,王建国,王磊,子", "3404220010004,三组,王磊,王磊,户主"),
+        encoding="utf-8")
+    vpath = pair["tmp"] / "v7" / "yibao.db"
+    init_database(vpath, user="周会计", role="collector", passphrase=PASSPHRASE, village="V7")
+
+    def roster_at_township() -> dict[str, int]:
+        with opened(vpath) as ws:
+            tb.export_for_township(ws, pair["tmp"] / "v7.bundle", township_key=pair["key"])
+        with opened(pair["township"]) as tws:
+            tb.import_village_bundle(tws, pair["tmp"] / "v7.bundle")
+            village = next(v for v in prog.progress(tws, campaign_year=2026)["villages"]
+                           if v["village"] == "V7")
+        return {g["group"]: g["roster"] for g in village["groups"]}
+
+    with opened(vpath) as ws:
+        campaigns.load_policy(ws, POLICY_TWO_TIER)
+        assert roster_import.import_roster(ws, sample).persons == 10
+        parts = ws.conn.execute(
+            "SELECT count(*) FROM journal WHERE type = 'roster.imported'").fetchone()[0]
+    assert parts == 4
+    assert roster_at_township() == {"一组": 4, "二组": 6}
+    with opened(vpath) as ws:
+        assert roster_import.import_roster(ws, moved).updated == 1
+    assert roster_at_township() == {"一组": 3, "二组": 6, "三组": 1}

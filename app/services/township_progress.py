@@ -117,7 +117,7 @@ def _targets(ws: Workspace, year: int) -> dict[tuple[str, str], int]:
 
 def progress(ws: Workspace, *, campaign_year: int | None = None) -> dict[str, Any]:
     """Per village and group: roster, enrolled, subsidised, target, completion, amount."""
-    led = load_ledger(ws)
+    led = load_ledger(ws, lines=True, roster=True)
     year = _year(ws, campaign_year)
     empty = {"roster": 0, "enrolled": 0, "subsidised": 0, "amount_fen": 0}
     groups: dict[tuple[str, str], dict[str, int]] = defaultdict(lambda: dict(empty))

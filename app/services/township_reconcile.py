@@ -10,7 +10,7 @@ bank credit, broken chains, books registered by hand that differ from what was i
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from datetime import date
 from typing import Any
 
@@ -48,22 +48,29 @@ def _problem(out: list[dict[str, Any]], village: str, collector: str, kind: str,
                 "receipt": receipt})
 
 
-def _cash_age(led: Ledger, village: str, collector: str, today: date) -> date | None:
-    """The oldest business day whose cash is not yet covered by refunds and deposits (FIFO)."""
-    daily: dict[str, int] = defaultdict(int)
+def _cash_ages(led: Ledger) -> dict[tuple[str, str], date | None]:
+    """Per village and collector, the oldest business day whose cash is not yet covered by
+    cash refunds and deposits (FIFO); None when all of it is."""
+    daily: dict[tuple[str, str], dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for p in led.live_payments():
-        if p.method == "cash" and (p.village, p.collector) == (village, collector):
-            daily[p.business_date] += p.amount_fen
-    covered = sum(int(r["amount_fen"]) for r in led.refunds if r.get("method") == "cash"
-                  and (r["village"], r["collector"]) == (village, collector))
-    covered += sum(int(d["amount_fen"]) for d in led.deposits
-                   if (d["village"], d["collector"]) == (village, collector))
-    for day in sorted(daily):
-        if covered >= daily[day]:
-            covered -= daily[day]
-            continue
-        return date.fromisoformat(day)
-    return None
+        if p.method == "cash":
+            daily[(p.village, p.collector)][p.business_date] += p.amount_fen
+    covered: dict[tuple[str, str], int] = defaultdict(int)
+    for r in led.refunds:
+        if r.get("method") == "cash":
+            covered[(r["village"], r["collector"])] += int(r["amount_fen"])
+    for d in led.deposits:
+        covered[(d["village"], d["collector"])] += int(d["amount_fen"])
+    oldest: dict[tuple[str, str], date | None] = {}
+    for who, days in daily.items():
+        left = covered[who]
+        oldest[who] = None
+        for day in sorted(days):
+            if left < days[day]:
+                oldest[who] = date.fromisoformat(day)
+                break
+            left -= days[day]
+    return oldest
 
 
 def reconcile_villages(ws: Workspace, *, today: date | None = None) -> dict[str, Any]:
@@ -110,10 +117,11 @@ def reconcile_villages(ws: Workspace, *, today: date | None = None) -> dict[str,
             _problem(problems, d["village"], d["collector"], "deposit_without_credit",
                      f"缴款单 {d['slip_no']}（{d['deposit_date']}，"
                      f"{format_fen(int(d['amount_fen']), symbol=True)}）没有对应的银行到账")
+    cash_ages = _cash_ages(led)
     for (village, collector), row in rows.items():
         row["on_hand_fen"] = row["cash_collected_fen"] - row["cash_refunded_fen"] \
             - row["deposited_fen"]
-        oldest = _cash_age(led, village, collector, day)
+        oldest = cash_ages.get((village, collector))
         if oldest is not None and (day - oldest).days > max_days:
             _problem(problems, village, collector, "cash_held",
                      f"{collector} 有 {(day - oldest).days} 天前收的现金尚未缴存（限 {max_days} 天），"
@@ -128,34 +136,50 @@ def reconcile_villages(ws: Workspace, *, today: date | None = None) -> dict[str,
             _problem(problems, book["village"], book["collector"], "book_mismatch",
                      f"票据 {book['series']} {book['first']}–{book['last']} 是村里手工登记的，"
                      "与财政所的领用记录不符")
-    _duplicates(led, problems)
+    _duplicates(ws, led, problems)
     for village, message in ws.conn.execute(
             "SELECT village, message FROM tw_ingest_problems ORDER BY id"):
         _problem(problems, village, "", "chain", message)
+    per_collector = Counter((p["village"], p["collector"]) for p in problems)
+    per_village = Counter(p["village"] for p in problems)
     villages: dict[str, dict[str, Any]] = {}
     for (village, collector), row in sorted(rows.items()):
         v = villages.setdefault(village, {"village": village, "collectors": [],
                                           **dict.fromkeys(_FIGURES, 0)})
-        mine = [p for p in problems if (p["village"], p["collector"]) == (village, collector)]
-        v["collectors"].append({"collector": collector, **row, "problems": len(mine)})
+        v["collectors"].append({"collector": collector, **row,
+                                "problems": per_collector[(village, collector)]})
         for k in _FIGURES:
             v[k] += row[k]
     for v in villages.values():
-        v["problems"] = sum(1 for p in problems if p["village"] == v["village"])
+        v["problems"] = per_village[v["village"]]
     totals = {k: sum(v[k] for v in villages.values()) for k in _FIGURES}
     return {"villages": list(villages.values()), "totals": totals, "problems": problems,
             "devices": [{"device_id": d, "village": v} for d, v in led.users.items()]}
 
 
-def _duplicates(led: Ledger, problems: list[dict[str, Any]]) -> None:
+def _duplicates(ws: Workspace, led: Ledger, problems: list[dict[str, Any]]) -> None:
     """The same person with two live enrolments in one year, and the county's open notices."""
+    # Only lines whose person and year occur more than once can be duplicates: the database
+    # finds them with its index of lines by year and person, instead of every line being read
+    # and grouped here.
+    candidates = ws.conn.execute(
+        "SELECT device_id, seq, idx, line_id, campaign_year, id_type, id_number "
+        "FROM tw_payment_lines JOIN (SELECT campaign_year, id_type, id_number "
+        "FROM tw_payment_lines GROUP BY campaign_year, id_type, id_number "
+        "HAVING count(*) > 1) USING (campaign_year, id_type, id_number)").fetchall()
+    events = {(device, seq) for device, seq, *_ in candidates}
+    # Live payments in the ledger's order, so problems come out as a full replay lists them.
+    payments = {(p.device_id, p.seq): (i, p) for i, p in enumerate(led.live_payments())
+                if (p.device_id, p.seq) in events}
+    live = []
+    for device, seq, idx, line_id, year, id_type, number in candidates:
+        order, p = payments.get((device, seq), (None, None))
+        if p is not None and line_id not in p.refunded_lines:
+            live.append((order, idx, (year, id_type, number), p))
+    live.sort(key=lambda held: held[:2])
     holders: dict[tuple[int, str, str], list[tuple[str, str, str]]] = defaultdict(list)
-    for p in led.live_payments():
-        for line in p.lines:
-            if line.get("line_id") in p.refunded_lines:
-                continue
-            holders[(p.campaign_year, line.get("id_type", "01"), line.get("id_number", ""))] \
-                .append((p.village, p.collector, p.label or "（全额资助）"))
+    for _order, _idx, key, p in live:
+        holders[key].append((p.village, p.collector, p.label or "（全额资助）"))
     for (year, _t, number), held in holders.items():
         if len(held) > 1:
             where = "、".join(f"{v} {lbl}" for v, _c, lbl in held)
@@ -174,13 +198,12 @@ def _duplicates(led: Ledger, problems: list[dict[str, Any]]) -> None:
 def village_receipts(ws: Workspace, village: str,
                      collector: str | None = None) -> list[dict[str, Any]]:
     """Drill-down: every receipt of a village (or one collector) with its state and checks."""
-    led = load_ledger(ws)
+    led = load_ledger(ws, lines=True)
     out = []
     for key, pays in sorted(led.receipts.items()):
         for p in pays:
             if p.village != village or (collector and p.collector != collector):
                 continue
-            refunds = [r for r in led.refunds if r.get("payment_id") == p.payment_id]
             out.append({"receipt": p.label, "series": key[0], "number": key[1],
                         "collector": p.collector, "household_no": p.household_no,
                         "group": p.group, "business_date": p.business_date,
@@ -188,7 +211,7 @@ def village_receipts(ws: Workspace, village: str,
                         "state": "voided" if p.cancelled else "issued",
                         "void_reason": led.void_reasons.get(key) if p.cancelled else None,
                         "printed": p.printed, "signature": p.sig,
-                        "refunds_fen": sum(int(r["amount_fen"]) for r in refunds),
+                        "refunds_fen": led.refunded_fen.get(p.payment_id, 0),
                         "members": len(p.lines)})
     for key, (v, c, reason) in sorted(led.blanks.items()):
         if v == village and (not collector or c == collector):
