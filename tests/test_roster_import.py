@@ -137,18 +137,41 @@ def test_encodings(policy_ws, tmp_path, encoding):
 
 
 def test_round_trip_export_then_import_into_a_fresh_database(policy_ws, tmp_path):
+    from app.services.roster import set_person_status
+
     import_roster(policy_ws, SAMPLE)
+    set_person_status(policy_ws, "340422194001010312", "deceased", note="2026-10 去世")
     out = tmp_path / "roster.xlsx"
     export(policy_ws, "roster", out)
     fresh = tmp_path / "fresh.db"
     init_database(fresh, user="新", role="collector", passphrase=PASSPHRASE)
     query = ("SELECT h.household_no, h.grp, h.head_name, p.name, p.id_type, p.id_number, p.sex, "
-             "p.birth_date, p.relation, p.residence, p.ethnicity, p.phone, p.note FROM persons p "
+             "p.birth_date, p.relation, p.residence, p.ethnicity, p.phone, p.note, p.status "
+             "FROM persons p "
              "JOIN households h ON h.id = p.household_id ORDER BY p.id_number")
     with open_workspace(fresh, user=None, passphrase=PASSPHRASE) as other:
         report = import_roster(other, out)
         assert report.rejected == []
         assert other.conn.execute(query).fetchall() == policy_ws.conn.execute(query).fetchall()
+        # Re-importing the same export, deceased person included, changes nothing.
+        again = import_roster(other, out)
+        assert (again.persons, again.updated) == (0, 0)
+
+
+def test_status_column_marks_people_and_unknown_status_is_rejected(policy_ws, tmp_path):
+    import_roster(policy_ws, SAMPLE)
+    text = SAMPLE.read_text(encoding="utf-8").splitlines()
+    rows = [text[0] + ",状态"] + [line + ",正常" for line in text[1:]]
+    rows[5] = rows[5][:-len("正常")] + "死亡"  # 赵德福
+    rows[2] = rows[2][:-len("正常")] + "失踪"
+    path = tmp_path / "status.csv"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    report = import_roster(policy_ws, path)
+    assert [(r.row, r.column) for r in report.rejected] == [(3, "状态")]
+    assert policy_ws.conn.execute(
+        "SELECT status FROM persons WHERE name = '赵德福'").fetchone()[0] == "deceased"
+    assert any(c["changes"].get("status") == {"from": "active", "to": "deceased"}
+               for c in report.changes)
 
 
 @pytest.mark.parametrize("content", [

@@ -110,7 +110,9 @@ def update_household(ws: Workspace, household_no: str, *, head_name: str | None 
             params.append(_initials(changes["head_name"]))
         ws.conn.execute(f"UPDATE households SET {sets}, updated_at = ? WHERE id = ?",
                         (*params, iso(utc_now()), hid))
-        ws.record("household.updated", {"household_id": hid, "changes": changes})
+        # The journal speaks the household.added vocabulary ("group"), not column names.
+        ws.record("household.updated", {"household_id": hid, "changes": {
+            ("group" if k == "grp" else k): v for k, v in changes.items()}})
     return {"household_id": hid, "changed": changes}
 
 
@@ -197,7 +199,8 @@ def insert_person(ws: Workspace, record: dict[str, Any], now: str) -> None:
         "updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
         (record["person_id"], record["household_id"], record["name"], record["id_type"],
          record["id_number"], record["sex"], record["birth_date"], record["ethnicity"],
-         record["relation"], record["residence"], "active", record["phone"], record["note"],
+         record["relation"], record["residence"], record.get("status") or "active",
+         record["phone"], record["note"],
          _initials(record["name"]), record["id_number"][::-1], now, now))
 
 

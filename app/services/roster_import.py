@@ -19,7 +19,7 @@ from typing import Any
 
 from app.domain.errors import YibaoError
 from app.domain.idcard import mask_id_number
-from app.domain.roster import parse_id_type, parse_relation
+from app.domain.roster import STATUSES, parse_id_type, parse_relation
 from app.services.campaigns import active_campaign
 from app.services.common import iso, new_id, utc_now
 from app.services.importing.columns import LABELS
@@ -33,6 +33,11 @@ _RESIDENCE = {"": "local", "本地": "local", "local": "local", "本地户籍": 
               "外地": "nonlocal", "非本地": "nonlocal", "nonlocal": "nonlocal",
               "外地户籍": "nonlocal", "持居住证": "nonlocal"}
 _CATEGORY_SPLIT = re.compile(r"[,，、;；/\s]+")
+# The 状态 column as clerks and our own export write it (STATUSES labels) → status code.
+_STATUS = {**{label: code for code, label in STATUSES.items()}, "正常": "active",
+           "参保": "active", "死亡": "deceased", "迁出": "moved_out",
+           "职工医保": "employee_insured", "参加职工医保": "employee_insured",
+           **{code: code for code in STATUSES}}
 # Fields an updated file may change for a person matched by certificate number.
 _UPDATABLE = ("name", "relation", "residence", "ethnicity", "phone", "note")
 
@@ -128,7 +133,12 @@ def _parse_row(cells: dict[str, str], known_categories: set[str]) -> tuple[dict,
         if category not in known_categories:
             raise _RowRejected(_label("categories"), f"未知的人员类别“{category}”"
                                f"（政策中有：{'、'.join(sorted(known_categories)) or '无'}）")
+    status_text = get("status")
+    if status_text and status_text not in _STATUS:
+        raise _RowRejected(_label("status"), f"状态“{status_text}”无法识别（可用："
+                           f"{'、'.join(STATUSES.values())}）")
     values = {"name": name, "id_type": cert.id_type, "id_number": cert.id_number,
+              "status": _STATUS.get(status_text),
               "sex": cert.sex, "birth_date": cert.birth_date, "relation": relation,
               "residence": _RESIDENCE[residence_text], "ethnicity": get("ethnicity"),
               "phone": get("phone"), "note": get("note"), "group": get("group"),
@@ -206,9 +216,12 @@ def _plan(ws: Workspace, people: list[_Person], report: ImportReport,
                                    "head_name": head_name, "group": v["group"],
                                    "address": "", "phone": v["phone"] if v["relation"] == "02"
                                    else "", "village": ws.meta("village") or ""})
+        # The active holder of the certificate if there is one, else the latest record (a
+        # deceased person in last year's file matches the deceased row, not a new one).
         row = ws.conn.execute(
-            "SELECT id, household_id, name, relation, residence, ethnicity, phone, note "
-            "FROM persons WHERE id_type = ? AND id_number = ? AND status = 'active'",
+            "SELECT id, household_id, name, relation, residence, ethnicity, phone, note, status "
+            "FROM persons WHERE id_type = ? AND id_number = ? "
+            "ORDER BY status = 'active' DESC, updated_at DESC LIMIT 1",
             (v["id_type"], v["id_number"])).fetchone()
         if row is None:
             pid = new_id()
@@ -216,7 +229,8 @@ def _plan(ws: Workspace, people: list[_Person], report: ImportReport,
                                 "household_no": person.household_no,
                                 **{k: v[k] for k in ("name", "id_type", "id_number", "sex",
                                                      "birth_date", "relation", "residence",
-                                                     "ethnicity", "phone", "note")}})
+                                                     "ethnicity", "phone", "note")},
+                                "status": v["status"] or "active"})
         else:
             pid = row[0]
             current = dict(zip(_UPDATABLE, (row[2], row[3], row[4], row[5], row[6], row[7]),
@@ -225,10 +239,13 @@ def _plan(ws: Workspace, people: list[_Person], report: ImportReport,
                        if v[k] != current[k] and (v[k] or k in ("name", "relation"))}
             if row[1] != hid:
                 changed["household_no"] = {"to": person.household_no}
+            if v["status"] and v["status"] != row[8]:
+                changed["status"] = {"from": row[8], "to": v["status"]}
             if changed:
                 updates.append({"person_id": pid, "household_id": hid, "row": person.row,
                                 "id_masked": mask_id_number(v["id_number"]), "changes": changed,
-                                "values": {k: v[k] for k in _UPDATABLE}})
+                                "values": {**{k: v[k] for k in _UPDATABLE},
+                                           "status": v["status"] or row[8]}})
             else:
                 report.unchanged += 1
         if person.categories:
@@ -274,10 +291,10 @@ def import_roster(ws: Workspace, path: Path, *, dry_run: bool = False,
             values = update["values"]
             ws.conn.execute(
                 "UPDATE persons SET name = ?, relation = ?, residence = ?, ethnicity = ?, "
-                "phone = ?, note = ?, household_id = ?, updated_at = ? WHERE id = ?",
+                "phone = ?, note = ?, status = ?, household_id = ?, updated_at = ? WHERE id = ?",
                 (values["name"], values["relation"], values["residence"], values["ethnicity"],
-                 values["phone"], values["note"], update["household_id"], now,
-                 update["person_id"]))
+                 values["phone"], values["note"], values["status"], update["household_id"],
+                 now, update["person_id"]))
         for pid, category in grants:
             ws.conn.execute(
                 "INSERT INTO person_categories (id, person_id, category, source, valid_from, "

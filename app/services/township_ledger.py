@@ -213,8 +213,11 @@ def _replay_roster(led: Ledger, conn: Connection) -> None:
             for person in p.get("persons", []):
                 _add_person(led, village, person)
             for update in p.get("updates", []):
-                if "household_no" in (update.get("changes") or {}):
+                changes = update.get("changes") or {}
+                if "household_no" in changes:
                     _move(led, update["person_id"], update.get("household_id"))
+                if "status" in changes and update.get("person_id") in led.persons:
+                    led.persons[update["person_id"]]["status"] = changes["status"]["to"]
         elif typ == "household.added":
             _add_household(led, village, p)
         elif typ == "household.updated":
@@ -238,7 +241,8 @@ def _add_household(led: Ledger, village: str, hh: dict[str, Any]) -> None:
 
 def _add_person(led: Ledger, village: str, person: dict[str, Any]) -> None:
     led.persons[person["person_id"]] = {"household_id": person["household_id"],
-                                        "status": "active", "village": village}
+                                        "status": person.get("status") or "active",
+                                        "village": village}
 
 
 def _move(led: Ledger, person_id: str | None, household_id: str | None) -> None:

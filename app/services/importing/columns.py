@@ -38,6 +38,7 @@ COLUMNS: tuple[Column, ...] = (
     Column("categories", "人员类别", ("资助类别", "类别", "category", "categories")),
     Column("phone", "联系电话", ("电话", "手机", "手机号", "phone")),
     Column("note", "备注", ("note", "remark")),
+    Column("status", "状态", ("人员状态", "参保状态", "status")),
 )
 
 LABELS: dict[str, str] = {c.key: c.label for c in COLUMNS}
