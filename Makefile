@@ -6,7 +6,6 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 DEMO_DB := demo/demo.db
 DEMO_PASSPHRASE := yibao-demo-2026
-export QT_QPA_PLATFORM_PLUGIN_PATH :=
 
 .PHONY: run test lint soak bench demo venv clean bundle bundle-test
 
