@@ -36,7 +36,7 @@ from receipts.render import (
     render_receipt,
     write_pdf_atomic,
 )
-from receipts.specimen import specimen_lines, specimen_receipt
+from tests.specimens import specimen_lines, specimen_receipt
 
 MM = 72 / 25.4
 TITLE = "城乡居民基本医疗保险费专用收据"

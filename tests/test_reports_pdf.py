@@ -23,7 +23,7 @@ from receipts.render import (
     render_settlement,
 )
 from receipts.reports import compress_ranges
-from receipts.specimen import (
+from tests.specimens import (
     specimen_daily_ledger,
     specimen_deposit_list,
     specimen_notice,

@@ -7,7 +7,7 @@ is pure, so a reprint (补打) is the same document drawn again with its mark.
 from __future__ import annotations
 
 import json
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -17,7 +17,7 @@ from app.domain.idcard import mask_id_number
 from app.services.books import resolve_receipt
 from app.services.campaigns import active_campaign, campaign_by_id
 from app.services.collect import household_fees
-from app.services.common import BUSINESS_TZ, utc_now
+from app.services.common import BUSINESS_TZ, iso, utc_now
 from app.services.reconcile import book_summaries
 from app.services.settings import all_settings, get_setting
 from app.services.workspace import Workspace
@@ -112,10 +112,6 @@ def calibration_pdf(ws: Workspace) -> bytes:
                                      offset_y_mm=float(settings["overlay_offset_y_mm"]))
 
 
-def _local_time(text: str) -> datetime:
-    return _dt(text).astimezone(BUSINESS_TZ)
-
-
 def daily_ledger(ws: Workspace, day: date) -> DailyLedger:
     """台账: every receipt of the business day with members, voids, totals by method."""
     entries = []
@@ -133,18 +129,22 @@ def daily_ledger(ws: Workspace, day: date) -> DailyLedger:
                                         payer_name=head, household_no=hno, members=members,
                                         amount_fen=amount, method=method, time=_dt(at)))
         totals[method] = totals.get(method, 0) + amount
-    voids = []
-    for series, number, reason, at, width, head in ws.conn.execute(
+    # The business day in China as a UTC range, compared as the ISO text the ledger stores.
+    start = datetime.combine(day, time.min, tzinfo=BUSINESS_TZ)
+    bounds = (iso(start), iso(start + timedelta(days=1)))
+    voids = [
+        VoidEntry(series=series, number=f"{number:0{width}d}", reason=reason, time=_dt(at),
+                  payer_name=head)
+        for series, number, reason, at, width, head in ws.conn.execute(
             "SELECT v.series, v.number, v.reason, v.at, b.width, h.head_name FROM receipt_voids v "
             "JOIN receipt_numbers n ON n.series = v.series AND n.number = v.number "
             "JOIN receipt_books b ON b.id = n.book_id LEFT JOIN payments p ON p.id = n.payment_id "
-            "LEFT JOIN households h ON h.id = p.household_id "
+            "LEFT JOIN households h ON h.id = p.household_id WHERE v.at >= ? AND v.at < ? "
             "UNION ALL SELECT n.series, n.number, n.reason, n.at, b.width, NULL "
             "FROM receipt_numbers n JOIN receipt_books b ON b.id = n.book_id "
-            "WHERE n.state = 'skipped' ORDER BY 4").fetchall():
-        if _local_time(at).date() == day:
-            voids.append(VoidEntry(series=series, number=f"{number:0{width}d}", reason=reason,
-                                   time=_dt(at), payer_name=head))
+            "WHERE n.state = 'skipped' AND n.at >= ? AND n.at < ? ORDER BY 4",
+            bounds + bounds)
+    ]
     return DailyLedger(date=day, village=_village_label(ws), collector=ws.user,
                        receipts=tuple(entries), voids=tuple(voids), totals_by_method=totals,
                        total_fen=sum(totals.values()))

@@ -1,8 +1,7 @@
 """Specimen documents (样张) filled with invented data.
 
-For a test print when a printer or a pre-printed form is set up (套打 alignment is checked on
-a specimen, never on a real household's receipt), for the documentation images, and for tests.
-Names, ID numbers and amounts are made up; ID numbers are masked as on real receipts.
+For the receipt and report rendering tests: documents built by hand, independent of the
+ledger. Names, ID numbers and amounts are made up; ID numbers are masked as on real receipts.
 """
 
 from __future__ import annotations
