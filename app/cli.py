@@ -109,6 +109,8 @@ class Command:
 
 
 def _print_result(result: Any, as_json: bool) -> None:
+    if hasattr(result, "to_dict"):  # a service's typed result
+        result = result.to_dict()
     if as_json:
         print(json.dumps(result, ensure_ascii=False, sort_keys=True))
     elif isinstance(result, dict):

@@ -93,7 +93,7 @@ def run(dataset: Dataset, workdir: Path, *, samples: int) -> list[Metric]:
                 done = collect_household(ws, household_no=household_no, tier_code="1",
                                          now=MOMENT)
             service_ms = took() * 1000
-            rows = _written(ws.conn, done["payment_id"])
+            rows = _written(ws.conn, done.payment_id)
             head = _head(ws.conn)
             with stopwatch() as took:
                 _bare_insert(bare, rows, head)

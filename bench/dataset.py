@@ -158,7 +158,7 @@ def policy_for(year: int) -> dict[str, Any]:
             {"category": "残疾", "name": "重度残疾人", "kind": "fixed", "amount_fen": 10000},
         ],
         "rules": {"household_same_tier": True, "highest_single_subsidy": True,
-                  "newborn_days": 90, "refund_before": f"{year + 1}-01-01"},
+                  "newborn_months": 3, "refund_before": f"{year + 1}-01-01"},
     }
 
 
@@ -342,15 +342,15 @@ def _collect(village: _Village, hh: SyntheticHousehold, year: int, moment: datet
         done = collect_household(village.clerk, household_no=hh.household_no, tier_code="1",
                                  members=members, method=method, method_ref=reference,
                                  now=moment.astimezone(UTC))
-        if done["receipt_no"] is None:  # fully subsidised: enrolled without a receipt
+        if done.receipt_no is None:  # fully subsidised: enrolled without a receipt
             return issued
         village.left -= 1
-        mark_printed(village.clerk, done["receipt_no"], series=done["series"])
-        receipt = _Issued(village, done["series"], done["receipt_no"], tuple(members))
+        mark_printed(village.clerk, done.receipt_no, series=done.series)
+        receipt = _Issued(village, done.series, done.receipt_no, tuple(members))
         issued.append(receipt)
         if rng.random() >= VOID_RATE:
             return issued
-        void_receipt(village.clerk, done["receipt_no"], series=done["series"],
+        void_receipt(village.clerk, done.receipt_no, series=done.series,
                      reason="打印错位，重新开具", now=(moment + timedelta(minutes=1)).astimezone(UTC))
         issued.pop()
         issued.append(dataclasses.replace(receipt, id_numbers=()))

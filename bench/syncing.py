@@ -160,7 +160,7 @@ def _push_village(folder: Path, events: int, seed: int) -> Path:
                                       birth_date=p.birth_date, ethnicity=p.ethnicity)
                 done = collect_household(ws, household_no=hh.household_no, tier_code="1",
                                          now=MOMENT)
-                mark_printed(ws, done["receipt_no"])
+                mark_printed(ws, done.receipt_no)
     return db
 
 

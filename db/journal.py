@@ -16,10 +16,13 @@ from datetime import UTC, datetime
 from json.encoder import encode_basestring as _json_str  # type: ignore[attr-defined]
 from typing import Any
 
+from app.domain import events as ev
 from app.domain.canonical import canonical_json
+from app.domain.events import GENESIS, event_hash
 from db.connection import Connection
 
-GENESIS = "0" * 64
+__all__ = ["GENESIS", "ChainReport", "Event", "append", "event_hash", "head", "iter_events",
+           "iter_ledger_events", "verify_chain"]
 
 
 @dataclass(frozen=True)
@@ -36,19 +39,12 @@ class Event:
 
     def body(self) -> dict[str, Any]:
         """The hashed part of the event (everything but the chain links)."""
-        return {
-            "uuid": self.uuid,
-            "device": self.device_id,
-            "seq": self.seq,
-            "type": self.type,
-            "payload": self.payload,
-            "actor": self.actor,
-            "at": self.at,
-        }
+        return ev.event_body(uuid=self.uuid, device=self.device_id, seq=self.seq,
+                             type=self.type, payload=self.payload, actor=self.actor, at=self.at)
 
-
-def event_hash(prev_hash: str, body: dict[str, Any]) -> str:
-    return hashlib.sha256((prev_hash + canonical_json(body)).encode("utf-8")).hexdigest()
+    def typed(self) -> ev.JournalEvent:
+        return ev.JournalEvent(self.seq, self.device_id, self.type, self.actor, self.at,
+                               ev.parse_or_malformed(self.type, self.payload))
 
 
 def _meta(conn: Connection, key: str) -> str | None:
@@ -71,6 +67,11 @@ def head(conn: Connection) -> tuple[int, str]:
     return (int(seq), hsh) if seq is not None and hsh is not None else (0, GENESIS)
 
 
+def stamp(at: datetime | None = None) -> str:
+    """How an event's time is written: UTC, to the microsecond."""
+    return (at or datetime.now(UTC)).astimezone(UTC).isoformat(timespec="microseconds")
+
+
 def append(
     conn: Connection,
     *,
@@ -78,27 +79,27 @@ def append(
     type: str,
     payload: dict[str, Any],
     actor: str,
-    at: datetime | None = None,
+    at: datetime | str | None = None,
 ) -> Event:
     """Append one event; the caller holds the transaction that also writes the state tables."""
     if not conn.in_transaction:
         raise RuntimeError("journal.append must run inside the transaction of its change")
     last_seq, last_hash = head(conn)
-    when = (at or datetime.now(UTC)).astimezone(UTC).isoformat(timespec="microseconds")
+    when = at if isinstance(at, str) else stamp(at)
     # Round-trip through JSON so the stored payload is exactly what was hashed.
     payload = json.loads(canonical_json(payload))
-    ev = Event(last_seq + 1, str(uuid.uuid4()), device_id, type, payload, actor, when,
+    new = Event(last_seq + 1, str(uuid.uuid4()), device_id, type, payload, actor, when,
                last_hash, "")
-    digest = event_hash(last_hash, ev.body())
+    digest = event_hash(last_hash, new.body())
     conn.execute(
         "INSERT INTO journal (seq, uuid, device_id, type, payload, actor, at, prev_hash, hash) "
         "VALUES (?,?,?,?,?,?,?,?,?)",
-        (ev.seq, ev.uuid, device_id, type, canonical_json(payload), actor, when, last_hash,
+        (new.seq, new.uuid, device_id, type, canonical_json(payload), actor, when, last_hash,
          digest),
     )
-    _set_meta(conn, "journal_head_seq", str(ev.seq))
+    _set_meta(conn, "journal_head_seq", str(new.seq))
     _set_meta(conn, "journal_head_hash", digest)
-    return Event(**{**ev.__dict__, "hash": digest})
+    return Event(**{**new.__dict__, "hash": digest})
 
 
 def iter_events(conn: Connection, *, after_seq: int = 0) -> Iterator[Event]:
@@ -110,6 +111,21 @@ def iter_events(conn: Connection, *, after_seq: int = 0) -> Iterator[Event]:
     for row in cur:
         yield Event(row[0], row[1], row[2], row[3], json.loads(row[4]), row[5], row[6], row[7],
                     row[8])
+
+
+def iter_ledger_events(conn: Connection, *, after_seq: int = 0) -> Iterator[ev.JournalEvent]:
+    """The events the ledger folds, typed by the catalogue, in journal order."""
+    types = ev.LEDGER_TYPES
+    cur = conn.execute(
+        "SELECT seq, device_id, type, payload, actor, at FROM journal "
+        f"WHERE seq > ? AND type IN ({','.join('?' * len(types))}) ORDER BY seq",
+        (after_seq, *types))
+    for seq, device, typ, text, actor, at in cur:
+        try:
+            payload: Any = json.loads(text)
+        except ValueError:
+            payload = text
+        yield ev.JournalEvent(seq, device, typ, actor, at, ev.parse_or_malformed(typ, payload))
 
 
 @dataclass

@@ -16,6 +16,7 @@ from app.domain.errors import StorageError
 from db.connection import Connection, tx
 from db.ledger_schema import append_only_triggers, ledger_statements
 from db.perf_schema import perf_statements
+from db.step7_schema import STEP7_STATEMENTS
 from db.sync_schema import sync_statements
 from db.township_perf_schema import township_perf_statements
 from db.township_schema import township_statements
@@ -70,6 +71,8 @@ STEPS: list[Step] = [
     Step(5, "township: village journals, book issuance, bank credits, settlement", township_statements()),
     Step(6, "township performance: payment fields indexed, payment lines beside the journals",
          township_perf_statements()),
+    Step(7, "refunds: who paid and why (参军, 其他); newborn cover; township refund payments "
+         "and non-cash matches", STEP7_STATEMENTS),
 ]
 
 

@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from app.domain.policy import benefit_year_label, campaign_label
+
 METHOD_LABELS: dict[str, str] = {
     "cash": "现金",
     "wechat": "微信",
@@ -85,6 +87,11 @@ class ReceiptDocument:
             raise ValueError("total_fen differs from the sum of the lines' payable_fen")
         if self.total_fen < 0:
             raise ValueError("total_fen must not be negative")
+
+    @property
+    def year_label(self) -> str:
+        """The benefit year as every screen and paper names it: "2027年度"."""
+        return benefit_year_label(self.benefit_year)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -246,9 +253,23 @@ class PaymentNotice:
     phone: str
     issuer: str | None = None  # who sends the notice, e.g. 示例村村民委员会
     notes: tuple[str, ...] = ()  # extra lines, e.g. other payment channels
+    collection_period: tuple[date, date] | None = None  # 征缴期, printed beside the year
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "lines", tuple(self.lines))
         object.__setattr__(self, "notes", tuple(self.notes))
         if sum(line.payable_fen for line in self.lines) != self.total_fen:
             raise ValueError("total_fen differs from the sum of the lines' payable_fen")
+
+    @property
+    def year_label(self) -> str:
+        """The benefit year: "2027年度"."""
+        return benefit_year_label(self.benefit_year)
+
+    @property
+    def label(self) -> str:
+        """The year with its collection period when known:
+        "2027年度（征缴期 2026-09-01至2026-12-31）"."""
+        if self.collection_period is None:
+            return self.year_label
+        return campaign_label(self.benefit_year, *self.collection_period)

@@ -603,11 +603,11 @@ def render_payment_notice(notice: PaymentNotice) -> bytes:
         "城乡居民基本医疗保险费缴费通知单",
         [f"户号：{notice.household_no}    户主：{notice.head}    "
          f"村（组）：{notice.village}{notice.group}",
-         f"缴费年度：{notice.benefit_year}年度    档次：{notice.tier_name}    "
+         f"缴费年度：{notice.label}    档次：{notice.tier_name}    "
          f"缴费截止：{_date_text(notice.deadline)}"],
     )
     report.paragraph(
-        f"{notice.head} 户：根据 {notice.benefit_year} 年度城乡居民基本医疗保险集中征缴安排，"
+        f"{notice.head} 户：根据{notice.year_label}城乡居民基本医疗保险集中征缴安排，"
         f"您家本次选择“{notice.tier_name}”，应缴纳医疗保险费如下：", size=10)
     report.spacer(1)
     rows = [
@@ -627,8 +627,8 @@ def render_payment_notice(notice: PaymentNotice) -> bytes:
     report.spacer(2)
     report.paragraph(f"应缴合计：{format_fen(notice.total_fen, symbol=True)}    "
                      f"大写：{fen_to_capitals(notice.total_fen)}", size=10.5)
-    report.paragraph(f"请于 {_date_text(notice.deadline)} 前缴费，逾期将影响 "
-                     f"{notice.benefit_year} 年度医保待遇。", size=10)
+    report.paragraph(f"请于 {_date_text(notice.deadline)} 前缴费，逾期将影响"
+                     f"{notice.year_label}医保待遇。", size=10)
     report.paragraph(f"收款员：{notice.collector}    联系电话：{notice.phone}", size=10)
     for note in notice.notes:
         report.paragraph(note)

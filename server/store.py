@@ -15,16 +15,17 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel
 from pydantic import ValidationError as ModelError
 from sqlalchemy import Connection, Engine, and_, delete, func, insert, or_, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
 import server.township_schema  # noqa: F401 - its tables are created with the others
+from app.domain import events as catalogue
 from app.domain.canonical import canonical_json
 from app.domain.errors import ValidationError
 from app.domain.idcard import mask_id_number, parse_id_number
@@ -235,30 +236,19 @@ def device_row(srv: Server, device_id: str) -> Any:
 
 # ---- push -----------------------------------------------------------------------------------
 
-Short = Annotated[str, StringConstraints(max_length=60)]
-
-
-class _Line(BaseModel):
-    """The part of a ``payment.collected`` line the county's rules need."""
-
-    model_config = ConfigDict(extra="ignore")
-    line_id: Annotated[str, StringConstraints(min_length=1, max_length=64)]
-    id_type: Annotated[str, StringConstraints(max_length=4)] = "01"
-    id_number: Annotated[str, StringConstraints(min_length=1, max_length=30)]
-    name: Short = ""
-
-
-class _Receipt(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-    label: Annotated[str, StringConstraints(max_length=200)] = ""
-
-
-class _Payment(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-    payment_id: Annotated[str, StringConstraints(min_length=1, max_length=64)]
-    campaign_year: Annotated[int, Field(ge=1990, le=2100)]
-    receipt: _Receipt | None = None
-    lines: Annotated[list[_Line], Field(max_length=100)]
+def _payment_of(ev: WireEvent) -> catalogue.PaymentCollected | None:
+    """The typed payment (the catalogue's model) when it parses and fits the county's
+    columns; None for a payload the county cannot act on."""
+    pay = catalogue.parse_or_malformed(ev.type, ev.payload)
+    if not isinstance(pay, catalogue.PaymentCollected):
+        return None
+    fits = (1 <= len(pay.payment_id) <= 64 and 1990 <= pay.campaign_year <= 2100
+            and len(pay.lines) <= 100
+            and (pay.receipt is None or len(pay.receipt.label) <= 200)
+            and all(1 <= len(line.line_id) <= 64 and len(line.id_type) <= 4
+                    and 1 <= len(line.id_number) <= 30 and len(line.name) <= 60
+                    for line in pay.lines))
+    return pay if fits else None
 
 
 @dataclass
@@ -285,13 +275,15 @@ def _link_problem(ev: WireEvent, device: Any, head_seq: int,
         return "gap", f"缺少第 {head_seq + 1} 条记录，请从该条开始重新上传"
     if ev.prev_hash != head_hash:
         return "chain_broken", f"第 {ev.seq} 条记录与上一条记录的哈希链断开"
-    if ev.seq == 1 and (ev.type != "database.created"
-                        or ev.payload.get("device_public_key") != device.public_key):
+    genesis = catalogue.parse_or_malformed(ev.type, ev.payload) if ev.seq == 1 else None
+    if ev.seq == 1 and (not isinstance(genesis, catalogue.DatabaseCreated)
+                        or genesis.device_public_key != device.public_key):
         return "genesis_mismatch", "第一条记录与登记的设备密钥不符"
     return None
 
 
-def _line_conflict(conn: Connection, year: int, line: _Line) -> tuple[str, str | None, str] | None:
+def _line_conflict(conn: Connection, year: int,
+                   line: catalogue.PaymentLine) -> tuple[str, str | None, str] | None:
     who = mask_id_number(line.id_number)
     if conn.execute(select(employee_insured.c.id_number)
                     .where(employee_insured.c.id_number == line.id_number)).first():
@@ -311,9 +303,8 @@ def _line_conflict(conn: Connection, year: int, line: _Line) -> tuple[str, str |
 
 
 def _apply_payment(srv: Server, conn: Connection, device: Any, ev: WireEvent) -> _Outcome:
-    try:
-        pay = _Payment.model_validate(ev.payload)
-    except ModelError:
+    pay = _payment_of(ev)
+    if pay is None:
         # The event is genuine and chained: keep it, flag it, never block the device's sync.
         return _Outcome("accepted", "unreadable", "收款内容无法解析，已收存，待县医保人工核查")
     messages: list[str] = []
@@ -365,11 +356,12 @@ def _apply(srv: Server, conn: Connection, device: Any, ev: WireEvent) -> _Outcom
         return _Outcome("accepted", *refused)
     if ev.type == "payment.collected":
         return _apply_payment(srv, conn, device, ev)
-    if ev.type == "receipt.voided":
-        _release(srv, conn, device, column="payment_id", value=ev.payload.get("payment_id"),
+    typed = catalogue.parse_or_malformed(ev.type, ev.payload)
+    if isinstance(typed, catalogue.ReceiptVoided):
+        _release(srv, conn, device, column="payment_id", value=typed.payment_id,
                  resolution="voided")
-    elif ev.type == "refund.made":
-        _release(srv, conn, device, column="line_id", value=ev.payload.get("payment_line_id"),
+    elif isinstance(typed, catalogue.RefundMade):
+        _release(srv, conn, device, column="line_id", value=typed.payment_line_id,
                  resolution="refunded")
     return _Outcome("accepted")
 

@@ -20,7 +20,9 @@ from typing import Any
 from pydantic import ValidationError as ModelError
 from sqlalchemy import Connection, insert, select
 
+from app.domain import ledger_views as views
 from app.domain.errors import NotFound, ValidationError
+from app.domain.events import EventFormatError
 from server import store
 from server.schema import books, devices, events
 from server.township_schema import township_villages, townships
@@ -50,9 +52,9 @@ def _relay(srv: store.Server, conn: Connection, village: str, ev: WireEvent) -> 
                     village=township)
 
 
-def _issue(srv: store.Server, conn: Connection, p: dict[str, Any]) -> None:
-    data = BookData(allocation_id=p["allocation_id"], series=p["series"], first=p["first"],
-                    last=p["last"], width=p.get("width"), collector=p["collector"])
+def _issue(srv: store.Server, conn: Connection, p: views.TownshipBookIssued) -> None:
+    data = BookData(allocation_id=p.allocation_id, series=p.series, first=p.first,
+                    last=p.last, width=p.width, collector=p.collector)
     overlap = conn.execute(select(books.c.first_no, books.c.last_no).where(
         books.c.series == data.series, books.c.first_no <= data.last,
         books.c.last_no >= data.first)).first()
@@ -61,9 +63,9 @@ def _issue(srv: store.Server, conn: Connection, p: dict[str, Any]) -> None:
                               f"{overlap.last_no} 重叠，未下发")
     conn.execute(insert(books).values(allocation_id=data.allocation_id, series=data.series,
                                       first_no=data.first, last_no=data.last, width=data.width,
-                                      village=p["village"], collector=data.collector,
+                                      village=p.village, collector=data.collector,
                                       allocated_at=srv.now_iso()))
-    store._feed(srv, conn, "book", data, village=p["village"], collector=data.collector)
+    store._feed(srv, conn, "book", data, village=p.village, collector=data.collector)
 
 
 def on_event(srv: store.Server, conn: Connection, device: Any,
@@ -75,24 +77,27 @@ def on_event(srv: store.Server, conn: Connection, device: Any,
     if ev.type not in ("township.book_issued", "township.book_settled",
                        "township.category_certified"):
         return None
-    p = ev.payload
     try:
-        if p.get("village") not in _villages_of(conn, device.village):
-            raise ValidationError(f"村 {p.get('village')} 不归乡镇 {device.village} 管，未下发")
-        if ev.type == "township.book_issued":
+        p = views.parse_township(ev.type, ev.payload)
+        if not isinstance(p, views.TownshipBookIssued | views.TownshipBookSettled
+                          | views.TownshipCategoryCertified):
+            raise EventFormatError("乡镇记录内容无法解析")
+        if p.village not in _villages_of(conn, device.village):
+            raise ValidationError(f"村 {p.village} 不归乡镇 {device.village} 管，未下发")
+        if isinstance(p, views.TownshipBookIssued):
             _issue(srv, conn, p)
-        elif ev.type == "township.book_settled":
+        elif isinstance(p, views.TownshipBookSettled):
             store._feed(srv, conn, "book_settled", BookSettledData(
-                allocation_id=p["allocation_id"], series=p["series"], first=p["first"],
-                last=p["last"], collector=p["collector"], settled_at=ev.at),
-                village=p["village"], collector=p["collector"])
+                allocation_id=p.allocation_id, series=p.series, first=p.first,
+                last=p.last, collector=p.collector, settled_at=ev.at),
+                village=p.village, collector=p.collector)
         else:
             store._feed(srv, conn, "category", CategoryGrantData(
-                certification_id=p["certification_id"], id_type=p["id_type"],
-                id_number=p["id_number"], category=p["category"], source=p["department"],
-                valid_from=p.get("valid_from"), valid_to=p.get("valid_to")),
-                village=p["village"])
-    except (KeyError, TypeError, ModelError):
+                certification_id=p.certification_id, id_type=p.id_type,
+                id_number=p.id_number, category=p.category, source=p.department,
+                valid_from=p.valid_from, valid_to=p.valid_to),
+                village=p.village)
+    except (EventFormatError, ModelError):
         return "unreadable", "乡镇记录内容无法解析，已收存，未下发"
     except ValidationError as exc:
         return "refused", exc.message

@@ -36,11 +36,12 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from pydantic import ValidationError as ModelError
 
-from app.domain.canonical import canonical_bytes, canonical_json
+from app.domain.canonical import canonical_bytes
 from app.domain.errors import AuthError, ValidationError
+from app.domain.events import GENESIS as GENESIS  # the journal's, re-exported for the wire
+from app.domain.events import event_body, event_hash
 
 PROTOCOL_VERSION = 1
-GENESIS = "0" * 64
 
 MAX_BATCH = 500  # events per push
 MAX_PULL_PAGE = 500  # feed items per pull page
@@ -96,11 +97,6 @@ class _Model(BaseModel):
 # ---- journal events on the wire -------------------------------------------------------------
 
 
-def event_hash(prev_hash: str, body: dict[str, Any]) -> str:
-    """SHA-256(prev_hash ‖ canonical JSON of the body): the journal's own chain formula."""
-    return hashlib.sha256((prev_hash + canonical_json(body)).encode("utf-8")).hexdigest()
-
-
 class WireEvent(_Model):
     """One journal event as pushed: the hashed body plus its two chain links."""
 
@@ -115,10 +111,11 @@ class WireEvent(_Model):
     hash: Hex64
 
     def body(self) -> dict[str, Any]:
-        return {"uuid": self.uuid, "device": self.device, "seq": self.seq, "type": self.type,
-                "payload": self.payload, "actor": self.actor, "at": self.at}
+        return event_body(uuid=self.uuid, device=self.device, seq=self.seq, type=self.type,
+                          payload=self.payload, actor=self.actor, at=self.at)
 
     def hash_ok(self) -> bool:
+        """The chain link, by the catalogue's one formula (``app.domain.events``)."""
         return event_hash(self.prev_hash, self.body()) == self.hash
 
 

@@ -39,7 +39,7 @@ for i, no in enumerate(households):
     except Exception as exc:
         print("FAILED", type(exc).__name__, str(exc)[:80], flush=True)
         break
-    print("ACK", json.dumps(done["payment_id"]), flush=True)
+    print("ACK", json.dumps(done.payment_id), flush=True)
 """
 
 

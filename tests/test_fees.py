@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 from pathlib import Path
 from typing import Any
@@ -18,6 +18,9 @@ from app.domain.fees import (
     FeeLine,
     compute_fee,
     compute_household,
+    is_newborn_enrolment,
+    newborn_benefit_year,
+    newborn_coverage_start,
     newborn_deadline,
     subsidy_amount_fen,
 )
@@ -152,11 +155,52 @@ def test_household_pays_one_tier(policy: Policy) -> None:
     assert compute_household(policy, "2", [], ON) == []
 
 
-def test_newborn_deadline(policy: Policy) -> None:
-    assert newborn_deadline(policy, date(2026, 10, 1)) == date(2026, 12, 30)
-    assert newborn_deadline(policy_with(rules__newborn_days=180), date(2026, 1, 1)) == date(
-        2026, 6, 30
+def test_newborn_deadline_is_three_calendar_months(policy: Policy) -> None:
+    assert policy.rules.newborn_months == 3
+    assert newborn_deadline(policy, date(2026, 11, 10)) == date(2027, 2, 10)
+    assert newborn_deadline(policy, date(2026, 10, 1)) == date(2027, 1, 1)
+    assert newborn_deadline(policy_with(rules__newborn_months=6), date(2026, 1, 1)) == date(
+        2026, 7, 1
     )
+
+
+@pytest.mark.parametrize(("born", "deadline"), [
+    (date(2026, 11, 30), date(2027, 2, 28)),
+    (date(2024, 11, 30), date(2025, 2, 28)),
+    (date(2023, 11, 30), date(2024, 2, 29)),  # 2024 is a leap year
+    (date(2026, 11, 29), date(2027, 2, 28)),
+    (date(2026, 11, 28), date(2027, 2, 28)),
+    (date(2026, 12, 31), date(2027, 3, 31)),
+    (date(2027, 3, 31), date(2027, 6, 30)),
+    (date(2026, 9, 30), date(2026, 12, 30)),
+])
+def test_newborn_deadline_clamps_to_the_end_of_a_short_month(
+    policy: Policy, born: date, deadline: date
+) -> None:
+    assert newborn_deadline(policy, born) == deadline
+
+
+def test_newborn_deadline_from_a_legacy_days_policy() -> None:
+    data = json.loads((DATA / "policy-two-tier.json").read_text(encoding="utf-8"))
+    del data["rules"]["newborn_months"]
+    data["rules"]["newborn_days"] = 90
+    legacy = parse_policy(data)
+    assert newborn_deadline(legacy, date(2026, 11, 30)) == date(2027, 2, 28)
+
+
+def test_newborn_window_includes_both_ends(policy: Policy) -> None:
+    born = date(2026, 11, 10)
+    assert is_newborn_enrolment(policy, born, born)
+    assert is_newborn_enrolment(policy, born, date(2027, 2, 10))
+    assert not is_newborn_enrolment(policy, born, date(2027, 2, 11))
+    assert not is_newborn_enrolment(policy, born, date(2026, 11, 9))
+
+
+def test_newborn_is_covered_from_birth_in_the_birth_year() -> None:
+    born = date(2026, 11, 10)
+    assert newborn_benefit_year(born) == 2026
+    assert newborn_coverage_start(born) == born
+    assert newborn_benefit_year(date(2027, 1, 1)) == 2027
 
 
 def test_fee_line_refuses_inconsistent_numbers() -> None:
@@ -202,7 +246,7 @@ def policies(draw: st.DrawFn) -> Policy:
         "rules": {
             "household_same_tier": True,
             "highest_single_subsidy": draw(st.booleans()),
-            "newborn_days": 90,
+            "newborn_months": 3,
             "refund_before": "2027-01-01",
         },
     })
@@ -263,3 +307,47 @@ def test_percent_rounding_matches_decimal_half_up(amount: int, pct: Decimal) -> 
         ctx.prec = 50
         expected = int((Decimal(amount) * pct / 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
     assert fees._percent_of(amount, pct) == expected
+
+
+births = st.dates(min_value=date(1990, 1, 1), max_value=date(2099, 12, 31))
+month_counts = st.integers(1, 12)
+
+
+@given(births, month_counts)
+def test_newborn_deadline_lies_between_28_and_31_days_per_month(born: date, months: int) -> None:
+    deadline = newborn_deadline(policy_with(rules__newborn_months=months), born)
+    assert born + timedelta(days=28 * months) <= deadline <= born + timedelta(days=31 * months)
+    # N calendar months on: N months later in the calendar, same day or the month's last.
+    assert (deadline.year * 12 + deadline.month) - (born.year * 12 + born.month) == months
+    assert deadline.day == born.day or (
+        deadline.day < born.day and (deadline + timedelta(days=1)).day == 1
+    )
+
+
+@given(births, births, month_counts)
+def test_newborn_deadline_is_monotone_in_the_birth_date(a: date, b: date, months: int) -> None:
+    policy = policy_with(rules__newborn_months=months)
+    early, late = sorted((a, b))
+    assert newborn_deadline(policy, early) <= newborn_deadline(policy, late)
+
+
+@given(births, month_counts)
+def test_newborn_deadline_grows_with_the_month_count(born: date, months: int) -> None:
+    shorter = newborn_deadline(policy_with(rules__newborn_months=months), born)
+    if months < 12:
+        longer = newborn_deadline(policy_with(rules__newborn_months=months + 1), born)
+        assert shorter < longer
+
+
+@given(births, month_counts, st.integers(-400, 400))
+def test_newborn_window_is_birth_to_deadline(born: date, months: int, offset: int) -> None:
+    policy = policy_with(rules__newborn_months=months)
+    on = born + timedelta(days=offset)
+    if offset < 0 or offset > 31 * months:
+        assert not is_newborn_enrolment(policy, born, on)
+    elif offset <= 28 * months:
+        assert is_newborn_enrolment(policy, born, on)
+    assert is_newborn_enrolment(policy, born, born)
+    assert is_newborn_enrolment(policy, born, newborn_deadline(policy, born))
+    assert not is_newborn_enrolment(policy, born, newborn_deadline(policy, born)
+                                    + timedelta(days=1))

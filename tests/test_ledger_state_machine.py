@@ -1,17 +1,28 @@
 """票款人三线合一 under random sequences of what a clerk does, checked after every step.
 
-A plain Python model keeps what the clerk would expect (which number each receipt has, who is
-enrolled, how much cash should be in the drawer); after every step the tables, `reconcile()`
-and `verify` must agree with it.
+A plain Python model keeps what the clerk would expect — which number each receipt has, who is
+enrolled in which campaign and in what state (elsewhere, ended, collectable again), each
+person's roster status, the cash in the drawer and the non-cash money, which books the
+township settled — and decides, before each call, whether the services must refuse it and
+with which message. After every step the tables, a fresh fold of the journal, ``reconcile()``
+and ``verify`` must agree with it and with each other.
+
+The clock is the model's: every action passes ``now``, which moves on by hours (so the
+business day, Asia/Shanghai, changes) and sometimes by days or months (past the collection
+window, past the benefit year's start, past the newborn window).
 """
 
 from __future__ import annotations
 
+import json
 import random
 import re
 import tempfile
-from datetime import timedelta
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -25,31 +36,97 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from app.domain.errors import Refused
-from app.services import books, cash, collect, refunds, roster
+from app.domain.errors import NotFound, Refused
+from app.domain.ledger import fold
+from app.services import books, campaigns, cash, collect, refunds, roster, township_feed
+from app.services.common import iso
 from app.services.reconcile import reconcile
 from app.services.verify import verify_workspace
 from app.services.workspace import init_database, open_workspace
+from db import journal
+from db.connection import IntegrityError, tx
+from sync.protocol import BookSettledData
 from tests.conftest import PASSPHRASE
 from tests.helpers_ledger import (
+    POLICY_TWO_TIER,
     SERIES,
     SUBSIDY_FIXED,
     SUBSIDY_FULL,
     T0,
     expected_fee,
     make_village,
+    new_id_number,
     snapshot,
     township,
 )
 
 USER = "李会计"
+BEIJING = ZoneInfo("Asia/Shanghai")
 BOOKS = ((1, 6), (101, 120))  # a small first book, so the machine also runs into the second
 CATEGORIES = (*SUBSIDY_FULL, *SUBSIDY_FIXED)
-REFUND_REASONS = ("duplicate", "employee", "death", "elsewhere")
+REASONS = ("duplicate", "employee", "death", "elsewhere", "military", "other")
+ELSEWHERE = frozenset({"duplicate", "elsewhere"})
+BLOCKING = frozenset({"duplicate", "elsewhere", "employee", "death", "military"})
+STATUS_BY_REASON = {"employee": "employee_insured", "death": "deceased"}
+STATUS_NAMES = {"active": "正常参保对象", "deceased": "死亡", "employee_insured": "已参加职工医保"}
+
+# The active campaign (policy-two-tier.json): collected 2026-09-01 … 12-31 for 2027.
+YEAR = 2026
+WINDOW_END = date(2026, 12, 31)
+# The campaign whose benefit year is the newborn's birth year, loaded without activating it.
+NEWBORN_YEAR = 2025
+NEWBORN_PRICES = {"1": 35000, "2": 60000}  # local prices of the 2026 benefit year
+BABY_BORN = date(2026, 8, 20)
+BABY_DEADLINE = date(2026, 11, 20)  # newborn_months 3, inclusive
+CHILD_BORN = date(2016, 5, 1)  # under 16: never refunded or ended as 参加职工医保
+REFUND_BEFORE = {YEAR: date(2027, 1, 1), NEWBORN_YEAR: date(2026, 1, 1)}
+START = T0.replace(month=9, day=1, hour=1)  # 09:00 Beijing, the first day of collection
 
 
 def _fmt(number: int) -> str:
     return f"{number:08d}"
+
+
+def newborn_policy() -> dict:
+    policy = json.loads(POLICY_TWO_TIER.read_text(encoding="utf-8"))
+    policy.update(campaign_year=NEWBORN_YEAR, benefit_year=NEWBORN_YEAR + 1,
+                  collection={"start": "2025-09-01", "end": "2025-12-31"})
+    policy["tiers"] = [
+        {"code": "1", "name": "一档", "local_fen": 35000, "nonlocal_fen": 47000},
+        {"code": "2", "name": "二档", "local_fen": 60000, "nonlocal_fen": 60000}]
+    policy["rules"]["refund_before"] = REFUND_BEFORE[NEWBORN_YEAR].isoformat()
+    return policy
+
+
+def _age(birth: date, on: date) -> int:
+    return on.year - birth.year - ((on.month, on.day) < (birth.month, birth.day))
+
+
+@dataclass
+class Person:
+    person_id: str
+    nonlocal_: bool
+    birth: date
+    categories: tuple[str, ...] = ()
+    status: str = "active"
+
+
+@dataclass
+class Pay:
+    payment_id: str
+    amount: int
+    method: str
+    number: int | None
+    year: int  # campaign year
+    household: str
+    tier: str
+    day: date  # business day of issue
+    seq: int  # the model's order of collections and voids
+    lines: dict[str, int]  # id number → payable
+    refunded: set[str] = field(default_factory=set)
+    ended: set[str] = field(default_factory=set)  # free lines ended by end_enrolment
+    cancelled: bool = False
+    cancelled_seq: int | None = None
 
 
 class LedgerMachine(RuleBasedStateMachine):
@@ -57,18 +134,21 @@ class LedgerMachine(RuleBasedStateMachine):
         super().__init__()
         self.tmp = tempfile.TemporaryDirectory(prefix="yibao-sm-")
         self.ws = None
-        self.now = T0.replace(month=9, day=1, hour=1)  # 09:00 Beijing, the first day
+        self.now = START
         # The model.
         self.order: list[int] = [n for first, last in BOOKS for n in range(first, last + 1)]
         self.book_of = {n: i for i, (first, last) in enumerate(BOOKS)
                         for n in range(first, last + 1)}
-        self.state: dict[int, str] = {}  # number → issued / voided / lost; unused when absent
+        self.state: dict[int, str] = {}  # number → issued / voided / skipped / lost
         self.printed: set[int] = set()
-        self.payments: dict[str, dict] = {}
-        self.persons: dict[str, tuple[bool, tuple[str, ...]]] = {}  # id → (nonlocal, categories)
-        self.enrolled: set[str] = set()
-        self.collected = self.refunded = self.deposited = 0
-        self.slips = 0
+        self.payments: dict[str, Pay] = {}  # in the order collected
+        self.persons: dict[str, Person] = {}  # id number → person, in household order
+        self.enrolled: dict[tuple[str, int], str] = {}  # (id number, year) → payment id
+        self.reason: dict[tuple[str, int], str] = {}  # the last refund / end reason
+        self.settled: dict[int, dict[str, int]] = {}  # book index → its figures when settled
+        self.cash_refunded = self.township_refunded = self.noncash_refunded = 0
+        self.deposited = 0
+        self.slips = self.seq = self.refs = 0
 
     # ------------------------------------------------------------------ setup
 
@@ -79,23 +159,38 @@ class LedgerMachine(RuleBasedStateMachine):
         init_database(self.path, user=USER, role="collector", passphrase=PASSPHRASE,
                       village="3404220010")
         self.ws = open_workspace(self.path, user=USER, passphrase=PASSPHRASE)
-        village = make_village(self.ws, households=8, rng=rng, members=(1, 4),
+        village = make_village(self.ws, households=7, rng=rng, members=(1, 3),
                                nonlocal_share=0.25, book=BOOKS[0])
         books.register_book(self.ws, series=SERIES, first=BOOKS[1][0], last=BOOKS[1][1])
+        campaigns.load_policy(self.ws, newborn_policy(), activate=False)
         self.households = village.households
-        for hh in village.households:
-            nonlocal_ = self.ws.conn.execute(
-                "SELECT residence FROM persons WHERE id_number = ?",
-                (hh.members[0],)).fetchone()[0] == "nonlocal"
+        # A school child (an orphan: fully subsidised) and a baby born this summer.
+        self.child = new_id_number(CHILD_BORN)
+        self.baby = new_id_number(BABY_BORN)
+        for hh, number, name in ((self.households[0], self.child, "子女"),
+                                 (self.households[1], self.baby, "新生儿")):
+            roster.add_person(self.ws, household_no=hh.no, name=name, id_number=number,
+                              relation="20")
+            hh.members.append(number)
+        self.baby_household = self.households[1]
+        rows = {r[1]: r for r in self.ws.conn.execute(
+            "SELECT id, id_number, residence, birth_date FROM persons")}
+        for hh in self.households:
             for m in hh.members:
-                self.persons[m] = (nonlocal_, ())
+                pid, _, residence, birth = rows[m]
+                self.persons[m] = Person(pid, residence == "nonlocal", date.fromisoformat(birth))
+        fixed = {self.child: ("孤儿",), self.households[2].members[0]: ("特困",)}
         with township(self.ws, PASSPHRASE) as tws:
-            for m in self.persons:
-                if rng.random() < 0.35:
+            for m, person in self.persons.items():
+                if m in fixed:
+                    cats = fixed[m]
+                elif m != self.baby and rng.random() < 0.3:
                     cats = tuple(rng.sample(CATEGORIES, rng.randint(1, 2)))
-                    for c in cats:
-                        roster.grant_category(tws, m, c, source="民政局名单")
-                    self.persons[m] = (self.persons[m][0], cats)
+                else:
+                    continue
+                for c in cats:
+                    roster.grant_category(tws, m, c, source="民政局名单")
+                person.categories = cats
 
     def teardown(self) -> None:
         if self.ws is not None:
@@ -107,135 +202,394 @@ class LedgerMachine(RuleBasedStateMachine):
     def tick(self) -> None:
         self.now += timedelta(hours=2, minutes=7)
 
+    def day(self) -> date:
+        return self.now.astimezone(BEIJING).date()
+
+    def next_seq(self) -> int:
+        self.seq += 1
+        return self.seq
+
+    def unused(self) -> list[int]:
+        return [n for n in self.order if n not in self.state]
+
     def next_number(self) -> int | None:
-        return next((n for n in self.order if n not in self.state), None)
+        """The number next_receipt hands out: the lowest unused one of an unsettled book."""
+        return next((n for n in self.unused() if self.book_of[n] not in self.settled), None)
+
+    @property
+    def cash_collected(self) -> int:
+        return sum(p.amount for p in self.payments.values()
+                   if p.method == "cash" and not p.cancelled)
 
     @property
     def on_hand(self) -> int:
-        return self.collected - self.refunded - self.deposited
+        return self.cash_collected - self.cash_refunded - self.deposited
 
-    def expect_refusal(self, message: str, call, *args, **kwargs) -> None:
-        before = snapshot(self.ws)
-        with pytest.raises(Refused) as info:
-            call(self.ws, *args, **kwargs)
-        assert message in info.value.message, info.value.message
-        assert snapshot(self.ws) == before
-
-    def issued_payments(self, *, cancelled: bool | None = None) -> list[str]:
+    def live_receipts(self) -> list[str]:
         # In the order collected (payment ids are random uuids: sorting them would make the
         # draws depend on chance, which hypothesis rightly calls flaky).
-        return [pid for pid, p in self.payments.items() if p["number"] is not None
-                and (cancelled is None or p["cancelled"] == cancelled)]
+        return [pid for pid, p in self.payments.items()
+                if p.number is not None and not p.cancelled]
 
-    # ------------------------------------------------------------------ rules
+    def issued(self) -> list[str]:
+        return [pid for pid, p in self.payments.items() if p.number is not None]
 
-    @rule(data=st.data(), tier=st.sampled_from(["1", "2"]),
-          method=st.sampled_from(["cash", "wechat"]))
-    def collect_payment(self, data, tier: str, method: str) -> None:
-        self.tick()
-        hh = data.draw(st.sampled_from(self.households), label="household")
-        open_members = [m for m in hh.members if m not in self.enrolled]
-        ref = f"WX{len(self.payments):06d}" if method == "wechat" else None
-        if not open_members:
-            self.expect_refusal("该户没有需要缴费的成员", collect.collect_household,
-                                household_no=hh.no, tier_code=tier, method=method,
-                                method_ref=ref, now=self.now)
-            return
-        chosen = data.draw(st.lists(st.sampled_from(open_members), min_size=1, unique=True),
-                           label="members")
-        whole = sorted(chosen) == sorted(open_members) and data.draw(st.booleans())
-        fees = {m: expected_fee(tier, nonlocal_resident=self.persons[m][0],
-                                categories=self.persons[m][1]) for m in chosen}
-        total = sum(fees.values())
-        number = self.next_number() if total else None
-        kwargs = {"household_no": hh.no, "tier_code": tier, "method": method,
-                  "method_ref": ref, "members": None if whole else chosen, "now": self.now}
-        if total and number is None:
-            self.expect_refusal("没有可用的票据", collect.collect_household, **kwargs)
-            return
-        result = collect.collect_household(self.ws, **kwargs)
-        assert result["amount_fen"] == total
-        assert result["receipt_no"] == (_fmt(number) if number is not None else None)
-        assert {ln["id_number"]: ln["payable_fen"] for ln in result["lines"]} == fees
-        self.payments[result["payment_id"]] = {
-            "amount": total, "method": method, "number": number, "cancelled": False,
-            "lines": fees, "refunded": set()}
+    def locked_tier(self, household: str, year: int) -> str | None:
+        """同户同档: the tier of a live payment of the household in that campaign."""
+        return next((p.tier for p in self.payments.values()
+                     if p.household == household and p.year == year and not p.cancelled), None)
+
+    def enrolment_state(self, m: str, year: int) -> str:
+        if (m, year) in self.enrolled:
+            return "enrolled"
+        reason = self.reason.get((m, year))
+        return ("not_enrolled" if reason is None else
+                "elsewhere" if reason in ELSEWHERE else "ended")
+
+    def collectable(self, m: str, year: int) -> bool:
+        return (self.persons[m].status == "active" and (m, year) not in self.enrolled
+                and self.reason.get((m, year)) not in BLOCKING)
+
+    def member_refusal(self, members: list[str], year: int) -> str | None:
+        """Why explicitly chosen members may not pay (the first one that may not)."""
+        for m in members:
+            if self.persons[m].status != "active":
+                return f"的状态是“{STATUS_NAMES[self.persons[m].status]}”"
+            if (m, year) in self.enrolled:
+                return "已经参保缴费，不能重复收款"
+            if not self.collectable(m, year):
+                return "本年度不能再收款"
+        return None
+
+    def fee(self, tier: str, m: str) -> int:
+        person = self.persons[m]
+        return expected_fee(tier, nonlocal_resident=person.nonlocal_,
+                            categories=person.categories)
+
+    def refused(self, message: str, call, *args, exc: type[Exception] = Refused,
+                **kwargs) -> None:
+        before = snapshot(self.ws)
+        with pytest.raises(exc) as info:
+            call(self.ws, *args, **kwargs)
+        assert message in info.value.message, (message, info.value.message)
+        assert snapshot(self.ws) == before
+
+    def attempt(self, call, *, expected: str | None, also: tuple[str, ...] = (),
+                known_crash: bool = False, **kwargs):
+        """Call; the model expects refusal ``expected`` (None: success). ``also`` are refusals
+        a known app bug gives instead; ``known_crash`` a known IntegrityError (or any refusal
+        once it is fixed). Returns the result, or None when refused (nothing written)."""
+        before = snapshot(self.ws)
+        try:
+            result = call(self.ws, **kwargs)
+        except Refused as error:
+            allowed = ((expected,) if expected else ()) + also
+            assert known_crash or any(m in error.message for m in allowed), \
+                (error.message, expected, also)
+            assert snapshot(self.ws) == before
+            return None
+        except IntegrityError:
+            if not known_crash:
+                raise
+            assert snapshot(self.ws) == before
+            return None
+        assert expected is None, f"expected the refusal {expected!r}, got {result!r}"
+        return result
+
+    def record_payment(self, result, *, year: int, household: str, tier: str, method: str,
+                       fees: dict[str, int], number: int | None) -> None:
+        self.payments[result.payment_id] = Pay(
+            result.payment_id, result.amount_fen, method, number, year, household, tier,
+            self.day(), self.next_seq(), fees)
         if number is not None:
             self.state[number] = "issued"
-        self.enrolled.update(chosen)
-        if method == "cash":
-            self.collected += total
+        for m in fees:
+            self.enrolled[(m, year)] = result.payment_id
 
-    @precondition(lambda self: self.issued_payments(cancelled=False))
+    def end_person(self, m: str, year: int, reason: str) -> None:
+        self.enrolled.pop((m, year), None)
+        self.reason[(m, year)] = reason
+        if reason in STATUS_BY_REASON:
+            self.persons[m].status = STATUS_BY_REASON[reason]
+
+    def method_ref(self, method: str) -> str | None:
+        self.refs += 1
+        return None if method == "cash" else f"{method.upper()}{self.refs:06d}"
+
+    # ------------------------------------------------------------------ rules: collecting
+
+    def _collect(self, data, tier: str, method: str) -> None:
+        self.tick()
+        hh = data.draw(st.sampled_from(self.households), label="household")
+        open_members = [m for m in hh.members if self.collectable(m, YEAR)]
+        how = data.draw(st.sampled_from(["whole", "some", "any"]), label="how")
+        if how == "whole" or (how == "some" and not open_members):
+            members, chosen = None, open_members
+        else:
+            pool = open_members if how == "some" else hh.members
+            members = chosen = data.draw(st.lists(st.sampled_from(pool), min_size=1,
+                                                  max_size=3, unique=True), label="members")
+        in_window = self.day() <= WINDOW_END
+        override = None
+        if not in_window and data.draw(st.booleans(), label="override"):
+            override = "乡镇同意补缴"
+        fees = {m: self.fee(tier, m) for m in chosen}
+        total = sum(fees.values())
+        confirmed = data.draw(st.sampled_from([None, total, total + 100]), label="confirmed")
+        number = self.next_number() if total else None
+        locked = self.locked_tier(hh.no, YEAR)
+        if members is None and not chosen:
+            refusal = "该户没有需要缴费的成员"
+        else:
+            refusal = self.member_refusal(members, YEAR) if members is not None else None
+        if refusal is None and not in_window and override is None:
+            refusal = "不在征缴期"
+        if refusal is None and confirmed not in (None, total):
+            refusal = "应收金额已变为"
+        if refusal is None and total and number is None:
+            refusal = "没有可用的票据"
+        if refusal is None and locked not in (None, tier):
+            refusal = "同户同档"
+        kwargs = {"household_no": hh.no, "tier_code": tier, "members": members,
+                  "method": method, "method_ref": self.method_ref(method),
+                  "override_reason": override, "expected_total_fen": confirmed,
+                  "now": self.now}
+        if refusal:
+            self.refused(refusal, collect.collect_household, **kwargs)
+            return
+        result = collect.collect_household(self.ws, **kwargs)
+        assert result.amount_fen == total
+        assert result.receipt_no == (_fmt(number) if number is not None else None)
+        assert result.series == (SERIES if number is not None else None)
+        assert {ln.id_number: ln.payable_fen for ln in result.lines} == fees
+        assert (result.benefit_year, result.coverage_start) == (YEAR + 1, None)
+        self.record_payment(result, year=YEAR, household=hh.no, tier=tier, method=method,
+                            fees=fees, number=number)
+
+    @rule(data=st.data(), tier=st.sampled_from(["1", "2"]),
+          method=st.sampled_from(["cash", "cash", "wechat", "bank"]))
+    def collect_payment(self, data, tier: str, method: str) -> None:
+        self._collect(data, tier, method)
+
+    @rule(data=st.data(), tier=st.sampled_from(["1", "2"]))
+    def collect_cash(self, data, tier: str) -> None:
+        """The most common thing a clerk does, drawn twice as often."""
+        self._collect(data, tier, "cash")
+
+    @rule(data=st.data(), tier=st.sampled_from(["1", "2"]),
+          method=st.sampled_from(["cash", "wechat"]), adult=st.booleans())
+    def collect_newborn(self, data, tier: str, method: str, adult: bool) -> None:
+        self.tick()
+        hh = self.baby_household
+        who = hh.members[0] if adult else self.baby
+        person = self.persons[who]
+        total = NEWBORN_PRICES[tier]
+        confirmed = data.draw(st.sampled_from([None, total, total - 100]), label="confirmed")
+        number = self.next_number()
+        if adult:
+            # No campaign covers the adult's birth year: no newborn enrolment for them.
+            refusal = f"本设备没有{person.birth.year}年度的政策"
+        elif self.day() > BABY_DEADLINE:
+            refusal = "已过期限"
+        else:
+            refusal = self.member_refusal([who], NEWBORN_YEAR)
+        if refusal is None and confirmed not in (None, total):
+            refusal = "应收金额已变为"
+        if refusal is None and number is None:
+            refusal = "没有可用的票据"
+        if refusal is None and self.locked_tier(hh.no, NEWBORN_YEAR) not in (None, tier):
+            refusal = "同户同档"
+        kwargs = {"household_no": hh.no, "tier_code": tier, "members": [who],
+                  "method": method, "method_ref": self.method_ref(method),
+                  "expected_total_fen": confirmed, "newborn": True, "now": self.now}
+        if refusal:
+            self.refused(refusal, collect.collect_household, **kwargs)
+            return
+        result = collect.collect_household(self.ws, **kwargs)
+        assert (result.amount_fen, result.receipt_no) == (total, _fmt(number))
+        assert (result.benefit_year, result.coverage_start) == \
+            (NEWBORN_YEAR + 1, BABY_BORN.isoformat())
+        assert [(ln.id_number, ln.payable_fen) for ln in result.lines] == [(who, total)]
+        self.record_payment(result, year=NEWBORN_YEAR, household=hh.no, tier=tier,
+                            method=method, fees={who: total}, number=number)
+
+    # ------------------------------------------------------------------ rules: receipts
+
+    def void_expectation(self, p: Pay) -> tuple[str | None, tuple[str, ...]]:
+        """The refusal the void rules give (None: allowed), and what known bug 1 gives."""
+        if self.book_of[p.number] in self.settled:
+            return "所在票据已核销", ()
+        if p.refunded:
+            return "已有退费记录，不能再作废", ()
+        also: tuple[str, ...] = ()
+        if p.method == "cash":
+            # First in, first out: deposits and cash refunds cover the oldest cash first.
+            covered = self.deposited + self.cash_refunded
+            earlier = [q for q in self.payments.values()
+                       if q.method == "cash" and q.seq < p.seq]
+            live_before = sum(q.amount for q in earlier if not q.cancelled)
+            if covered > live_before:
+                return "现金已缴存", ()
+            if self.on_hand < p.amount:  # implied by the line above; kept as the rule says
+                return "现金在手只有", ()
+            # Known bug 1 (test_void_after_an_earlier_void_and_collection_is_not_deposited):
+            # the ledger also subtracts earlier payments voided before this one was taken.
+            voided_before = sum(q.amount for q in earlier
+                                if q.cancelled and q.cancelled_seq < p.seq)
+            if covered > live_before - voided_before:
+                also = ("现金已缴存",)
+        if self.day() >= REFUND_BEFORE[p.year]:
+            return "待遇期已开始", also
+        if self.day() != p.day:  # rules.void_days 0: only on the business day of issue
+            return "只能在开票当天作废", also
+        return None, also
+
+    @precondition(lambda self: self.live_receipts())
     @rule(data=st.data())
     def void_issued(self, data) -> None:
-        pid = data.draw(st.sampled_from(self.issued_payments(cancelled=False)), label="payment")
+        pid = data.draw(st.sampled_from(self.live_receipts()), label="payment")
         p = self.payments[pid]
-        if p["refunded"]:
-            self.expect_refusal("已有退费记录，不能再作废", books.void_receipt,
-                                _fmt(p["number"]), reason="填错户")
+        expected, also = self.void_expectation(p)
+        # Known bug 2: a receipt whose free line was ended (end_enrolment) cannot be voided.
+        result = self.attempt(books.void_receipt, expected=expected, also=also,
+                              known_crash=expected is None and bool(p.ended),
+                              receipt_no=_fmt(p.number), reason="填错户", now=self.now)
+        if result is None:
             return
-        result = books.void_receipt(self.ws, _fmt(p["number"]), reason="填错户")
         assert (result["payment_id"], result["blank"]) == (pid, False)
-        p["cancelled"] = True
-        self.state[p["number"]] = "voided"
-        self.enrolled.difference_update(p["lines"])
-        if p["method"] == "cash":
-            self.collected -= p["amount"]
+        p.cancelled, p.cancelled_seq = True, self.next_seq()
+        self.state[p.number] = "voided"
+        for m in p.lines:
+            if self.enrolled.get((m, p.year)) == pid:
+                del self.enrolled[(m, p.year)]
 
-    @precondition(lambda self: self.next_number() is not None)
-    @rule(skip_ahead=st.booleans())
-    def void_next_blank(self, skip_ahead: bool) -> None:
+    @precondition(lambda self: self.unused())
+    @rule(data=st.data(), skip_ahead=st.booleans())
+    def void_blank(self, data, skip_ahead: bool) -> None:
         number = self.next_number()
-        # Out of order within the book in use (the next book: see the strict xfail in
-        # test_ledger_refusals.py).
-        later = next((n for n in self.order if n > number and n not in self.state
-                      and self.book_of[n] == self.book_of[number]), None)
-        if skip_ahead and later is not None:
-            self.expect_refusal("空白票据只能按顺序作废", books.void_receipt, _fmt(later),
-                                reason="卡纸")
+        others = [n for n in self.unused() if n != number]
+        if number is None or (skip_ahead and others):
+            # Out of order, in another book, or in a settled one: only the next form.
+            later = data.draw(st.sampled_from(others), label="blank")
+            self.refused("空白票据只能按顺序作废", books.void_receipt, _fmt(later),
+                         reason="卡纸", now=self.now)
             return
-        result = books.void_receipt(self.ws, _fmt(number), reason="卡纸")
+        result = books.void_receipt(self.ws, _fmt(number), reason="卡纸", now=self.now)
         assert (result["receipt"], result["blank"]) == (f"{SERIES} {_fmt(number)}", True)
-        self.state[number] = "voided"
+        self.state[number] = "skipped"
 
-    @precondition(lambda self: self.next_number() is not None)
-    @rule(offset=st.integers(0, 3), length=st.integers(1, 2))
+    @precondition(lambda self: self.unused())
+    @rule(offset=st.integers(0, 8), length=st.integers(1, 2))
     def report_lost(self, offset: int, length: int) -> None:
-        unused = [n for n in self.order if n not in self.state]
+        unused = self.unused()
         span = unused[offset:offset + length]
         if not span or span[-1] - span[0] != len(span) - 1 \
                 or self.book_of[span[0]] != self.book_of[span[-1]]:
             return
-        books.mark_lost(self.ws, series=SERIES, first=span[0], last=span[-1], reason="遗失")
+        kwargs = {"series": SERIES, "first": span[0], "last": span[-1], "reason": "遗失"}
+        if self.book_of[span[0]] in self.settled:
+            self.refused("核销后不能再使用", books.mark_lost, **kwargs)
+            return
+        books.mark_lost(self.ws, **kwargs)
         self.state.update(dict.fromkeys(span, "lost"))
 
-    @precondition(lambda self: self.issued_payments())
+    @precondition(lambda self: self.issued())
     @rule(data=st.data(), reprint=st.booleans())
     def mark_printed(self, data, reprint: bool) -> None:
-        pid = data.draw(st.sampled_from(self.issued_payments()), label="payment")
-        number = self.payments[pid]["number"]
+        pid = data.draw(st.sampled_from(self.issued()), label="payment")
+        number = self.payments[pid].number
         books.mark_printed(self.ws, _fmt(number), reprint=reprint)
         self.printed.add(number)
 
-    @precondition(lambda self: self.issued_payments(cancelled=False))
-    @rule(data=st.data(), reason=st.sampled_from(REFUND_REASONS))
-    def refund(self, data, reason: str) -> None:
+    @precondition(lambda self: len(self.settled) < len(BOOKS))
+    @rule(data=st.data())
+    def settle_book(self, data) -> None:
+        """核销 reaches the village: from now on the book is frozen."""
+        i = data.draw(st.sampled_from([i for i in range(len(BOOKS)) if i not in self.settled]),
+                      label="book")
+        first, last = BOOKS[i]
+        settlement = BookSettledData(allocation_id=str(uuid.uuid4()), series=SERIES,
+                                     first=first, last=last, collector=USER,
+                                     settled_at=iso(self.now))
+        with tx(self.ws.conn):
+            assert township_feed.apply_settled(self.ws, settlement)
+        with tx(self.ws.conn):  # the same feed item again changes nothing
+            assert not township_feed.apply_settled(self.ws, settlement)
+        summary = reconcile(self.ws, today=self.day())["books"][i]
+        self.settled[i] = {k: summary[k] for k in ("issued", "voided", "lost", "amount_fen")}
+
+    # ------------------------------------------------------------------ rules: corrections
+
+    @precondition(lambda self: self.live_receipts())
+    @rule(data=st.data(), reason=st.sampled_from(REASONS),
+          paid_by=st.sampled_from(["cash", "township"]))
+    def refund(self, data, reason: str, paid_by: str) -> None:
         self.tick()
-        pid = data.draw(st.sampled_from(self.issued_payments(cancelled=False)), label="payment")
+        pid = data.draw(st.sampled_from(self.live_receipts()), label="payment")
         p = self.payments[pid]
-        person = data.draw(st.sampled_from(list(p["lines"])), label="person")
-        kwargs = {"receipt_no": _fmt(p["number"]), "id_number": person, "reason": reason,
-                  "now": self.now}
-        if person in p["refunded"]:
-            self.expect_refusal("的缴费已经退过", refunds.refund_line, **kwargs)
+        m = data.draw(st.sampled_from(list(p.lines)), label="person")
+        amount = p.lines[m]
+        if m in p.refunded:
+            expected = "的缴费已经退过"
+        elif self.day() >= REFUND_BEFORE[p.year]:
+            expected = "待遇期已开始"
+        elif paid_by == "cash" and amount > self.on_hand:
+            expected = "超过现金在手"
+        elif reason == "employee" and _age(self.persons[m].birth, self.day()) < 16:
+            expected = "未满 16 岁"
+        else:
+            expected = None
+        result = self.attempt(
+            refunds.refund_line, expected=expected,
+            # Known bug 2 again: the line's enrolment was already ended by end_enrolment.
+            known_crash=expected is None and m in p.ended,
+            receipt_no=_fmt(p.number), id_number=m, reason=reason, paid_by=paid_by,
+            note="村民申请，已核实" if reason == "other" else None, now=self.now)
+        if result is None:
             return
-        result = refunds.refund_line(self.ws, **kwargs)
-        assert result["refund_fen"] == p["lines"][person]
-        p["refunded"].add(person)
-        self.enrolled.discard(person)
-        if p["method"] == "cash":
-            self.refunded += p["lines"][person]
+        assert (result.refund_fen, result.paid_by, result.reason) == (amount, paid_by, reason)
+        p.refunded.add(m)
+        if self.enrolled.get((m, p.year)) == pid:
+            self.end_person(m, p.year, reason)
+        else:
+            self.reason[(m, p.year)] = reason
+            if reason in STATUS_BY_REASON:
+                self.persons[m].status = STATUS_BY_REASON[reason]
+        if paid_by == "cash":
+            self.cash_refunded += amount
+        else:
+            self.township_refunded += amount
+            if p.method != "cash":
+                self.noncash_refunded += amount
+
+    @rule(data=st.data(), reason=st.sampled_from(REASONS))
+    def end_enrolment(self, data, reason: str) -> None:
+        """终止参保 of a free enrolment; a paid one is refused (refund it instead)."""
+        self.tick()
+        free = [m for m in self.persons if (m, YEAR) in self.enrolled
+                and self.payments[self.enrolled[(m, YEAR)]].lines[m] == 0]
+        pool = free if free and data.draw(st.booleans(), label="a free one") \
+            else list(self.persons)
+        m = data.draw(st.sampled_from(pool), label="person")
+        kwargs = {"id_number": m, "reason": reason, "now": self.now,
+                  "note": "村委会核实" if reason == "other" else None}
+        pid = self.enrolled.get((m, YEAR))
+        if pid is None:
+            self.refused("没有有效的参保记录", refunds.end_enrolment, exc=NotFound, **kwargs)
+            return
+        if self.payments[pid].lines[m] > 0:
+            self.refused("缴了费", refunds.end_enrolment, **kwargs)
+            return
+        if reason == "employee" and _age(self.persons[m].birth, self.day()) < 16:
+            self.refused("未满 16 岁", refunds.end_enrolment, **kwargs)
+            return
+        result = refunds.end_enrolment(self.ws, **kwargs)
+        assert (result.person_id, result.campaign_year, result.reason) == \
+            (self.persons[m].person_id, YEAR, reason)
+        self.payments[pid].ended.add(m)
+        self.end_person(m, YEAR, reason)
+
+    # ------------------------------------------------------------------ rules: cash, time
 
     @rule(data=st.data())
     def deposit(self, data) -> None:
@@ -243,16 +597,19 @@ class LedgerMachine(RuleBasedStateMachine):
         self.slips += 1
         slip = f"JC{self.slips:05d}"
         if self.on_hand <= 0:
-            self.expect_refusal("超过现金在手", cash.record_deposit, amount_fen=1, slip_no=slip,
-                                now=self.now)
+            self.refused("超过现金在手", cash.record_deposit, amount_fen=1, slip_no=slip,
+                         now=self.now)
             return
         amount = data.draw(st.integers(1, self.on_hand), label="amount")
+        if data.draw(st.booleans(), label="too much"):
+            self.refused("超过现金在手", cash.record_deposit, amount_fen=self.on_hand + 1,
+                         slip_no=slip, now=self.now)
         result = cash.record_deposit(self.ws, amount_fen=amount, slip_no=slip, now=self.now)
         assert result["on_hand_fen"] == self.on_hand - amount
         self.deposited += amount
         if data.draw(st.booleans(), label="same slip again"):
-            self.expect_refusal("已经登记过", cash.record_deposit, amount_fen=1, slip_no=slip,
-                                now=self.now)
+            self.refused("已经登记过", cash.record_deposit, amount_fen=1, slip_no=slip,
+                         now=self.now)
 
     @rule(difference=st.sampled_from([0, 0, -100, 2500]))
     def daily_close(self, difference: int) -> None:
@@ -262,6 +619,15 @@ class LedgerMachine(RuleBasedStateMachine):
         result = cash.daily_close(self.ws, counted_fen=counted, note=note, now=self.now)
         assert (result["expected_fen"], result["difference_fen"]) == \
             (self.on_hand, counted - self.on_hand)
+        assert result["business_date"] == self.day().isoformat()
+
+    @precondition(lambda self: self.now.year < 2027)
+    @rule(days=st.sampled_from([1, 1, 2, 40, 125]))
+    def next_morning(self, days: int) -> None:
+        """Days later at 09:00 Beijing: 40 days can pass the newborn window, 125 the end of
+        the collection window and the start of the benefit year (refund_before)."""
+        d = self.day() + timedelta(days=days)
+        self.now = datetime(d.year, d.month, d.day, 1, tzinfo=UTC)
 
     @rule()
     def close_and_reopen(self) -> None:
@@ -271,30 +637,34 @@ class LedgerMachine(RuleBasedStateMachine):
     # ------------------------------------------------------------------ the invariant
 
     @invariant()
-    def receipts_money_and_collector_agree(self) -> None:
+    def journal_tables_and_model_agree(self) -> None:
         if self.ws is None:
             return
         conn = self.ws.conn
-        # Every number is in exactly one state, as the tables say, and as the model expects.
-        table_state: dict[int, str] = {}
-        for number, state, voided in conn.execute(
-                "SELECT n.number, n.state, v.number IS NOT NULL FROM receipt_numbers n "
+        led = fold(journal.iter_ledger_events(conn))
+        assert [p.message for p in led.problems] == []
+        assert led.end_problems() == []
+
+        # Payments: the fold, the table and the model.
+        table_payments = {pid: (amount, method, (s, n) if s is not None else None)
+                          for pid, amount, method, s, n in conn.execute(
+                              "SELECT id, amount_fen, method, series, number FROM payments")}
+        assert {pid: (p.amount_fen, p.method, p.receipt)
+                for pid, p in led.payments.items()} == table_payments
+        assert {pid: (p.amount, p.method, (SERIES, p.number) if p.number is not None else None)
+                for pid, p in self.payments.items()} == table_payments
+        cancelled = {r[0] for r in conn.execute("SELECT payment_id FROM payment_cancellations")}
+        assert {pid for pid, p in led.payments.items() if p.cancelled} == cancelled == \
+            {pid for pid, p in self.payments.items() if p.cancelled}
+
+        # Every number in exactly one state: the fold, receipt_numbers + receipt_voids, model.
+        table_numbers: dict[tuple[str, int], str] = {}
+        for series, number, state, voided in conn.execute(
+                "SELECT n.series, n.number, n.state, v.number IS NOT NULL FROM receipt_numbers n "
                 "LEFT JOIN receipt_voids v ON v.series = n.series AND v.number = n.number"):
-            assert number not in table_state, f"number {number} has two rows"
-            table_state[number] = ("lost" if state == "lost" else
-                                   "voided" if state == "skipped" or voided else "issued")
-        assert table_state == self.state
-        summaries = reconcile(self.ws)["books"]
-        assert len(summaries) == len(BOOKS)
-        for i, ((first, last), summary) in enumerate(zip(BOOKS, summaries, strict=True)):
-            mine = [self.state.get(n, "unused") for n in range(first, last + 1)]
-            counts = {s: mine.count(s) for s in ("issued", "voided", "unused", "lost")}
-            assert {s: summary[s] for s in counts} == counts
-            assert sum(counts.values()) == last - first + 1
-            amount = sum(p["amount"] for p in self.payments.values() if not p["cancelled"]
-                         and p["number"] is not None and self.book_of[p["number"]] == i)
-            assert summary["amount_fen"] == amount
-        # Every issued number belongs to exactly one payment, collected by a known user.
+            assert (series, number) not in table_numbers, f"number {number} has two rows"
+            table_numbers[(series, number)] = "voided" if state == "issued" and voided else state
+        assert led.numbers == table_numbers == {(SERIES, n): s for n, s in self.state.items()}
         for number, payments, same, collector_known in conn.execute(
                 "SELECT n.number, (SELECT count(*) FROM payments p WHERE p.series = n.series "
                 "AND p.number = n.number), (SELECT p.id = n.payment_id FROM payments p "
@@ -302,25 +672,112 @@ class LedgerMachine(RuleBasedStateMachine):
                 "(SELECT name FROM users) FROM payments p WHERE p.id = n.payment_id) "
                 "FROM receipt_numbers n WHERE n.state = 'issued'"):
             assert (payments, same, collector_known) == (1, 1, 1), number
-        # Who is enrolled, and the cash in the drawer.
-        enrolled = {r[0] for r in conn.execute(
-            "SELECT p.id_number FROM enrolments e JOIN persons p ON p.id = e.person_id "
+
+        # Cash and non-cash money.
+        position = cash.cash_position(self.ws, today=self.day())
+        assert led.cash_on_hand_fen == position.on_hand_fen == self.on_hand >= 0
+        assert (position.collected_fen, position.refunded_fen, position.deposited_fen) == \
+            (self.cash_collected, self.cash_refunded, self.deposited)
+        report = reconcile(self.ws, today=self.day())
+        live = [p for p in self.payments.values() if not p.cancelled]
+        noncash = [p for p in self.payments.values() if p.method != "cash"]
+        assert report["receipts_fen"] == led.receipts_fen == \
+            report["cash"]["collected_fen"] + report["noncash"]["collected_fen"] == \
+            sum(p.amount for p in live)
+        assert report["noncash"] == {
+            "collected_fen": sum(p.amount for p in live if p.method != "cash"),
+            "refunded_fen": self.noncash_refunded,
+            "by_method": {m: sum(p.amount for p in live if p.method == m)
+                          for m in sorted({p.method for p in noncash})}}
+        assert (report["refunds"]["cash_fen"], report["refunds"]["township_fen"]) == \
+            (self.cash_refunded, self.township_refunded)
+
+        # Books: the model's counts, and a settled book's figures frozen since settlement.
+        summaries = report["books"]
+        assert len(summaries) == len(BOOKS)
+        for i, ((first, last), summary) in enumerate(zip(BOOKS, summaries, strict=True)):
+            mine = [self.state.get(n, "unused") for n in range(first, last + 1)]
+            counts = {"issued": mine.count("issued"), "unused": mine.count("unused"),
+                      "voided": mine.count("voided") + mine.count("skipped"),
+                      "lost": mine.count("lost")}
+            assert {s: summary[s] for s in counts} == counts
+            amount = sum(p.amount for p in live
+                         if p.number is not None and self.book_of[p.number] == i)
+            assert summary["amount_fen"] == amount
+            if i in self.settled:
+                assert {k: summary[k] for k in self.settled[i]} == self.settled[i]
+        assert {i for i, (first, _) in enumerate(BOOKS) if any(
+            b.first == first and b.settled_at for b in led.books.values())} == set(self.settled)
+
+        # Who is enrolled where, each person's state per campaign, and their roster status.
+        enrolled = {(r[0], r[1]) for r in conn.execute(
+            "SELECT p.id_number, c.campaign_year FROM enrolments e "
+            "JOIN persons p ON p.id = e.person_id JOIN campaigns c ON c.id = e.campaign_id "
             "WHERE NOT EXISTS (SELECT 1 FROM enrolment_ends x WHERE x.enrolment_id = e.id)")}
-        assert enrolled == self.enrolled
-        position = cash.cash_position(self.ws, today=self.now.date())
-        assert (position.collected_fen, position.refunded_fen, position.deposited_fen,
-                position.on_hand_fen) == (self.collected, self.refunded, self.deposited,
-                                          self.on_hand)
+        assert enrolled == set(self.enrolled)
+        for m, person in self.persons.items():
+            for year in (YEAR, NEWBORN_YEAR):
+                assert led.enrolment_state(person.person_id, year)[0] == \
+                    self.enrolment_state(m, year), (m, year)
+        statuses = dict(conn.execute("SELECT id_number, status FROM persons").fetchall())
+        assert statuses == {m: p.status for m, p in self.persons.items()}
+
         # Receipts issued but never printed are the ones reconcile asks about.
         pending = {n for n, s in self.state.items() if s == "issued"} - self.printed
-        waiting = {int(m[1]) for p in reconcile(self.ws)["problems"]
+        waiting = {int(m[1]) for p in report["problems"]
                    if (m := re.fullmatch(rf"票据 {SERIES} (\d+) 待打印：尚未确认打印", p))}
         assert waiting == pending
-        report = verify_workspace(self.ws)
-        assert report.ok and report.problems == [], report.problems
+        verified = verify_workspace(self.ws)
+        assert verified.ok and verified.problems == [], verified.problems
 
 
 def test_ledger_state_machine():
     run_state_machine_as_test(LedgerMachine, settings=settings(
-        max_examples=25, stateful_step_count=30, deadline=None,
+        max_examples=30, stateful_step_count=40, deadline=None,
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much]))
+
+
+# ---------------------------------------------------------------- known bugs the machine meets
+# The machine tolerates them (see LedgerMachine.void_expectation and known_crash); once one is
+# fixed its test below passes, strict xfail fails, and the tolerance should go with it.
+
+
+@pytest.fixture
+def two_households(ws):
+    return make_village(ws, households=2, rng=random.Random(3), members=(2, 2)).households
+
+
+@pytest.mark.xfail(strict=True, raises=Refused,
+                   reason="ledger.void_refusal subtracts a payment voided before this one was "
+                          "taken twice (cash_before_fen already excludes it): '现金已缴存'")
+def test_void_after_an_earlier_void_and_collection_is_not_deposited(ws, two_households):
+    a, b = two_households
+    first = collect.collect_household(ws, household_no=a.no, tier_code="1", now=T0)
+    books.void_receipt(ws, first.receipt_no, reason="填错户", now=T0)
+    second = collect.collect_household(ws, household_no=b.no, tier_code="1", now=T0)
+    assert cash.cash_position(ws).on_hand_fen == second.amount_fen  # nothing deposited
+    books.void_receipt(ws, second.receipt_no, reason="填错户", now=T0)
+
+
+@pytest.mark.xfail(strict=True, raises=IntegrityError,
+                   reason="a line ended by end_enrolment gets a second enrolment_ends row "
+                          "(its primary key) when its receipt is voided or the line refunded")
+@pytest.mark.parametrize("correction", ["void", "refund"])
+def test_receipt_with_an_ended_free_line_is_voided_or_refused_cleanly(ws, two_households,
+                                                                       correction):
+    hh = two_households[0]
+    with township(ws, PASSPHRASE) as tws:
+        roster.grant_category(tws, hh.members[1], "特困")
+    paid = collect.collect_household(ws, household_no=hh.no, tier_code="1", now=T0)
+    assert [ln.payable_fen for ln in paid.lines if ln.id_number == hh.members[1]] == [0]
+    refunds.end_enrolment(ws, id_number=hh.members[1], reason="military", now=T0)
+    before = snapshot(ws)
+    try:
+        if correction == "void":
+            books.void_receipt(ws, paid.receipt_no, reason="填错户", now=T0)
+        else:
+            refunds.refund_line(ws, receipt_no=paid.receipt_no, id_number=hh.members[1],
+                                reason="duplicate", paid_by="township", now=T0)
+    except Refused:
+        assert snapshot(ws) == before
+    assert verify_workspace(ws).ok

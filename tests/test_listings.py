@@ -60,7 +60,7 @@ def village(ws: Any) -> Any:
     void_receipt(ws, "00012003", reason="填错户")
     void_receipt(ws, "00012004", reason="卡纸")
     mark_lost(ws, series="皖医保", first=12100, last=12100, reason="被雨淋湿")
-    refund_line(ws, receipt_no="00012001", id_number=LI, reason="employee")
+    refund_line(ws, receipt_no="00012001", id_number=LI, reason="duplicate")
     record_deposit(ws, amount_fen=50000, slip_no="BANK-1")
     daily_close(ws, counted_fen=10000, note="点错了")
     return ws
@@ -117,22 +117,23 @@ def test_progress_by_group_counts_and_money(village):
     groups = listings.progress_by_group(village)
     assert [g["group"] for g in groups] == ["一组", "二组", "十组"]
     one, two, ten = groups
-    # 李秀英 was refunded: her enrolment ended, she is unpaid again and her money returned.
-    assert (one["households"], one["persons"], one["enrolled"], one["unpaid"],
-            one["subsidised"], one["amount_fen"]) == (1, 3, 2, 1, 1, 76000)
+    # 李秀英 was refunded as 重复参保: her enrolment ended and her money returned; she counts
+    # as enrolled elsewhere, not as unpaid, so nobody chases her.
+    assert (one["households"], one["persons"], one["enrolled"], one["elsewhere"],
+            one["unpaid"], one["subsidised"], one["amount_fen"]) == (1, 3, 2, 1, 0, 1, 76000)
     assert (two["enrolled"], two["unpaid"], two["amount_fen"]) == (1, 0, 38000)
     # 张伟's receipt was voided: nobody in 十组 is enrolled and nothing counts.
     assert (ten["persons"], ten["enrolled"], ten["unpaid"], ten["amount_fen"]) == (2, 0, 2, 0)
     unpaid = listings.unpaid_households(village)
     assert [(u["household_no"], u["unpaid"]) for u in unpaid] == [
-        ("3404220010001", 1), ("3404220010004", 2)]
+        ("3404220010004", 2)]
 
 
 def test_refund_candidates_show_full_numbers_and_refunds(village):
     lines = listings.refund_candidates(village, "00012001")
     assert [(c["name"], c["id_number"], c["refunded"]) for c in lines] == [
         ("王建国", WANG, False), ("李秀英", LI, True), ("王磊", WANG_LEI, False)]
-    assert lines[1]["refund_reason"] == "employee" and lines[1]["payable_fen"] == 23000
+    assert lines[1]["refund_reason"] == "duplicate" and lines[1]["payable_fen"] == 23000
     with pytest.raises(NotFound):
         listings.refund_candidates(village, "00012050")
 

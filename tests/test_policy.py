@@ -8,13 +8,19 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from app.domain.errors import PolicyError, ValidationError
 from app.domain.policy import (
+    NEWBORN_MONTHS_DEFAULT,
     Policy,
     Rules,
     Subsidy,
     Tier,
+    benefit_year_label,
+    campaign_label,
+    collection_period_label,
     load_policy_file,
     parse_policy,
 )
@@ -46,7 +52,7 @@ def test_sample_policy_parses() -> None:
     ]
     assert policy.subsidy_for("低保") == Subsidy("低保", "最低生活保障对象", "fixed", 10000)
     assert policy.subsidy_for("特困") == Subsidy("特困", "特困供养人员", "full")
-    assert policy.rules == Rules(True, True, 90, date(2021, 1, 1))
+    assert policy.rules == Rules(True, True, 3, date(2021, 1, 1))
 
 
 def test_two_tier_policy_parses() -> None:
@@ -105,7 +111,7 @@ def test_broken_policy_names_every_problem_with_its_path() -> None:
     data["subsidies"][4]["category"] = "低保"
     data["subsidies"][2]["kind"] = "half"
     del data["subsidies"][1]["name"]
-    del data["rules"]["newborn_days"]
+    data["rules"]["newborn_months"] = 13
     data["rules"]["highest_single_subsidy"] = "yes"
     data["regoin"] = "typo"
 
@@ -123,7 +129,7 @@ def test_broken_policy_names_every_problem_with_its_path() -> None:
         "subsidies[3].of_tier: 档次 'x' 不存在",
         "subsidies[3].percent: 应为 0 到 100 之间的数（整数或小数字符串，如 \"50\" 或 \"33.5\"）",
         "subsidies[4].category: 资助类别 '低保' 重复",
-        "rules.newborn_days: 缺少此字段",
+        "rules.newborn_months: 应为 1 到 12 之间的整数（月）",
         "rules.highest_single_subsidy: 应为 true 或 false",
         "regoin: 未知字段",
     ])
@@ -289,3 +295,102 @@ def test_parse_does_not_mutate_input() -> None:
     before = copy.deepcopy(data)
     assert isinstance(parse_policy(data), Policy)
     assert data == before
+
+
+# --- newborn window in calendar months ---------------------------------------------------
+
+
+def legacy_dict(days: int) -> dict[str, Any]:
+    data = two_tier_dict()
+    del data["rules"]["newborn_months"]
+    data["rules"]["newborn_days"] = days
+    return data
+
+
+def test_newborn_months_is_read_and_written() -> None:
+    data = two_tier_dict()
+    data["rules"]["newborn_months"] = 6
+    policy = parse_policy(data)
+    assert policy.rules.newborn_months == 6
+    assert policy.to_dict()["rules"]["newborn_months"] == 6
+    assert "newborn_days" not in policy.to_dict()["rules"]
+
+
+def test_legacy_newborn_days_file_loads_as_months(tmp_path: Path) -> None:
+    path = tmp_path / "old.json"
+    path.write_text(json.dumps(legacy_dict(90), ensure_ascii=False), encoding="utf-8")
+    policy = load_policy_file(path)
+    assert policy.rules.newborn_months == 3
+    # Written back in months, and the round trip holds.
+    assert policy.to_dict()["rules"]["newborn_months"] == 3
+    assert "newborn_days" not in policy.to_dict()["rules"]
+    assert parse_policy(policy.to_dict()) == policy
+    # The same window as a file that says months.
+    assert policy == parse_policy(two_tier_dict())
+
+
+@pytest.mark.parametrize(("days", "months"), [
+    (1, 1), (28, 1), (31, 1), (32, 2), (60, 2), (62, 2), (90, 3), (93, 3), (94, 4), (180, 6),
+    (365, 12), (366, 12),
+])
+def test_legacy_days_convert_to_at_least_one_month(days: int, months: int) -> None:
+    assert parse_policy(legacy_dict(days)).rules.newborn_months == months
+
+
+@given(st.integers(1, 366))
+def test_legacy_days_convert_within_bounds(days: int) -> None:
+    months = parse_policy(legacy_dict(days)).rules.newborn_months
+    assert 1 <= months <= 12
+    assert 31 * (months - 1) < days <= 31 * months
+
+
+def test_both_keys_the_months_win() -> None:
+    data = two_tier_dict()
+    data["rules"]["newborn_months"] = 2
+    data["rules"]["newborn_days"] = 180
+    assert parse_policy(data).rules.newborn_months == 2
+
+
+def test_no_newborn_key_means_three_months() -> None:
+    data = two_tier_dict()
+    del data["rules"]["newborn_months"]
+    assert NEWBORN_MONTHS_DEFAULT == 3
+    assert parse_policy(data).rules.newborn_months == 3
+
+
+@pytest.mark.parametrize("value", [0, 13, -1, "3", 3.0, True, None])
+def test_newborn_months_out_of_bounds_is_named_in_chinese(value: object) -> None:
+    data = two_tier_dict()
+    data["rules"]["newborn_months"] = value
+    assert problems_of(data) == ["rules.newborn_months: 应为 1 到 12 之间的整数（月）"]
+
+
+@pytest.mark.parametrize("value", [0, 367, "90", True])
+def test_legacy_newborn_days_out_of_bounds(value: object) -> None:
+    assert problems_of(legacy_dict(value)) == [  # type: ignore[arg-type]
+        "rules.newborn_days: 应为 1 到 366 之间的整数（天）"
+    ]
+
+
+@given(st.integers(1, 12))
+def test_round_trip_for_every_month_count(months: int) -> None:
+    data = two_tier_dict()
+    data["rules"]["newborn_months"] = months
+    policy = parse_policy(data)
+    assert parse_policy(policy.to_dict()) == policy
+    assert parse_policy(json.loads(json.dumps(policy.to_dict()))) == policy
+
+
+# --- one name for a campaign's year -------------------------------------------------------
+
+
+def test_campaign_is_named_by_its_benefit_year() -> None:
+    policy = parse_policy(two_tier_dict())
+    assert (policy.campaign_year, policy.benefit_year) == (2026, 2027)
+    assert policy.year_label() == "2027年度"
+    assert policy.period_label() == "征缴期 2026-09-01至2026-12-31"
+    assert policy.label() == "2027年度（征缴期 2026-09-01至2026-12-31）"
+    assert benefit_year_label(2027) == policy.year_label()
+    assert collection_period_label(date(2026, 9, 1), date(2026, 12, 31)) == policy.period_label()
+    assert campaign_label(2027, date(2026, 9, 1), date(2026, 12, 31)) == policy.label()
+    assert campaign_label(2027) == "2027年度"

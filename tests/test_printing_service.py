@@ -49,7 +49,7 @@ def village(ws):
 
 def test_receipt_pdf_shows_every_field(village):
     done = collect_household(village, household_no="3404220010001", tier_code="1", now=NOW)
-    text = _text(receipt_pdf(village, done["receipt_no"]))
+    text = _text(receipt_pdf(village, done.receipt_no))
     for expected in ("城乡居民基本医疗保险费专用收据", "皖医保", "00012001", "王建国", "李秀英",
                      "3404220010001", "示例村一组", "340422********0211", "一档", "380.00",
                      "¥760.00", "柒佰陆拾元整", "现金", "李会计", "2026-11-20 10:15", "390",
@@ -60,16 +60,16 @@ def test_receipt_pdf_shows_every_field(village):
 
 def test_voided_and_reprinted_receipts_are_marked(village):
     done = collect_household(village, household_no="3404220010001", tier_code="1", now=NOW)
-    mark_printed(village, done["receipt_no"])
-    assert "补打" in _text(receipt_pdf(village, done["receipt_no"], reprint=True))
-    void_receipt(village, done["receipt_no"], reason="打印错位")
-    text = _text(receipt_pdf(village, done["receipt_no"]))
+    mark_printed(village, done.receipt_no)
+    assert "补打" in _text(receipt_pdf(village, done.receipt_no, reprint=True))
+    void_receipt(village, done.receipt_no, reason="打印错位", now=NOW)
+    text = _text(receipt_pdf(village, done.receipt_no))
     assert "作废" in text and "打印错位" in text
 
 
 def test_reports_from_the_ledger(village):
     first = collect_household(village, household_no="3404220010001", tier_code="1", now=NOW)
-    void_receipt(village, first["receipt_no"], reason="填错户", now=NOW)
+    void_receipt(village, first.receipt_no, reason="填错户", now=NOW)
     collect_household(village, household_no="3404220010001", tier_code="2", now=NOW)
     record_deposit(village, amount_fen=100000, slip_no="BK-1", now=NOW)
     daily = _text(daily_report_pdf(village, NOW.date()))
@@ -87,7 +87,7 @@ def test_payment_notice_lists_unpaid_members(village):
 
 def test_qr_verifies_through_the_cli_and_a_forgery_does_not(village, new_db, tmp_path):
     done = collect_household(village, household_no="3404220010001", tier_code="1", now=NOW)
-    qr = receipt_document(village, done["receipt_no"]).qr_text
+    qr = receipt_document(village, done.receipt_no).qr_text
     # The journal carries the same signed text, for the township to check offline.
     event = json.loads(village.conn.execute(
         "SELECT payload FROM journal WHERE type = 'payment.collected'").fetchone()[0])
@@ -122,7 +122,7 @@ def test_receipt_pdf_cli_writes_the_file(village, new_db, tmp_path):
     done = collect_household(village, household_no="3404220010001", tier_code="1", now=NOW)
     village.close()
     out = tmp_path / "papers" / "r.pdf"
-    res = run_cli("receipt", "pdf", done["receipt_no"], "--out", str(out), "--db",
+    res = run_cli("receipt", "pdf", done.receipt_no, "--out", str(out), "--db",
                   str(new_db.path), "--json", env={"YIBAO_PASSPHRASE": PASSPHRASE})
     assert res.returncode == 0, res.stderr
     assert "柒佰陆拾元整" in _text(out.read_bytes())

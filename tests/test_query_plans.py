@@ -112,9 +112,9 @@ def ledger(ws: Workspace) -> Iterator[Workspace]:
                                  method="cash" if index % 3 else "wechat",
                                  method_ref=None if index % 3 else f"WX{index:08d}",
                                  now=T0 + timedelta(minutes=index))
-        receipts.append((done["receipt_no"], hh))
+        receipts.append((done.receipt_no, hh))
         if index != 5:  # one receipt left unprinted: 待打印
-            mark_printed(ws, done["receipt_no"])
+            mark_printed(ws, done.receipt_no)
     void_receipt(ws, receipts[1][0], reason="打印错位", now=T0 + timedelta(hours=1))
     refund_line(ws, receipt_no=receipts[2][0], id_number=receipts[2][1].members[0].id_number,
                 reason="employee", now=T0 + timedelta(hours=2))

@@ -171,7 +171,7 @@ def test_same_person_enrolled_by_two_villages_first_accepted_wins(county, tmp_pa
         assert (task["id_number"], task["reason"], task["status"]) == (
             shared["id_number"], "duplicate_enrolment", "open")
         assert task["other_village"] == VILLAGE_A
-        assert task["receipt"] == paid_b["receipt_label"]
+        assert task["receipt"] == paid_b.receipt_label
 
         [conflict] = county.admin("conflicts")
         assert (conflict["village"], conflict["other_village"], conflict["resolved"]) == (

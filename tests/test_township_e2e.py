@@ -51,12 +51,12 @@ def county(tmp_path: Path):
     server.stop()
 
 
-def _collect(ws: Any, households: list[str]) -> list[dict[str, Any]]:
+def _collect(ws: Any, households: list[str]) -> list[Any]:
     done = []
     for no in households:
         got = collect.collect_household(ws, household_no=no, tier_code="1", now=T0)
-        if got["receipt_no"]:
-            books.mark_printed(ws, got["receipt_no"])
+        if got.receipt_no:
+            books.mark_printed(ws, got.receipt_no)
         done.append(got)
     return done
 
@@ -148,11 +148,11 @@ def test_three_villages_one_township(county: CountyServer, tmp_path: Path) -> No
                 "SELECT household_no FROM households ORDER BY household_no LIMIT 3")]
             done = _collect(ws, nos)
             if v == "V1":
-                books.void_receipt(ws, done[0]["receipt_no"], reason="打印错位")
+                books.void_receipt(ws, done[0].receipt_no, reason="打印错位", now=T0)
             if v == "V2":
-                line = done[1]["lines"][0]
-                refunds.refund_line(ws, receipt_no=done[1]["receipt_no"],
-                                    id_number=line["id_number"], reason="duplicate", now=T0)
+                line = done[1].lines[0]
+                refunds.refund_line(ws, receipt_no=done[1].receipt_no,
+                                    id_number=line.id_number, reason="duplicate", now=T0)
             _deposit_all(ws, f"SLIP-{v}-1")
             if v == "V3":
                 tb.export_for_township(ws, tmp_path / "v3-2.bundle", township_key=key_file)

@@ -110,3 +110,47 @@ def test_export_writes_an_xlsx(qtbot, empty_window, tmp_path):
     qtbot.waitUntil(out.exists, timeout=10_000)
     sheet = load_workbook(out).active
     assert sheet.cell(1, 1).value == "户号"
+
+
+def test_moves_and_renames_are_listed_and_need_the_clerk_to_tick_the_box(qtbot, empty_window,
+                                                                        tmp_path):
+    page = empty_window.roster
+    empty_window.tabs.setCurrentWidget(page)
+    click(qtbot, page.import_button)
+    dialog = page.dialog
+    sample = DATA / "roster-sample.csv"
+    dialog.path.setText(str(sample))
+    click(qtbot, dialog.check_button)
+    qtbot.waitUntil(lambda: dialog.report is not None and not dialog.busy, timeout=15_000)
+    assert dialog.accept_moves.isHidden()  # nothing to confirm in a first import
+    click(qtbot, dialog.apply_button)
+    qtbot.waitUntil(lambda: dialog.status.text() == "导入完成。", timeout=15_000)
+
+    changed = tmp_path / "今年花名册.csv"  # 王磊 moves to 陈志强's household, 陈浩 is renamed
+    changed.write_text(sample.read_text(encoding="utf-8").replace(
+        "3404220010001,一组,王建国,王磊,", "3404220010003,二组,陈志强,王磊,").replace(
+        ",陈浩,", ",陈昊,"), encoding="utf-8")
+    dialog.path.setText(str(changed))
+    click(qtbot, dialog.check_button)
+    qtbot.waitUntil(lambda: not dialog.busy and dialog.checked_path == changed, timeout=15_000)
+    assert dialog.moves_title.text() == "须确认的迁户和改名（2）"
+    rows = [[dialog.moves_model.data(dialog.moves_model.index(r, c))
+             for c in range(dialog.moves_model.columnCount())]
+            for r in range(dialog.moves_model.rowCount())]
+    assert rows == [["4", "迁户", "340422********0133", "王磊（户 3404220010001）",
+                     "王磊（户 3404220010003）"],
+                    ["9", "改名", "340422********0175", "陈浩", "陈昊"]]
+    assert "1 人迁到其他户" in dialog.status.text() and "1 人改名" in dialog.status.text()
+    assert dialog.accept_moves.isVisible() and "核对" in dialog.accept_moves.text()
+    assert not dialog.accept_moves.isChecked()
+    assert not dialog.apply_button.isEnabled()  # nothing moves until the clerk confirms
+    dialog.accept_moves.setChecked(True)
+    assert dialog.apply_button.isEnabled()
+    dialog.accept_moves.setChecked(False)
+    assert not dialog.apply_button.isEnabled()
+    dialog.accept_moves.setChecked(True)
+    click(qtbot, dialog.apply_button)
+    qtbot.waitUntil(lambda: dialog.status.text() == "导入完成。", timeout=15_000)
+    assert dialog.report["moves"][0]["to_household"] == "3404220010003"
+    assert not dialog.apply_button.isEnabled() and not dialog.accept_moves.isEnabled()
+    click(qtbot, dialog.close_button)

@@ -36,7 +36,7 @@ from tests.test_ui_collect import (  # noqa: F401 - fixtures are used by name
 @pytest.fixture
 def collected(village: Any) -> Any:
     done = collect_household(village, household_no="3404220010001", tier_code="1")
-    mark_printed(village, done["receipt_no"])
+    mark_printed(village, done.receipt_no)
     return village
 
 

@@ -180,13 +180,13 @@ def _refund_task_for_li_xiuying(ws: Workspace) -> None:
     """The county says 李秀英 is in employee insurance: a conflict notice, applied as a pull
     would apply it."""
     done = collect_household(ws, household_no="3404220010001", tier_code="1")
-    line = next(r for r in refund_candidates(ws, done["receipt_no"], done["series"])
+    line = next(r for r in refund_candidates(ws, done.receipt_no, done.series)
                 if r["id_number"] == LI_XIUYING)
     notice = ConflictData(notice_id=str(uuid.uuid4()), reason="employee_insured",
                           message="已在职工医保参保", event_uuid=str(uuid.uuid4()),
-                          campaign_year=active_campaign(ws).campaign_year, payment_id=done["payment_id"],
+                          campaign_year=active_campaign(ws).campaign_year, payment_id=done.payment_id,
                           line_id=line["line_id"], id_number=LI_XIUYING, name="李秀英",
-                          receipt=done["receipt_label"])
+                          receipt=done.receipt_label)
     with tx(ws.conn):
         applied, skipped = apply_items(ws, [(1, "conflict", notice)])
     assert (applied, skipped) == (1, [])

@@ -39,7 +39,7 @@ def test_old_database_upgrades_and_verifies(version, tmp_path):
 
             done = collect_household(ws, household_no="3404220010002", tier_code="1",
                                      now=datetime(2026, 10, 20, 2, 0, tzinfo=UTC))
-            assert done["receipt_no"] == "00000004"
+            assert done.receipt_no == "00000004"
             assert verify_workspace(ws).ok
     if version < migrations.latest_version():
         assert list(tmp_path.glob(f"yibao.db.v{version}.bak")), "no backup before the upgrade"

@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 from app.domain.money import fen_to_capitals
 from app.services.books import next_receipt
 from app.services.campaigns import active_campaign
-from app.services.collect import collect_household, household_fees
+from app.services.collect import CollectResult, collect_household, household_fees
 from app.services.roster import find_households
 from ui.common import (
     AppContext,
@@ -492,42 +492,43 @@ class CollectView(QWidget):
                                tier_name=tier_name, method_name=self.method_names[self.method()],
                                total_fen=total, receipt_label=label)
         self.confirm_dialog = dialog
-        dialog.accepted.connect(lambda: self._collect(rows, label))
+        dialog.accepted.connect(lambda: self._collect(rows, label, total))
         dialog.rejected.connect(lambda: self.members.setFocus())
         dialog.finished.connect(lambda _r: setattr(self, "confirm_dialog", None))
         dialog.open()
 
-    def _collect(self, rows: list[dict[str, Any]], label: str | None) -> None:
+    def _collect(self, rows: list[dict[str, Any]], label: str | None, total: int) -> None:
         assert self.household is not None
         household_no = self.household["household_no"]
-        everyone = {r["person_id"] for r in self.members_model.checkable_rows()}
-        members = None if {r["person_id"] for r in rows} == everyone else \
-            [r["id_number"] for r in rows]
+        # Exactly the members and the total the clerk confirmed: if a sync changed either
+        # while the dialog was open, the service refuses instead of charging something else.
+        members = [r["person_id"] for r in rows]
         tier, method = self.tier_code, self.method()
         reference = self.method_ref.text().strip() or None
         override = None
         if not self.household["in_window"]:
             override = self.override.text().strip()
 
-        def done(result: dict[str, Any]) -> None:
+        def done(result: CollectResult) -> None:
             self.method_ref.clear()
             self.override.clear()
             self.method_buttons["cash"].setChecked(True)
             self.focus_search()
-            if result["receipt_no"] is None:
+            if result.receipt_no is None:
                 self.say(fmt(self.tr("Enrolled household %1 (fully subsidised, no "
                                               "receipt)."), household_no))
                 return
-            receipt = result["receipt_label"]
+            receipt = result.receipt_label
             self.say(fmt(self.tr("Collected %1 on receipt %2 — printing…"),
-                                  yuan(result["amount_fen"]), receipt))
+                                  yuan(result.amount_fen), receipt))
             self.printer.print_receipt(
-                result["series"], result["receipt_no"],
-                on_done=lambda ok, text: self._printed(ok, text, receipt, result["amount_fen"]))
+                result.series, result.receipt_no,
+                on_done=lambda ok, text: self._printed(ok, text, receipt, result.amount_fen))
 
         self.ctx.act(lambda ws: collect_household(
             ws, household_no=household_no, tier_code=tier, members=members, method=method,
-            method_ref=reference, override_reason=override, expected_receipt=label),
+            method_ref=reference, override_reason=override, expected_receipt=label,
+            expected_total_fen=total),
             done, parent=self)
 
     def say(self, text: str, *, alert: bool = False) -> None:

@@ -2,7 +2,9 @@
 
 The check is a dry run of the same service that applies, so what the report promises is what
 the import does. Both runs read the file on the database worker with a progress bar; the
-dialog cannot be closed half-way.
+dialog cannot be closed half-way. People the file moves to another household (迁户) or renames
+(改名) are listed old → new, and the import is applied only after the clerk ticks the box
+confirming them — exactly those: a file whose moves changed since the check is refused.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from typing import Any
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
+    QCheckBox,
     QDialog,
     QFileDialog,
     QHBoxLayout,
@@ -25,6 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.domain.idcard import mask_id_number
 from app.services.exports import export
 from app.services.roster_import import import_roster
 from ui.common import AppContext, error_text, fmt, heading, message, table_view, translate
@@ -83,6 +87,23 @@ class RosterImportDialog(QDialog):
         self.warnings = table_view(self.warnings_model)
         self.rejected_title = heading(self.tr("Rejected rows"), 11)
         self.warnings_title = heading(self.tr("Warnings"), 11)
+        # 迁户 / 改名: one row each, old → new, and the box that confirms them.
+        self.moves_model = RowsModel([
+            Column(self.tr("Row"), lambda r: r["row"], RIGHT),
+            Column(self.tr("Change"), lambda r: r["kind"]),
+            Column(self.tr("ID number"), lambda r: mask_id_number(r["id_number"])),
+            Column(self.tr("Before"), lambda r: r["before"]),
+            Column(self.tr("After"), lambda r: r["after"]),
+        ], key=lambda r: (r["row"], r["kind"]), parent=self)
+        self.moves = table_view(self.moves_model, stretch_column=4)
+        self.moves_title = heading(self.tr("Moves and renames"), 11)
+        self.moves_title.setStyleSheet(ERROR_STYLE)
+        self.accept_moves = QCheckBox(self.tr(
+            "I have checked every move and rename above against the paper roster: apply them "
+            "with this import"))
+        self.accept_moves.toggled.connect(lambda _on: self._update_apply())
+        for widget in (self.moves_title, self.moves, self.accept_moves):
+            widget.hide()
 
         self.apply_button = QPushButton(self.tr("Confirm import"))
         self.apply_button.setEnabled(False)
@@ -100,6 +121,9 @@ class RosterImportDialog(QDialog):
         layout.addWidget(self.bar)
         layout.addWidget(self.status)
         layout.addWidget(self.summary)
+        layout.addWidget(self.moves_title)
+        layout.addWidget(self.moves, 1)
+        layout.addWidget(self.accept_moves)
         layout.addWidget(self.rejected_title)
         layout.addWidget(self.rejected, 2)
         layout.addWidget(self.warnings_title)
@@ -120,6 +144,20 @@ class RosterImportDialog(QDialog):
         # A report belongs to the file it checked: another file must be checked again.
         self.checked_path = None
         self.apply_button.setEnabled(False)
+        self.accept_moves.setChecked(False)
+
+    def _needs_confirmation(self) -> bool:
+        report = self.report
+        return bool(report and (report["moves"] or report["renames"]))
+
+    def _update_apply(self) -> None:
+        """Apply only a checked report with changes, and with moves only once confirmed."""
+        report = self.report
+        ready = (self.checked_path is not None and report is not None and not self.busy
+                 and report["households"] + report["persons"] + report["updated"] > 0
+                 and (not self._needs_confirmation() or self.accept_moves.isChecked()))
+        self.apply_button.setEnabled(ready)
+        self.apply_button.setDefault(ready)
 
     def _start(self, text: str) -> None:
         self.busy = True
@@ -127,7 +165,8 @@ class RosterImportDialog(QDialog):
         self.bar.show()
         self.status.setStyleSheet("")
         self.status.setText(text)
-        for button in (self.check_button, self.apply_button, self.close_button):
+        for button in (self.check_button, self.apply_button, self.close_button,
+                       self.accept_moves):
             button.setEnabled(False)
 
     def _stop(self) -> None:
@@ -135,6 +174,7 @@ class RosterImportDialog(QDialog):
         self.bar.hide()
         self.check_button.setEnabled(True)
         self.close_button.setEnabled(True)
+        self.accept_moves.setEnabled(self.checked_path is not None)
 
     def _rows_read(self, rows: int) -> None:
         self.status.setText(fmt(self.tr("Reading the file: %1 rows…"), rows))
@@ -157,11 +197,16 @@ class RosterImportDialog(QDialog):
     def _checked(self, path: Path, report: dict[str, Any]) -> None:
         self._stop()
         self.checked_path = path
+        self.accept_moves.setChecked(False)
         self._show_report(report)
+        self._update_apply()
         changes = report["households"] + report["persons"] + report["updated"]
-        self.apply_button.setEnabled(changes > 0)
-        self.apply_button.setDefault(changes > 0)
-        if changes:
+        if changes and self._needs_confirmation():
+            self.status.setText(fmt(self.tr(
+                "Nothing has been written yet. This file moves %1 people to another household "
+                "and renames %2: check each one below and tick the box to confirm them before "
+                "importing."), len(report["moves"]), len(report["renames"])))
+        elif changes:
             self.status.setText(self.tr("Nothing has been written yet. Check the report, then "
                                         "confirm: the accepted rows are imported all together."))
         else:
@@ -172,15 +217,24 @@ class RosterImportDialog(QDialog):
         path = self.checked_path
         if path is None or self.busy:
             return
+        if self._needs_confirmation() and not self.accept_moves.isChecked():
+            return
         progress = self.rows_read.emit
+        accept = self.accept_moves.isChecked()
+        # Exactly the moves and renames the clerk confirmed: a changed file is refused.
+        report = self.report or {"moves": [], "renames": []}
+        seen = {"moves": list(report["moves"]), "renames": list(report["renames"])}
         self._start(self.tr("Importing…"))
-        self.ctx.act(lambda ws: import_roster(ws, path, progress=progress).to_dict(),
+        self.ctx.act(lambda ws: import_roster(ws, path, accept_moves=accept, expected_moves=seen,
+                                              progress=progress).to_dict(),
                      self._applied, self._failed)
 
     def _applied(self, report: dict[str, Any]) -> None:
         self._stop()
         self.checked_path = None
         self._show_report(report)
+        self.accept_moves.setEnabled(False)  # done: shown for the record only
+        self.apply_button.setEnabled(False)
         self.status.setStyleSheet("color: #1b5e20; font-weight: bold;")
         self.status.setText(self.tr("Imported."))
         self.close_button.setDefault(True)
@@ -193,6 +247,19 @@ class RosterImportDialog(QDialog):
                     "rejected rows %5 · warnings %6"),
             report["households"], report["persons"], report["updated"], report["unchanged"],
             len(report["rejected"]), len(report["warnings"])))
+        moves = [{"row": m["row"], "kind": self.tr("Household move"), "id_number": m["id_number"],
+                  "before": fmt(self.tr("%1 in household %2"), m["name"], m["from_household"]),
+                  "after": fmt(self.tr("%1 in household %2"), m["name"], m["to_household"])}
+                 for m in report["moves"]]
+        renames = [{"row": r["row"], "kind": self.tr("Name change"), "id_number": r["id_number"],
+                    "before": r["from_name"], "after": r["to_name"]} for r in report["renames"]]
+        self.moves_model.set_rows(sorted(moves + renames, key=lambda r: r["row"]))
+        self.moves_title.setText(fmt(self.tr("Moves and renames to confirm (%1)"),
+                                     len(moves) + len(renames)))
+        shown = bool(moves or renames)
+        for widget in (self.moves_title, self.moves, self.accept_moves):
+            widget.setVisible(shown)
+        self.accept_moves.setEnabled(shown)
         self.rejected_model.set_rows(report["rejected"])
         self.warnings_model.set_rows({"n": n, "text": text}
                                      for n, text in enumerate(report["warnings"]))

@@ -233,14 +233,17 @@ class MainWindow(QMainWindow):
         role = ROLE_NAMES[snap["role"]]
         campaign = snap["campaign"]
         if campaign is None:
-            campaign_text = self.tr("No active campaign")
+            campaign_text = title_text = self.tr("No active campaign")
             self.campaign_label.setStyleSheet(ALERT_STYLE)
+            self.campaign_label.setToolTip("")
         else:
-            campaign_text = fmt(self.tr("%1 campaign (cover %2)"), campaign["campaign_year"],
-                                campaign["benefit_year"])
+            # Named by its benefit year, the same words as on receipts and reports; the
+            # status bar is crowded, so the collection period is in the title and tooltip.
+            campaign_text, title_text = campaign["year_label"], campaign["label"]
             self.campaign_label.setStyleSheet("")
+            self.campaign_label.setToolTip(campaign["period_label"])
         self.campaign_label.setText(campaign_text)
-        self.setWindowTitle(" — ".join((self.tr("Yibao Collect"), campaign_text,
+        self.setWindowTitle(" — ".join((self.tr("Yibao Collect"), title_text,
                                         f"{role} {snap['user']}")))
 
     def _show_status(self, snap: dict[str, Any]) -> None:

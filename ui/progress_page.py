@@ -32,6 +32,7 @@ class ProgressPage(Page):
 
     def __init__(self, ctx: AppContext) -> None:
         super().__init__(ctx)
+        self.title = heading("", 14)
         self.figures: dict[str, QLabel] = {}
         figures = QGridLayout()
         for column, (key, title) in enumerate((
@@ -92,6 +93,7 @@ class ProgressPage(Page):
         body.setSizes([300, 300])
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 8)
+        layout.addWidget(self.title)
         layout.addLayout(figures)
         layout.addWidget(body, 1)
 
@@ -99,6 +101,7 @@ class ProgressPage(Page):
         self.ctx.run(progress, self._show, parent=self)
 
     def _show(self, data: dict[str, Any]) -> None:
+        self.title.setText(fmt(self.tr("Collection progress — %1"), data["label"]))
         self.figures["enrolled"].setText(fmt(self.tr("%1 of %2"), data["enrolled"],
                                              data["persons"]))
         self.figures["rate"].setText(_percent(data["enrolled"], data["persons"]))

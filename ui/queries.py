@@ -40,6 +40,10 @@ def campaign_summary(ws: Workspace) -> dict[str, Any] | None:
     except Refused:
         return None
     return {"campaign_year": policy.campaign_year, "benefit_year": policy.benefit_year,
+            # The one spelling of the campaign's name (app.domain.policy): "2027年度" and
+            # "2027年度（征缴期 2026-09-01至2026-12-31）".
+            "year_label": policy.year_label(), "period_label": policy.period_label(),
+            "label": policy.label(),
             "region": policy.region, "start": policy.collection_start,
             "end": policy.collection_end,
             "tiers": [{"code": t.code, "name": t.name, "local_fen": t.local_fen,
@@ -111,6 +115,7 @@ def progress(ws: Workspace, *, on: date | None = None) -> dict[str, Any]:
         "enrolled": sum(g["enrolled"] for g in groups),
         "households": sum(g["households"] for g in groups),
         "collected_fen": sum(g["amount_fen"] for g in groups), "tier_name": tier["name"],
+        "year_label": campaign["year_label"], "label": campaign["label"],
         "start": campaign["start"], "end": campaign["end"], "today": day,
         "days_left": (campaign["end"] - day).days, "unpaid_households": unpaid,
     }

@@ -133,10 +133,17 @@ class RefundDialog(ConfirmingDialog):
             self.reason.addItem(name, code)
         if reason is not None:
             self.reason.setCurrentIndex(max(0, self.reason.findData(reason)))
+        self.paid_by = QComboBox()
+        self.paid_by.addItem(self.tr("Paid out of my cash on hand"), "cash")
+        self.paid_by.addItem(self.tr("Paid by the township office"), "township")
+        self.note = QLineEdit()
+        self.note.setPlaceholderText(self.tr("Required when the reason is 'other'"))
         self.preselect = id_number
         self.form.addRow(self.tr("Receipt"), heading(receipt["label"], 14))
         self.form.addRow(self.tr("Member"), self.people)
         self.form.addRow(self.tr("Reason"), self.reason)
+        self.form.addRow(self.tr("Refund paid by"), self.paid_by)
+        self.form.addRow(self.tr("Note"), self.note)
         series, number = receipt["series"], receipt["number"]
         ctx.run(lambda ws: refund_candidates(ws, number, series), self._show, parent=self)
         self.people.setFocus()
@@ -162,10 +169,10 @@ class RefundDialog(ConfirmingDialog):
         if person["refunded"]:
             self.say(fmt(self.tr("%1 was refunded on this receipt already."), person["name"]))
             return None
-        return fmt(self.tr("Refund %1 (%2) on receipt %3 because: %4? Their enrolment ends; a "
-                           "cash refund is paid out of the cash on hand."),
+        return fmt(self.tr("Refund %1 (%2) on receipt %3 because: %4? Their enrolment ends; "
+                           "%5."),
                    person["name"], person["id_masked"], self.receipt["label"],
-                   self.reason.currentText())
+                   self.reason.currentText(), self.paid_by.currentText())
 
     def action(self) -> Callable[[Workspace], Any] | None:
         person = self.person()
@@ -173,8 +180,10 @@ class RefundDialog(ConfirmingDialog):
             return None
         number, series = self.receipt["number"], self.receipt["series"]
         id_number, reason = person["id_number"], self.reason.currentData()
+        paid_by, note = self.paid_by.currentData(), self.note.text()
         return lambda ws: refund_line(ws, receipt_no=number, series=series,
-                                      id_number=id_number, reason=reason)
+                                      id_number=id_number, reason=reason, paid_by=paid_by,
+                                      note=note)
 
 
 class ReceiptFilter(QSortFilterProxyModel):
@@ -404,6 +413,6 @@ class ReceiptsPage(Page):
             return
         dialog = RefundDialog(self.ctx, self, row)
         dialog.succeeded.connect(lambda result: message(self, fmt(
-            self.tr("Refunded %1 to %2 (receipt %3)."), yuan(result["refund_fen"]),
-            result["name"], result["receipt"])))
+            self.tr("Refunded %1 to %2 (receipt %3)."), yuan(result.refund_fen),
+            result.name, result.receipt)))
         self._open(dialog)

@@ -178,6 +178,48 @@ def shoot_window(window: MainWindow, worker: ServiceWorker, ws: Workspace, out: 
     settle(worker)
     save_screen(out / "import.png", dialog)
     dialog.reject()
+    shoot_refusals(window, worker, ws, out)
+
+
+def _refused_in(dialog: Any, worker: ServiceWorker, path: Path) -> None:
+    """Press OK twice (the dialog asks again) and picture the refusal it shows."""
+    dialog.submit()
+    dialog.submit()
+    wait_until(lambda: bool(dialog.message.text()))
+    settle(worker)
+    save_screen(path, dialog)
+    dialog.reject()
+
+
+def shoot_refusals(window: MainWindow, worker: ServiceWorker, ws: Workspace, out: Path) -> None:
+    """The clerk's view of two money controls: a deposited receipt cannot be voided, and a
+    cash refund needs the cash (the township can pay it instead)."""
+    from app.services.cash import cash_position, record_deposit
+
+    def deposit_everything() -> None:
+        on_hand = cash_position(ws).on_hand_fen
+        if on_hand:
+            record_deposit(ws, amount_fen=on_hand, slip_no="截图-缴款单-1")
+
+    done: list[bool] = []
+    worker.submit(deposit_everything, lambda _r: done.append(True))
+    wait_until(lambda: done)
+    window.refresh_status()
+    page = window.receipts
+    window.tabs.setCurrentWidget(page)
+    page.refresh()
+    settle(worker, 0.8)
+    page.table.selectRow(0)
+    settle(worker)
+    page.void_selected()
+    dialog = page.dialog
+    dialog.reason.setCurrentText("填错户")
+    _refused_in(dialog, worker, out / "refusal-void-deposited.png")
+    page.refund_selected()
+    dialog = page.dialog
+    wait_until(lambda: dialog.model.rowCount() > 0)
+    dialog.people.selectRow(0)
+    _refused_in(dialog, worker, out / "refusal-refund-cash.png")
 
 
 if __name__ == "__main__":

@@ -103,8 +103,8 @@ TOWNSHIP: dict[str, str] = {
     "Export to PDF…": "导出 PDF…",
     "Collection progress by village and group": "各村、各村民小组征缴进度",
     "(whole village)": "（全村）",
-    "%1 campaign: %2 enrolled, %3 subsidised, %4 collected, rewards %5":
-        "%1 年度：参保 %2 人，资助参保 %3 人，收取 %4，奖励 %5",
+    "%1: %2 enrolled, %3 subsidised, %4 collected, rewards %5":
+        "%1：参保 %2 人，资助参保 %3 人，收取 %4，奖励 %5",
     "Export progress": "导出征缴进度",
     "Enrolled and target by village": "各村参保人数与征缴任务",
     "Saved %1.": "已保存 %1。",

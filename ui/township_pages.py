@@ -494,8 +494,8 @@ class TownshipProgressPage(Page):
                      for g in v["groups"]]
         self.model.set_rows(rows)
         totals = data["totals"]
-        self.summary.setText(fmt(self.tr("%1 campaign: %2 enrolled, %3 subsidised, %4 collected, "
-                                         "rewards %5"), data["campaign_year"],
+        self.summary.setText(fmt(self.tr("%1: %2 enrolled, %3 subsidised, %4 collected, "
+                                         "rewards %5"), data["label"],
                                  totals["enrolled"], totals["subsidised"],
                                  yuan(totals["amount_fen"]), yuan(totals["reward_fen"])))
         self._draw_chart(data["villages"])

@@ -9,6 +9,7 @@ from typing import Any
 
 from app.cli import Command, open_ws
 from app.domain.errors import ValidationError
+from app.domain.events import ENROLMENT_END_REASONS
 from app.domain.money import parse_yuan
 
 
@@ -41,14 +42,18 @@ def _roster_find(args: argparse.Namespace) -> list[dict[str, Any]]:
 
 
 def _roster_show(args: argparse.Namespace) -> dict[str, Any]:
-    from app.services.collect import household_fees
+    from app.services.collect import household_fees, member_enrolments
     from app.services.roster import household_by_no, household_members
 
     with open_ws(args) as ws:
         if args.tier:
-            return household_fees(ws, args.household, args.tier)
-        hh = household_by_no(ws, args.household)
-        return {**hh, "members": household_members(ws, hh["household_id"])}
+            shown = household_fees(ws, args.household, args.tier)
+            members = shown["members"]
+        else:
+            shown = household_by_no(ws, args.household)
+            members = household_members(ws, shown["household_id"])
+        enrolments = member_enrolments(ws, shown["household_id"])
+        return {**shown, "members": [{**m, **enrolments[m["person_id"]]} for m in members]}
 
 
 def _add_household(args: argparse.Namespace) -> dict[str, Any]:
@@ -135,7 +140,9 @@ def _collect(args: argparse.Namespace) -> dict[str, Any]:
     with open_ws(args) as ws:
         return collect_household(ws, household_no=args.household, tier_code=args.tier,
                                  members=members, method=args.method, method_ref=args.ref,
-                                 override_reason=args.override, expected_receipt=args.expect)
+                                 override_reason=args.override, expected_receipt=args.expect,
+                                 expected_total_fen=args.expect_total_fen,
+                                 newborn=args.newborn).to_dict()
 
 
 def _void(args: argparse.Namespace) -> dict[str, Any]:
@@ -165,7 +172,16 @@ def _refund(args: argparse.Namespace) -> dict[str, Any]:
 
     with open_ws(args) as ws:
         return refund_line(ws, receipt_no=args.receipt, id_number=args.id_number,
-                           reason=args.reason, series=args.series)
+                           reason=args.reason, series=args.series, paid_by=args.paid_by,
+                           note=args.note).to_dict()
+
+
+def _enrolment_end(args: argparse.Namespace) -> dict[str, Any]:
+    from app.services.refunds import end_enrolment
+
+    with open_ws(args) as ws:
+        return end_enrolment(ws, id_number=args.id_number, reason=args.reason,
+                             note=args.note).to_dict()
 
 
 def _amount(args: argparse.Namespace) -> int:
@@ -275,6 +291,10 @@ def register(cmd: Command) -> None:
     p.add_argument("--ref", help="微信/银行交易参考号")
     p.add_argument("--override", help="征缴期外收款的原因")
     p.add_argument("--expect", help="核对过的纸质票号；与系统下一张不符时拒绝收款")
+    p.add_argument("--expect-total-fen", type=int,
+                   help="收款员确认过的合计（分）；与收款时计算的不符时拒绝收款")
+    p.add_argument("--newborn", action="store_true",
+                   help="新生儿参保：按出生当年的年度和价格，自出生之日起参保（单独开票）")
 
     for name, fn, text in (("void", _void, "作废票据（填写原因）"),
                            ("printed", _printed, "确认票据已打印")):
@@ -295,8 +315,16 @@ def register(cmd: Command) -> None:
     p.add_argument("--receipt", required=True, help="票号")
     p.add_argument("--series")
     p.add_argument("--id-number", required=True)
-    p.add_argument("--reason", required=True, choices=["duplicate", "employee", "death",
-                                                       "elsewhere"])
+    p.add_argument("--reason", required=True, choices=list(ENROLMENT_END_REASONS))
+    p.add_argument("--paid-by", choices=["cash", "township"], default="cash",
+                   help="cash：收款员用现金退付；township：由乡镇财政所退付")
+    p.add_argument("--note", help="说明（原因为 other 时必填）")
+
+    p = cmd.add("end", _enrolment_end, "终止未缴费的参保（资助参保），不删除记录",
+                group="enrolment")
+    p.add_argument("--id-number", required=True)
+    p.add_argument("--reason", required=True, choices=list(ENROLMENT_END_REASONS))
+    p.add_argument("--note", help="说明（原因为 other 时必填）")
 
     p = cmd.add("add", _deposit, "登记现金缴存（缴款单）", group="deposit")
     p.add_argument("--amount-fen", type=int)
@@ -313,10 +341,23 @@ def register(cmd: Command) -> None:
 
 
 def _import(args: argparse.Namespace) -> dict[str, Any]:
-    from app.services.roster_import import import_roster
+    from app.services.roster_import import MovesNotConfirmed, import_roster
 
     with open_ws(args) as ws:
-        return import_roster(ws, Path(args.file), dry_run=args.dry_run).to_dict()
+        try:
+            report = import_roster(ws, Path(args.file), dry_run=args.dry_run,
+                                   accept_moves=args.accept_moves).to_dict()
+        except MovesNotConfirmed as exc:
+            raise MovesNotConfirmed(
+                f"花名册中有 {len(exc.moves)} 人迁户、{len(exc.renames)} 人改名，未导入：请先用 "
+                "--dry-run 核对迁户和改名，确认无误后加 --accept-moves 重新导入",
+                exc.moves, exc.renames) from None
+    if not args.json:  # a person reads these: one "old → new" line each
+        report["moves"] = [f"第 {m['row']} 行 {m['name']}：户 {m['from_household']} → "
+                           f"户 {m['to_household']}" for m in report["moves"]]
+        report["renames"] = [f"第 {r['row']} 行：{r['from_name']} → {r['to_name']}"
+                             for r in report["renames"]]
+    return report
 
 
 def _export(args: argparse.Namespace) -> dict[str, Any]:
@@ -330,7 +371,10 @@ def register_transfer(cmd: Command) -> None:
     p = cmd.add("import", _import, "导入花名册（.xlsx/.csv）；--dry-run 只检查不写入",
                 group="roster")
     p.add_argument("file")
-    p.add_argument("--dry-run", action="store_true")
+    p.add_argument("--dry-run", action="store_true", help="只检查并列出变化（含迁户、改名），不写入")
+    p.add_argument("--accept-moves", action="store_true",
+                   help="确认导入文件中的迁户和改名（先用 --dry-run 核对）；已参加本期征缴的人"
+                        "不会被迁户")
     p = cmd.add("export", _export, "导出 Excel/CSV：roster|payments|receipts|deposits|unpaid")
     p.add_argument("kind", choices=["roster", "payments", "receipts", "deposits", "unpaid"])
     p.add_argument("--out", required=True)

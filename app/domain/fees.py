@@ -6,9 +6,10 @@ is capped at the price, so a payable is never negative.
 
 from __future__ import annotations
 
+import calendar
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 
 from app.domain.policy import Policy, Subsidy
@@ -130,6 +131,34 @@ def compute_household(
     ]
 
 
+def add_calendar_months(d: date, months: int) -> date:
+    """``d`` moved by ``months`` calendar months; a day the target month lacks becomes its
+    last day (2026-11-30 + 3 → 2027-02-28; 2023-11-30 + 3 → 2024-02-29)."""
+    index = d.year * 12 + (d.month - 1) + months
+    year, month = divmod(index, 12)
+    month += 1
+    return date(year, month, min(d.day, calendar.monthrange(year, month)[1]))
+
+
 def newborn_deadline(policy: Policy, birth_date: date) -> date:
-    """The last day a newborn may enrol (新生儿参保期限): birth + ``rules.newborn_days``."""
-    return birth_date + timedelta(days=policy.rules.newborn_days)
+    """The last day a newborn may enrol (新生儿参保期限), inclusive: the birth date plus
+    ``rules.newborn_months`` calendar months, clamped to the end of a shorter month
+    (born 2026-11-10, 3 months → 2027-02-10; born 2026-11-30 → 2027-02-28)."""
+    return add_calendar_months(birth_date, policy.rules.newborn_months)
+
+
+def is_newborn_enrolment(policy: Policy, birth_date: date, on: date) -> bool:
+    """Whether enrolling on ``on`` falls in the newborn window: from the birth date to
+    :func:`newborn_deadline`, both inclusive."""
+    return birth_date <= on <= newborn_deadline(policy, birth_date)
+
+
+def newborn_benefit_year(birth_date: date) -> int:
+    """The benefit year a newborn enrolled in its window is covered for: the birth year
+    (自出生之日起, 当年), at that year's price; later years are collected as usual."""
+    return birth_date.year
+
+
+def newborn_coverage_start(birth_date: date) -> date:
+    """A newborn enrolled in its window is covered from the birth date (自出生之日起)."""
+    return birth_date

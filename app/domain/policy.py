@@ -3,6 +3,18 @@
 A policy fixes, for one collection campaign (征缴期), the tiers (档次) and their local and
 non-local prices, the subsidies (资助参保) by person category, and a few rules. Every amount
 is integer fen (分).
+
+A campaign is named for the user by its benefit year (待遇年度), never by the calendar year the
+money is collected in: "2027年度", with the collection period beside it where there is room,
+"2027年度（征缴期 2026-09-01至2026-12-31）". :func:`benefit_year_label`,
+:func:`collection_period_label` and :func:`campaign_label` (and the :class:`Policy` methods of
+the same names) are the one place that spelling lives.
+
+The newborn enrolment window (新生儿参保期限) is ``rules.newborn_months`` calendar months from
+the birth date (default 3). Files written before it was counted in months say
+``newborn_days`` instead; they still load, as ``ceil(days / 31)`` months (90 → 3, 180 → 6,
+366 → 12). When a file gives both, ``newborn_months`` wins. :meth:`Policy.to_dict` always
+writes ``newborn_months``.
 """
 
 from __future__ import annotations
@@ -24,7 +36,28 @@ SUBSIDY_KINDS = ("full", "fixed", "tier_percent")
 _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _PERCENT_RE = re.compile(r"^\d+(\.\d+)?$")
 _MIN_YEAR, _MAX_YEAR = 1990, 2100
-_MAX_NEWBORN_DAYS = 366
+_MAX_NEWBORN_DAYS = 366  # legacy rules.newborn_days
+_MAX_NEWBORN_MONTHS = 12
+NEWBORN_MONTHS_DEFAULT = 3
+
+
+def benefit_year_label(benefit_year: int) -> str:
+    """How a campaign is named for the user: its benefit year (待遇年度), e.g. "2027年度"."""
+    return f"{benefit_year}年度"
+
+
+def collection_period_label(start: date, end: date) -> str:
+    """The collection period (征缴期) beside the year: "征缴期 2026-09-01至2026-12-31"."""
+    return f"征缴期 {start.isoformat()}至{end.isoformat()}"
+
+
+def campaign_label(benefit_year: int, start: date | None = None, end: date | None = None) -> str:
+    """The year with its collection period when known:
+    "2027年度（征缴期 2026-09-01至2026-12-31）", else just "2027年度"."""
+    year = benefit_year_label(benefit_year)
+    if start is None or end is None:
+        return year
+    return f"{year}（{collection_period_label(start, end)}）"
 
 
 @dataclass(frozen=True)
@@ -60,12 +93,15 @@ class Subsidy:
 @dataclass(frozen=True)
 class Rules:
     """Campaign rules: same tier per household (同户同档), only the highest single subsidy
-    (就高不就低, 不重复), newborn enrolment window (新生儿参保期限), refund deadline (退费截止)."""
+    (就高不就低, 不重复), newborn enrolment window (新生儿参保期限) in calendar months from the
+    birth date, refund deadline (退费截止), and the void window (作废期限): a receipt may be
+    voided up to ``void_days`` days after its business day (0 = that day only)."""
 
     household_same_tier: bool
     highest_single_subsidy: bool
-    newborn_days: int
+    newborn_months: int
     refund_before: date
+    void_days: int = 0
 
 
 @dataclass(frozen=True)
@@ -101,6 +137,18 @@ class Policy:
         """Whether ``d`` lies in the collection period (征缴期), both ends inclusive."""
         return self.collection_start <= d <= self.collection_end
 
+    def year_label(self) -> str:
+        """The campaign's name for the user: its benefit year, "2027年度"."""
+        return benefit_year_label(self.benefit_year)
+
+    def period_label(self) -> str:
+        """Its collection period: "征缴期 2026-09-01至2026-12-31"."""
+        return collection_period_label(self.collection_start, self.collection_end)
+
+    def label(self) -> str:
+        """Year and period together: "2027年度（征缴期 2026-09-01至2026-12-31）"."""
+        return campaign_label(self.benefit_year, self.collection_start, self.collection_end)
+
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict in the file layout; ``parse_policy(p.to_dict()) == p``."""
         return {
@@ -126,8 +174,10 @@ class Policy:
             "rules": {
                 "household_same_tier": self.rules.household_same_tier,
                 "highest_single_subsidy": self.rules.highest_single_subsidy,
-                "newborn_days": self.rules.newborn_days,
+                "newborn_months": self.rules.newborn_months,
                 "refund_before": self.rules.refund_before.isoformat(),
+                # Written only when set, so a policy without it keeps its hash.
+                **({"void_days": self.rules.void_days} if self.rules.void_days else {}),
             },
         }
 
@@ -214,11 +264,18 @@ class _Checker:
             return _MISSING
         return value
 
+    def newborn_months(self, value: object, path: str) -> Any:
+        if type(value) is not int or not 1 <= value <= _MAX_NEWBORN_MONTHS:
+            self.add(path, f"应为 1 到 {_MAX_NEWBORN_MONTHS} 之间的整数（月）")
+            return _MISSING
+        return value
+
     def newborn_days(self, value: object, path: str) -> Any:
+        """The legacy day count, as calendar months: ceil(days / 31), at least 1."""
         if type(value) is not int or not 1 <= value <= _MAX_NEWBORN_DAYS:
             self.add(path, f"应为 1 到 {_MAX_NEWBORN_DAYS} 之间的整数（天）")
             return _MISSING
-        return value
+        return max(1, -(-value // 31))
 
     def percent(self, value: object, path: str) -> Any:
         result: Decimal | None = None
@@ -258,7 +315,9 @@ _TOP_KEYS = (
 )
 _TIER_KEYS = ("code", "name", "local_fen", "nonlocal_fen")
 _SUBSIDY_KEYS = ("category", "name", "kind", "amount_fen", "of_tier", "percent")
-_RULE_KEYS = ("household_same_tier", "highest_single_subsidy", "newborn_days", "refund_before")
+_RULE_KEYS = ("household_same_tier", "highest_single_subsidy", "newborn_months", "newborn_days",
+              "refund_before", "void_days")
+_MAX_VOID_DAYS = 31
 _KIND_FIELDS = {"full": (), "fixed": ("amount_fen",), "tier_percent": ("of_tier", "percent")}
 
 
@@ -300,12 +359,15 @@ def parse_policy(data: object) -> Policy:
     if isinstance(rules_obj, dict):
         same_tier = c.field(rules_obj, "household_same_tier", "rules", c.flag)
         highest = c.field(rules_obj, "highest_single_subsidy", "rules", c.flag)
-        newborn = c.field(rules_obj, "newborn_days", "rules", c.newborn_days)
+        newborn = _newborn_months(c, rules_obj)
         refund_before = c.field(rules_obj, "refund_before", "rules", c.day)
         if _ok(refund_before, start) and refund_before <= start:
             c.add("rules.refund_before", "退费截止日期应晚于征缴开始日期")
-        if _ok(same_tier, highest, newborn, refund_before):
-            rules = Rules(same_tier, highest, newborn, refund_before)
+        void_days = rules_obj.get("void_days", 0)
+        if type(void_days) is not int or not 0 <= void_days <= _MAX_VOID_DAYS:
+            c.add("rules.void_days", f"应为 0 到 {_MAX_VOID_DAYS} 之间的整数（天）")
+        elif _ok(same_tier, highest, newborn, refund_before):
+            rules = Rules(same_tier, highest, newborn, refund_before, void_days)
 
     if c.problems:
         raise PolicyError(f"政策文件有误，共 {len(c.problems)} 处问题", c.problems)
@@ -321,6 +383,15 @@ def parse_policy(data: object) -> Policy:
         subsidies=tuple(subsidies),
         rules=rules,
     )
+
+
+def _newborn_months(c: _Checker, rules: dict) -> Any:
+    """``newborn_months``; else the legacy ``newborn_days`` converted; else the default."""
+    if "newborn_months" in rules:  # wins over newborn_days, which is then not read
+        return c.field(rules, "newborn_months", "rules", c.newborn_months)
+    if "newborn_days" in rules:
+        return c.field(rules, "newborn_days", "rules", c.newborn_days)
+    return NEWBORN_MONTHS_DEFAULT
 
 
 def _parse_tiers(c: _Checker, root: dict) -> tuple[list[Tier], set[str] | None]:

@@ -13,8 +13,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from app.domain import events as ev
 from app.domain.errors import NotFound, Refused, ValidationError
-from app.services.common import iso, new_id, utc_now
+from app.services.common import business_date, new_id, utc_now
 from app.services.workspace import Workspace
 from db.connection import Connection, tx
 
@@ -73,17 +74,7 @@ def register_book(ws: Workspace, *, series: str, first: int, last: int,
         raise ValidationError(f"票号位数 {width} 放不下末号 {last}")
     book_id = new_id()
     with tx(ws.conn):
-        overlap = ws.conn.execute(
-            "SELECT first_no, last_no FROM receipt_books WHERE series = ? "
-            "AND first_no <= ? AND last_no >= ?", (series, last, first)).fetchone()
-        if overlap:
-            raise Refused(f"票号与已登记的票据 {series} {overlap[0]}–{overlap[1]} 重叠")
-        ws.conn.execute(
-            "INSERT INTO receipt_books (id, series, first_no, last_no, width, collector, "
-            "registered_at) VALUES (?,?,?,?,?,?,?)",
-            (book_id, series, first, last, width, ws.user, iso(utc_now())))
-        ws.record("book.registered", {"book_id": book_id, "series": series, "first": first,
-                                      "last": last, "width": width, "collector": ws.user})
+        ws.commit_event(ev.BookRegistered(book_id, series, first, last, width, ws.user))
     return {"book_id": book_id, "series": series, "first": first, "last": last, "width": width}
 
 
@@ -122,7 +113,9 @@ def next_receipt(ws: Workspace) -> NextReceipt:
     open_books = ws.conn.execute(
         f"SELECT {BOOK_COLUMNS} FROM receipt_books b WHERE collector = ? AND NOT EXISTS "
         "(SELECT 1 FROM receipt_numbers n WHERE n.series = b.series AND n.number = b.last_no "
-        "AND n.state != 'lost') ORDER BY registered_at, series, first_no", (ws.user,))
+        "AND n.state != 'lost') AND NOT EXISTS (SELECT 1 FROM book_settlements s WHERE "
+        "s.series = b.series AND s.first_no = b.first_no) "
+        "ORDER BY registered_at, series, first_no", (ws.user,))
     for book in [_book(r) for r in open_books]:
         number = _next_in_book(ws.conn, book)
         if number is not None:
@@ -188,15 +181,20 @@ def receipt_state(ws: Workspace, ref: ReceiptRef) -> dict[str, Any]:
 
 def void_receipt(ws: Workspace, receipt_no: str, *, reason: str, series: str | None = None,
                  now: datetime | None = None) -> dict[str, Any]:
-    """作废. An issued receipt: its payment and enrolments are cancelled in the same
-    transaction (the household can be collected again with the next number). The next unused
-    number: the blank form is skipped with the reason recorded. Anything else is refused."""
+    """作废 — for a spoiled form or a mistake caught while the money is still in hand.
+
+    An issued receipt: its payment and enrolments are cancelled in the same transaction (the
+    household can be collected again with the next number), unless the ledger refuses it: the
+    book is settled, its cash deposited or its non-cash money matched, the refund deadline or
+    the policy's void window (``void_days``) has passed — then the correction is a refund. The
+    next unused number: the blank form is skipped with the reason recorded.
+    """
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError("作废必须填写原因（例如：打印错位、填错户、卡纸）")
     ref = resolve_receipt(ws, receipt_no, series)
     label = ref.book.label(ref.number)
-    now = iso(now or utc_now())
+    day = business_date(now or utc_now()).isoformat()
     with tx(ws.conn):
         state = receipt_state(ws, ref)
         if state["state"] == "voided":
@@ -211,29 +209,15 @@ def void_receipt(ws: Workspace, receipt_no: str, *, reason: str, series: str | N
                                                                             ref.number):
                 nxt = expected.label if expected is not None else "无"
                 raise Refused(f"空白票据只能按顺序作废：下一张应为 {nxt}，不是 {label}")
-            ws.conn.execute(
-                "INSERT INTO receipt_numbers (book_id, series, number, state, payment_id, "
-                "reason, at, actor) VALUES (?,?,?,'skipped',NULL,?,?,?)",
-                (ref.book.id, ref.book.series, ref.number, reason, now, ws.user))
-            ws.record("receipt.voided", {"series": ref.book.series, "number": ref.number,
-                                         "reason": reason, "payment_id": None, "blank": True})
+            ws.commit_event(ev.ReceiptVoided(ref.book.series, ref.number, reason, None, True,
+                                             business_date=day), at=now)
             return {"receipt": label, "state": "voided", "blank": True, "payment_id": None}
         payment_id = state["payment_id"]
-        if ws.conn.execute("SELECT 1 FROM refunds WHERE payment_id = ?", (payment_id,)).fetchone():
-            raise Refused(f"票据 {label} 已有退费记录，不能再作废")
-        ws.conn.execute("INSERT INTO receipt_voids (series, number, reason, at, actor) "
-                        "VALUES (?,?,?,?,?)", (ref.book.series, ref.number, reason, now, ws.user))
-        ws.conn.execute("INSERT INTO payment_cancellations (payment_id, reason, at, actor) "
-                        "VALUES (?,?,?,?)", (payment_id, f"作废票据 {label}：{reason}", now,
-                                             ws.user))
-        enrolments = [r[0] for r in ws.conn.execute(
+        enrolments = tuple(r[0] for r in ws.conn.execute(
             "SELECT e.id FROM enrolments e JOIN payment_lines l ON l.id = e.payment_line_id "
-            "WHERE l.payment_id = ?", (payment_id,))]
-        ws.conn.executemany("INSERT INTO enrolment_ends (enrolment_id, reason, at) VALUES "
-                            "(?, 'voided', ?)", [(e, now) for e in enrolments])
-        ws.record("receipt.voided", {"series": ref.book.series, "number": ref.number,
-                                     "reason": reason, "payment_id": payment_id, "blank": False,
-                                     "enrolments_ended": enrolments})
+            "WHERE l.payment_id = ?", (payment_id,)))
+        ws.commit_event(ev.ReceiptVoided(ref.book.series, ref.number, reason, payment_id, False,
+                                         enrolments, business_date=day), at=now)
     return {"receipt": label, "state": "voided", "blank": False, "payment_id": payment_id}
 
 
@@ -247,11 +231,7 @@ def mark_printed(ws: Workspace, receipt_no: str, *, reprint: bool = False,
         if state["state"] not in ("issued", "voided") or state["payment_id"] is None:
             raise Refused(f"票据 {label} 未开具，不能登记打印")
         kind = "reprint" if reprint else "print"
-        ws.conn.execute("INSERT INTO receipt_prints (id, series, number, kind, at, actor) "
-                        "VALUES (?,?,?,?,?,?)",
-                        (new_id(), ref.book.series, ref.number, kind, iso(utc_now()), ws.user))
-        ws.record("receipt.printed", {"series": ref.book.series, "number": ref.number,
-                                      "kind": kind})
+        ws.commit_event(ev.ReceiptPrinted(ref.book.series, ref.number, kind))
     return {"receipt": label, "printed": kind}
 
 
@@ -264,18 +244,11 @@ def mark_lost(ws: Workspace, *, series: str, first: int, last: int,
     ref = resolve_receipt(ws, str(first), series)
     if last < first or last > ref.book.last:
         raise ValidationError("遗失票号范围超出这本票据")
-    now = iso(utc_now())
     with tx(ws.conn):
         taken = {n for (n,) in ws.conn.execute(
             "SELECT number FROM receipt_numbers WHERE book_id = ? AND number BETWEEN ? AND ?",
             (ref.book.id, first, last))}
         if taken:
             raise Refused(f"票号 {ref.book.label(min(taken))} 已使用，只有未用的票据可登记遗失")
-        ws.conn.executemany(
-            "INSERT INTO receipt_numbers (book_id, series, number, state, payment_id, reason, "
-            "at, actor) VALUES (?,?,?,'lost',NULL,?,?,?)",
-            [(ref.book.id, ref.book.series, n, reason, now, ws.user)
-             for n in range(first, last + 1)])
-        ws.record("receipt.lost", {"series": ref.book.series, "first": first, "last": last,
-                                   "reason": reason})
+        ws.commit_event(ev.ReceiptLost(ref.book.series, first, last, reason))
     return {"series": ref.book.series, "first": first, "last": last, "lost": last - first + 1}

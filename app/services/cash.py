@@ -6,9 +6,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from app.domain import events as ev
 from app.domain.errors import Refused, ValidationError
 from app.domain.money import format_fen
-from app.services.common import business_date, iso, new_id, utc_now
+from app.services.common import business_date, new_id, utc_now
 from app.services.settings import get_setting
 from app.services.workspace import Workspace
 from db.connection import tx
@@ -39,7 +40,7 @@ def cash_position(ws: Workspace, *, today: date | None = None) -> CashPosition:
         "GROUP BY business_date ORDER BY business_date").fetchall()
     collected = sum(a for _, a in daily)
     refunded = ws.conn.execute("SELECT coalesce(sum(amount_fen), 0) FROM refunds "
-                               "WHERE method = 'cash'").fetchone()[0]
+                               "WHERE paid_by = 'cash'").fetchone()[0]
     deposited = ws.conn.execute("SELECT coalesce(sum(amount_fen), 0) FROM deposits").fetchone()[0]
     on_hand = collected - refunded - deposited
     # Money leaves in the order it came in: the oldest day not yet covered is the age.
@@ -83,12 +84,8 @@ def record_deposit(ws: Workspace, *, amount_fen: int, slip_no: str,
         if amount_fen > on_hand:
             raise Refused(f"缴存金额 ¥{format_fen(amount_fen)} 超过现金在手 "
                           f"¥{format_fen(on_hand)}，请核对")
-        ws.conn.execute("INSERT INTO deposits (id, slip_no, amount_fen, deposit_date, at, actor) "
-                        "VALUES (?,?,?,?,?,?)",
-                        (deposit_id, slip, amount_fen, when.isoformat(), iso(moment), ws.user))
-        ws.record("deposit.recorded", {"deposit_id": deposit_id, "slip_no": slip,
-                                       "amount_fen": amount_fen,
-                                       "deposit_date": when.isoformat()})
+        ws.commit_event(ev.DepositRecorded(deposit_id, slip, amount_fen, when.isoformat()),
+                        at=moment)
     return {"deposit_id": deposit_id, "slip_no": slip, "amount_fen": amount_fen,
             "deposit_date": when.isoformat(), "on_hand_fen": on_hand - amount_fen}
 
@@ -106,14 +103,7 @@ def daily_close(ws: Workspace, *, counted_fen: int, note: str = "",
         difference = counted_fen - expected
         if difference and not note:
             raise ValidationError(f"实点现金与账面相差 {format_fen(difference, symbol=True)}，请填写说明")
-        close_id = new_id()
-        ws.conn.execute(
-            "INSERT INTO daily_closes (id, business_date, expected_fen, counted_fen, "
-            "difference_fen, note, at, actor) VALUES (?,?,?,?,?,?,?,?)",
-            (close_id, day.isoformat(), expected, counted_fen, difference, note, iso(moment),
-             ws.user))
-        ws.record("cash.daily_closed", {"close_id": close_id, "business_date": day.isoformat(),
-                                        "expected_fen": expected, "counted_fen": counted_fen,
-                                        "difference_fen": difference, "note": note})
+        ws.commit_event(ev.CashDailyClosed(new_id(), day.isoformat(), expected, counted_fen,
+                                           difference, note), at=moment)
     return {"business_date": day.isoformat(), "expected_fen": expected,
             "counted_fen": counted_fen, "difference_fen": difference, "note": note}

@@ -47,7 +47,7 @@ def demo_policy(today: datetime) -> dict[str, Any]:
             {"category": "残疾", "name": "重度残疾人", "kind": "fixed", "amount_fen": 10000},
         ],
         "rules": {"household_same_tier": True, "highest_single_subsidy": True,
-                  "newborn_days": 90, "refund_before": (end + timedelta(days=1)).isoformat()},
+                  "newborn_months": 3, "refund_before": (end + timedelta(days=1)).isoformat()},
     }
 
 
@@ -89,8 +89,8 @@ def create_demo(path: Path, *, user: str, passphrase: str, households: int = 300
                 break
             done = collect_household(ws, household_no=hh.household_no,
                                      tier_code="1", now=moment)
-            if done["receipt_no"]:
-                mark_printed(ws, done["receipt_no"])
+            if done.receipt_no:
+                mark_printed(ws, done.receipt_no)
         record_deposit(ws, amount_fen=500000, slip_no="DEMO-0001", now=now)
     return {"db": str(result.path), "created": True, "households": households,
             "persons": persons, "recovery_code": result.recovery_code}

@@ -164,6 +164,13 @@ SELECT p.household_id,
                AND NOT EXISTS (SELECT 1 FROM enrolment_ends x WHERE x.enrolment_id = e.id))
        OR EXISTS (SELECT 1 FROM external_payments x
                   WHERE x.id_number = p.id_number AND x.campaign_year = :year) AS paid,
+       -- Refunded or ended as enrolled elsewhere / 参军: covered, not to be chased.
+       EXISTS (SELECT 1 FROM enrolments e JOIN campaigns c ON c.id = e.campaign_id
+                  JOIN enrolment_ends x ON x.enrolment_id = e.id
+                  LEFT JOIN refunds r ON r.payment_line_id = e.payment_line_id
+                  WHERE e.person_id = p.id AND c.campaign_year = :year
+                  AND coalesce(r.reason, x.reason) IN ('duplicate', 'elsewhere', 'military'))
+       AS elsewhere,
        EXISTS (SELECT 1 FROM person_categories k WHERE k.person_id = p.id
                AND k.revoked_at IS NULL
                AND (k.valid_from IS NULL OR k.valid_from <= :day)
@@ -183,7 +190,7 @@ def progress_by_group(ws: Workspace, *, on: date | None = None) -> list[dict[str
         WITH facts AS ({_PERSON_FACTS}),
         people AS (
             SELECT household_id, count(*) AS persons, sum(paid) AS enrolled,
-                   sum(subsidised) AS subsidised
+                   sum(subsidised) AS subsidised, sum(elsewhere AND NOT paid) AS elsewhere
             FROM facts GROUP BY household_id),
         money AS (
             SELECT p.household_id, sum(l.payable_fen) - coalesce(sum(r.amount_fen), 0) AS fen
@@ -193,14 +200,15 @@ def progress_by_group(ws: Workspace, *, on: date | None = None) -> list[dict[str
                 SELECT 1 FROM payment_cancellations c WHERE c.payment_id = p.id)
             GROUP BY p.household_id)
         SELECT h.grp, count(*), coalesce(sum(f.persons), 0), coalesce(sum(f.enrolled), 0),
-               coalesce(sum(f.subsidised), 0), coalesce(sum(m.fen), 0)
+               coalesce(sum(f.subsidised), 0), coalesce(sum(m.fen), 0),
+               coalesce(sum(f.elsewhere), 0)
         FROM households h LEFT JOIN people f ON f.household_id = h.id
         LEFT JOIN money m ON m.household_id = h.id
         GROUP BY h.grp""", params).fetchall()
     out = [{"group": grp or "—", "households": households, "persons": persons,
-            "enrolled": enrolled, "subsidised": subsidised, "unpaid": persons - enrolled,
-            "amount_fen": amount}
-           for grp, households, persons, enrolled, subsidised, amount in rows]
+            "enrolled": enrolled, "subsidised": subsidised, "elsewhere": elsewhere,
+            "unpaid": persons - enrolled - elsewhere, "amount_fen": amount}
+           for grp, households, persons, enrolled, subsidised, amount, elsewhere in rows]
     return sorted(out, key=lambda r: group_order(r["group"]))
 
 
@@ -211,7 +219,7 @@ def unpaid_households(ws: Workspace) -> list[dict[str, Any]]:
         WITH facts AS ({_PERSON_FACTS})
         SELECT h.household_no, h.head_name, h.grp, h.phone, count(*)
         FROM facts f JOIN households h ON h.id = f.household_id
-        WHERE NOT f.paid GROUP BY h.id ORDER BY h.household_no""",
+        WHERE NOT f.paid AND NOT f.elsewhere GROUP BY h.id ORDER BY h.household_no""",
         {"year": campaign.campaign_year, "day": business_date(utc_now()).isoformat()})
     return [{"household_no": r[0], "head_name": r[1], "group": r[2], "phone": r[3],
              "unpaid": r[4]} for r in rows]

@@ -221,7 +221,8 @@ def payment_notice_pdf(ws: Workspace, household_no: str, tier_code: str) -> byte
         household_no=fees["household_no"], head=fees["head_name"], village=_village_label(ws),
         group=fees["group"], benefit_year=policy.benefit_year, tier_name=fees["tier_name"],
         lines=lines, total_fen=sum(ln.payable_fen for ln in lines),
-        deadline=policy.collection_end, collector=ws.user, phone=phone))
+        deadline=policy.collection_end, collector=ws.user, phone=phone,
+        collection_period=(policy.collection_start, policy.collection_end)))
 
 
 DEVICE_KEY_FORMAT = "yibao.device-key/1"

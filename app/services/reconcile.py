@@ -7,14 +7,17 @@ payments and cash.
 
 from __future__ import annotations
 
-import json
 from collections import Counter
+from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
+from app.domain.events import RefundMade
+from app.domain.ledger import fold
 from app.domain.money import format_fen
 from app.services.cash import cash_position
 from app.services.workspace import Workspace
+from db import journal
 
 
 def _ranges(numbers: list[int]) -> list[tuple[int, int]]:
@@ -72,12 +75,31 @@ def reconcile(ws: Workspace, *, today: date | None = None) -> dict[str, Any]:
             "WHERE r.series = n.series AND r.number = n.number) ORDER BY n.series, n.number"):
         problems.append(f"票据 {series} {number:0{width}d} 待打印：尚未确认打印")
     problems.extend(_gap_problems(ws))
+    led = ws.ledger()
+    if cash.on_hand_fen < 0:
+        problems.append(f"现金在手为负数（¥{format_fen(cash.on_hand_fen)}）：请核对")
+    township_refunds = [r for r in led.refunds.values() if r.paid_by == "township"]
     return {
         "books": book_summaries(ws),
         "cash": {k: v for k, v in cash.to_dict().items() if k.endswith("_fen")},
+        "noncash": {"collected_fen": led.noncash.collected_fen,
+                    "refunded_fen": led.noncash.refunded_fen,
+                    "by_method": dict(sorted(led.noncash_by_method.items()))},
+        "receipts_fen": led.receipts_fen,
+        "refunds": {"count": len(led.refunds),
+                    "cash_fen": led.cash.refunded_fen,
+                    "township_fen": sum(r.amount_fen for r in township_refunds),
+                    "by_reason": _refunds_by_reason(led.refunds.values())},
         "oldest_undeposited": cash.to_dict()["oldest_undeposited"],
         "problems": problems,
     }
+
+
+def _refunds_by_reason(refunds: Iterable[RefundMade]) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for r in refunds:
+        out[r.reason] = out.get(r.reason, 0) + r.amount_fen
+    return dict(sorted(out.items()))
 
 
 def _gap_problems(ws: Workspace) -> list[str]:
@@ -152,69 +174,44 @@ def _table_invariants(ws: Workspace) -> list[str]:
 
 
 def _journal_invariants(ws: Workspace) -> list[str]:
-    """Replay the journal and compare receipts, payments and cash with the tables."""
-    payments: dict[str, tuple[int, str, tuple[str, int] | None]] = {}
-    voided: set[tuple[str, int]] = set()
-    blank: set[tuple[str, int]] = set()
-    lost: set[tuple[str, int]] = set()
-    cancelled: set[str] = set()
-    refunds: dict[str, tuple[int, str]] = {}
-    deposited = 0
-    # Payments are most of what is replayed: SQLite reads the five fields out of each payload
-    # without building the whole event (its lines, its household) as Python objects.
-    for pid, amount, method, series, number in ws.conn.execute(
-            "SELECT json_extract(payload, '$.payment_id'), json_extract(payload, '$.amount_fen'), "
-            "json_extract(payload, '$.method'), json_extract(payload, '$.receipt.series'), "
-            "json_extract(payload, '$.receipt.number') FROM journal "
-            "WHERE type = 'payment.collected' ORDER BY seq"):
-        payments[pid] = (amount, method, (series, number) if series is not None else None)
-    # Then the few other events that move money or receipts; the roster, prints and sync
-    # events (most of the journal's bytes) are never parsed here.
-    for ev_type, payload in ws.conn.execute(
-            "SELECT type, payload FROM journal WHERE type IN ('receipt.voided', 'receipt.lost', "
-            "'refund.made', 'deposit.recorded') ORDER BY seq"):
-        p = json.loads(payload)
-        if ev_type == "receipt.voided":
-            key = (p["series"], p["number"])
-            if p.get("blank"):
-                blank.add(key)
-            else:
-                voided.add(key)
-                cancelled.add(p["payment_id"])
-        elif ev_type == "receipt.lost":
-            lost.update((p["series"], n) for n in range(p["first"], p["last"] + 1))
-        elif ev_type == "refund.made":
-            refunds[p["refund_id"]] = (p["amount_fen"], p["method"])
-        elif ev_type == "deposit.recorded":
-            deposited += p["amount_fen"]
-    problems = []
+    """Fold the journal afresh with the one ledger model: every rule it names, and whether
+    the state tables say what the journal says (receipts, payments, voids, cash)."""
+    led = fold(journal.iter_ledger_events(ws.conn))
+    problems = [f"第 {p.seq} 条事件：{p.message}" for p in led.problems]
+    problems.extend(led.end_problems())
+    journal_payments = {pid: (p.amount_fen, p.method, p.receipt)
+                        for pid, p in led.payments.items()}
     table_payments = {pid: (amt, method, (s, n) if s is not None else None) for pid, amt, method,
                       s, n in ws.conn.execute(
                           "SELECT id, amount_fen, method, series, number FROM payments")}
-    if table_payments != payments:
-        diff = set(table_payments.items()) ^ set(payments.items())
+    if table_payments != journal_payments:
+        diff = set(table_payments.items()) ^ set(journal_payments.items())
         problems.append(f"收款记录与日志不一致（{len(diff)} 处）")
-    states = {"issued": set(), "skipped": set(), "lost": set()}
+    by_state: dict[str, set[tuple[str, int]]] = {"issued": set(), "voided": set(),
+                                                 "skipped": set(), "lost": set()}
+    for key, state in led.numbers.items():
+        by_state[state].add(key)
+    tables: dict[str, set[tuple[str, int]]] = {"issued": set(), "skipped": set(), "lost": set()}
     for series, number, state in ws.conn.execute(
             "SELECT series, number, state FROM receipt_numbers"):
-        states[state].add((series, number))
-    issued_by_journal = {r for _, _, r in payments.values() if r}
-    if states["issued"] != issued_by_journal:
-        problems.append("已开具票号与日志不一致")
-    if states["skipped"] != blank:
-        problems.append("作废空白票据与日志不一致")
-    if states["lost"] != lost:
-        problems.append("遗失票号与日志不一致")
+        tables[state].add((series, number))
     table_voids = {(s, n) for s, n in ws.conn.execute("SELECT series, number FROM receipt_voids")}
-    if table_voids != voided:
+    if tables["issued"] != by_state["issued"] | by_state["voided"]:
+        problems.append("已开具票号与日志不一致")
+    if tables["skipped"] != by_state["skipped"]:
+        problems.append("作废空白票据与日志不一致")
+    if tables["lost"] != by_state["lost"]:
+        problems.append("遗失票号与日志不一致")
+    if table_voids != by_state["voided"]:
         problems.append("作废票据与日志不一致")
-    collected = sum(a for pid, (a, m, _) in payments.items() if m == "cash" and pid not in cancelled)
-    refunded = sum(a for a, m in refunds.values() if m == "cash")
-    on_hand = collected - refunded - deposited
     position = cash_position(ws)
-    if position.on_hand_fen != on_hand:
+    if position.on_hand_fen != led.cash_on_hand_fen:
         problems.append(f"现金在手 ¥{format_fen(position.on_hand_fen)} 与按日志重算的 "
-                        f"¥{format_fen(on_hand)} 不符")
+                        f"¥{format_fen(led.cash_on_hand_fen)} 不符")
+    if led.cash_on_hand_fen < 0:
+        problems.append(f"现金在手为负数（¥{format_fen(led.cash_on_hand_fen)}）")
+    if led.receipts_fen != led.cash.collected_fen + led.noncash.collected_fen:
+        problems.append("票据金额合计不等于现金与非现金收款合计")
     return problems
 
 

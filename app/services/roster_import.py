@@ -5,22 +5,30 @@ transaction with one journal event. Re-importing the same file changes nothing; 
 file updates the people it matches by certificate number and says what changed. Subsidy
 categories in the file are imported only for the township role; otherwise reported and
 skipped (the county-signed path arrives with sync).
+
+Nobody is moved or renamed silently: a row whose certificate belongs to a person of another
+household is a move (迁户), a row whose name differs from the stored name is a rename (改名);
+both are listed old → new, and an import containing any is refused unless the caller accepts
+them (``accept_moves``). A person enrolled in the active campaign is never moved by an
+import: such a row is rejected. An unknown relation word is registered as 99 其他 with a
+warning rather than rejecting the row.
 """
 
 from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-from app.domain.errors import YibaoError
+from app.domain.errors import Refused, YibaoError
 from app.domain.idcard import mask_id_number
-from app.domain.roster import STATUSES, parse_id_type, parse_relation
-from app.services.campaigns import active_campaign
+from app.domain.pinyin import name_initials
+from app.domain.roster import HEAD, OTHER, RELATIONS, STATUSES, lookup_relation, parse_id_type
+from app.services.campaigns import Campaign, active_campaign
 from app.services.common import iso, new_id, utc_now
 from app.services.importing.columns import LABELS
 from app.services.importing.reader import Table, read_table
@@ -42,6 +50,20 @@ _STATUS = {**{label: code for code, label in STATUSES.items()}, "正常": "activ
 _UPDATABLE = ("name", "relation", "residence", "ethnicity", "phone", "note")
 
 
+class MovesNotConfirmed(Refused):
+    """The file moves or renames people and the caller did not accept that: nothing written.
+
+    ``details`` carries the ``moves`` and ``renames`` lists, as in the report."""
+
+    code = "moves_not_confirmed"
+
+    def __init__(self, message: str, moves: list[dict[str, Any]],
+                 renames: list[dict[str, Any]]) -> None:
+        super().__init__(message, details={"moves": moves, "renames": renames})
+        self.moves = moves
+        self.renames = renames
+
+
 @dataclass
 class Rejection:
     row: int
@@ -58,6 +80,10 @@ class ImportReport:
     rejected: list[Rejection] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     changes: list[dict[str, Any]] = field(default_factory=list)
+    # {"row", "id_number", "name", "from_household", "to_household"} (户号 strings)
+    moves: list[dict[str, Any]] = field(default_factory=list)
+    # {"row", "id_number", "from_name", "to_name"}
+    renames: list[dict[str, Any]] = field(default_factory=list)
     dry_run: bool = False
     header_row: int = 0
 
@@ -65,7 +91,19 @@ class ImportReport:
         return {"households": self.households, "persons": self.persons,
                 "updated": self.updated, "unchanged": self.unchanged,
                 "rejected": [asdict(r) for r in self.rejected], "warnings": self.warnings,
-                "changes": self.changes, "dry_run": self.dry_run, "header_row": self.header_row}
+                "changes": self.changes, "moves": self.moves, "renames": self.renames,
+                "dry_run": self.dry_run, "header_row": self.header_row}
+
+
+@dataclass
+class _Existing:
+    """The stored person a row's certificate matches."""
+
+    person_id: str
+    household_id: str
+    household_no: str
+    current: dict[str, Any]  # the _UPDATABLE fields
+    status: str
 
 
 @dataclass
@@ -74,6 +112,8 @@ class _Person:
     household_no: str
     values: dict[str, Any]
     categories: list[str]
+    existing: _Existing | None = None
+    unknown_relation: str | None = None  # the word as written, when it is not in GB/T 4761
 
 
 class _RowRejected(Exception):
@@ -87,7 +127,8 @@ def _label(key: str) -> str:
     return LABELS.get(key, key)
 
 
-def _parse_row(cells: dict[str, str], known_categories: set[str]) -> tuple[dict, list[str]]:
+def _parse_row(cells: dict[str, str],
+               known_categories: set[str]) -> tuple[dict, list[str], str | None]:
     def get(key: str) -> str:
         return (cells.get(key) or "").strip()
 
@@ -120,10 +161,10 @@ def _parse_row(cells: dict[str, str], known_categories: set[str]) -> tuple[dict,
         elif "出生日期与" in exc.message:
             column = _label("birth_date")
         raise _RowRejected(column, exc.message) from None
-    try:
-        relation = parse_relation(get("relation"))
-    except YibaoError as exc:
-        raise _RowRejected(_label("relation"), exc.message) from None
+    relation = lookup_relation(get("relation"))
+    unknown_relation = None
+    if relation is None:  # registered as 其他 with a warning (_plan), not a rejected row
+        relation, unknown_relation = OTHER, get("relation")
     residence_text = get("residence").lower()
     if residence_text not in _RESIDENCE:
         raise _RowRejected(_label("residence"),
@@ -143,18 +184,43 @@ def _parse_row(cells: dict[str, str], known_categories: set[str]) -> tuple[dict,
               "residence": _RESIDENCE[residence_text], "ethnicity": get("ethnicity"),
               "phone": get("phone"), "note": get("note"), "group": get("group"),
               "head_name": get("head_name")}
-    return values, categories
+    return values, categories, unknown_relation
 
 
-def _validate(ws: Workspace, table: Table, report: ImportReport,
-              known_categories: set[str]) -> list[_Person]:
+# The active holder of the certificate if there is one, else the latest record (a deceased
+# person in last year's file matches the deceased row, not a new one).
+_MATCH = ("SELECT p.id, p.household_id, h.household_no, p.name, p.relation, p.residence, "
+          "p.ethnicity, p.phone, p.note, p.status FROM persons p "
+          "JOIN households h ON h.id = p.household_id WHERE p.id_type = ? AND p.id_number = ? "
+          "ORDER BY p.status = 'active' DESC, p.updated_at DESC LIMIT 1")
+# Enrolled in the campaign: an enrolment for its campaign year that was not ended (voided or
+# refunded) — the shape of app.services.collect.member_statuses.
+_ENROLLED = ("SELECT 1 FROM enrolments e JOIN campaigns c ON c.id = e.campaign_id "
+             "WHERE e.person_id = ? AND c.campaign_year = ? "
+             "AND NOT EXISTS (SELECT 1 FROM enrolment_ends x WHERE x.enrolment_id = e.id) LIMIT 1")
+
+
+def _match(ws: Workspace, values: dict[str, Any]) -> _Existing | None:
+    row = ws.conn.execute(_MATCH, (values["id_type"], values["id_number"])).fetchone()
+    if row is None:
+        return None
+    return _Existing(row[0], row[1], row[2], dict(zip(_UPDATABLE, row[3:9], strict=True)),
+                     row[9])
+
+
+def _enrolled(ws: Workspace, person_id: str, campaign: Campaign) -> bool:
+    return ws.conn.execute(_ENROLLED, (person_id, campaign.campaign_year)).fetchone() is not None
+
+
+def _validate(ws: Workspace, table: Table, report: ImportReport, known_categories: set[str],
+              campaign: Campaign | None) -> list[_Person]:
     people: list[_Person] = []
     seen: dict[tuple[str, str], int] = {}
     for row in table.rows:
         for problem in row.problems:
             report.warnings.append(f"第 {row.number} 行 {problem.column}：{problem.reason}")
         try:
-            values, categories = _parse_row(row.cells, known_categories)
+            values, categories, unknown_relation = _parse_row(row.cells, known_categories)
         except _RowRejected as rej:
             report.rejected.append(Rejection(row.number, rej.column, rej.reason))
             continue
@@ -164,7 +230,18 @@ def _validate(ws: Workspace, table: Table, report: ImportReport,
                                              f"证件号码与第 {seen[key]} 行重复"))
             continue
         seen[key] = row.number
-        people.append(_Person(row.number, row.cells["household_no"].strip(), values, categories))
+        person = _Person(row.number, row.cells["household_no"].strip(), values, categories,
+                         _match(ws, values), unknown_relation)
+        ex = person.existing
+        if (campaign is not None and ex is not None and ex.household_no != person.household_no
+                and _enrolled(ws, ex.person_id, campaign)):
+            # Checked before the heads below: a rejected head leaves a new household headless.
+            report.rejected.append(Rejection(
+                row.number, _label("household_no"),
+                f"{ex.current['name']} 已在户 {ex.household_no} 参加本期征缴（已登记参保），"
+                f"导入不能把已参保的人迁到户 {person.household_no}；确需迁户请核实后单独办理"))
+            continue
+        people.append(person)
     # A household new to the roster needs its head (户主) in the file.
     by_household: dict[str, list[_Person]] = defaultdict(list)
     for person in people:
@@ -172,7 +249,7 @@ def _validate(ws: Workspace, table: Table, report: ImportReport,
     existing = {no for (no,) in ws.conn.execute("SELECT household_no FROM households")}
     accepted: list[_Person] = []
     for household_no, members in by_household.items():
-        heads = [m for m in members if m.values["relation"] == "02"]
+        heads = [m for m in members if m.values["relation"] == HEAD]
         if household_no not in existing and not heads:
             for m in members:
                 report.rejected.append(Rejection(m.row, _label("relation"),
@@ -192,7 +269,8 @@ def _validate(ws: Workspace, table: Table, report: ImportReport,
 
 def _plan(ws: Workspace, people: list[_Person], report: ImportReport,
           categories_allowed: bool) -> tuple[list[dict], list[dict], list[dict], list[tuple]]:
-    """Work out inserts and updates against the current roster (nothing written)."""
+    """Work out inserts, updates, moves and renames against the current roster (nothing
+    written); the moves and renames go to the report."""
     households = {no: hid for no, hid in ws.conn.execute(
         "SELECT household_no, id FROM households")}
     new_households: list[dict] = []
@@ -203,10 +281,22 @@ def _plan(ws: Workspace, people: list[_Person], report: ImportReport,
     # rows for every new household made a 60,000-row import quadratic (bench/).
     heads: dict[str, str] = {}
     for p in people:
-        if p.values["relation"] == "02":
+        if p.values["relation"] == HEAD:
             heads.setdefault(p.household_no, p.values["name"])
     for person in people:
         v = person.values
+        ex = person.existing
+        if person.unknown_relation is not None:
+            if ex is None:
+                report.warnings.append(f"第 {person.row} 行 {_label('relation')}："
+                                       f"“{person.unknown_relation}”无法识别，按“99 其他”登记")
+            else:  # an unknown word says nothing: keep what the roster has
+                kept = ex.current["relation"]
+                v = {**v, "relation": kept}
+                shown = f"{kept} {RELATIONS[kept]}" if kept in RELATIONS else kept
+                report.warnings.append(f"第 {person.row} 行 {_label('relation')}："
+                                       f"“{person.unknown_relation}”无法识别，保留原登记的"
+                                       f"“{shown}”")
         hid = households.get(person.household_no)
         if hid is None:
             hid = new_id()
@@ -214,16 +304,9 @@ def _plan(ws: Workspace, people: list[_Person], report: ImportReport,
             head_name = heads.get(person.household_no, v["head_name"] or v["name"])
             new_households.append({"household_id": hid, "household_no": person.household_no,
                                    "head_name": head_name, "group": v["group"],
-                                   "address": "", "phone": v["phone"] if v["relation"] == "02"
+                                   "address": "", "phone": v["phone"] if v["relation"] == HEAD
                                    else "", "village": ws.meta("village") or ""})
-        # The active holder of the certificate if there is one, else the latest record (a
-        # deceased person in last year's file matches the deceased row, not a new one).
-        row = ws.conn.execute(
-            "SELECT id, household_id, name, relation, residence, ethnicity, phone, note, status "
-            "FROM persons WHERE id_type = ? AND id_number = ? "
-            "ORDER BY status = 'active' DESC, updated_at DESC LIMIT 1",
-            (v["id_type"], v["id_number"])).fetchone()
-        if row is None:
+        if ex is None:
             pid = new_id()
             new_persons.append({"person_id": pid, "household_id": hid,
                                 "household_no": person.household_no,
@@ -232,20 +315,25 @@ def _plan(ws: Workspace, people: list[_Person], report: ImportReport,
                                                      "ethnicity", "phone", "note")},
                                 "status": v["status"] or "active"})
         else:
-            pid = row[0]
-            current = dict(zip(_UPDATABLE, (row[2], row[3], row[4], row[5], row[6], row[7]),
-                               strict=True))
+            pid = ex.person_id
+            current = ex.current
             changed = {k: {"from": current[k], "to": v[k]} for k in _UPDATABLE
                        if v[k] != current[k] and (v[k] or k in ("name", "relation"))}
-            if row[1] != hid:
-                changed["household_no"] = {"to": person.household_no}
-            if v["status"] and v["status"] != row[8]:
-                changed["status"] = {"from": row[8], "to": v["status"]}
+            if ex.household_id != hid:
+                changed["household_no"] = {"from": ex.household_no, "to": person.household_no}
+                report.moves.append({"row": person.row, "id_number": v["id_number"],
+                                     "name": v["name"], "from_household": ex.household_no,
+                                     "to_household": person.household_no})
+            if "name" in changed:
+                report.renames.append({"row": person.row, "id_number": v["id_number"],
+                                       "from_name": current["name"], "to_name": v["name"]})
+            if v["status"] and v["status"] != ex.status:
+                changed["status"] = {"from": ex.status, "to": v["status"]}
             if changed:
                 updates.append({"person_id": pid, "household_id": hid, "row": person.row,
                                 "id_masked": mask_id_number(v["id_number"]), "changes": changed,
                                 "values": {**{k: v[k] for k in _UPDATABLE},
-                                           "status": v["status"] or row[8]}})
+                                           "status": v["status"] or ex.status}})
             else:
                 report.unchanged += 1
         if person.categories:
@@ -261,17 +349,41 @@ def _plan(ws: Workspace, people: list[_Person], report: ImportReport,
     return new_households, new_persons, updates, grants
 
 
+def _confirm(report: ImportReport, accept_moves: bool,
+             expected_moves: Mapping[str, Any] | None) -> None:
+    """Refuse an import that moves or renames people unless the caller accepted them — and,
+    when it says which ones it checked (``expected_moves``), exactly those."""
+    if not (report.moves or report.renames):
+        return
+    if not accept_moves:
+        raise MovesNotConfirmed(
+            f"花名册中有 {len(report.moves)} 人迁户、{len(report.renames)} 人改名，须核对确认"
+            "后才能导入；未写入任何数据", report.moves, report.renames)
+    if expected_moves is not None and (
+            list(expected_moves.get("moves", [])) != report.moves
+            or list(expected_moves.get("renames", [])) != report.renames):
+        raise Refused("文件中的迁户或改名与检查时不同（文件在检查后被修改过？）：请重新检查后再导入；"
+                      "未写入任何数据")
+
+
 def import_roster(ws: Workspace, path: Path, *, dry_run: bool = False,
+                  accept_moves: bool = False, expected_moves: Mapping[str, Any] | None = None,
                   progress: Callable[[int], None] | None = None) -> ImportReport:
-    """Check every row, then apply the accepted ones all-or-nothing (unless ``dry_run``)."""
+    """Check every row, then apply the accepted ones all-or-nothing (unless ``dry_run``).
+
+    Moves (迁户) and renames (改名) are applied only with ``accept_moves``; otherwise the import
+    raises ``MovesNotConfirmed`` and writes nothing. ``expected_moves`` (the ``moves`` and
+    ``renames`` of the dry run the clerk confirmed) additionally refuses a file whose moves
+    or renames changed since that check."""
     table = read_table(Path(path), progress=progress)
     report = ImportReport(dry_run=dry_run, header_row=table.header_row,
                           warnings=list(table.warnings))
     try:
-        known = {s.category for s in active_campaign(ws).policy.subsidies}
+        campaign: Campaign | None = active_campaign(ws)
     except YibaoError:
-        known = set()
-    people = _validate(ws, table, report, known)
+        campaign = None
+    known = {s.category for s in campaign.policy.subsidies} if campaign else set()
+    people = _validate(ws, table, report, known, campaign)
     households, persons, updates, grants = _plan(ws, people, report,
                                                  categories_allowed=ws.role == "township")
     report.households = len(households)
@@ -281,6 +393,7 @@ def import_roster(ws: Workspace, path: Path, *, dry_run: bool = False,
                       for u in updates]
     if dry_run or not (households or persons or updates or grants):
         return report
+    _confirm(report, accept_moves, expected_moves)
     now = iso(utc_now())
     with tx(ws.conn):
         for hh in households:
@@ -289,12 +402,14 @@ def import_roster(ws: Workspace, path: Path, *, dry_run: bool = False,
             insert_person(ws, person, now)
         for update in updates:
             values = update["values"]
+            # initials too: a renamed person is found by the new name's pinyin, not the old
             ws.conn.execute(
-                "UPDATE persons SET name = ?, relation = ?, residence = ?, ethnicity = ?, "
-                "phone = ?, note = ?, status = ?, household_id = ?, updated_at = ? WHERE id = ?",
-                (values["name"], values["relation"], values["residence"], values["ethnicity"],
-                 values["phone"], values["note"], values["status"], update["household_id"],
-                 now, update["person_id"]))
+                "UPDATE persons SET name = ?, initials = ?, relation = ?, residence = ?, "
+                "ethnicity = ?, phone = ?, note = ?, status = ?, household_id = ?, "
+                "updated_at = ? WHERE id = ?",
+                (values["name"], name_initials(values["name"]), values["relation"],
+                 values["residence"], values["ethnicity"], values["phone"], values["note"],
+                 values["status"], update["household_id"], now, update["person_id"]))
         for pid, category in grants:
             ws.conn.execute(
                 "INSERT INTO person_categories (id, person_id, category, source, valid_from, "

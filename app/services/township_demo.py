@@ -79,10 +79,10 @@ def create_township_demo(folder: Path, *, passphrase: str, households: int = 24,
                 moment = (start + timedelta(minutes=11 * n)).astimezone(UTC)
                 done = collect_household(ws, household_no=hh.household_no, tier_code="1",
                                          now=moment)
-                if done["receipt_no"] and (n < collected - 3 or i != 1):
-                    mark_printed(ws, done["receipt_no"])
+                if done.receipt_no and (n < collected - 3 or i != 1):
+                    mark_printed(ws, done.receipt_no)
                 if i == 0 and n == 2:
-                    void_receipt(ws, done["receipt_no"], reason="打印错位")
+                    void_receipt(ws, done.receipt_no, reason="打印错位", now=moment)
             on_hand = cash_position(ws).on_hand_fen
             record_deposit(ws, amount_fen=on_hand - 38000 * i, slip_no=f"JC{village[-2:]}01",
                            deposit_date=business_date(now) - timedelta(days=1), now=now)

@@ -17,6 +17,7 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
+from app.domain import events as catalogue
 from app.domain.canonical import canonical_json
 from app.services.common import iso, utc_now
 from app.services.workspace import Workspace
@@ -53,22 +54,23 @@ def _public_key(hex_key: str) -> Ed25519PublicKey | None:
         return None
 
 
-def receipt_verdict(device_id: str, public_key_hex: str, payload: dict[str, Any]) -> str:
+def receipt_verdict(device_id: str, public_key_hex: str, payment: catalogue.Payload) -> str:
     """'ok' when the receipt's signed QR verifies with the device key and says what the
-    payment says; 'bad' otherwise; 'none' for a payment without a receipt (fully subsidised)."""
-    receipt = payload.get("receipt")
-    if not receipt:
+    payment says; 'bad' otherwise (a payment its model does not accept included); 'none' for
+    a payment without a receipt (fully subsidised)."""
+    if isinstance(payment, catalogue.PaymentCollected) and payment.receipt is None:
         return "none"
     key = _public_key(public_key_hex)
-    qr = receipt.get("qr") if isinstance(receipt, dict) else None
-    if key is None or not isinstance(qr, str):
+    if not isinstance(payment, catalogue.PaymentCollected) or key is None \
+            or payment.receipt is None or not isinstance(payment.receipt.qr, str):
         return "bad"
-    verdict = verify_qr(qr, {device_id: key})
+    receipt = payment.receipt
+    verdict = verify_qr(receipt.qr, {device_id: key})
     if not verdict.ok or verdict.fields is None:
         return "bad"
     f = verdict.fields
-    same = (f["device_id"] == device_id and f"{f['series']} {f['number']}" == receipt.get("label")
-            and f["series"] == receipt.get("series") and f["total_fen"] == payload.get("amount_fen"))
+    same = (f["device_id"] == device_id and f"{f['series']} {f['number']}" == receipt.label
+            and f["series"] == receipt.series and f["total_fen"] == payment.amount_fen)
     return "ok" if same else "bad"
 
 
@@ -116,8 +118,10 @@ def ingest_events(ws: Workspace, events: Iterable[tuple[str, WireEvent]], *,
                          f"{head_seq} 条（{'缺少中间记录' if reason == 'gap' else '日志分叉或被改动'}）")
                 continue
             if ev.seq == 1:
-                key = ev.payload.get("device_public_key")
-                if ev.type != "database.created" or not isinstance(key, str) \
+                genesis = catalogue.parse_or_malformed(ev.type, ev.payload)
+                key = genesis.device_public_key \
+                    if isinstance(genesis, catalogue.DatabaseCreated) else None
+                if not isinstance(genesis, catalogue.DatabaseCreated) or not key \
                         or _public_key(key) is None:
                     _problem(ws, tally, village, ev, "genesis",
                              f"村 {village} 设备 {ev.device[:8]} 的第一条记录不是有效的建库记录")
@@ -125,14 +129,14 @@ def ingest_events(ws: Workspace, events: Iterable[tuple[str, WireEvent]], *,
                 ws.conn.execute(
                     "INSERT INTO tw_devices (device_id, village, public_key, first_user, "
                     "first_seen_at, via) VALUES (?,?,?,?,?,?)",
-                    (ev.device, village, key, str(ev.payload.get("user", ev.actor)), now, via))
+                    (ev.device, village, key, genesis.user or ev.actor, now, via))
             if ev.device not in devices:
                 row = ws.conn.execute("SELECT village, public_key FROM tw_devices "
                                       "WHERE device_id = ?", (ev.device,)).fetchone()
                 devices[ev.device] = (str(row[0]), str(row[1]))
             home, key_hex = devices[ev.device]
-            sig = receipt_verdict(ev.device, key_hex, ev.payload) \
-                if ev.type == "payment.collected" else "none"
+            sig = receipt_verdict(ev.device, key_hex, catalogue.parse_or_malformed(
+                ev.type, ev.payload)) if ev.type == "payment.collected" else "none"
             ws.conn.execute(
                 "INSERT INTO tw_events (device_id, seq, uuid, type, payload, actor, at, "
                 "prev_hash, hash, village, receipt_sig, received_at, via) "

@@ -16,6 +16,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+from app.domain.errors import Refused
+from app.domain.policy import benefit_year_label
+from app.services.campaigns import active_campaign, campaign_by_id
 from app.services.workspace import Workspace
 from db.connection import Connection
 from db.township_perf_schema import (
@@ -108,6 +111,44 @@ _REPLAY = (
     f"UNION ALL SELECT device_id, seq, type, village, actor, payload, "
     f"{_nulls(len(PAYMENT_FIELDS) + 1)} FROM tw_events "
     f"WHERE type IN ({','.join('?' * len(_MONEY_TYPES))}) ORDER BY 1, 2")
+
+
+@dataclass(frozen=True)
+class CampaignNames:
+    """How the township names the campaign the villages collected for in ``campaign_year``:
+    by its benefit year (``year_label``, "2027年度"), with the collection period beside it
+    (``label``; ``period_label`` "征缴期 …") when a policy for that year is loaded here."""
+
+    campaign_year: int
+    benefit_year: int
+    year_label: str
+    label: str
+    period_label: str | None = None
+
+
+def campaign_names(ws: Workspace, campaign_year: int) -> CampaignNames:
+    """The benefit year of ``campaign_year``: from the policy loaded at the township, else
+    from the villages' payments (each names its benefit year), else the next year."""
+    try:
+        active = active_campaign(ws).policy
+    except Refused:
+        active = None
+    policy = active if active is not None and active.campaign_year == campaign_year else None
+    if policy is None:
+        row = ws.conn.execute("SELECT id FROM campaigns WHERE campaign_year = ? "
+                              "ORDER BY loaded_at DESC LIMIT 1", (campaign_year,)).fetchone()
+        policy = campaign_by_id(ws, row[0]).policy if row else None
+    if policy is not None:
+        return CampaignNames(campaign_year, policy.benefit_year, policy.year_label(),
+                             policy.label(), policy.period_label())
+    row = ws.conn.execute(
+        "SELECT CAST(json_extract(payload, '$.benefit_year') AS INTEGER) FROM tw_events "
+        "WHERE type = 'payment.collected' AND json_extract(payload, '$.campaign_year') = ? "
+        "AND json_extract(payload, '$.benefit_year') IS NOT NULL LIMIT 1",
+        (campaign_year,)).fetchone()
+    benefit_year = int(row[0]) if row else campaign_year + 1
+    name = benefit_year_label(benefit_year)
+    return CampaignNames(campaign_year, benefit_year, name, name)
 
 
 def load_ledger(ws: Workspace, *, lines: bool = False, roster: bool = False) -> Ledger:

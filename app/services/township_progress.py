@@ -22,7 +22,7 @@ from app.services.campaigns import active_campaign
 from app.services.common import iso, utc_now
 from app.services.importing.writer import write_xlsx
 from app.services.settings import get_setting, set_setting
-from app.services.township_ledger import load_ledger
+from app.services.township_ledger import campaign_names, load_ledger
 from app.services.township_money import _read_text
 from app.services.workspace import Workspace
 from db.connection import tx
@@ -160,7 +160,11 @@ def progress(ws: Workspace, *, campaign_year: int | None = None) -> dict[str, An
         v["reward_fen"] = v["enrolled"] * reward if v["on_time"] else 0
     rows = list(villages.values())
     totals = {k: sum(v[k] for v in rows) for k in (*empty, "reward_fen")}
-    return {"campaign_year": year, "villages": rows, "totals": totals,
+    names = campaign_names(ws, year)
+    return {"campaign_year": year, "benefit_year": names.benefit_year,
+            "year_label": names.year_label, "label": names.label,
+            "period_label": names.period_label,
+            "villages": rows, "totals": totals,
             "reward_fen_per_person": reward, "deadline": deadline_text or None}
 
 
@@ -190,8 +194,10 @@ def export_progress(ws: Workspace, out: Path, *,
                      "按期完成", "奖励（元）"], summary),
             ("村民小组", header, lines)])
     elif out.suffix.lower() == ".pdf":
-        report = _Report(f"{data['campaign_year']}年度城乡居民医保征缴进度表",
-                         [f"乡镇：{ws.meta('village') or ''}    制表：{ws.user}"])
+        # The title names the benefit year; the line under it the collection period.
+        period = f"{data['period_label']}    " if data["period_label"] else ""
+        report = _Report(f"{data['year_label']}城乡居民医保征缴进度表",
+                         [f"{period}乡镇：{ws.meta('village') or ''}    制表：{ws.user}"])
         report.table([_Column("村", 14), _Column("花名册", 9, "right", "count"),
                       _Column("已参保", 9, "right", "count"),
                       _Column("资助", 8, "right", "count"), _Column("任务", 8, "right"),

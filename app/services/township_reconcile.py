@@ -17,7 +17,13 @@ from typing import Any
 from app.domain.money import format_fen
 from app.services.common import business_date, utc_now
 from app.services.settings import get_setting
-from app.services.township_ledger import Ledger, book_figures, label, load_ledger
+from app.services.township_ledger import (
+    Ledger,
+    book_figures,
+    campaign_names,
+    label,
+    load_ledger,
+)
 from app.services.workspace import Workspace
 
 _FIGURES = ("receipts", "voids", "lost", "refunds", "amount_fen", "refunds_fen",
@@ -180,12 +186,16 @@ def _duplicates(ws: Workspace, led: Ledger, problems: list[dict[str, Any]]) -> N
     holders: dict[tuple[int, str, str], list[tuple[str, str, str]]] = defaultdict(list)
     for _order, _idx, key, p in live:
         holders[key].append((p.village, p.collector, p.label or "（全额资助）"))
+    year_labels: dict[int, str] = {}
     for (year, _t, number), held in holders.items():
         if len(held) > 1:
+            if year not in year_labels:  # the benefit year's name, as on the receipts
+                year_labels[year] = campaign_names(ws, year).year_label
             where = "、".join(f"{v} {lbl}" for v, _c, lbl in held)
             for village, collector, lbl in held:
                 _problem(problems, village, collector, "duplicate_enrolment",
-                         f"{number[:6]}********{number[-4:]} {year}年度重复参保：{where}", lbl)
+                         f"{number[:6]}********{number[-4:]} {year_labels[year]}重复参保：{where}",
+                         lbl)
     refunded_lines = {r.get("payment_line_id") for r in led.refunds}
     for c in led.conflicts:
         pay = led.payments.get(c.get("payment_id", ""))

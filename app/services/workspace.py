@@ -15,10 +15,13 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
 
-from app.domain.errors import AuthError, PermissionDenied, StorageError, ValidationError
+from app.domain import events as ev
+from app.domain.errors import AuthError, PermissionDenied, Refused, StorageError, ValidationError
+from app.domain.ledger import LedgerState
 from db import journal, migrations
 from db.connection import Connection, open_database, tx
 from db.keyfile import KeyFile
+from db.projector import project
 
 log = logging.getLogger(__name__)
 
@@ -42,12 +45,47 @@ class Workspace:
     device_id: str
     data_key: bytes = field(repr=False)
     _closed: bool = field(default=False, repr=False)
+    _ledger: LedgerState | None = field(default=None, repr=False)
+    _ledger_mark: tuple[int, str] = field(default=(0, journal.GENESIS), repr=False)
 
-    def record(self, type: str, payload: dict[str, Any]) -> journal.Event:
+    def record(self, type: str, payload: dict[str, Any], *,
+               at: str | None = None) -> journal.Event:
         """Append a journal event inside the caller's transaction."""
         return journal.append(
-            self.conn, device_id=self.device_id, type=type, payload=payload, actor=self.user
-        )
+            self.conn, device_id=self.device_id, type=type, payload=payload, actor=self.user,
+            at=at)
+
+    def ledger(self) -> LedgerState:
+        """The journal folded by the one ledger model, up to its head (kept and caught up).
+
+        The fold is kept between calls and only the events since are folded; if the event it
+        stopped at is no longer the one in the journal (a transaction rolled back, a restore),
+        it is folded again from the start.
+        """
+        seq, digest = self._ledger_mark
+        if self._ledger is not None and seq:
+            row = self.conn.execute("SELECT hash FROM journal WHERE seq = ?", (seq,)).fetchone()
+            if row is None or row[0] != digest:
+                self._ledger = None
+        if self._ledger is None:
+            self._ledger, self._ledger_mark = LedgerState(), (0, journal.GENESIS)
+        for event in journal.iter_ledger_events(self.conn, after_seq=self._ledger_mark[0]):
+            self._ledger.step(event)
+        self._ledger_mark = journal.head(self.conn)
+        return self._ledger
+
+    def commit_event(self, payload: ev.Payload, *, at: datetime | None = None) -> journal.Event:
+        """Check a ledger event against the folded ledger, write its rows and journal it, all
+        inside the caller's transaction; refused (nothing written) when it breaks a rule."""
+        when = journal.stamp(at)
+        state = self.ledger()
+        event = ev.JournalEvent(state.seq + 1, self.device_id, payload.TYPE, self.user, when,
+                                payload)
+        problems = state.check(event)
+        if problems:
+            raise Refused(problems[0], details={"problems": problems})
+        project(self.conn, payload, actor=self.user, at=when)
+        return self.record(payload.TYPE, ev.payload_of(payload), at=when)
 
     def require_role(self, role: str, action: str) -> None:
         if self.role != role:

@@ -141,7 +141,7 @@
     <message>
         <location filename="../cash_page.py" line="168" />
         <source>Note</source>
-        <translation>备注</translation>
+        <translation>说明</translation>
     </message>
     <message>
         <location filename="../cash_page.py" line="171" />
@@ -355,7 +355,7 @@
         <translation>已收款 %1，票据 %2 — 正在打印…</translation>
     </message>
     <message>
-        <location filename="../collect_view.py" line="539" />
+        <location filename="../collect_view.py" line="540" />
         <source>Collected %1 on receipt %2 and printed.</source>
         <translation>已收款 %1，票据 %2 已打印。</translation>
     </message>
@@ -471,7 +471,7 @@
     <message>
         <location filename="../cash_page.py" line="86" />
         <source>Note</source>
-        <translation>备注</translation>
+        <translation>说明</translation>
     </message>
     <message>
         <location filename="../cash_page.py" line="98" />
@@ -626,17 +626,17 @@
 <context>
     <name>ExportMenu</name>
     <message>
-        <location filename="../import_dialog.py" line="236" />
+        <location filename="../import_dialog.py" line="303" />
         <source>Export to Excel</source>
         <translation>导出到 Excel</translation>
     </message>
     <message>
-        <location filename="../import_dialog.py" line="239" />
+        <location filename="../import_dialog.py" line="306" />
         <source>Excel workbooks (*.xlsx)</source>
         <translation>Excel 工作簿 (*.xlsx)</translation>
     </message>
     <message>
-        <location filename="../import_dialog.py" line="247" />
+        <location filename="../import_dialog.py" line="314" />
         <source>Saved %1 rows to %2.</source>
         <translation>已导出 %1 行到 %2。</translation>
     </message>
@@ -745,132 +745,127 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../main_window.py" line="147" />
+        <location filename="../main_window.py" line="148" />
         <source>Collect</source>
         <translation>收款</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="147" />
+        <location filename="../main_window.py" line="148" />
         <source>Roster</source>
         <translation>花名册</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="147" />
+        <location filename="../main_window.py" line="148" />
         <source>Receipts</source>
         <translation>票据</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="148" />
+        <location filename="../main_window.py" line="149" />
         <source>Cash</source>
         <translation>现金</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="148" />
+        <location filename="../main_window.py" line="149" />
         <source>Progress</source>
         <translation>进度</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="148" />
+        <location filename="../main_window.py" line="149" />
         <source>Sync</source>
         <translation>同步</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="149" />
+        <location filename="../main_window.py" line="150" />
         <source>Settings</source>
         <translation>设置</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="290" />
+        <location filename="../main_window.py" line="294" />
         <source>Received from %1 village(s), %2 device(s)</source>
         <translation>已收 %1 个村 %2 台设备</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="292" />
+        <location filename="../main_window.py" line="296" />
         <source>Books issued %1, not settled %2</source>
         <translation>已发票据 %1 本，未核销 %2 本</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="296" />
+        <location filename="../main_window.py" line="300" />
         <source>%1 deposit(s) without bank credit</source>
         <translation>%1 笔缴存未见银行到账</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="297" />
+        <location filename="../main_window.py" line="301" />
         <source>All deposits credited</source>
         <translation>缴存均已到账</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="301" />
+        <location filename="../main_window.py" line="305" />
         <source>%1 reconciliation problem(s)</source>
         <translation>对账问题 %1 个</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="302" />
+        <location filename="../main_window.py" line="306" />
         <source>No reconciliation problems</source>
         <translation>对账无问题</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="312" />
+        <location filename="../main_window.py" line="316" />
         <source>No county server configured</source>
         <translation>未配置县级服务器</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="318" />
+        <location filename="../main_window.py" line="322" />
         <source>last sync %1</source>
         <translation>上次同步 %1</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="320" />
+        <location filename="../main_window.py" line="324" />
         <source>never synced</source>
         <translation>尚未同步</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="321" />
+        <location filename="../main_window.py" line="325" />
         <source>%1 to sync · %2</source>
         <translation>待同步 %1 条 · %2</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="323" />
+        <location filename="../main_window.py" line="327" />
         <source>%1 refund task(s)</source>
         <translation>退费任务 %1 条</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="235" />
+        <location filename="../main_window.py" line="236" />
         <source>No active campaign</source>
         <translation>没有启用的征缴年度</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="238" />
-        <source>%1 campaign (cover %2)</source>
-        <translation>%1年度征缴（%2年待遇）</translation>
-    </message>
-    <message>
-        <location filename="../main_window.py" line="242" />
+        <location filename="../main_window.py" line="246" />
         <source>Yibao Collect</source>
         <translation>医保收缴通</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="250" />
+        <location filename="../main_window.py" line="254" />
         <source>No receipt forms left</source>
         <translation>没有可用票据</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="253" />
+        <location filename="../main_window.py" line="257" />
         <source>Receipt %1 (%2 left)</source>
         <translation>票据 %1（剩 %2 张）</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="258" />
+        <location filename="../main_window.py" line="262" />
         <source>Cash on hand %1</source>
         <translation>现金在手 %1</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="267" />
+        <location filename="../main_window.py" line="271" />
         <source>%1 not printed</source>
         <translation>%1 张待打印</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="149" />
+        <location filename="../main_window.py" line="150" />
         <source>Overview</source>
         <translation>概况</translation>
     </message>
@@ -940,7 +935,7 @@
     <message>
         <location filename="../roster_dialogs.py" line="208" />
         <source>Note</source>
-        <translation>备注</translation>
+        <translation>说明</translation>
     </message>
     <message>
         <location filename="../roster_dialogs.py" line="210" />
@@ -1054,52 +1049,52 @@
 <context>
     <name>OverviewPage</name>
     <message>
-        <location filename="../main_window.py" line="56" />
+        <location filename="../main_window.py" line="57" />
         <source>Check integrity (verify)</source>
         <translation>校验数据完整性</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="69" />
+        <location filename="../main_window.py" line="70" />
         <source>User</source>
         <translation>用户</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="70" />
+        <location filename="../main_window.py" line="71" />
         <source>Village</source>
         <translation>村</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="71" />
+        <location filename="../main_window.py" line="72" />
         <source>Database</source>
         <translation>数据库</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="72" />
+        <location filename="../main_window.py" line="73" />
         <source>Journal events</source>
         <translation>日志事件数</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="73" />
+        <location filename="../main_window.py" line="74" />
         <source>Journal head</source>
         <translation>日志末条哈希</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="74" />
+        <location filename="../main_window.py" line="75" />
         <source>Schema version</source>
         <translation>数据库结构版本</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="80" />
+        <location filename="../main_window.py" line="81" />
         <source>Checking…</source>
         <translation>正在校验…</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="85" />
+        <location filename="../main_window.py" line="86" />
         <source>All %1 journal events verified; the ledger is consistent.</source>
         <translation>全部 %1 条日志事件校验通过，账务一致。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="88" />
+        <location filename="../main_window.py" line="89" />
         <source>Problems found:</source>
         <translation>发现问题：</translation>
     </message>
@@ -1107,12 +1102,12 @@
 <context>
     <name>PendingPrintBanner</name>
     <message>
-        <location filename="../main_window.py" line="116" />
+        <location filename="../main_window.py" line="117" />
         <source>%1 receipt(s) collected but NOT printed: %2 — the payer has no receipt yet!</source>
         <translation>%1 张票据已收款但未打印：%2 — 交款人还没有拿到收据！</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="119" />
+        <location filename="../main_window.py" line="120" />
         <source>Print %1 now</source>
         <translation>立即打印 %1</translation>
     </message>
@@ -1120,111 +1115,116 @@
 <context>
     <name>ProgressPage</name>
     <message>
-        <location filename="../progress_page.py" line="38" />
-        <location filename="../progress_page.py" line="51" />
-        <location filename="../progress_page.py" line="124" />
+        <location filename="../progress_page.py" line="39" />
+        <location filename="../progress_page.py" line="52" />
+        <location filename="../progress_page.py" line="127" />
         <source>Enrolled</source>
         <translation>已参保</translation>
     </message>
     <message>
-        <location filename="../progress_page.py" line="38" />
+        <location filename="../progress_page.py" line="39" />
         <source>Enrolment rate</source>
         <translation>参保率</translation>
     </message>
     <message>
-        <location filename="../progress_page.py" line="39" />
+        <location filename="../progress_page.py" line="40" />
         <source>Collected</source>
         <translation>已收金额</translation>
     </message>
     <message>
-        <location filename="../progress_page.py" line="39" />
+        <location filename="../progress_page.py" line="40" />
         <source>Collection period</source>
         <translation>征缴期</translation>
     </message>
     <message>
-        <location filename="../progress_page.py" line="48" />
-        <location filename="../progress_page.py" line="69" />
+        <location filename="../progress_page.py" line="49" />
+        <location filename="../progress_page.py" line="70" />
         <source>Group</source>
         <translation>组</translation>
     </message>
     <message>
-        <location filename="../progress_page.py" line="49" />
+        <location filename="../progress_page.py" line="50" />
         <source>Households</source>
         <translation>户数</translation>
     </message>
     <message>
-        <location filename="../progress_page.py" line="50" />
+        <location filename="../progress_page.py" line="51" />
         <source>Insurable</source>
         <translation>应参保</translation>
     </message>
     <message>
-        <location filename="../progress_page.py" line="52" />
-        <location filename="../progress_page.py" line="125" />
+        <location filename="../progress_page.py" line="53" />
+        <location filename="../progress_page.py" line="128" />
         <source>Unpaid</source>
         <translation>未缴</translation>
     </message>
     <message>
-        <location filename="../progress_page.py" line="53" />
+        <location filename="../progress_page.py" line="54" />
         <source>Subsidised</source>
         <translation>资助人数</translation>
     </message>
     <message>
-        <location filename="../progress_page.py" line="54" />
+        <location filename="../progress_page.py" line="55" />
         <source>Rate</source>
         <translation>参保率</translation>
     </message>
     <message>
-        <location filename="../progress_page.py" line="67" />
+        <location filename="../progress_page.py" line="68" />
         <source>Household no.</source>
         <translation>户号</translation>
     </message>
     <message>
-        <location filename="../progress_page.py" line="68" />
+        <location filename="../progress_page.py" line="69" />
         <source>Head</source>
         <translation>户主</translation>
     </message>
     <message>
-        <location filename="../progress_page.py" line="70" />
+        <location filename="../progress_page.py" line="71" />
         <source>Phone</source>
         <translation>电话</translation>
     </message>
     <message>
-        <location filename="../progress_page.py" line="71" />
+        <location filename="../progress_page.py" line="72" />
         <source>Unpaid members</source>
         <translation>未缴人数</translation>
     </message>
     <message>
-        <location filename="../progress_page.py" line="72" />
+        <location filename="../progress_page.py" line="73" />
         <source>Payable</source>
         <translation>应缴</translation>
     </message>
     <message>
-        <location filename="../progress_page.py" line="102" />
+        <location filename="../progress_page.py" line="104" />
+        <source>Collection progress — %1</source>
+        <translation>征缴进度 — %1</translation>
+    </message>
+    <message>
+        <location filename="../progress_page.py" line="105" />
         <source>%1 of %2</source>
         <translation>%1 / %2</translation>
     </message>
     <message>
-        <location filename="../progress_page.py" line="107" />
+        <location filename="../progress_page.py" line="110" />
         <source>starts %1</source>
         <translation>%1 开始</translation>
     </message>
     <message>
-        <location filename="../progress_page.py" line="109" />
+        <location filename="../progress_page.py" line="112" />
         <source>ended</source>
         <translation>已结束</translation>
     </message>
     <message>
-        <location filename="../progress_page.py" line="111" />
+        <location filename="../progress_page.py" line="114" />
         <source>%1 days left (until %2)</source>
         <translation>剩 %1 天（至 %2）</translation>
     </message>
     <message>
-        <location filename="../progress_page.py" line="116" />
+        <location filename="../progress_page.py" line="119" />
         <source>Households still to visit: %1 (amounts at %2)</source>
         <translation>待上门收缴：%1 户（金额按%2计）</translation>
     </message>
     <message>
-        <location filename="../progress_page.py" line="145" />
+        <location filename="../progress_page.py" line="148" />
         <source>Members enrolled and unpaid by group</source>
         <translation>各组参保与未缴人数</translation>
     </message>
@@ -1232,197 +1232,197 @@
 <context>
     <name>ReceiptsPage</name>
     <message>
-        <location filename="../receipts_page.py" line="212" />
+        <location filename="../receipts_page.py" line="221" />
         <source>issued</source>
         <translation>已开具</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="212" />
+        <location filename="../receipts_page.py" line="221" />
         <source>voided</source>
         <translation>已作废</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="213" />
+        <location filename="../receipts_page.py" line="222" />
         <source>lost</source>
         <translation>遗失</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="216" />
+        <location filename="../receipts_page.py" line="225" />
         <source>Book</source>
         <translation>票据本</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="218" />
-        <location filename="../receipts_page.py" line="251" />
+        <location filename="../receipts_page.py" line="227" />
+        <location filename="../receipts_page.py" line="260" />
         <source>Issued</source>
         <translation>已开具</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="219" />
-        <location filename="../receipts_page.py" line="252" />
+        <location filename="../receipts_page.py" line="228" />
+        <location filename="../receipts_page.py" line="261" />
         <source>Voided</source>
         <translation>已作废</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="220" />
-        <location filename="../receipts_page.py" line="253" />
+        <location filename="../receipts_page.py" line="229" />
+        <location filename="../receipts_page.py" line="262" />
         <source>Lost</source>
         <translation>遗失</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="221" />
+        <location filename="../receipts_page.py" line="230" />
         <source>Unused</source>
         <translation>未用</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="222" />
-        <location filename="../receipts_page.py" line="240" />
+        <location filename="../receipts_page.py" line="231" />
+        <location filename="../receipts_page.py" line="249" />
         <source>Amount</source>
         <translation>金额</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="223" />
+        <location filename="../receipts_page.py" line="232" />
         <source>Refunds</source>
         <translation>退费</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="224" />
+        <location filename="../receipts_page.py" line="233" />
         <source>Collector</source>
         <translation>收款员</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="232" />
+        <location filename="../receipts_page.py" line="241" />
         <source>Receipt</source>
         <translation>票据</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="233" />
+        <location filename="../receipts_page.py" line="242" />
         <source>State</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="235" />
+        <location filename="../receipts_page.py" line="244" />
         <source>Printed</source>
         <translation>打印</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="235" />
+        <location filename="../receipts_page.py" line="244" />
         <source>NOT PRINTED</source>
         <translation>待打印</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="236" />
+        <location filename="../receipts_page.py" line="245" />
         <source>printed</source>
         <translation>已打印</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="238" />
+        <location filename="../receipts_page.py" line="247" />
         <source>Payer</source>
         <translation>交款人</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="239" />
+        <location filename="../receipts_page.py" line="248" />
         <source>Household no.</source>
         <translation>户号</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="242" />
+        <location filename="../receipts_page.py" line="251" />
         <source>Method</source>
         <translation>方式</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="243" />
+        <location filename="../receipts_page.py" line="252" />
         <source>Time</source>
         <translation>时间</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="244" />
+        <location filename="../receipts_page.py" line="253" />
         <source>Void reason / note</source>
         <translation>作废原因 / 说明</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="257" />
+        <location filename="../receipts_page.py" line="266" />
         <source>Number, payer or household no. contains…</source>
         <translation>票号、交款人或户号包含…</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="251" />
+        <location filename="../receipts_page.py" line="260" />
         <source>All</source>
         <translation>全部</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="252" />
+        <location filename="../receipts_page.py" line="261" />
         <source>Not printed</source>
         <translation>待打印</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="260" />
+        <location filename="../receipts_page.py" line="269" />
         <source>Show:</source>
         <translation>显示：</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="267" />
-        <location filename="../receipts_page.py" line="365" />
+        <location filename="../receipts_page.py" line="276" />
+        <location filename="../receipts_page.py" line="374" />
         <source>Print</source>
         <translation>打印</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="268" />
+        <location filename="../receipts_page.py" line="277" />
         <source>Preview</source>
         <translation>预览</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="269" />
+        <location filename="../receipts_page.py" line="278" />
         <source>Void…</source>
         <translation>作废…</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="270" />
+        <location filename="../receipts_page.py" line="279" />
         <source>Refund…</source>
         <translation>退费…</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="271" />
+        <location filename="../receipts_page.py" line="280" />
         <source>Void next blank form…</source>
         <translation>作废下一张空白票…</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="287" />
+        <location filename="../receipts_page.py" line="296" />
         <source>Receipt books</source>
         <translation>票据本</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="290" />
+        <location filename="../receipts_page.py" line="299" />
         <source>Receipts</source>
         <translation>票据</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="314" />
+        <location filename="../receipts_page.py" line="323" />
         <source>No receipt forms left: register a new book from the township.</source>
         <translation>票据已用完：请向乡镇财政所领用新票据并登记。</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="317" />
+        <location filename="../receipts_page.py" line="326" />
         <source>Next receipt: %1 (%2 left in this book)</source>
         <translation>下一张票据：%1（本册剩 %2 张）</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="329" />
+        <location filename="../receipts_page.py" line="338" />
         <source>All books</source>
         <translation>全部票据本</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="343" />
+        <location filename="../receipts_page.py" line="352" />
         <source>%1 of %2</source>
         <translation>%1 / %2</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="366" />
+        <location filename="../receipts_page.py" line="375" />
         <source>Reprint (补打)</source>
         <translation>补打</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="407" />
+        <location filename="../receipts_page.py" line="416" />
         <source>Refunded %1 to %2 (receipt %3).</source>
         <translation>已为 %2 退费 %1（票据 %3）。</translation>
     </message>
@@ -1478,7 +1478,7 @@
         <translation>已缴</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="160" />
+        <location filename="../receipts_page.py" line="167" />
         <source>Select the member to refund.</source>
         <translation>请选中要退费的成员。</translation>
     </message>
@@ -1499,145 +1499,227 @@
     </message>
     <message>
         <location filename="../receipts_page.py" line="137" />
+        <source>Paid out of my cash on hand</source>
+        <translation>由我用现金退付（从现金在手中支出）</translation>
+    </message>
+    <message>
+        <location filename="../receipts_page.py" line="138" />
+        <source>Paid by the township office</source>
+        <translation>由乡镇财政所退付（不动用现金在手）</translation>
+    </message>
+    <message>
+        <location filename="../receipts_page.py" line="140" />
+        <source>Required when the reason is 'other'</source>
+        <translation>原因为“其他”时必填</translation>
+    </message>
+    <message>
+        <location filename="../receipts_page.py" line="142" />
         <source>Receipt</source>
         <translation>票据</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="138" />
+        <location filename="../receipts_page.py" line="143" />
         <source>Member</source>
         <translation>成员</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="139" />
+        <location filename="../receipts_page.py" line="144" />
         <source>Reason</source>
         <translation>原因</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="163" />
+        <location filename="../receipts_page.py" line="145" />
+        <source>Refund paid by</source>
+        <translation>退付方式</translation>
+    </message>
+    <message>
+        <location filename="../receipts_page.py" line="146" />
+        <source>Note</source>
+        <translation>说明</translation>
+    </message>
+    <message>
+        <location filename="../receipts_page.py" line="170" />
         <source>%1 was refunded on this receipt already.</source>
         <translation>%1 在这张票据上已经退过费。</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="165" />
-        <source>Refund %1 (%2) on receipt %3 because: %4? Their enrolment ends; a cash refund is paid out of the cash on hand.</source>
-        <translation>确认为 %1（%2）办理票据 %3 的退费，原因：%4？其参保将终止；现金退费从现金在手中支付。</translation>
+        <location filename="../receipts_page.py" line="172" />
+        <source>Refund %1 (%2) on receipt %3 because: %4? Their enrolment ends; %5.</source>
+        <translation>确认为 %1（%2）办理票据 %3 的退费，原因：%4？其本年度参保随之终止；%5。</translation>
     </message>
 </context>
 <context>
     <name>RosterImportDialog</name>
     <message>
-        <location filename="../import_dialog.py" line="45" />
-        <location filename="../import_dialog.py" line="112" />
+        <location filename="../import_dialog.py" line="49" />
+        <location filename="../import_dialog.py" line="136" />
         <source>Import roster</source>
         <translation>导入花名册</translation>
     </message>
     <message>
-        <location filename="../import_dialog.py" line="54" />
+        <location filename="../import_dialog.py" line="58" />
         <source>Last year's roster (.xlsx or .csv)</source>
         <translation>上年花名册（.xlsx 或 .csv）</translation>
     </message>
     <message>
-        <location filename="../import_dialog.py" line="55" />
+        <location filename="../import_dialog.py" line="59" />
         <source>Choose file…</source>
         <translation>选择文件…</translation>
     </message>
     <message>
-        <location filename="../import_dialog.py" line="58" />
+        <location filename="../import_dialog.py" line="62" />
         <source>Check file</source>
         <translation>检查文件</translation>
     </message>
     <message>
-        <location filename="../import_dialog.py" line="68" />
+        <location filename="../import_dialog.py" line="72" />
         <source>Choose the file, then check it: nothing is written until you confirm.</source>
         <translation>请选择文件并检查：确认导入之前不会写入任何数据。</translation>
     </message>
     <message>
-        <location filename="../import_dialog.py" line="75" />
+        <location filename="../import_dialog.py" line="79" />
+        <location filename="../import_dialog.py" line="92" />
         <source>Row</source>
         <translation>行号</translation>
     </message>
     <message>
-        <location filename="../import_dialog.py" line="76" />
+        <location filename="../import_dialog.py" line="80" />
         <source>Column</source>
         <translation>列</translation>
     </message>
     <message>
-        <location filename="../import_dialog.py" line="77" />
+        <location filename="../import_dialog.py" line="81" />
         <source>Reason</source>
         <translation>原因</translation>
     </message>
     <message>
-        <location filename="../import_dialog.py" line="81" />
+        <location filename="../import_dialog.py" line="85" />
         <source>Warning</source>
         <translation>提示</translation>
     </message>
     <message>
-        <location filename="../import_dialog.py" line="84" />
+        <location filename="../import_dialog.py" line="88" />
         <source>Rejected rows</source>
         <translation>未通过的行</translation>
     </message>
     <message>
-        <location filename="../import_dialog.py" line="85" />
+        <location filename="../import_dialog.py" line="89" />
         <source>Warnings</source>
         <translation>提示</translation>
     </message>
     <message>
-        <location filename="../import_dialog.py" line="87" />
+        <location filename="../import_dialog.py" line="93" />
+        <source>Change</source>
+        <translation>变化</translation>
+    </message>
+    <message>
+        <location filename="../import_dialog.py" line="94" />
+        <source>ID number</source>
+        <translation>身份证号</translation>
+    </message>
+    <message>
+        <location filename="../import_dialog.py" line="95" />
+        <source>Before</source>
+        <translation>原登记</translation>
+    </message>
+    <message>
+        <location filename="../import_dialog.py" line="96" />
+        <source>After</source>
+        <translation>改为</translation>
+    </message>
+    <message>
+        <location filename="../import_dialog.py" line="99" />
+        <source>Moves and renames</source>
+        <translation>迁户和改名</translation>
+    </message>
+    <message>
+        <location filename="../import_dialog.py" line="102" />
+        <source>I have checked every move and rename above against the paper roster: apply them with this import</source>
+        <translation>我已对照纸质花名册逐条核对以上迁户和改名，确认随本次导入一并办理</translation>
+    </message>
+    <message>
+        <location filename="../import_dialog.py" line="108" />
         <source>Confirm import</source>
         <translation>确认导入</translation>
     </message>
     <message>
-        <location filename="../import_dialog.py" line="90" />
+        <location filename="../import_dialog.py" line="111" />
         <source>Close</source>
         <translation>关闭</translation>
     </message>
     <message>
-        <location filename="../import_dialog.py" line="114" />
+        <location filename="../import_dialog.py" line="138" />
         <source>Spreadsheets (*.xlsx *.csv)</source>
         <translation>表格文件 (*.xlsx *.csv)</translation>
     </message>
     <message>
-        <location filename="../import_dialog.py" line="140" />
+        <location filename="../import_dialog.py" line="180" />
         <source>Reading the file: %1 rows…</source>
         <translation>正在读取文件：已读 %1 行…</translation>
     </message>
     <message>
-        <location filename="../import_dialog.py" line="153" />
+        <location filename="../import_dialog.py" line="193" />
         <source>Checking the file…</source>
         <translation>正在检查文件…</translation>
     </message>
     <message>
-        <location filename="../import_dialog.py" line="165" />
+        <location filename="../import_dialog.py" line="206" />
+        <source>Nothing has been written yet. This file moves %1 people to another household and renames %2: check each one below and tick the box to confirm them before importing.</source>
+        <translation>尚未写入任何数据。此文件将把 %1 人迁到其他户、为 %2 人改名：请逐条核对下方列表，勾选确认后才能导入。</translation>
+    </message>
+    <message>
+        <location filename="../import_dialog.py" line="210" />
         <source>Nothing has been written yet. Check the report, then confirm: the accepted rows are imported all together.</source>
         <translation>尚未写入任何数据。请核对检查结果，确认后通过检查的行将一次性全部导入。</translation>
     </message>
     <message>
-        <location filename="../import_dialog.py" line="168" />
+        <location filename="../import_dialog.py" line="213" />
         <source>Nothing to import: the roster already has every accepted row.</source>
         <translation>没有需要导入的内容：通过检查的行都已在花名册中。</translation>
     </message>
     <message>
-        <location filename="../import_dialog.py" line="176" />
+        <location filename="../import_dialog.py" line="227" />
         <source>Importing…</source>
         <translation>正在导入…</translation>
     </message>
     <message>
-        <location filename="../import_dialog.py" line="185" />
+        <location filename="../import_dialog.py" line="239" />
         <source>Imported.</source>
         <translation>导入完成。</translation>
     </message>
     <message>
-        <location filename="../import_dialog.py" line="192" />
+        <location filename="../import_dialog.py" line="246" />
         <source>New households %1 · new persons %2 · updated %3 · unchanged %4 · rejected rows %5 · warnings %6</source>
         <translation>新户 %1 · 新增人员 %2 · 更新 %3 · 未变 %4 · 未通过 %5 行 · 提示 %6 条</translation>
     </message>
     <message>
-        <location filename="../import_dialog.py" line="199" />
+        <location filename="../import_dialog.py" line="250" />
+        <source>Household move</source>
+        <translation>迁户</translation>
+    </message>
+    <message>
+        <location filename="../import_dialog.py" line="251" />
+        <location filename="../import_dialog.py" line="252" />
+        <source>%1 in household %2</source>
+        <translation>%1（户 %2）</translation>
+    </message>
+    <message>
+        <location filename="../import_dialog.py" line="254" />
+        <source>Name change</source>
+        <translation>改名</translation>
+    </message>
+    <message>
+        <location filename="../import_dialog.py" line="257" />
+        <source>Moves and renames to confirm (%1)</source>
+        <translation>须确认的迁户和改名（%1）</translation>
+    </message>
+    <message>
+        <location filename="../import_dialog.py" line="266" />
         <source>Rejected rows (%1)</source>
         <translation>未通过的行（%1）</translation>
     </message>
     <message>
-        <location filename="../import_dialog.py" line="200" />
+        <location filename="../import_dialog.py" line="267" />
         <source>Warnings (%1)</source>
         <translation>提示（%1）</translation>
     </message>
@@ -1984,7 +2066,7 @@
     <message>
         <location filename="../township_pages.py" line="140" />
         <source>Note</source>
-        <translation>备注</translation>
+        <translation>说明</translation>
     </message>
     <message>
         <location filename="../township_pages.py" line="142" />
@@ -2022,7 +2104,7 @@
     <message>
         <location filename="../roster_dialogs.py" line="307" />
         <source>Note</source>
-        <translation>备注</translation>
+        <translation>说明</translation>
     </message>
 </context>
 <context>
@@ -2552,8 +2634,8 @@
     </message>
     <message>
         <location filename="../township_pages.py" line="497" />
-        <source>%1 campaign: %2 enrolled, %3 subsidised, %4 collected, rewards %5</source>
-        <translation>%1 年度：参保 %2 人，资助参保 %3 人，收取 %4，奖励 %5</translation>
+        <source>%1: %2 enrolled, %3 subsidised, %4 collected, rewards %5</source>
+        <translation>%1：参保 %2 人，资助参保 %3 人，收取 %4，奖励 %5</translation>
     </message>
     <message>
         <location filename="../township_pages.py" line="554" />
@@ -2891,27 +2973,27 @@ Nothing is lost, and your receipts and payments stay as they are.</source>
 <context>
     <name>exports</name>
     <message>
-        <location filename="../import_dialog.py" line="215" />
+        <location filename="../import_dialog.py" line="282" />
         <source>Roster</source>
         <translation>花名册</translation>
     </message>
     <message>
-        <location filename="../import_dialog.py" line="216" />
+        <location filename="../import_dialog.py" line="283" />
         <source>Payments with lines</source>
         <translation>收款明细</translation>
     </message>
     <message>
-        <location filename="../import_dialog.py" line="217" />
+        <location filename="../import_dialog.py" line="284" />
         <source>Receipts with states</source>
         <translation>票据状态表</translation>
     </message>
     <message>
-        <location filename="../import_dialog.py" line="218" />
+        <location filename="../import_dialog.py" line="285" />
         <source>Deposits</source>
         <translation>缴存记录</translation>
     </message>
     <message>
-        <location filename="../import_dialog.py" line="219" />
+        <location filename="../import_dialog.py" line="286" />
         <source>Unpaid list</source>
         <translation>未缴费名单</translation>
     </message>

@@ -75,7 +75,7 @@ CATALOGUE: dict[str, str] = {
     "Settings": "设置",
     "No county server configured": "未配置县级服务器",
     "No active campaign": "没有启用的征缴年度",
-    "%1 campaign (cover %2)": "%1年度征缴（%2年待遇）",
+    "Collection progress — %1": "征缴进度 — %1",
     "No receipt forms left": "没有可用票据",
     "Receipt %1 (%2 left)": "票据 %1（剩 %2 张）",
     "Cash on hand %1": "现金在手 %1",
@@ -230,14 +230,17 @@ CATALOGUE: dict[str, str] = {
     "确认作废 %1？该笔收款将撤销，成员不再算参保，该户需要用新票据重新收款。"
     "请收回并保留纸质票据的全部联次。",
     "Refund on receipt %1": "票据 %1 退费",
+    "Paid out of my cash on hand": "由我用现金退付（从现金在手中支出）",
+    "Paid by the township office": "由乡镇财政所退付（不动用现金在手）",
+    "Required when the reason is 'other'": "原因为“其他”时必填",
+    "Refund paid by": "退付方式",
+    "Refund %1 (%2) on receipt %3 because: %4? Their enrolment ends; %5.":
+    "确认为 %1（%2）办理票据 %3 的退费，原因：%4？其本年度参保随之终止；%5。",
     "Refund…": "退费…",
     "Yes, refund": "确认退费",
     "Name, initials or ID digits of the member": "成员姓名、拼音首字母或身份证号",
     "Member": "成员",
     "Find and select the member to refund.": "请搜索并选中要退费的成员。",
-    "Refund %1 (%2) on receipt %3 because: %4? Their enrolment ends; a cash refund is paid "
-    "out of the cash on hand.": "确认为 %1（%2）办理票据 %3 的退费，原因：%4？"
-    "其参保将终止；现金退费从现金在手中支付。",
     "issued": "已开具",
     "voided": "已作废",
     "lost": "遗失",
@@ -461,6 +464,20 @@ CATALOGUE: dict[str, str] = {
     "warnings %6": "新户 %1 · 新增人员 %2 · 更新 %3 · 未变 %4 · 未通过 %5 行 · 提示 %6 条",
     "Rejected rows (%1)": "未通过的行（%1）",
     "Warnings (%1)": "提示（%1）",
+    "Change": "变化",
+    "Before": "原登记",
+    "After": "改为",
+    "Household move": "迁户",
+    "Name change": "改名",
+    "%1 in household %2": "%1（户 %2）",
+    "Moves and renames": "迁户和改名",
+    "Moves and renames to confirm (%1)": "须确认的迁户和改名（%1）",
+    "I have checked every move and rename above against the paper roster: apply them with "
+    "this import": "我已对照纸质花名册逐条核对以上迁户和改名，确认随本次导入一并办理",
+    "Nothing has been written yet. This file moves %1 people to another household and renames "
+    "%2: check each one below and tick the box to confirm them before importing.":
+    "尚未写入任何数据。此文件将把 %1 人迁到其他户、为 %2 人改名：请逐条核对下方列表，勾选确认后"
+    "才能导入。",
     "Payments with lines": "收款明细",
     "Receipts with states": "票据状态表",
     "Unpaid list": "未缴费名单",

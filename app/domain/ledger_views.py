@@ -1,0 +1,331 @@
+"""Views of the journal for the township and the county: small pure helpers over the catalogue.
+
+- Where a field of a typed payload sits in the stored JSON (:func:`json_path`): the township
+  keeps some payment fields in covering indexes on ``json_extract`` expressions
+  (``db/township_perf_schema.py``) and reads them from there, so the paths come from the
+  catalogue's own field specs, here, not from a second spelling of the payload outside the
+  domain.
+- The township's own decisions as the county reads them (``township.book_issued`` …): typed
+  payloads like the catalogue's, parsed by :func:`parse_township`.
+- :class:`IndexedLedgerState`: the ledger state with a book index, for folds of a whole
+  journal (the township folds every village device's history on each reconciliation).
+"""
+
+from __future__ import annotations
+
+import bisect
+import dataclasses
+import itertools
+import typing
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from app.domain import events as ev
+from app.domain.ledger import Book, Key, LedgerState
+
+# --- JSON paths of payload fields ----------------------------------------------------------
+
+
+def json_path(cls: type[ev.Payload], dotted: str) -> str:
+    """The JSON path (``$.receipt.series``) of a field of a typed payload, named by its field
+    names (``receipt.series``); refused for a name the catalogue's class does not have."""
+    out = []
+    current: Any = cls
+    for name in dotted.split("."):
+        if current is None or not dataclasses.is_dataclass(current):
+            raise KeyError(f"{cls.__name__}: {dotted} is not a field path")
+        found = {f.name: f for f in dataclasses.fields(current)}
+        if name not in found:
+            raise KeyError(f"{cls.__name__}: no field {name!r} in {dotted}")
+        back = {v: k for k, v in getattr(current, "ALIASES", {}).items()}
+        out.append(back.get(name, name))
+        current = _inner(typing.get_type_hints(current)[name])
+    return "$." + ".".join(out)
+
+
+def _inner(tp: Any) -> Any:
+    """The dataclass a field holds (through Optional and tuple[...]), else None."""
+    for arg in (tp, *typing.get_args(tp)):
+        if dataclasses.is_dataclass(arg):
+            return arg
+        for inner in typing.get_args(arg):
+            if dataclasses.is_dataclass(inner):
+                return inner
+    return None
+
+
+# What the township's covering indexes hold, by field of the typed payload, in column order
+# (township_ledger unpacks them so). Payment lines are kept in a table beside the journals.
+PAYMENT_COLUMNS: tuple[str, ...] = (
+    "payment_id", "campaign_year", "amount_fen", "method", "business_date", "household.no",
+    "household.group", "receipt.series", "receipt.number", "receipt.label")
+PRINT_COLUMNS: tuple[str, ...] = ("series", "number")
+LINE_COLUMNS: tuple[str, ...] = ("line_id", "id_type", "id_number", "payable_fen", "subsidy_fen")
+
+PAYMENT_PATHS: dict[str, str] = {f: json_path(ev.PaymentCollected, f) for f in PAYMENT_COLUMNS}
+PRINT_PATHS: dict[str, str] = {f: json_path(ev.ReceiptPrinted, f) for f in PRINT_COLUMNS}
+# A line's fields, relative to the line (``$.line_id`` inside ``$.lines[i]``).
+LINE_PATHS: dict[str, str] = {f: json_path(ev.PaymentLine, f) for f in LINE_COLUMNS}
+PAYMENT_LINES_PATH = json_path(ev.PaymentCollected, "lines")
+PAYMENT_FIELD_PATHS: dict[str, str] = {
+    f: json_path(ev.PaymentCollected, f)
+    for f in ("campaign_year", "benefit_year", "method_ref", "receipt.series", "receipt.number")}
+PERSON_ID_NUMBER_PATH = "$.id_number"  # person.added (a roster event, not a ledger one)
+
+
+# --- the township's decisions, as the county and the township read them -------------------
+
+
+@dataclass(frozen=True, slots=True)
+class TownshipBookIssued(ev.Payload):
+    """领用 at the township: a range handed to one collector of one village."""
+
+    TYPE: ClassVar[str] = "township.book_issued"
+    allocation_id: str
+    series: str
+    first: int
+    last: int
+    village: str
+    collector: str
+    width: int | None = None
+    override_reason: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TownshipBookSettled(ev.Payload):
+    """核销 at the township."""
+
+    TYPE: ClassVar[str] = "township.book_settled"
+    allocation_id: str
+    series: str
+    first: int
+    last: int
+    village: str
+    collector: str
+    issued: int = 0
+    voided: int = 0
+    returned: int = 0
+    lost: int = 0
+    amount_fen: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class TownshipCategoryCertified(ev.Payload):
+    TYPE: ClassVar[str] = "township.category_certified"
+    certification_id: str
+    id_type: str
+    id_number: str
+    category: str
+    department: str
+    village: str
+    name: str = ""
+    valid_from: str | None = None
+    valid_to: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TownshipRefundPaid(ev.Payload):
+    """A village's refund request (paid_by township) paid by the office."""
+
+    TYPE: ClassVar[str] = "township.refund_paid"
+    device_id: str
+    refund_id: str
+    reference: str
+    paid_on: str
+    amount_fen: int
+    village: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class TownshipNoncashMatched(ev.Payload):
+    """A village's non-cash receipt matched to a credit on the township's bank statement."""
+
+    TYPE: ClassVar[str] = "township.noncash_matched"
+    credit_id: str
+    bank_ref: str
+    device_id: str
+    payment_id: str
+    amount_fen: int
+    method: str = ""
+    method_ref: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ConflictReceived(ev.Payload):
+    """A county notice a village received (重复参保 …): the township lists the open ones."""
+
+    TYPE: ClassVar[str] = "sync.conflict_received"
+    notice_id: str
+    message: str
+    payment_id: str = ""
+    line_id: str = ""
+    reason: str = ""
+    receipt: str | None = None
+
+
+TOWNSHIP_CATALOGUE: dict[str, type[ev.Payload]] = {cls.TYPE: cls for cls in (
+    TownshipBookIssued, TownshipBookSettled, TownshipCategoryCertified, TownshipRefundPaid,
+    TownshipNoncashMatched, ConflictReceived)}
+
+
+def parse_township(type_: str, payload: Any) -> ev.Payload:
+    """The typed payload of one of the township's own events, or of a sync event the
+    township reads (``sync.conflict_received``); :class:`ev.Other` for any other type;
+    :class:`ev.EventFormatError` when it does not match its model."""
+    cls = TOWNSHIP_CATALOGUE.get(type_)
+    if cls is None:
+        return ev.Other(payload if isinstance(payload, dict) else {})
+    # The catalogue's checking loader: the same strict types as the village's events.
+    return ev._load(cls, payload, type_)
+
+
+def township_payload(event: ev.Payload) -> dict[str, Any]:
+    """The dict a township event stores (as :func:`ev.payload_of` for the catalogue's)."""
+    return dataclasses.asdict(event)
+
+
+# --- the roster as a village's journal tells it --------------------------------------------
+
+ROSTER_TYPES: tuple[str, ...] = ("household.added", "household.updated", "person.added",
+                                 "person.status_changed", "person.moved", "roster.imported")
+
+
+@dataclass(slots=True)
+class RosterHousehold:
+    village: str
+    no: str
+    group: str
+
+
+@dataclass(slots=True)
+class RosterPerson:
+    household_id: str | None
+    status: str
+    village: str
+
+
+@dataclass
+class RosterView:
+    """Households and persons replayed from roster events, in each device's order.
+
+    Roster events are not ledger events (the catalogue parses them to :class:`ev.Other`);
+    this is the one place outside the village's own roster service that reads them. A
+    spreadsheet import journals ``roster.imported`` (possibly split into parts, each with the
+    households its persons need); it adds, moves and re-files people like the single events
+    do. Its categories are not replayed: the ledger keeps no person's category.
+    """
+
+    households: dict[str, RosterHousehold] = dataclasses.field(default_factory=dict)
+    persons: dict[str, RosterPerson] = dataclasses.field(default_factory=dict)
+
+    def apply(self, village: str, type_: str, payload: Any) -> None:
+        p = payload if isinstance(payload, dict) else {}
+        if type_ == "roster.imported":
+            for hh in p.get("households", []):
+                self._add_household(village, hh)
+            for person in p.get("persons", []):
+                self._add_person(village, person)
+            for update in p.get("updates", []):
+                changes = update.get("changes") or {}
+                if "household_no" in changes:
+                    self._move(update.get("person_id"), update.get("household_id"))
+                if "status" in changes and update.get("person_id") in self.persons:
+                    self.persons[update["person_id"]].status = changes["status"]["to"]
+        elif type_ == "household.added":
+            self._add_household(village, p)
+        elif type_ == "household.updated":
+            changes = p.get("changes") or {}
+            if p.get("household_id") in self.households and "group" in changes:
+                new = changes["group"]
+                self.households[p["household_id"]].group = \
+                    new[-1] if isinstance(new, list) else new
+        elif type_ == "person.added":
+            self._add_person(village, p)
+        elif type_ == "person.status_changed" and p.get("person_id") in self.persons:
+            self.persons[p["person_id"]].status = p.get("to", "active")
+        elif type_ == "person.moved":
+            self._move(p.get("person_id"), p.get("to_household_id"))
+
+    def _add_household(self, village: str, hh: dict[str, Any]) -> None:
+        self.households[hh["household_id"]] = RosterHousehold(
+            village, hh["household_no"], hh.get("group", ""))
+
+    def _add_person(self, village: str, person: dict[str, Any]) -> None:
+        self.persons[person["person_id"]] = RosterPerson(
+            person["household_id"], person.get("status") or "active", village)
+
+    def _move(self, person_id: str | None, household_id: str | None) -> None:
+        if person_id in self.persons:
+            self.persons[person_id].household_id = household_id
+
+
+# --- what a fold leaves for the township to list --------------------------------------------
+
+
+def book_gaps(state: LedgerState) -> list[tuple[Book, int, int]]:
+    """Each run of numbers skipped in a book (跳号), as ``LedgerState.end_problems`` names
+    them: below the highest number used, neither used nor voided nor reported lost."""
+    out = []
+    for book in state.books.values():
+        if book.high is None:
+            continue
+        missing = [n for n in range(book.first, book.high)
+                   if (book.series, n) not in state.numbers]
+        out.extend((book, a, b) for a, b in ranges(missing))
+    return out
+
+
+def ranges(numbers: list[int]) -> list[tuple[int, int]]:
+    """Consecutive runs of numbers: [3, 4, 5, 9] → [(3, 5), (9, 9)]."""
+    out: list[tuple[int, int]] = []
+    for n in sorted(numbers):
+        if out and n == out[-1][1] + 1:
+            out[-1] = (out[-1][0], n)
+        else:
+            out.append((n, n))
+    return out
+
+
+# --- folding a whole journal ----------------------------------------------------------------
+
+
+class IndexedLedgerState(LedgerState):
+    """:class:`LedgerState` whose ``book_of`` uses an index of the books by series.
+
+    ``LedgerState.book_of`` looks at every registered book; a fold calls it a few times per
+    event, which at a township's scale (600 books, 60,000 payments) is most of a fold. Books
+    are only ever added (``books`` is keyed by id and never shrinks), so the index is rebuilt
+    when their number changes; a book's range never changes.
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._indexed = -1
+        self._starts: dict[str, list[int]] = {}
+        self._by_start: dict[str, list[Book]] = {}
+        self._overlapping = False
+
+    def _reindex(self) -> None:
+        by_series: dict[str, list[Book]] = {}
+        for book in self.books.values():
+            by_series.setdefault(book.series, []).append(book)
+        self._starts, self._by_start, self._overlapping = {}, {}, False
+        for series, held in by_series.items():
+            held.sort(key=lambda b: b.first)
+            self._overlapping |= any(a.last >= b.first for a, b in itertools.pairwise(held))
+            self._starts[series] = [b.first for b in held]
+            self._by_start[series] = held
+        self._indexed = len(self.books)
+
+    def book_of(self, key: Key) -> Book | None:
+        if self._indexed != len(self.books):
+            self._reindex()
+        if self._overlapping:  # books that overlap (a problem the fold names): as before
+            return super().book_of(key)
+        series, number = key
+        starts = self._starts.get(series)
+        if not starts:
+            return None
+        i = bisect.bisect_right(starts, number) - 1
+        book = self._by_start[series][i] if i >= 0 else None
+        return book if book is not None and number <= book.last else None
