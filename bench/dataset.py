@@ -33,6 +33,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
+from app.domain.errors import Refused
 from app.domain.roster import parse_relation
 from app.domain.synthetic import SyntheticHousehold, VillageGenerator
 from app.services import roster
@@ -63,7 +64,9 @@ PAID_SHARE = 0.95
 VOID_RATE = 0.01
 REFUNDS_PER_DAY = (0, 1, 1, 2, 2)
 METHODS = (("cash", 85), ("wechat", 10), ("bank", 5))
-REFUND_REASONS = ("duplicate", "employee", "death", "elsewhere")
+# Reasons that hold for one campaign only: 参加职工医保 and 死亡 change who the person is (and
+# 职工医保 is refused for the children drawn), so next year's roster would have to know.
+REFUND_REASONS = ("duplicate", "elsewhere")
 
 
 @dataclass(frozen=True)
@@ -351,7 +354,7 @@ def _collect(village: _Village, hh: SyntheticHousehold, year: int, moment: datet
         if rng.random() >= VOID_RATE:
             return issued
         void_receipt(village.clerk, done.receipt_no, series=done.series,
-                     reason="打印错位，重新开具", now=(moment + timedelta(minutes=1)).astimezone(UTC))
+                     reason="打印错位，重新开具", now=moment.astimezone(UTC))
         issued.pop()
         issued.append(dataclasses.replace(receipt, id_numbers=()))
 
@@ -359,9 +362,14 @@ def _collect(village: _Village, hh: SyntheticHousehold, year: int, moment: datet
 def _refund(receipt: _Issued, rng: random.Random, moment: datetime) -> None:
     if not receipt.id_numbers:  # a voided receipt has nothing to refund
         return
-    refund_line(receipt.village.clerk, receipt_no=receipt.number, series=receipt.series,
-                id_number=rng.choice(receipt.id_numbers), reason=rng.choice(REFUND_REASONS),
-                now=moment.astimezone(UTC))
+    person, reason = rng.choice(receipt.id_numbers), rng.choice(REFUND_REASONS)
+    try:
+        refund_line(receipt.village.clerk, receipt_no=receipt.number, series=receipt.series,
+                    id_number=person, reason=reason, now=moment.astimezone(UTC))
+    except Refused:  # the clerk's cash is at the bank: the township pays it instead
+        refund_line(receipt.village.clerk, receipt_no=receipt.number, series=receipt.series,
+                    id_number=person, reason=reason, paid_by="township",
+                    now=moment.astimezone(UTC))
 
 
 def _describe(ws: Workspace, spec: Spec, campaign: dict[str, Any]) -> dict[str, Any]:

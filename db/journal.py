@@ -113,9 +113,9 @@ def iter_events(conn: Connection, *, after_seq: int = 0) -> Iterator[Event]:
                     row[8])
 
 
-def iter_ledger_events(conn: Connection, *, after_seq: int = 0) -> Iterator[ev.JournalEvent]:
-    """The events the ledger folds, typed by the catalogue, in journal order."""
-    types = ev.LEDGER_TYPES
+def iter_ledger_events(conn: Connection, *, after_seq: int = 0,
+                       types: tuple[str, ...] = ev.LEDGER_TYPES) -> Iterator[ev.JournalEvent]:
+    """The events the ledger folds (or only ``types``), typed by the catalogue, in order."""
     cur = conn.execute(
         "SELECT seq, device_id, type, payload, actor, at FROM journal "
         f"WHERE seq > ? AND type IN ({','.join('?' * len(types))}) ORDER BY seq",

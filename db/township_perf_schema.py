@@ -12,23 +12,35 @@ an event arrives (county feed or bundle) and are filled for events already held.
 
 from __future__ import annotations
 
+from app.domain.ledger_views import (
+    LINE_COLUMNS,
+    LINE_PATHS,
+    PAYMENT_COLUMNS,
+    PAYMENT_FIELD_PATHS,
+    PAYMENT_LINES_PATH,
+    PAYMENT_PATHS,
+    PRINT_COLUMNS,
+    PRINT_PATHS,
+)
 from db.ledger_schema import append_only_triggers
 
 PAYMENTS_INDEX = "tw_events_payments"
 PRINTS_INDEX = "tw_events_prints"
 
+# The payload fields kept, by their field paths in the catalogue's typed payloads; where they
+# sit in the stored JSON comes from the catalogue (app.domain.ledger_views), so this step
+# spells no payload of its own. The order matters: a reader unpacks the columns so.
 RECEIPT_FIELDS = ("receipt.series", "receipt.number")
-# The order matters: township_ledger unpacks the columns of a payment in this order.
-PAYMENT_FIELDS = ("payment_id", "campaign_year", "amount_fen", "method", "business_date",
-                  "household.no", "household.group", *RECEIPT_FIELDS, "receipt.label")
-PRINT_FIELDS = ("series", "number")
-LINE_FIELDS = ("line_id", "id_type", "id_number", "payable_fen", "subsidy_fen")
+PAYMENT_FIELDS = PAYMENT_COLUMNS
+PRINT_FIELDS = PRINT_COLUMNS
+LINE_FIELDS = LINE_COLUMNS
+_PATHS = {**PRINT_PATHS, **PAYMENT_PATHS}
 
 
 def extracts(fields: tuple[str, ...], table: str = "") -> str:
     """The select list an index was built on: a query must spell it the same to be covered."""
     payload = f"{table}.payload" if table else "payload"
-    return ", ".join(f"json_extract({payload}, '$.{f}')" for f in fields)
+    return ", ".join(f"json_extract({payload}, '{_PATHS[f]}')" for f in fields)
 
 
 # In each payment's order, as the ledger attaches them; the index by year and person lets the
@@ -50,8 +62,10 @@ _LINES_INSERT = ("INSERT INTO tw_payment_lines (campaign_year, id_type, id_numbe
 
 
 def _lines_of(event: str) -> str:
-    line = "json_extract(line.value, '$.{}')".format
-    return (f"SELECT CAST(json_extract({event}.payload, '$.campaign_year') AS INTEGER), "
+    def line(name: str) -> str:
+        return f"json_extract(line.value, '{LINE_PATHS[name]}')"
+    year = PAYMENT_FIELD_PATHS["campaign_year"]
+    return (f"SELECT CAST(json_extract({event}.payload, '{year}') AS INTEGER), "
             f"coalesce({line('id_type')}, '01'), coalesce({line('id_number')}, ''), "
             f"{event}.device_id, {event}.seq, line.key, {line('line_id')}, "
             f"{line('payable_fen')}, {line('subsidy_fen')} ")
@@ -70,7 +84,7 @@ def township_perf_statements() -> list[str]:
         *append_only_triggers("tw_payment_lines"),
         "CREATE TRIGGER tw_payment_lines_fill AFTER INSERT ON tw_events "
         f"WHEN new.type = 'payment.collected' BEGIN {_LINES_INSERT}{_lines_of('new')}"
-        "FROM json_each(new.payload, '$.lines') AS line; END",
-        f"{_LINES_INSERT}{_lines_of('e')}FROM tw_events AS e, json_each(e.payload, '$.lines') "
-        "AS line WHERE e.type = 'payment.collected'",
+        f"FROM json_each(new.payload, '{PAYMENT_LINES_PATH}') AS line; END",
+        f"{_LINES_INSERT}{_lines_of('e')}FROM tw_events AS e, "
+        f"json_each(e.payload, '{PAYMENT_LINES_PATH}') AS line WHERE e.type = 'payment.collected'",
     ]

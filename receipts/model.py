@@ -70,6 +70,7 @@ class ReceiptDocument:
     reprint: bool = False  # 补打: printed again after the original
     reprinted_at: datetime | None = None  # when the 补打 copy was printed, if known
     qr_text: str | None = None  # signed payload from receipts.qr.sign_qr
+    coverage_start: date | None = None  # 参保起始日期: a newborn is covered from birth
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "lines", tuple(self.lines))
@@ -92,6 +93,14 @@ class ReceiptDocument:
     def year_label(self) -> str:
         """The benefit year as every screen and paper names it: "2027年度"."""
         return benefit_year_label(self.benefit_year)
+
+    @property
+    def cover_label(self) -> str:
+        """The year, and for a newborn the first day of cover: "2026年度 自11月10日起"."""
+        if self.coverage_start is None:
+            return self.year_label
+        start = self.coverage_start
+        return f"{self.year_label} 自{start.month}月{start.day}日起"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -136,6 +145,22 @@ class VoidEntry:
 
 
 @dataclass(frozen=True, kw_only=True)
+class RefundEntry:
+    """A refund made during the day (退费): whose, how much, why, and who paid it out."""
+
+    series: str
+    number: str
+    name: str
+    amount_fen: int
+    reason: str  # 重复参保 … as shown
+    paid_by: str  # 收款员现金 / 乡镇财政所 / 原缴费渠道
+    time: datetime
+
+    def __post_init__(self) -> None:
+        _require_aware(self.time, "time")
+
+
+@dataclass(frozen=True, kw_only=True)
 class DailyLedger:
     """A collector's day: receipts issued, receipts voided, money by payment method."""
 
@@ -146,10 +171,12 @@ class DailyLedger:
     voids: tuple[VoidEntry, ...]
     totals_by_method: dict[str, int]  # method → fen; must add up to total_fen
     total_fen: int
+    refunds: tuple[RefundEntry, ...] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "receipts", tuple(self.receipts))
         object.__setattr__(self, "voids", tuple(self.voids))
+        object.__setattr__(self, "refunds", tuple(self.refunds))
         for method in self.totals_by_method:
             _require_method(method)
         if sum(entry.amount_fen for entry in self.receipts) != self.total_fen:

@@ -254,7 +254,7 @@ def _info_rows(part: _Part, top: float) -> float:
         ("险种", 14, "center", size, True),
         (f"{doc.insurance_name}（{doc.insurance_type}）", a, "left", size, False),
         ("缴费年度", 15, "center", size, True),
-        (doc.year_label, b, "left", size, False),
+        (doc.cover_label, b, "left", size, False),
         ("缴费方式", 15, "center", size, True),
         (_method_text(doc.method, doc.method_ref), c, "left", size, False),
     ])
@@ -447,7 +447,7 @@ def render_overlay(
     put(form.household_no, doc.household_no)
     put(form.village, doc.village)
     put(form.insurance, f"{doc.insurance_name}（{doc.insurance_type}）")
-    put(form.benefit_year, doc.year_label)
+    put(form.benefit_year, doc.cover_label)
     put(form.method, _method_text(doc.method, doc.method_ref))
     for index, cells in enumerate(_overlay_rows(doc, form.max_rows)):
         y = form.first_row_y + index * form.row_pitch

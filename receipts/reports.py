@@ -480,6 +480,21 @@ def render_daily_ledger(ledger: DailyLedger) -> bytes:
         heading="三、按缴费方式汇总",
         empty_text="本日无收款",
     )
+    report.spacer(3)
+    refund_rows = [
+        _Row((str(index), f"{r.series} {r.number}", local_time(r.time).strftime("%H:%M"),
+              r.name, r.reason, r.paid_by, format_fen(r.amount_fen)), (r.amount_fen,))
+        for index, r in enumerate(ledger.refunds, start=1)
+    ]
+    report.table(
+        [_Column("序号", 8, "center"), _Column("票据号码", 25, "center"),
+         _Column("时间", 10, "center"), _Column("退费人", 16, "center"),
+         _Column("退费原因", 18, "center"), _Column("退付方", 18, "center"),
+         _Column("金额（元）", 20, "right", total="fen")],
+        refund_rows,
+        heading="四、退费（另行列示，不冲减收款）",
+        empty_text="本日无退费",
+    )
     report.spacer(2)
     report.paragraph(f"本日收款合计：{format_fen(ledger.total_fen, symbol=True)}    "
                      f"大写：{fen_to_capitals(ledger.total_fen)}", size=10)

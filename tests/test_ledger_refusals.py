@@ -67,7 +67,7 @@ def test_member_already_enrolled_is_refused(ws, village):
     assert first.receipt_no == "00000001"
     msg = refused(ws, Refused, "已经参保缴费，不能重复收款", collect_at, ws, hh.no,
                   members=[hh.members[1]], now=T0 + timedelta(hours=1))
-    assert "成员0001" in msg and "2026年征缴" in msg
+    assert "成员0001" in msg and "2027年度" in msg
     # Without a selection the household panel has nobody left to collect.
     refused(ws, Refused, "该户没有需要缴费的成员", collect_at, ws, hh.no)
     assert _member_status(ws, hh.no, hh.members[0])["status_label"] == "已参保"

@@ -409,3 +409,37 @@ def test_a_newborn_is_covered_from_birth_in_the_birth_year_then_collected_for_th
     refused(ws, "已过期限", collect_at, ws, hh.no, members=[late], newborn=True,
             now=T0.replace(year=2027, month=2, day=11))
     assert_consistent(ws)
+
+
+def _pdf_text(data: bytes) -> str:
+    import io
+
+    from pypdf import PdfReader
+
+    return "".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
+
+
+def test_the_newborn_receipt_prints_the_first_day_of_cover(ws, village, tmp_path):
+    from app.services.printing import receipt_pdf
+
+    _policy_for_2026(ws)
+    hh = add_household(ws, "3404220019006", members=1)
+    baby = new_id_number(date(2026, 11, 10))
+    roster.add_person(ws, household_no=hh.no, name="新生儿", id_number=baby, relation="20")
+    born = collect_at(ws, hh.no, members=[baby], newborn=True, now=T0.replace(month=11, day=20))
+    data = receipt_pdf(ws, born.receipt_no)
+    (tmp_path / "newborn.pdf").write_bytes(data)
+    text = _pdf_text(data)
+    assert "2026年度" in text and "自11月10日起" in text
+
+
+def test_the_daily_report_lists_refunds_with_reason_and_payer(ws, village):
+    from app.services.printing import daily_report_pdf
+
+    hh = village.households[0]
+    done = collect_at(ws, hh.no)
+    refunds.refund_line(ws, receipt_no=done.receipt_no, id_number=hh.members[0],
+                        reason="elsewhere", paid_by="township", now=T0)
+    text = _pdf_text(daily_report_pdf(ws, T0.date()))
+    assert "四、退费" in text and "在外地参保" in text and "乡镇财政所" in text
+    assert "380.00" in text

@@ -60,6 +60,14 @@ def _match(args: argparse.Namespace) -> dict[str, Any]:
         return auto_match(ws)
 
 
+def _refund_paid(args: argparse.Namespace) -> dict[str, Any]:
+    from app.services.township_refunds import mark_refund_paid
+
+    with open_ws(args) as ws:
+        return mark_refund_paid(ws, device_id=args.device, refund_id=args.refund_id,
+                                reference=args.reference, paid_on=args.date)
+
+
 def _progress(args: argparse.Namespace) -> dict[str, Any]:
     from app.services.township_progress import export_progress, progress
 
@@ -151,6 +159,21 @@ def register(cmd: Command) -> None:
     p.add_argument("--deposit", help="缴存编号")
     p.add_argument("--credit", help="银行到账编号")
     add("deposit list", _run("deposit_matching", "township_money"), "缴存与到账，含未核对的")
+    p = add("match-noncash", _run("match_noncash", "township_money",
+                                  args=("credit_id", "device_id", "payment_id")),
+            "把一笔微信/银行等非现金收款与银行到账核对")
+    p.add_argument("--credit", dest="credit_id", required=True, help="银行到账编号")
+    p.add_argument("--device", dest="device_id", required=True, help="村设备编号")
+    p.add_argument("--payment", dest="payment_id", required=True, help="收款编号")
+    add("noncash", _run("noncash_receipts", "township_money"),
+        "各村非现金收款及其银行到账核对情况")
+    add("refunds", _run("township_refund_requests", "township_refunds"),
+        "各村向乡镇财政所提出的退费申请（含是否已支付）")
+    p = add("refund-paid", _refund_paid, "登记一笔退费申请已由财政所支付")
+    p.add_argument("--device", required=True, help="村设备编号")
+    p.add_argument("--refund-id", required=True, help="退费编号")
+    p.add_argument("--reference", required=True, help="支付凭证号或银行流水号")
+    p.add_argument("--date", type=_date, help="支付日期（默认今天）")
 
     p = add("reconcile", _reconcile, "各村各收款员票款人核对（--village 查看票据明细）")
     p.add_argument("--village")

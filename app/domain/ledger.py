@@ -10,6 +10,7 @@ received, so a rule written here holds at every party (票款人三线合一, ac
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -64,6 +65,7 @@ class Payment:
     cancelled: bool = False
     refunded_lines: set[str] = field(default_factory=set)
     matched: bool = False  # a non-cash payment matched to a bank credit
+    newborn: bool = False  # covered from birth in a year already running (新生儿参保)
 
 
 @dataclass(slots=True)
@@ -107,6 +109,7 @@ class LedgerState:
     """Everything the journal says about books, numbers, money and enrolments."""
 
     books: dict[str, Book] = field(default_factory=dict)
+    series_books: dict[str, list[Book]] = field(default_factory=dict)  # by first number
     numbers: dict[Key, str] = field(default_factory=dict)  # issued, voided, skipped, lost
     number_payment: dict[Key, str] = field(default_factory=dict)
     payments: dict[str, Payment] = field(default_factory=dict)
@@ -114,6 +117,7 @@ class LedgerState:
     # (person, campaign year) → refund/end reason that decides their state for the campaign.
     person_states: dict[tuple[str, int], str] = field(default_factory=dict)
     household_tiers: dict[tuple[str, int], str] = field(default_factory=dict)
+    household_live: dict[tuple[str, int], int] = field(default_factory=dict)  # live payments
     campaigns: dict[str, Campaign] = field(default_factory=dict)
     refunds: dict[str, ev.RefundMade] = field(default_factory=dict)
     cash: Money = field(default_factory=Money)
@@ -143,11 +147,18 @@ class LedgerState:
         return sum(p.amount_fen for p in self.payments.values() if not p.cancelled)
 
     def book_of(self, key: Key) -> Book | None:
+        """The book holding a number (a township folds hundreds of books, so by index)."""
         series, number = key
-        for book in self.books.values():
-            if book.series == series and book.first <= number <= book.last:
-                return book
-        return None
+        held = self.series_books.get(series, [])
+        at = bisect.bisect_right(held, number, key=lambda b: b.first) - 1
+        if at >= 0 and held[at].first <= number <= held[at].last:
+            return held[at]
+        # Overlapping books are refused when registered; a forged journal may still hold them.
+        return next((b for b in held if b.first <= number <= b.last), None)
+
+    def add_book(self, book: Book) -> None:
+        self.books[book.book_id] = book
+        bisect.insort(self.series_books.setdefault(book.series, []), book, key=lambda b: b.first)
 
     def enrolment_state(self, person_id: str, campaign_year: int) -> tuple[str, str | None]:
         """enrolled | not_enrolled | ended | elsewhere, with the reason."""
@@ -297,7 +308,8 @@ def _apply_payment(state: LedgerState, event: ev.JournalEvent) -> None:
     p: ev.PaymentCollected = event.payload  # type: ignore[assignment]
     key = (p.receipt.series, p.receipt.number) if p.receipt else None
     pay = Payment(p.payment_id, event.seq, p.campaign_id, p.campaign_year, p.household.id,
-                  p.tier, p.method, p.amount_fen, key, p.business_date, event.actor, p.lines)
+                  p.tier, p.method, p.amount_fen, key, p.business_date, event.actor, p.lines,
+                  newborn=p.coverage_start is not None)
     if p.method == "cash":
         pay.cash_before_fen = state.cash_gross_fen
         state.cash_gross_fen += p.amount_fen
@@ -316,7 +328,9 @@ def _apply_payment(state: LedgerState, event: ev.JournalEvent) -> None:
     for line in p.lines:
         state.enrolments[(line.person_id, p.campaign_year)] = Enrolment(
             line.person_id, p.campaign_year, p.payment_id, line.line_id, line.payable_fen)
-    state.household_tiers.setdefault((p.household.id, p.campaign_year), p.tier)
+    household = (p.household.id, p.campaign_year)
+    state.household_tiers.setdefault(household, p.tier)
+    state.household_live[household] = state.household_live.get(household, 0) + 1
 
 
 def void_refusal(state: LedgerState, pay: Payment, on: date | None) -> str | None:
@@ -341,7 +355,10 @@ def void_refusal(state: LedgerState, pay: Payment, on: date | None) -> str | Non
         return f"票据 {label} 的{pay.method}款项已与银行到账核对，不能作废；如需更正请办理退费"
     campaign = state.campaigns.get(pay.campaign_id)
     if campaign is not None and on is not None:
-        if campaign.refund_before is not None and on >= campaign.refund_before:
+        # A newborn is covered in a benefit year already running: a mistake on its receipt is
+        # still voided on the day, which the window below allows.
+        if campaign.refund_before is not None and on >= campaign.refund_before \
+                and not pay.newborn:
             return (f"待遇期已开始（{campaign.refund_before} 起），票据 {label} 不能再作废，"
                     "也不能退费")
         issued = date.fromisoformat(pay.business_date)
@@ -396,11 +413,13 @@ def _apply_void(state: LedgerState, event: ev.JournalEvent) -> None:
         state.noncash_by_method[pay.method] -= pay.amount_fen
     for line in pay.lines:
         enrolment = state.enrolments.get((line.person_id, pay.campaign_year))
-        if enrolment is not None and enrolment.line_id == line.line_id:
+        if enrolment is not None and enrolment.line_id == line.line_id \
+                and enrolment.ended is None:
             enrolment.ended = "voided"
-    if not any(not o.cancelled and o.household_id == pay.household_id
-               and o.campaign_year == pay.campaign_year for o in state.payments.values()):
-        state.household_tiers.pop((pay.household_id, pay.campaign_year), None)
+    household = (pay.household_id, pay.campaign_year)
+    state.household_live[household] = state.household_live.get(household, 1) - 1
+    if state.household_live[household] <= 0:
+        state.household_tiers.pop(household, None)
 
 
 def _check_lost(state: LedgerState, event: ev.JournalEvent) -> list[str]:
@@ -436,6 +455,11 @@ def _check_refund(state: LedgerState, event: ev.JournalEvent) -> list[str]:
     out = []
     if p.payment_line_id in pay.refunded_lines:
         out.append(f"{line.name}在票据 {label} 中的缴费已经退过")
+    enrolment = state.enrolments.get((p.person_id, pay.campaign_year))
+    if p.payment_line_id not in pay.refunded_lines and enrolment is not None \
+            and enrolment.line_id == line.line_id and enrolment.ended is not None:
+        word = ev.ENROLMENT_END_REASONS.get(enrolment.ended, enrolment.ended)
+        out.append(f"{line.name}本年度的参保已终止（{word}），无需退费")
     if p.amount_fen != line.payable_fen:
         out.append(f"退费金额 ¥{format_fen(p.amount_fen)} 与{line.name}的应缴金额 "
                    f"¥{format_fen(line.payable_fen)} 不符")
@@ -506,22 +530,22 @@ def _apply_deposit(state: LedgerState, event: ev.JournalEvent) -> None:
 
 def _check_book(state: LedgerState, event: ev.JournalEvent) -> list[str]:
     p: ev.BookRegistered = event.payload  # type: ignore[assignment]
-    for book in state.books.values():
-        if book.series == p.series and book.first <= p.last and p.first <= book.last:
+    for book in state.series_books.get(p.series, []):
+        if book.first <= p.last and p.first <= book.last:
             return [f"票号与已登记的票据 {p.series} {book.first}–{book.last} 重叠"]
     return [] if p.last >= p.first else ["票号范围无效"]
 
 
 def _apply_book(state: LedgerState, event: ev.JournalEvent) -> None:
     p: ev.BookRegistered = event.payload  # type: ignore[assignment]
-    state.books[p.book_id] = Book(p.book_id, p.series, p.first, p.last, p.width, p.collector,
-                                  settled_at=state.known_settlements.get((p.series, p.first)))
+    state.add_book(Book(p.book_id, p.series, p.first, p.last, p.width, p.collector,
+                        settled_at=state.known_settlements.get((p.series, p.first))))
 
 
 def _apply_settled(state: LedgerState, event: ev.JournalEvent) -> None:
     p: ev.BookSettled = event.payload  # type: ignore[assignment]
-    for book in state.books.values():
-        if book.series == p.series and book.first == p.first and book.last == p.last:
+    for book in state.series_books.get(p.series, []):
+        if book.first == p.first and book.last == p.last:
             book.settled_at = p.settled_at
             book.settled_in_stream = True
 

@@ -7,21 +7,19 @@
   domain.
 - The township's own decisions as the county reads them (``township.book_issued`` …): typed
   payloads like the catalogue's, parsed by :func:`parse_township`.
-- :class:`IndexedLedgerState`: the ledger state with a book index, for folds of a whole
-  journal (the township folds every village device's history on each reconciliation).
+- What a fold leaves for the township to list (:func:`book_gaps`), and the roster as a
+  village's journal tells it (:class:`RosterView`).
 """
 
 from __future__ import annotations
 
-import bisect
 import dataclasses
-import itertools
 import typing
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from app.domain import events as ev
-from app.domain.ledger import Book, Key, LedgerState
+from app.domain.ledger import Book, LedgerState
 
 # --- JSON paths of payload fields ----------------------------------------------------------
 
@@ -67,10 +65,22 @@ PRINT_PATHS: dict[str, str] = {f: json_path(ev.ReceiptPrinted, f) for f in PRINT
 # A line's fields, relative to the line (``$.line_id`` inside ``$.lines[i]``).
 LINE_PATHS: dict[str, str] = {f: json_path(ev.PaymentLine, f) for f in LINE_COLUMNS}
 PAYMENT_LINES_PATH = json_path(ev.PaymentCollected, "lines")
+# Fields the township looks up in SQL without folding (which year the villages collect for).
 PAYMENT_FIELD_PATHS: dict[str, str] = {
-    f: json_path(ev.PaymentCollected, f)
-    for f in ("campaign_year", "benefit_year", "method_ref", "receipt.series", "receipt.number")}
+    f: json_path(ev.PaymentCollected, f) for f in ("campaign_year", "benefit_year")}
 PERSON_ID_NUMBER_PATH = "$.id_number"  # person.added (a roster event, not a ledger one)
+
+
+def genesis_village(created: ev.Payload, raw: Any) -> str:
+    """The village code a device's genesis event (``database.created``) names, or "".
+
+    :class:`ev.DatabaseCreated` does not carry the village yet (the stored payload does), so it
+    is read here, in the domain, from the stored payload of a genesis the catalogue accepted.
+    """
+    if not isinstance(created, ev.DatabaseCreated) or not isinstance(raw, dict):
+        return ""
+    village = raw.get("village")
+    return village.strip() if isinstance(village, str) else ""
 
 
 # --- the township's decisions, as the county and the township read them -------------------
@@ -218,8 +228,9 @@ class RosterView:
     households: dict[str, RosterHousehold] = dataclasses.field(default_factory=dict)
     persons: dict[str, RosterPerson] = dataclasses.field(default_factory=dict)
 
-    def apply(self, village: str, type_: str, payload: Any) -> None:
-        p = payload if isinstance(payload, dict) else {}
+    def apply(self, village: str, type_: str, payload: ev.Payload) -> None:
+        """One roster event (as the catalogue parses it: :class:`ev.Other`)."""
+        p = payload.raw if isinstance(payload, ev.Other) else {}
         if type_ == "roster.imported":
             for hh in p.get("households", []):
                 self._add_household(village, hh)
@@ -284,48 +295,3 @@ def ranges(numbers: list[int]) -> list[tuple[int, int]]:
         else:
             out.append((n, n))
     return out
-
-
-# --- folding a whole journal ----------------------------------------------------------------
-
-
-class IndexedLedgerState(LedgerState):
-    """:class:`LedgerState` whose ``book_of`` uses an index of the books by series.
-
-    ``LedgerState.book_of`` looks at every registered book; a fold calls it a few times per
-    event, which at a township's scale (600 books, 60,000 payments) is most of a fold. Books
-    are only ever added (``books`` is keyed by id and never shrinks), so the index is rebuilt
-    when their number changes; a book's range never changes.
-    """
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self._indexed = -1
-        self._starts: dict[str, list[int]] = {}
-        self._by_start: dict[str, list[Book]] = {}
-        self._overlapping = False
-
-    def _reindex(self) -> None:
-        by_series: dict[str, list[Book]] = {}
-        for book in self.books.values():
-            by_series.setdefault(book.series, []).append(book)
-        self._starts, self._by_start, self._overlapping = {}, {}, False
-        for series, held in by_series.items():
-            held.sort(key=lambda b: b.first)
-            self._overlapping |= any(a.last >= b.first for a, b in itertools.pairwise(held))
-            self._starts[series] = [b.first for b in held]
-            self._by_start[series] = held
-        self._indexed = len(self.books)
-
-    def book_of(self, key: Key) -> Book | None:
-        if self._indexed != len(self.books):
-            self._reindex()
-        if self._overlapping:  # books that overlap (a problem the fold names): as before
-            return super().book_of(key)
-        series, number = key
-        starts = self._starts.get(series)
-        if not starts:
-            return None
-        i = bisect.bisect_right(starts, number) - 1
-        book = self._by_start[series][i] if i >= 0 else None
-        return book if book is not None and number <= book.last else None

@@ -213,9 +213,11 @@ def void_receipt(ws: Workspace, receipt_no: str, *, reason: str, series: str | N
                                              business_date=day), at=now)
             return {"receipt": label, "state": "voided", "blank": True, "payment_id": None}
         payment_id = state["payment_id"]
+        # Only the live ones: a free line ended before (终止参保) keeps its own end.
         enrolments = tuple(r[0] for r in ws.conn.execute(
             "SELECT e.id FROM enrolments e JOIN payment_lines l ON l.id = e.payment_line_id "
-            "WHERE l.payment_id = ?", (payment_id,)))
+            "WHERE l.payment_id = ? AND NOT EXISTS (SELECT 1 FROM enrolment_ends x "
+            "WHERE x.enrolment_id = e.id)", (payment_id,)))
         ws.commit_event(ev.ReceiptVoided(ref.book.series, ref.number, reason, payment_id, False,
                                          enrolments, business_date=day), at=now)
     return {"receipt": label, "state": "voided", "blank": False, "payment_id": payment_id}

@@ -9,7 +9,13 @@ from typing import Any
 from app.domain import events as ev
 from app.domain.errors import NotFound, Refused, ValidationError
 from app.domain.events import ENROLMENT_END_REASONS
-from app.domain.fees import CategoryHolding, FeeLine, compute_fee, newborn_deadline
+from app.domain.fees import (
+    CategoryHolding,
+    FeeLine,
+    compute_fee,
+    is_newborn_enrolment,
+    newborn_deadline,
+)
 from app.domain.idcard import mask_id_number
 from app.domain.money import fen_to_capitals, format_fen
 from app.domain.roster import METHODS, STATUSES
@@ -145,7 +151,7 @@ def _select_members(all_members: list[MemberStatus], requested: list[str] | None
         if m.status != "active":
             raise Refused(f"{m.name}的状态是“{STATUSES[m.status]}”，不能参保缴费")
         if m.enrolled:
-            raise Refused(f"{m.name}本年度（{campaign.campaign_year}年征缴）已经参保缴费，"
+            raise Refused(f"{m.name}{campaign.policy.year_label()}已经参保缴费，"
                           "不能重复收款")
         if m.paid_elsewhere:
             raise Refused(f"{m.name}已通过其他渠道缴费（{m.paid_elsewhere}），不能重复收款")
@@ -199,7 +205,7 @@ def _newborn_campaign(ws: Workspace, chosen: list[MemberStatus], day: date) -> C
     campaign = campaign_for_benefit_year(ws, year)
     for m in chosen:
         birth = date.fromisoformat(m.birth_date)  # type: ignore[arg-type]
-        if not birth <= day <= newborn_deadline(campaign.policy, birth):
+        if not is_newborn_enrolment(campaign.policy, birth, day):
             raise Refused(f"{m.name}出生于 {birth}，新生儿参保期限到 "
                           f"{newborn_deadline(campaign.policy, birth)} 为止，已过期限，"
                           "请按正常征缴办理")

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import gc
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
@@ -24,3 +27,17 @@ def business_date(dt: datetime) -> date:
 
 def new_id() -> str:
     return str(uuid.uuid4())
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """A replay creates objects by the hundred thousand and frees none of them, so each pass
+    of the cyclic garbage collector it triggers finds nothing, yet those passes were a
+    quarter of its time: pause it meanwhile."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()

@@ -6,14 +6,15 @@ is pure, so a reprint (补打) is the same document drawn again with its mark.
 
 from __future__ import annotations
 
-import json
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
+from app.domain import events as ev
 from app.domain.errors import NotFound, ValidationError
 from app.domain.idcard import mask_id_number
+from app.domain.roster import REFUND_REASONS
 from app.services.books import resolve_receipt
 from app.services.campaigns import active_campaign, campaign_by_id
 from app.services.collect import household_fees
@@ -21,6 +22,7 @@ from app.services.common import BUSINESS_TZ, iso, utc_now
 from app.services.reconcile import book_summaries
 from app.services.settings import all_settings, get_setting
 from app.services.workspace import Workspace
+from db import journal
 from receipts import render, reports
 from receipts.model import (
     DailyLedger,
@@ -32,6 +34,7 @@ from receipts.model import (
     PaymentNotice,
     ReceiptDocument,
     ReceiptLine,
+    RefundEntry,
     SettlementSheet,
     VoidEntry,
 )
@@ -57,14 +60,14 @@ def receipt_document(ws: Workspace, receipt_no: str, *, series: str | None = Non
     ref = resolve_receipt(ws, receipt_no, series)
     row = ws.conn.execute(
         "SELECT p.id, p.campaign_id, p.tier_code, p.method, p.method_ref, p.amount_fen, "
-        "p.collector, p.collected_at, h.household_no, h.head_name, h.grp, v.reason "
-        "FROM payments p JOIN households h ON h.id = p.household_id "
+        "p.collector, p.collected_at, h.household_no, h.head_name, h.grp, v.reason, "
+        "p.coverage_start FROM payments p JOIN households h ON h.id = p.household_id "
         "LEFT JOIN receipt_voids v ON v.series = p.series AND v.number = p.number "
         "WHERE p.series = ? AND p.number = ?", (ref.book.series, ref.number)).fetchone()
     if row is None:
         raise NotFound(f"票据 {ref.book.label(ref.number)} 没有开具（未使用或作废空白票）")
     (payment_id, campaign_id, tier_code, method, method_ref, amount, collector, collected_at,
-     household_no, head, group, void_reason) = row
+     household_no, head, group, void_reason, coverage_start) = row
     policy = campaign_by_id(ws, campaign_id).policy
     tier_name = policy.tier(tier_code).name
     lines = tuple(
@@ -88,7 +91,8 @@ def receipt_document(ws: Workspace, receipt_no: str, *, series: str | None = Non
         insurance_type=policy.insurance_type,
         state="voided" if void_reason else "issued", void_reason=void_reason,
         reprint=reprint, reprinted_at=utc_now() if reprint else None,
-        qr_text=sign_qr(fields, ws.signing_key()))
+        qr_text=sign_qr(fields, ws.signing_key()),
+        coverage_start=date.fromisoformat(coverage_start) if coverage_start else None)
 
 
 def receipt_pdf(ws: Workspace, receipt_no: str, *, series: str | None = None,
@@ -145,9 +149,22 @@ def daily_ledger(ws: Workspace, day: date) -> DailyLedger:
             "WHERE n.state = 'skipped' AND n.at >= ? AND n.at < ? ORDER BY 4",
             bounds + bounds)
     ]
+    refunds = tuple(
+        RefundEntry(series=series, number=f"{number:0{width}d}", name=name, amount_fen=amount,
+                    reason=REFUND_REASONS.get(reason, reason),
+                    paid_by=_REFUND_PAYERS.get(paid_by, paid_by), time=_dt(at))
+        for series, number, width, name, amount, reason, paid_by, at in ws.conn.execute(
+            "SELECT p.series, p.number, b.width, l.name, r.amount_fen, r.reason, r.paid_by, r.at "
+            "FROM refunds r JOIN payments p ON p.id = r.payment_id "
+            "JOIN payment_lines l ON l.id = r.payment_line_id "
+            "JOIN receipt_books b ON b.id = p.book_id WHERE r.business_date = ? ORDER BY r.at",
+            (day.isoformat(),)))
     return DailyLedger(date=day, village=_village_label(ws), collector=ws.user,
                        receipts=tuple(entries), voids=tuple(voids), totals_by_method=totals,
-                       total_fen=sum(totals.values()))
+                       total_fen=sum(totals.values()), refunds=refunds)
+
+
+_REFUND_PAYERS = {"cash": "收款员现金", "township": "乡镇财政所", "channel": "原缴费渠道"}
 
 
 def daily_report_pdf(ws: Workspace, day: date) -> bytes:
@@ -254,11 +271,11 @@ def known_device_keys(ws: Workspace) -> dict[str, Ed25519PublicKey]:
     """Devices whose receipts this database can check: itself and every device whose
     `database.created` event it holds (the township receives its villages' journals)."""
     keys = {}
-    for device_id, payload in ws.conn.execute(
-            "SELECT device_id, payload FROM journal WHERE type = 'database.created'"):
-        key_hex = json.loads(payload).get("device_public_key")
-        if key_hex:
-            keys[device_id] = Ed25519PublicKey.from_public_bytes(bytes.fromhex(key_hex))
+    for event in journal.iter_ledger_events(ws.conn, types=(ev.DatabaseCreated.TYPE,)):
+        genesis = event.payload
+        if isinstance(genesis, ev.DatabaseCreated) and genesis.device_public_key:
+            keys[event.device] = Ed25519PublicKey.from_public_bytes(
+                bytes.fromhex(genesis.device_public_key))
     return keys
 
 

@@ -16,6 +16,7 @@ from app.domain.events import RefundMade
 from app.domain.ledger import fold
 from app.domain.money import format_fen
 from app.services.cash import cash_position
+from app.services.common import collector_paused
 from app.services.workspace import Workspace
 from db import journal
 
@@ -176,7 +177,8 @@ def _table_invariants(ws: Workspace) -> list[str]:
 def _journal_invariants(ws: Workspace) -> list[str]:
     """Fold the journal afresh with the one ledger model: every rule it names, and whether
     the state tables say what the journal says (receipts, payments, voids, cash)."""
-    led = fold(journal.iter_ledger_events(ws.conn))
+    with collector_paused():
+        led = fold(journal.iter_ledger_events(ws.conn))
     problems = [f"第 {p.seq} 条事件：{p.message}" for p in led.problems]
     problems.extend(led.end_problems())
     journal_payments = {pid: (p.amount_fen, p.method, p.receipt)

@@ -15,12 +15,15 @@ well as at the township.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from app.domain.errors import NotFound, Refused, ValidationError
+from app.domain.ledger_views import TownshipBookIssued, TownshipBookSettled, township_payload
 from app.domain.money import format_fen
 from app.services.common import iso, new_id, utc_now
-from app.services.township_ledger import Ledger, book_figures, label, load_ledger
+from app.services.township_fold import gc_paused
+from app.services.township_ledger import Ledger, book_figures, label, load_ledger, ranges
 from app.services.workspace import Workspace
 from db.connection import tx
 
@@ -100,10 +103,9 @@ def issue_book(ws: Workspace, *, series: str, first: int, last: int, village: st
             "collector, override_reason, issued_at, actor) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
             (issue_id, stock[0], series, first, last, int(stock[1]), village, collector,
              override, iso(utc_now()), ws.user))
-        ws.record("township.book_issued", {
-            "allocation_id": issue_id, "series": series, "first": first, "last": last,
-            "width": int(stock[1]), "village": village, "collector": collector,
-            "override_reason": override})
+        ws.record(TownshipBookIssued.TYPE, township_payload(TownshipBookIssued(
+            allocation_id=issue_id, series=series, first=first, last=last, village=village,
+            collector=collector, width=int(stock[1]), override_reason=override)))
     return {"allocation_id": issue_id, "series": series, "first": first, "last": last,
             "width": int(stock[1]), "village": village, "collector": collector,
             "override_reason": override}
@@ -114,8 +116,7 @@ def confirm_void(ws: Workspace, *, series: str, number: int, note: str = "") -> 
     ws.require_role("township", "确认作废票据")
     led = load_ledger(ws)
     key = ((series or "").strip(), int(number))
-    pays = led.receipts.get(key, [])
-    if key not in led.blanks and not (pays and all(p.cancelled for p in pays)):
+    if not any(state in ("voided", "skipped") for _dev, state in led.number_states(key)):
         raise Refused(f"票据 {label(led, key)} 在村里的记录中不是作废票据")
     with tx(ws.conn):
         if ws.conn.execute("SELECT 1 FROM tw_void_checks WHERE series = ? AND number = ?",
@@ -129,14 +130,19 @@ def confirm_void(ws: Workspace, *, series: str, number: int, note: str = "") -> 
     return {"receipt": label(led, key), "confirmed": True}
 
 
-def _collector_on_hand(led: Ledger, village: str, collector: str) -> int:
-    collected = sum(p.amount_fen for p in led.live_payments()
-                    if p.method == "cash" and (p.village, p.collector) == (village, collector))
-    refunded = sum(int(r["amount_fen"]) for r in led.refunds if r.get("method") == "cash"
-                   and (r["village"], r["collector"]) == (village, collector))
-    deposited = sum(int(d["amount_fen"]) for d in led.deposits
-                    if (d["village"], d["collector"]) == (village, collector))
-    return collected - refunded - deposited
+def collector_on_hand(led: Ledger, village: str, collector: str) -> int:
+    """现金在手 of one collector, as the village's cash position counts it: cash collected on
+    live receipts − refunds paid from cash − deposits."""
+    on_hand = 0
+    for dev in led.devices.values():
+        if dev.village != village:
+            continue
+        on_hand += sum(p.amount_fen for p in dev.live_payments()
+                       if p.method == "cash" and p.collector == collector)
+        on_hand -= sum(r.amount_fen for r in dev.state.refunds.values() if r.paid_by == "cash"
+                       and dev.refund_acts[r.refund_id].actor == collector)
+        on_hand -= sum(d.amount_fen for act, d in dev.deposits if act.actor == collector)
+    return on_hand
 
 
 def _issue_row(ws: Workspace, allocation_id: str) -> tuple:
@@ -148,36 +154,59 @@ def _issue_row(ws: Workspace, allocation_id: str) -> tuple:
     return row
 
 
+def _spans(led: Ledger, series: str, numbers: list[tuple[int, int]]) -> str:
+    return "、".join(label(led, (series, a)) + ("" if a == b else f"–{b}") for a, b in numbers)
+
+
 def settlement_check(ws: Workspace, allocation_id: str) -> dict[str, Any]:
-    """What settling a book would record, and what still stands in the way."""
+    """What settling a book would record, and what still stands in the way.
+
+    Every number of the book must be accounted for by the journal of the village it was
+    issued to: issued, voided or reported lost, the rest (above the highest number used) being
+    the blank forms handed back (缴销). A number below the highest used that the village's
+    journal does not account for (跳号), or one another village's device used, blocks the
+    settlement, and is named.
+    """
     ws.require_role("township", "核销票据")
     issue = _issue_row(ws, allocation_id)
-    led = load_ledger(ws)
-    fig = book_figures(led, issue[1], issue[2], issue[3])
+    with gc_paused():
+        led = load_ledger(ws)
+    series, first, last, village, collector = issue[1], issue[2], issue[3], issue[4], issue[5]
+    fig = book_figures(led, series, first, last, village=village)
     confirmed = {n for (n,) in ws.conn.execute(
-        "SELECT number FROM tw_void_checks WHERE series = ?", (issue[1],))}
+        "SELECT number FROM tw_void_checks WHERE series = ?", (series,))}
     blockers = []
-    for a, b in fig["gaps"]:
-        span = label(led, (issue[1], a)) + ("" if a == b else f"–{b}")
-        blockers.append(f"票据 {span} 跳号：村里没有使用、作废或遗失的记录")
+    if fig["gaps"]:
+        blockers.append(f"票号 {_spans(led, series, fig['gaps'])} 在 {village} 的日志中没有开具、"
+                        "作废或遗失的记录（跳号），核销前每个票号都须有着落")
+    if fig["elsewhere"]:
+        others: dict[str, list[int]] = {}
+        for n, other in fig["elsewhere"]:
+            others.setdefault(other, []).append(n)
+        for other, numbers in others.items():
+            blockers.append(f"票号 {_spans(led, series, ranges(numbers))} 是 {other} 的设备使用的，"
+                            f"不在领用村 {village} 的日志中")
     unconfirmed = [n for n in fig["voided_numbers"] if n not in confirmed]
     if unconfirmed:
         blockers.append("作废票据联次未确认收回：" + "、".join(
-            label(led, (issue[1], n)) for n in unconfirmed[:10]))
-    on_hand = _collector_on_hand(led, issue[4], issue[5])
+            label(led, (series, n)) for n in unconfirmed[:10]))
+    on_hand = collector_on_hand(led, village, collector)
     if on_hand > 0:
-        blockers.append(f"{issue[5]} 尚有现金 {format_fen(on_hand, symbol=True)} 未缴存")
+        blockers.append(f"{collector} 尚有现金 {format_fen(on_hand, symbol=True)} 未缴存")
     settled = ws.conn.execute("SELECT at FROM tw_settlements WHERE issue_id = ?",
                               (allocation_id,)).fetchone()
-    return {"allocation_id": allocation_id, "village": issue[4], "collector": issue[5],
-            **{k: v for k, v in fig.items() if k not in ("gaps", "voided_numbers")},
+    return {"allocation_id": allocation_id, "village": village, "collector": collector,
+            **{k: v for k, v in fig.items() if k not in ("gaps", "voided_numbers", "elsewhere")},
             "gaps": [list(g) for g in fig["gaps"]], "unconfirmed_voids": unconfirmed,
+            "elsewhere": [list(e) for e in fig["elsewhere"]],
             "on_hand_fen": on_hand, "blockers": blockers,
             "settled_at": settled[0] if settled else None}
 
 
-def settle_book(ws: Workspace, allocation_id: str, *, note: str = "") -> dict[str, Any]:
-    """结报核销: the book is written off; unused numbers count as returned (缴销)."""
+def settle_book(ws: Workspace, allocation_id: str, *, note: str = "",
+                now: datetime | None = None) -> dict[str, Any]:
+    """结报核销: the book is written off; unused numbers count as returned (缴销). From the
+    settlement on, any use of the book a village's journal brings is a problem (核销后仍有使用)."""
     check = settlement_check(ws, allocation_id)
     if check["settled_at"]:
         raise Refused(f"票据 {check['series']} {check['first']}–{check['last']} 已于 "
@@ -185,38 +214,52 @@ def settle_book(ws: Workspace, allocation_id: str, *, note: str = "") -> dict[st
     if check["blockers"]:
         raise Refused("不能核销：" + "；".join(check["blockers"]),
                       details={"blockers": check["blockers"]})
-    at = iso(utc_now())
+    at = iso(now or utc_now())
     with tx(ws.conn):
         ws.conn.execute(
             "INSERT INTO tw_settlements (issue_id, issued, voided, returned, lost, amount_fen, "
             "note, at, actor) VALUES (?,?,?,?,?,?,?,?,?)",
             (allocation_id, check["issued"], check["voided"], check["unused"], check["lost"],
              check["amount_fen"], (note or "").strip(), at, ws.user))
-        ws.record("township.book_settled", {
-            "allocation_id": allocation_id, "series": check["series"], "first": check["first"],
-            "last": check["last"], "village": check["village"], "collector": check["collector"],
-            "issued": check["issued"], "voided": check["voided"], "returned": check["unused"],
-            "lost": check["lost"], "amount_fen": check["amount_fen"]})
+        # Stamped with the settlement's own time, so the county's notice to the village
+        # (settled_at = the event's time) and the township's record say the same instant.
+        ws.record("township.book_settled", township_payload(TownshipBookSettled(
+            allocation_id=allocation_id, series=check["series"], first=check["first"],
+            last=check["last"], village=check["village"], collector=check["collector"],
+            issued=check["issued"], voided=check["voided"], returned=check["unused"],
+            lost=check["lost"], amount_fen=check["amount_fen"])), at=at)
     return {**check, "settled_at": at, "blockers": []}
 
 
 def issued_books(ws: Workspace) -> list[dict[str, Any]]:
-    """Every book issued, with its live figures from the village and whether it is settled."""
+    """Every book issued, with its figures and whether it is settled: the village's live
+    figures while it is open; once settled, the figures it was settled with. A settled book
+    the village's journal changed afterwards (核销后仍有使用, also a reconciliation problem)
+    says so (``changed_after_settlement``) and shows the figures now (``now``)."""
     ws.require_role("township", "查看票据领用")
-    led = load_ledger(ws)
-    out = []
-    for row in ws.conn.execute(
-            "SELECT i.id, i.series, i.first_no, i.last_no, i.village, i.collector, "
-            "i.override_reason, i.issued_at, s.at FROM tw_issues i LEFT JOIN tw_settlements s "
-            "ON s.issue_id = i.id ORDER BY i.issued_at").fetchall():
-        fig = book_figures(led, row[1], row[2], row[3])
-        out.append({"allocation_id": row[0], "series": row[1], "first": row[2],
-                    "last": row[3], "village": row[4], "collector": row[5],
-                    "override_reason": row[6], "issued_at": row[7], "settled_at": row[8],
-                    "issued": fig["issued"], "voided": fig["voided"], "lost": fig["lost"],
-                    "unused": fig["unused"], "amount_fen": fig["amount_fen"],
-                    "range": f"{label(led, (row[1], row[2]))}–{row[3]}"})
+    with gc_paused():
+        led = load_ledger(ws)
+        out = []
+        for row in ws.conn.execute(
+                "SELECT i.id, i.series, i.first_no, i.last_no, i.village, i.collector, "
+                "i.override_reason, i.issued_at, s.at, s.issued, s.voided, s.lost, s.returned, "
+                "s.amount_fen FROM tw_issues i LEFT JOIN tw_settlements s "
+                "ON s.issue_id = i.id ORDER BY i.issued_at").fetchall():
+            fig = book_figures(led, row[1], row[2], row[3], village=row[4])
+            live = {k: fig[k] for k in _BOOK_FIGURES}
+            settled = None if row[8] is None else dict(zip(_BOOK_FIGURES, row[9:14],
+                                                           strict=True))
+            out.append({"allocation_id": row[0], "series": row[1], "first": row[2],
+                        "last": row[3], "village": row[4], "collector": row[5],
+                        "override_reason": row[6], "issued_at": row[7], "settled_at": row[8],
+                        **(settled or live),
+                        "changed_after_settlement": settled is not None and settled != live,
+                        "now": live,
+                        "range": f"{label(led, (row[1], row[2]))}–{row[3]}"})
     return out
+
+
+_BOOK_FIGURES = ("issued", "voided", "lost", "unused", "amount_fen")
 
 
 def stock(ws: Workspace) -> list[dict[str, Any]]:

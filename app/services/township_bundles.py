@@ -16,7 +16,9 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from pydantic import ValidationError as ModelError
 
+from app.domain import events as ev
 from app.domain.errors import Refused, ValidationError
+from app.domain.ledger_views import genesis_village
 from app.services.common import iso, utc_now
 from app.services.township_ingest import ingest_events
 from app.services.workspace import Workspace
@@ -98,10 +100,12 @@ def import_village_bundle(ws: Workspace, path: Path) -> dict[str, Any]:
         raise BundleError("数据包内容与其签名设备不符")
     if known is None:
         genesis = content.push[0] if content.push else None
-        if genesis is None or genesis.seq != 1 or genesis.type != "database.created" or \
-                genesis.payload.get("device_public_key") != header.sender_sign_key:
+        created = ev.parse_or_malformed(genesis.type, genesis.payload) \
+            if genesis is not None and genesis.seq == 1 else None
+        if not isinstance(created, ev.DatabaseCreated) or \
+                created.device_public_key != header.sender_sign_key:
             raise BundleError("数据包的签名密钥与该设备建库记录中的密钥不符，已拒绝")
-        village = str(genesis.payload.get("village") or "").strip()
+        village = genesis_village(created, genesis.payload)
         if not village:
             raise BundleError("该设备没有村代码，无法归入任何村")
     else:

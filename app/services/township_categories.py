@@ -16,6 +16,7 @@ from typing import Any
 
 from app.domain.errors import Refused, ValidationError, YibaoError
 from app.domain.idcard import mask_id_number, parse_id_number
+from app.domain.ledger_views import PERSON_ID_NUMBER_PATH
 from app.services.campaigns import active_campaign
 from app.services.common import iso, new_id, utc_now
 from app.services.township_money import _read_text
@@ -31,7 +32,7 @@ _HEADERS = {"name": ("姓名",), "id_number": ("证件号码", "身份证号码"
 def _village_of(ws: Workspace, id_number: str) -> str | None:
     row = ws.conn.execute(
         "SELECT village FROM tw_events WHERE type = 'person.added' AND "
-        "json_extract(payload, '$.id_number') = ? ORDER BY received_at DESC LIMIT 1",
+        f"json_extract(payload, '{PERSON_ID_NUMBER_PATH}') = ? ORDER BY received_at DESC LIMIT 1",
         (id_number,)).fetchone()
     return None if row is None else str(row[0])
 

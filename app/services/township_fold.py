@@ -18,19 +18,22 @@ restored backup) or the township's settlements changed for a book the device reg
 from __future__ import annotations
 
 import gc
+import heapq
 import json
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from app.domain import events as ev
 from app.domain import ledger_views as views
-from app.domain.ledger import Book, LedgerState, Payment, Problem, fold
+from app.domain.ledger import LedgerState, Payment, fold
 from app.services.workspace import Workspace
 from db.connection import Connection
+from db.township_perf_schema import PRINT_FIELDS, PRINTS_INDEX, extracts
 
 Key = tuple[str, int]  # (series, number)
 
@@ -71,11 +74,11 @@ class DeviceLedger:
     deposits: list[tuple[Act, ev.DepositRecorded]] = field(default_factory=list)
     blanks: dict[Key, tuple[Act, str]] = field(default_factory=dict)  # voided blank forms
     void_reasons: dict[Key, str] = field(default_factory=dict)  # voided receipts
+    void_acts: dict[Key, Act] = field(default_factory=dict)
     lost: dict[Key, Act] = field(default_factory=dict)
     conflicts: list[tuple[Act, views.ConflictReceived]] = field(default_factory=list)
-    # Payloads the catalogue did not accept: named problems, never folded.
-    malformed: list[Problem] = field(default_factory=list)
     actors: dict[int, str] = field(default_factory=dict)  # seq → actor, events with problems
+    latest_at: datetime | None = None  # the latest stamp of an event folded
 
     def live_payments(self) -> Iterator[Payment]:
         return (p for p in self.state.payments.values() if not p.cancelled)
@@ -87,7 +90,7 @@ class DeviceLedger:
         book = self.state.book_of(key)
         return book.label(key[1]) if book is not None else f"{key[0]} {key[1]}"
 
-    def settled_books(self) -> set[tuple[str, int]]:
+    def registered_books(self) -> set[tuple[str, int]]:
         return {(b.series, b.first) for b in self.state.books.values()}
 
 
@@ -111,10 +114,6 @@ class Ledger:
 
     def live_payments(self) -> Iterator[tuple[DeviceLedger, Payment]]:
         return ((d, p) for d, p in self.payments() if not p.cancelled)
-
-    def device_of_payment(self, device_id: str, payment_id: str) -> Payment | None:
-        dev = self.devices.get(device_id)
-        return None if dev is None else dev.state.payments.get(payment_id)
 
     def number_states(self, key: Key) -> list[tuple[DeviceLedger, str]]:
         """(device, issued|voided|skipped|lost) of every device that used this number."""
@@ -156,7 +155,7 @@ def load_ledger(ws: Workspace, *, roster: bool = False) -> Ledger:
         held = _cache.get(id(conn))
         folds = held[1] if held is not None and held[0] is conn else {}
         led = Ledger(widths=_widths(conn))
-        with _collector_paused():
+        with gc_paused():
             for device_id, village in conn.execute(
                     "SELECT device_id, village FROM tw_devices ORDER BY device_id").fetchall():
                 dev = _caught_up(conn, folds.get(device_id), device_id, village, settlements)
@@ -181,35 +180,102 @@ def _widths(conn: Connection) -> dict[str, int]:
 
 def _caught_up(conn: Connection, dev: DeviceLedger | None, device_id: str, village: str,
                settlements: dict[tuple[str, int], str]) -> DeviceLedger:
+    top = conn.execute("SELECT seq, hash FROM tw_events WHERE device_id = ? "
+                       "ORDER BY seq DESC LIMIT 1", (device_id,)).fetchone()
+    top = (int(top[0]), str(top[1])) if top else (0, ev.GENESIS)
     if dev is not None and dev.head[0]:
         row = conn.execute("SELECT hash FROM tw_events WHERE device_id = ? AND seq = ?",
                            (device_id, dev.head[0])).fetchone()
         if row is None or row[0] != dev.head[1]:
             dev = None
     if dev is not None and dev.state.known_settlements != settlements:
-        # A settlement the fold did not start from: only a book this device registered is
-        # judged differently; the others only need to be known for books registered later.
-        changed = {k for k in settlements.keys() | dev.state.known_settlements.keys()
-                   if settlements.get(k) != dev.state.known_settlements.get(k)}
-        if changed & dev.settled_books():
-            dev = None
-        else:
-            dev.state.known_settlements = dict(settlements)
+        dev = _settlements_changed(dev, settlements)
     if dev is None:
         dev = DeviceLedger(device_id, village,
-                           views.IndexedLedgerState(known_settlements=dict(settlements)))
-    fold(_observed(dev, _stored_events(conn, device_id, dev.head[0])), dev.state)
+                           LedgerState(known_settlements=dict(settlements)))
+    if top[0] > dev.head[0]:
+        fold(_observed(dev, _stored_events(conn, device_id, dev.head[0], top[0])), dev.state)
+        dev.head = top
     return dev
 
 
-def _stored_events(conn: Connection, device_id: str,
-                   after_seq: int) -> Iterator[tuple[ev.JournalEvent, str, str]]:
-    """(typed event, receipt verdict, hash) of a device's events after ``after_seq``."""
-    cur = conn.execute(
-        "SELECT seq, type, actor, at, payload, receipt_sig, hash FROM tw_events "
-        f"WHERE device_id = ? AND seq > ? AND type IN ({','.join('?' * len(FOLD_TYPES))}) "
-        "ORDER BY seq", (device_id, after_seq, *FOLD_TYPES))
-    for seq, typ, actor, at, text, sig, digest in cur:
+def _settlements_changed(dev: DeviceLedger, settlements: dict[tuple[str, int], str]
+                         ) -> DeviceLedger | None:
+    """The fold as if it had started from these settlements, or None to fold again.
+
+    A settlement only changes how events on a book the device registered are judged, and only
+    those stamped after it. The office settles a book once it holds the village's journal, so
+    every event folded is older than the settlement: the book is marked settled where the fold
+    holds it (as ``LedgerState`` does at registration) and the fold goes on. Otherwise (an
+    event folded already is stamped later, a settlement gone after a restore) it is redone.
+    """
+    changed = {k for k in settlements.keys() | dev.state.known_settlements.keys()
+               if settlements.get(k) != dev.state.known_settlements.get(k)}
+    affected = changed & dev.registered_books()
+    for key in affected:
+        if key not in settlements or dev.latest_at is None or \
+                not _before(dev.latest_at, settlements[key]):
+            return None
+    for book in dev.state.books.values():
+        if (book.series, book.first) in affected and not book.settled_in_stream:
+            book.settled_at = settlements[(book.series, book.first)]
+    dev.state.known_settlements = dict(settlements)
+    return dev
+
+
+def _before(latest: datetime, at: str) -> bool:
+    try:
+        return latest <= datetime.fromisoformat(at)
+    except ValueError:
+        return False
+
+
+def _stamp(at: str) -> datetime | None:
+    try:
+        moment = datetime.fromisoformat(at)
+    except (TypeError, ValueError):
+        return None
+    return moment if moment.tzinfo is not None else None
+
+
+_OTHER_TYPES = tuple(t for t in FOLD_TYPES if t != ev.ReceiptPrinted.TYPE)
+
+
+def _stored_events(conn: Connection, device_id: str, after_seq: int,
+                   upto_seq: int) -> Iterator[tuple[ev.JournalEvent, str]]:
+    """(typed event, receipt verdict) of a device's events in ``(after_seq, upto_seq]``.
+
+    Prints, half of a journal, are read from their covering index (series and number: all a
+    fold reads of a print) instead of parsing each payload; the rest are parsed by the
+    catalogue. The two are merged back into the journal's order.
+    """
+    others = conn.execute(
+        "SELECT seq, type, actor, at, payload, receipt_sig FROM tw_events "
+        f"WHERE device_id = ? AND seq > ? AND seq <= ? "
+        f"AND type IN ({','.join('?' * len(_OTHER_TYPES))}) ORDER BY seq",
+        (device_id, after_seq, upto_seq, *_OTHER_TYPES))
+    prints = conn.execute(
+        f"SELECT seq, actor, at, {extracts(PRINT_FIELDS)} FROM tw_events "
+        f"INDEXED BY {PRINTS_INDEX} WHERE type = '{ev.ReceiptPrinted.TYPE}' AND device_id = ? "
+        "AND seq > ? AND seq <= ? ORDER BY seq", (device_id, after_seq, upto_seq)).fetchall()
+    printed = (_printed(device_id, row) for row in prints)
+    yield from heapq.merge(printed, _parsed(device_id, others), key=lambda held: held[0].seq)
+
+
+def _printed(device_id: str, row: tuple[Any, ...]) -> tuple[ev.JournalEvent, str]:
+    seq, actor, at, series, number = row
+    if isinstance(series, str) and type(number) is int:
+        # The kind (print or reprint) is not in the index and no fold reads it.
+        payload: ev.Payload = ev.ReceiptPrinted(series, number, "")
+    else:
+        payload = ev.Malformed({"series": series, "number": number},
+                               "事件内容不符合格式：receipt.printed")
+    return ev.JournalEvent(seq, device_id, ev.ReceiptPrinted.TYPE, actor, at, payload), "none"
+
+
+def _parsed(device_id: str, rows: Iterable[tuple[Any, ...]]
+            ) -> Iterator[tuple[ev.JournalEvent, str]]:
+    for seq, typ, actor, at, text, sig in rows:
         try:
             raw: Any = json.loads(text)
         except ValueError:
@@ -221,15 +287,19 @@ def _stored_events(conn: Connection, device_id: str,
                 payload = ev.Malformed(raw, exc.message)
         else:
             payload = ev.parse_or_malformed(typ, raw)
-        yield ev.JournalEvent(seq, device_id, typ, actor, at, payload), sig, digest
+        yield ev.JournalEvent(seq, device_id, typ, actor, at, payload), sig
 
 
 def _observed(dev: DeviceLedger,
-              stored: Iterable[tuple[ev.JournalEvent, str, str]]) -> Iterator[ev.JournalEvent]:
+              stored: Iterable[tuple[ev.JournalEvent, str]]) -> Iterator[ev.JournalEvent]:
     """The events for the fold, noting on the way what the township lists beside it."""
-    problems_before = len(dev.state.problems)
-    for event, sig, digest in stored:
+    for event, sig in stored:
         p = event.payload
+        moment = _stamp(event.at)
+        if moment is None:
+            dev.latest_at = datetime.max.replace(tzinfo=UTC)  # unknown: judged as the latest
+        elif dev.latest_at is None or moment > dev.latest_at:
+            dev.latest_at = moment
         if isinstance(p, ev.PaymentCollected):
             dev.facts[p.payment_id] = PaymentFacts(
                 sig, p.receipt.label if p.receipt else None, p.household.no, p.household.group,
@@ -242,6 +312,7 @@ def _observed(dev: DeviceLedger,
                 dev.blanks[(p.series, p.number)] = (act, p.reason)
             else:
                 dev.void_reasons[(p.series, p.number)] = p.reason
+                dev.void_acts[(p.series, p.number)] = act
         elif isinstance(p, ev.ReceiptLost):
             act = Act(event.seq, event.actor, event.at)
             for n in range(p.first, p.last + 1):
@@ -252,29 +323,19 @@ def _observed(dev: DeviceLedger,
             dev.deposits.append((Act(event.seq, event.actor, event.at), p))
         elif isinstance(p, views.ConflictReceived):
             dev.conflicts.append((Act(event.seq, event.actor, event.at), p))
-            dev.head = (event.seq, digest)
             continue  # not a ledger event
-        elif isinstance(p, ev.Malformed):
-            dev.malformed.append(Problem(event.seq, f"记录内容无法解析（{p.error}）"))
-            dev.actors[event.seq] = event.actor
         yield event
-        if len(dev.state.problems) != problems_before:
-            problems_before = len(dev.state.problems)
-        dev.head = (event.seq, digest)
-        _note_actor(dev, event)
-
-
-def _note_actor(dev: DeviceLedger, event: ev.JournalEvent) -> None:
-    """The fold has stepped the event (a generator resumes after its consumer's step)."""
-    problems = dev.state.problems
-    if problems and problems[-1].seq == event.seq:
-        dev.actors[event.seq] = event.actor
+        # Resumed once the fold has stepped the event: who broke a rule, if it named one.
+        if dev.state.problems and dev.state.problems[-1].seq == event.seq:
+            dev.actors[event.seq] = event.actor
 
 
 @contextmanager
-def _collector_paused() -> Iterator[None]:
+def gc_paused() -> Iterator[None]:
     """A fold creates objects by the hundred thousand and frees few of them, so each pass of
-    the cyclic garbage collector it triggers finds nothing; pause it meanwhile."""
+    the cyclic garbage collector it triggers finds nothing, and once the folds are kept every
+    full pass walks all of them (a second, for a township); pause it while a fold is built and
+    while a service reads it."""
     was_enabled = gc.isenabled()
     gc.disable()
     try:
@@ -290,7 +351,7 @@ def _roster(conn: Connection) -> views.RosterView:
             f"SELECT village, type, payload FROM tw_events "
             f"WHERE type IN ({','.join('?' * len(views.ROSTER_TYPES))}) "
             "ORDER BY device_id, seq", views.ROSTER_TYPES):
-        view.apply(village, typ, ev.parse(typ, json.loads(text)).raw)  # type: ignore[attr-defined]
+        view.apply(village, typ, ev.parse(typ, json.loads(text)))
     return view
 
 
@@ -355,11 +416,3 @@ def refunded_fen(dev: DeviceLedger) -> dict[str, int]:
     for r in dev.state.refunds.values():
         out[r.payment_id] = out.get(r.payment_id, 0) + r.amount_fen
     return out
-
-
-def book_label_range(led: Ledger, series: str, first: int, last: int) -> str:
-    return f"{label(led, (series, first))}–{last}"
-
-
-def books_of(dev: DeviceLedger) -> list[Book]:
-    return list(dev.state.books.values())

@@ -17,12 +17,13 @@ from pathlib import Path
 from typing import Any
 
 from app.domain.errors import Refused, ValidationError
+from app.domain.ledger_views import PAYMENT_FIELD_PATHS, RosterView
 from app.domain.money import format_fen
 from app.services.campaigns import active_campaign
 from app.services.common import iso, utc_now
 from app.services.importing.writer import write_xlsx
 from app.services.settings import get_setting, set_setting
-from app.services.township_ledger import campaign_names, load_ledger
+from app.services.township_ledger import Ledger, campaign_names, load_ledger
 from app.services.township_money import _read_text
 from app.services.workspace import Workspace
 from db.connection import tx
@@ -33,17 +34,21 @@ REWARD_SETTING = "township_reward_fen_per_person"
 DEADLINE_SETTING = "township_reward_deadline"
 
 
-def _year(ws: Workspace, year: int | None) -> int:
+def _year(ws: Workspace, year: int | None, led: Ledger | None = None) -> int:
     if year is not None:
         return year
     try:
         return active_campaign(ws).campaign_year
     except Refused:  # no policy at the township yet: the year the villages collected for
-        row = ws.conn.execute("SELECT max(json_extract(payload, '$.campaign_year')) FROM "
-                              "tw_events WHERE type = 'payment.collected'").fetchone()
-        if row[0] is None:
+        if led is not None:
+            latest = max((p.campaign_year for _dev, p in led.payments()), default=None)
+        else:
+            path = PAYMENT_FIELD_PATHS["campaign_year"]
+            latest = ws.conn.execute(f"SELECT max(json_extract(payload, '{path}')) FROM "
+                                     "tw_events WHERE type = 'payment.collected'").fetchone()[0]
+        if latest is None:
             raise ValidationError("还没有任何征缴年度的数据：请先同步或导入村里的数据") from None
-        return int(row[0])
+        return int(latest)
 
 
 def set_target(ws: Workspace, *, village: str, target: int, group: str = "",
@@ -117,26 +122,32 @@ def _targets(ws: Workspace, year: int) -> dict[tuple[str, str], int]:
 
 def progress(ws: Workspace, *, campaign_year: int | None = None) -> dict[str, Any]:
     """Per village and group: roster, enrolled, subsidised, target, completion, amount."""
-    led = load_ledger(ws, lines=True, roster=True)
-    year = _year(ws, campaign_year)
+    led = load_ledger(ws, roster=True)
+    year = _year(ws, campaign_year, led)
     empty = {"roster": 0, "enrolled": 0, "subsidised": 0, "amount_fen": 0}
     groups: dict[tuple[str, str], dict[str, int]] = defaultdict(lambda: dict(empty))
-    for person in led.persons.values():
-        hh = led.households.get(person["household_id"] or "")
-        if person["status"] == "active" and hh is not None:
-            groups[(hh["village"], hh["group"])]["roster"] += 1
+    roster = led.roster or RosterView()
+    for person in roster.persons.values():
+        hh = roster.households.get(person.household_id or "")
+        if person.status == "active" and hh is not None:
+            groups[(hh.village, hh.group)]["roster"] += 1
     enrolled_on: dict[str, list[str]] = defaultdict(list)
-    for p in led.live_payments():
+    for dev, p in led.live_payments():
         if p.campaign_year != year:
             continue
+        facts = dev.facts.get(p.payment_id)
         for line in p.lines:
-            if line.get("line_id") in p.refunded_lines:
+            if line.line_id in p.refunded_lines:
                 continue
-            g = groups[(p.village, p.group)]
+            enrolment = dev.state.enrolments.get((line.person_id, p.campaign_year))
+            if enrolment is not None and enrolment.line_id == line.line_id \
+                    and enrolment.ended is not None:
+                continue  # 终止参保 (a fully subsidised enrolment ended)
+            g = groups[(dev.village, facts.group if facts else "")]
             g["enrolled"] += 1
-            g["subsidised"] += int(line.get("subsidy_fen", 0)) > 0
-            g["amount_fen"] += int(line.get("payable_fen", 0))
-            enrolled_on[p.village].append(p.business_date)
+            g["subsidised"] += line.subsidy_fen > 0
+            g["amount_fen"] += line.payable_fen
+            enrolled_on[dev.village].append(p.business_date)
     targets = _targets(ws, year)
     reward = int(get_setting(ws, REWARD_SETTING) or 0)
     deadline_text = get_setting(ws, DEADLINE_SETTING) or ""

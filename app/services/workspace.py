@@ -18,6 +18,7 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X
 from app.domain import events as ev
 from app.domain.errors import AuthError, PermissionDenied, Refused, StorageError, ValidationError
 from app.domain.ledger import LedgerState
+from app.services.common import collector_paused
 from db import journal, migrations
 from db.connection import Connection, open_database, tx
 from db.keyfile import KeyFile
@@ -69,8 +70,9 @@ class Workspace:
                 self._ledger = None
         if self._ledger is None:
             self._ledger, self._ledger_mark = LedgerState(), (0, journal.GENESIS)
-        for event in journal.iter_ledger_events(self.conn, after_seq=self._ledger_mark[0]):
-            self._ledger.step(event)
+        with collector_paused():
+            for event in journal.iter_ledger_events(self.conn, after_seq=self._ledger_mark[0]):
+                self._ledger.step(event)
         self._ledger_mark = journal.head(self.conn)
         return self._ledger
 
