@@ -320,3 +320,17 @@ def test_english_interface_when_chosen(qtbot, collected):
     finally:
         install_translator(app, "zh_CN")
         worker.stop()
+
+
+def test_end_enrolment_is_refused_for_a_paid_member_with_its_reason(qtbot, page_window):
+    # Everyone in 王建国's household paid: the dialog says to refund instead, nothing changes.
+    page = roster_household(qtbot, page_window, "3404220010001")
+    page.members.selectRow(next(i for i, m in enumerate(page.members_model.rows())
+                                if m["id_number"] == WANG_LEI))
+    click(qtbot, page.member_buttons[6])  # 终止参保…
+    dialog = page.dialog
+    assert dialog.windowTitle() == "终止 王磊 的参保"
+    dialog.reason.setCurrentIndex(dialog.reason.findData("military"))
+    click(qtbot, dialog.ok_button)
+    qtbot.waitUntil(lambda: "请办理退费" in dialog.message.text(), timeout=10_000)
+    assert dialog.isVisible()

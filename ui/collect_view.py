@@ -15,6 +15,7 @@ from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QButtonGroup,
+    QCheckBox,
     QDialog,
     QFrame,
     QHBoxLayout,
@@ -224,6 +225,12 @@ class CollectView(QWidget):
         tier_row.addWidget(QLabel(self.tr("Tier:")))
         tier_row.addLayout(self.tier_box)
         tier_row.addStretch(1)
+        # 新生儿参保: covered from birth in the birth year, at that year's price, on a
+        # receipt of its own; the panel then shows what that enrolment charges.
+        self.newborn = QCheckBox(self.tr("Newborn: covered from birth in the birth year"))
+        self.newborn.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.newborn.toggled.connect(self._newborn_toggled)
+        tier_row.addWidget(self.newborn)
 
         method_names = common_method_names()
         self.method_group = QButtonGroup(self)
@@ -363,9 +370,11 @@ class CollectView(QWidget):
         tier = self.tier_code
         checked = set(self.members_model.checked) if keep_checks else None
 
+        newborn = self.newborn.isChecked()
+
         def fetch(ws: Any) -> dict[str, Any]:
             code = tier or active_campaign(ws).policy.tiers[0].code
-            return household_fees(ws, household_no, code)
+            return household_fees(ws, household_no, code, newborn=newborn)
 
         def failed(exc: BaseException) -> None:
             if seq == self._load_seq:
@@ -505,6 +514,7 @@ class CollectView(QWidget):
         members = [r["person_id"] for r in rows]
         tier, method = self.tier_code, self.method()
         reference = self.method_ref.text().strip() or None
+        newborn = bool(self.household.get("newborn"))
         override = None
         if not self.household["in_window"]:
             override = self.override.text().strip()
@@ -512,6 +522,7 @@ class CollectView(QWidget):
         def done(result: CollectResult) -> None:
             self.method_ref.clear()
             self.override.clear()
+            self.newborn.setChecked(False)
             self.method_buttons["cash"].setChecked(True)
             self.focus_search()
             if result.receipt_no is None:
@@ -528,8 +539,12 @@ class CollectView(QWidget):
         self.ctx.act(lambda ws: collect_household(
             ws, household_no=household_no, tier_code=tier, members=members, method=method,
             method_ref=reference, override_reason=override, expected_receipt=label,
-            expected_total_fen=total),
+            expected_total_fen=total, newborn=newborn),
             done, parent=self)
+
+    def _newborn_toggled(self, _on: bool) -> None:
+        if self.household is not None:
+            self.open_household(self.household["household_no"])
 
     def say(self, text: str, *, alert: bool = False) -> None:
         self.note.setText(text)

@@ -20,7 +20,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.domain.roster import ID_BIRTH_CERTIFICATE, ID_RESIDENT, ID_TYPES, RELATIONS, STATUSES
+from app.domain.roster import (
+    ID_BIRTH_CERTIFICATE,
+    ID_RESIDENT,
+    ID_TYPES,
+    REFUND_REASONS,
+    RELATIONS,
+    STATUSES,
+)
+from app.services.refunds import end_enrolment
 from app.services.roster import (
     add_household,
     add_person,
@@ -311,6 +319,29 @@ class StatusDialog(ActionDialog):
         person, status = self.member["person_id"], self.status.currentData()
         note = self.note.text().strip()
         return lambda ws: set_person_status(ws, person, status, note=note)
+
+
+class EndEnrolmentDialog(ActionDialog):
+    """终止参保 of an enrolment that took no money (资助参保); a paid one is refunded instead."""
+
+    def __init__(self, ctx: AppContext, parent: QWidget, member: dict[str, Any]) -> None:
+        super().__init__(ctx, parent, fmt(self.tr("End the enrolment of %1"), member["name"]),
+                         self.tr("End enrolment"))
+        self.member = member
+        self.reason = _combo(dict(REFUND_REASONS))
+        self.note = QLineEdit()
+        self.note.setPlaceholderText(self.tr("Required when the reason is 'other'"))
+        self.form.addRow("", QLabel(self.tr(
+            "Only for an enrolment that took no money (fully subsidised). It stays on record "
+            "as ended; a paid enrolment is ended by a refund on its receipt.")))
+        self.form.addRow(self.tr("Reason"), self.reason)
+        self.form.addRow(self.tr("Note"), self.note)
+        self.reason.setFocus()
+
+    def action(self) -> Callable[[Workspace], Any] | None:
+        id_number, reason = self.member["id_number"], self.reason.currentData()
+        note = self.note.text().strip()
+        return lambda ws: end_enrolment(ws, id_number=id_number, reason=reason, note=note)
 
 
 class MoveDialog(ActionDialog):

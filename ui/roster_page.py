@@ -25,6 +25,7 @@ from ui.models import ALERT, MUTED, RIGHT, Column, RowsModel
 from ui.queries import household_detail
 from ui.roster_dialogs import (
     AssignIdDialog,
+    EndEnrolmentDialog,
     HouseholdDialog,
     MemberDialog,
     MoveDialog,
@@ -105,7 +106,8 @@ class RosterPage(Page):
                 (self.tr("Edit member…"), self.edit_member, True),
                 (self.tr("Add ID number…"), self.assign_id, True),
                 (self.tr("Change status…"), self.change_status, True),
-                (self.tr("Move to household…"), self.move_member, True)):
+                (self.tr("Move to household…"), self.move_member, True),
+                (self.tr("End enrolment…"), self.end_enrolment, True)):
             button = QPushButton(text)
             button.clicked.connect(slot)
             button.setProperty("needs_member", needs_member)
@@ -257,6 +259,11 @@ class RosterPage(Page):
         member = self.selected_member()
         if member is not None:
             self._open(StatusDialog(self.ctx, self, member))
+
+    def end_enrolment(self) -> None:
+        member = self.selected_member()
+        if member is not None:
+            self._open(EndEnrolmentDialog(self.ctx, self, member))
 
     def move_member(self) -> None:
         member = self.selected_member()

@@ -100,32 +100,65 @@ def _status_label(m: MemberStatus) -> str:
     return "未缴费"
 
 
+def _newborn_campaigns(ws: Workspace, members: list[MemberStatus],
+                       day: date) -> dict[str, Campaign]:
+    """Each member who may enrol as a newborn today → the campaign of their birth year."""
+    out = {}
+    for m in members:
+        if not m.birth_date:
+            continue
+        birth = date.fromisoformat(m.birth_date)
+        try:
+            campaign = campaign_for_benefit_year(ws, birth.year)
+        except Refused:
+            continue
+        if is_newborn_enrolment(campaign.policy, birth, day):
+            out[m.person_id] = campaign
+    return out
+
+
 def household_fees(ws: Workspace, household_no: str, tier_code: str, *,
-                   on: date | None = None) -> dict[str, Any]:
-    """What the household panel shows: each member's status, price, subsidy and payable."""
+                   on: date | None = None, newborn: bool = False) -> dict[str, Any]:
+    """What the household panel shows: each member's status, price, subsidy and payable.
+
+    With ``newborn``, what a newborn enrolment would charge: only newborns within their
+    window are collectable, at their birth year's price (新生儿当年参保).
+    """
     campaign = active_campaign(ws)
-    policy = campaign.policy
-    tier = policy.tier(tier_code)
     day = on or business_date(utc_now())
     hh = _household(ws, household_no)
+    statuses = member_statuses(ws, hh[0], campaign)
+    newborns = _newborn_campaigns(ws, statuses, day) if newborn else {}
+    if newborns:
+        campaign = next(iter(newborns.values()))
+        by_person = {m.person_id: m for m in member_statuses(ws, hh[0], campaign)}
+        statuses = [by_person[m.person_id] for m in statuses]
+    policy = campaign.policy
+    tier = policy.tier(tier_code)
     members = []
     total = 0
-    for m in member_statuses(ws, hh[0], campaign):
+    for m in statuses:
         fee = compute_fee(policy, tier.code, nonlocal_resident=m.residence == "nonlocal",
                           categories=m.categories, on=day)
+        collectable = m.collectable and (not newborn or m.person_id in newborns)
+        label = _status_label(m)
+        if newborn and m.collectable and m.person_id not in newborns:
+            label = "不是可按出生当年参保的新生儿"
         members.append({
             "person_id": m.person_id, "name": m.name, "id_number": m.id_number,
             "id_masked": mask_id_number(m.id_number), "status": m.status,
-            "status_label": _status_label(m), "collectable": m.collectable,
+            "status_label": label, "collectable": collectable,
             "category": fee.category, "price_fen": fee.price_fen,
             "subsidy_fen": fee.subsidy_fen, "payable_fen": fee.payable_fen,
         })
-        if m.collectable:
+        if collectable:
             total += fee.payable_fen
     return {"household_id": hh[0], "household_no": hh[1], "head_name": hh[2],
             "village": hh[3], "group": hh[4], "tier": tier.code, "tier_name": tier.name,
             "members": members, "total_fen": total, "total_capitals": fen_to_capitals(total),
-            "in_window": policy.in_collection_window(day),
+            "in_window": newborn or policy.in_collection_window(day),
+            "newborn": newborn, "benefit_year": policy.benefit_year,
+            "year_label": policy.year_label(),
             "tiers": [{"code": t.code, "name": t.name} for t in policy.tiers]}
 
 

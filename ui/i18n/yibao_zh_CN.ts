@@ -3,27 +3,27 @@
 <context>
     <name>AssignIdDialog</name>
     <message>
-        <location filename="../roster_dialogs.py" line="374" />
+        <location filename="../roster_dialogs.py" line="405" />
         <source>ID number for %1</source>
         <translation>补录 %1 的身份证号</translation>
     </message>
     <message>
-        <location filename="../roster_dialogs.py" line="375" />
+        <location filename="../roster_dialogs.py" line="406" />
         <source>Save</source>
         <translation>保存</translation>
     </message>
     <message>
-        <location filename="../roster_dialogs.py" line="378" />
+        <location filename="../roster_dialogs.py" line="409" />
         <source>18-character ID number</source>
         <translation>18 位身份证号码</translation>
     </message>
     <message>
-        <location filename="../roster_dialogs.py" line="381" />
+        <location filename="../roster_dialogs.py" line="412" />
         <source>Now registered with</source>
         <translation>现登记证件</translation>
     </message>
     <message>
-        <location filename="../roster_dialogs.py" line="383" />
+        <location filename="../roster_dialogs.py" line="414" />
         <source>ID number</source>
         <translation>身份证号</translation>
     </message>
@@ -141,7 +141,7 @@
     <message>
         <location filename="../cash_page.py" line="168" />
         <source>Note</source>
-        <translation>说明</translation>
+        <translation>备注</translation>
     </message>
     <message>
         <location filename="../cash_page.py" line="171" />
@@ -172,27 +172,27 @@
 <context>
     <name>CertificateChecker</name>
     <message>
-        <location filename="../roster_dialogs.py" line="113" />
+        <location filename="../roster_dialogs.py" line="121" />
         <source>Already in the roster: household %1 (%2). The same certificate cannot be registered twice.</source>
         <translation>此证件号码已登记在户 %1（%2），同一证件不能重复登记。</translation>
     </message>
     <message>
-        <location filename="../roster_dialogs.py" line="121" />
+        <location filename="../roster_dialogs.py" line="129" />
         <source>male</source>
         <translation>男</translation>
     </message>
     <message>
-        <location filename="../roster_dialogs.py" line="121" />
+        <location filename="../roster_dialogs.py" line="129" />
         <source>female</source>
         <translation>女</translation>
     </message>
     <message>
-        <location filename="../roster_dialogs.py" line="122" />
+        <location filename="../roster_dialogs.py" line="130" />
         <source>Valid ID number: %1, born %2</source>
         <translation>身份证号有效：%1，%2 出生</translation>
     </message>
     <message>
-        <location filename="../roster_dialogs.py" line="125" />
+        <location filename="../roster_dialogs.py" line="133" />
         <source>Format accepted</source>
         <translation>格式正确</translation>
     </message>
@@ -200,162 +200,167 @@
 <context>
     <name>CollectView</name>
     <message>
-        <location filename="../collect_view.py" line="139" />
+        <location filename="../collect_view.py" line="140" />
         <source>Name, pinyin initials (wjg), ID digits or household number</source>
         <translation>姓名、拼音首字母（如 wjg）、身份证号或户号</translation>
     </message>
     <message>
-        <location filename="../collect_view.py" line="144" />
+        <location filename="../collect_view.py" line="145" />
         <source>Head</source>
         <translation>户主</translation>
     </message>
     <message>
-        <location filename="../collect_view.py" line="145" />
+        <location filename="../collect_view.py" line="146" />
         <source>Household no.</source>
         <translation>户号</translation>
     </message>
     <message>
-        <location filename="../collect_view.py" line="146" />
+        <location filename="../collect_view.py" line="147" />
         <source>Group</source>
         <translation>组</translation>
     </message>
     <message>
-        <location filename="../collect_view.py" line="147" />
+        <location filename="../collect_view.py" line="148" />
         <source>Members</source>
         <translation>人数</translation>
     </message>
     <message>
-        <location filename="../collect_view.py" line="148" />
+        <location filename="../collect_view.py" line="149" />
         <source>Matched</source>
         <translation>匹配成员</translation>
     </message>
     <message>
-        <location filename="../collect_view.py" line="153" />
+        <location filename="../collect_view.py" line="154" />
         <source>Enter: open · ↑↓: choose</source>
         <translation>Enter 打开 · ↑↓ 选择</translation>
     </message>
     <message>
-        <location filename="../collect_view.py" line="200" />
+        <location filename="../collect_view.py" line="201" />
         <source>Type in the search box and press Enter to open a household.</source>
         <translation>在左侧搜索框输入，按 Enter 打开一户。</translation>
     </message>
     <message>
-        <location filename="../collect_view.py" line="204" />
+        <location filename="../collect_view.py" line="205" />
         <source>Name</source>
         <translation>姓名</translation>
     </message>
     <message>
-        <location filename="../collect_view.py" line="205" />
+        <location filename="../collect_view.py" line="206" />
         <source>ID number</source>
         <translation>身份证号</translation>
     </message>
     <message>
-        <location filename="../collect_view.py" line="206" />
+        <location filename="../collect_view.py" line="207" />
         <source>Status</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../collect_view.py" line="209" />
+        <location filename="../collect_view.py" line="210" />
         <source>Category</source>
         <translation>资助类别</translation>
     </message>
     <message>
-        <location filename="../collect_view.py" line="210" />
+        <location filename="../collect_view.py" line="211" />
         <source>Price</source>
         <translation>标准</translation>
     </message>
     <message>
-        <location filename="../collect_view.py" line="211" />
+        <location filename="../collect_view.py" line="212" />
         <source>Subsidy</source>
         <translation>资助</translation>
     </message>
     <message>
-        <location filename="../collect_view.py" line="213" />
+        <location filename="../collect_view.py" line="214" />
         <source>Payable</source>
         <translation>应缴</translation>
     </message>
     <message>
-        <location filename="../collect_view.py" line="224" />
+        <location filename="../collect_view.py" line="225" />
         <source>Tier:</source>
         <translation>档次：</translation>
     </message>
     <message>
-        <location filename="../collect_view.py" line="231" />
+        <location filename="../collect_view.py" line="230" />
+        <source>Newborn: covered from birth in the birth year</source>
+        <translation>新生儿参保（出生当年，自出生之日起）</translation>
+    </message>
+    <message>
+        <location filename="../collect_view.py" line="238" />
         <source>Method:</source>
         <translation>方式：</translation>
     </message>
     <message>
-        <location filename="../collect_view.py" line="243" />
+        <location filename="../collect_view.py" line="250" />
         <source>Transaction reference</source>
         <translation>交易参考号</translation>
     </message>
     <message>
-        <location filename="../collect_view.py" line="248" />
+        <location filename="../collect_view.py" line="255" />
         <source>Outside the collection period — reason:</source>
         <translation>不在征缴期内 — 收款原因：</translation>
     </message>
     <message>
-        <location filename="../collect_view.py" line="259" />
+        <location filename="../collect_view.py" line="266" />
         <source>Collect and print (Ctrl+Enter)</source>
         <translation>收款并打印（Ctrl+Enter）</translation>
     </message>
     <message>
-        <location filename="../collect_view.py" line="273" />
+        <location filename="../collect_view.py" line="280" />
         <source>Space: tick or untick a member · Alt+1/2: tier · Alt+X/W/Y/Q: method · Ctrl+Enter: collect · Esc: back to search</source>
         <translation>空格 勾选/取消成员 · Alt+1/2 档次 · Alt+X/W/Y/Q 方式 · Ctrl+Enter 收款 · Esc 返回搜索</translation>
     </message>
     <message>
-        <location filename="../collect_view.py" line="351" />
+        <location filename="../collect_view.py" line="358" />
         <source>No household found. Try pinyin initials, the last digits of an ID number or the household number.</source>
         <translation>没有找到。可试试拼音首字母、身份证号后几位或户号。</translation>
     </message>
     <message>
-        <location filename="../collect_view.py" line="390" />
+        <location filename="../collect_view.py" line="399" />
         <source>Household %1 · %2 · head %3</source>
         <translation>户号 %1 · %2 · 户主 %3</translation>
     </message>
     <message>
-        <location filename="../collect_view.py" line="396" />
+        <location filename="../collect_view.py" line="405" />
         <source>Nobody in this household needs to pay: everyone is enrolled, paid elsewhere or not insurable.</source>
         <translation>本户没有需要缴费的成员：都已参保、已通过其他渠道缴费或不在参保状态。</translation>
     </message>
     <message>
-        <location filename="../collect_view.py" line="447" />
+        <location filename="../collect_view.py" line="456" />
         <source>Total %1</source>
         <translation>合计 %1</translation>
     </message>
     <message>
-        <location filename="../collect_view.py" line="463" />
+        <location filename="../collect_view.py" line="472" />
         <source>Open a household first.</source>
         <translation>请先打开一户。</translation>
     </message>
     <message>
-        <location filename="../collect_view.py" line="467" />
+        <location filename="../collect_view.py" line="476" />
         <source>Tick at least one member to collect for.</source>
         <translation>请至少勾选一名成员。</translation>
     </message>
     <message>
-        <location filename="../collect_view.py" line="471" />
+        <location filename="../collect_view.py" line="480" />
         <source>Enter the transaction reference for a non-cash payment.</source>
         <translation>非现金缴费请填写交易参考号。</translation>
     </message>
     <message>
-        <location filename="../collect_view.py" line="476" />
+        <location filename="../collect_view.py" line="485" />
         <source>Today is outside the collection period: enter the reason to collect anyway.</source>
         <translation>今天不在征缴期内：确需收款请填写原因。</translation>
     </message>
     <message>
-        <location filename="../collect_view.py" line="518" />
+        <location filename="../collect_view.py" line="529" />
         <source>Enrolled household %1 (fully subsidised, no receipt).</source>
         <translation>户 %1 已登记参保（全额资助，不开票据）。</translation>
     </message>
     <message>
-        <location filename="../collect_view.py" line="522" />
+        <location filename="../collect_view.py" line="533" />
         <source>Collected %1 on receipt %2 — printing…</source>
         <translation>已收款 %1，票据 %2 — 正在打印…</translation>
     </message>
     <message>
-        <location filename="../collect_view.py" line="540" />
+        <location filename="../collect_view.py" line="555" />
         <source>Collected %1 on receipt %2 and printed.</source>
         <translation>已收款 %1，票据 %2 已打印。</translation>
     </message>
@@ -363,47 +368,47 @@
 <context>
     <name>ConfirmDialog</name>
     <message>
-        <location filename="../collect_view.py" line="77" />
+        <location filename="../collect_view.py" line="78" />
         <source>Confirm collection</source>
         <translation>确认收款</translation>
     </message>
     <message>
-        <location filename="../collect_view.py" line="80" />
+        <location filename="../collect_view.py" line="81" />
         <source>Household %1 · head %2 · %3 member(s) · %4 · %5</source>
         <translation>户号 %1 · 户主 %2 · %3 人 · %4 · %5</translation>
     </message>
     <message>
-        <location filename="../collect_view.py" line="87" />
+        <location filename="../collect_view.py" line="88" />
         <source>This receipt form will be used:</source>
         <translation>将使用票据：</translation>
     </message>
     <message>
-        <location filename="../collect_view.py" line="91" />
+        <location filename="../collect_view.py" line="92" />
         <source>Please check the number on the paper receipt form</source>
         <translation>请核对纸质票据号码</translation>
     </message>
     <message>
-        <location filename="../collect_view.py" line="95" />
+        <location filename="../collect_view.py" line="96" />
         <source>Fully subsidised: the members are enrolled and no receipt number is used.</source>
         <translation>全额资助：登记参保，不使用票据号码。</translation>
     </message>
     <message>
-        <location filename="../collect_view.py" line="99" />
+        <location filename="../collect_view.py" line="100" />
         <source>Amount %1</source>
         <translation>金额 %1</translation>
     </message>
     <message>
-        <location filename="../collect_view.py" line="106" />
+        <location filename="../collect_view.py" line="107" />
         <source>Collect and print (Enter)</source>
         <translation>确认收款并打印（Enter）</translation>
     </message>
     <message>
-        <location filename="../collect_view.py" line="107" />
+        <location filename="../collect_view.py" line="108" />
         <source>Enrol (Enter)</source>
         <translation>确认参保（Enter）</translation>
     </message>
     <message>
-        <location filename="../collect_view.py" line="111" />
+        <location filename="../collect_view.py" line="112" />
         <source>Back (Esc)</source>
         <translation>返回（Esc）</translation>
     </message>
@@ -471,7 +476,7 @@
     <message>
         <location filename="../cash_page.py" line="86" />
         <source>Note</source>
-        <translation>说明</translation>
+        <translation>备注</translation>
     </message>
     <message>
         <location filename="../cash_page.py" line="98" />
@@ -540,6 +545,39 @@
         <location filename="../cash_page.py" line="65" />
         <source>Enter the slip number.</source>
         <translation>请填写回单号。</translation>
+    </message>
+</context>
+<context>
+    <name>EndEnrolmentDialog</name>
+    <message>
+        <location filename="../roster_dialogs.py" line="328" />
+        <source>End the enrolment of %1</source>
+        <translation>终止 %1 的参保</translation>
+    </message>
+    <message>
+        <location filename="../roster_dialogs.py" line="329" />
+        <source>End enrolment</source>
+        <translation>终止参保</translation>
+    </message>
+    <message>
+        <location filename="../roster_dialogs.py" line="333" />
+        <source>Required when the reason is 'other'</source>
+        <translation>原因为“其他”时必填</translation>
+    </message>
+    <message>
+        <location filename="../roster_dialogs.py" line="335" />
+        <source>Only for an enrolment that took no money (fully subsidised). It stays on record as ended; a paid enrolment is ended by a refund on its receipt.</source>
+        <translation>仅用于未缴费的参保（全额资助）。记录保留，标为已终止；已缴费的参保请在票据上办理退费。</translation>
+    </message>
+    <message>
+        <location filename="../roster_dialogs.py" line="337" />
+        <source>Reason</source>
+        <translation>原因</translation>
+    </message>
+    <message>
+        <location filename="../roster_dialogs.py" line="338" />
+        <source>Note</source>
+        <translation>备注</translation>
     </message>
 </context>
 <context>
@@ -644,47 +682,47 @@
 <context>
     <name>HouseholdDialog</name>
     <message>
-        <location filename="../roster_dialogs.py" line="134" />
+        <location filename="../roster_dialogs.py" line="142" />
         <source>Edit household</source>
         <translation>修改户信息</translation>
     </message>
     <message>
-        <location filename="../roster_dialogs.py" line="134" />
+        <location filename="../roster_dialogs.py" line="142" />
         <source>New household</source>
         <translation>新增户</translation>
     </message>
     <message>
-        <location filename="../roster_dialogs.py" line="135" />
+        <location filename="../roster_dialogs.py" line="143" />
         <source>Save</source>
         <translation>保存</translation>
     </message>
     <message>
-        <location filename="../roster_dialogs.py" line="146" />
+        <location filename="../roster_dialogs.py" line="154" />
         <source>Household no.</source>
         <translation>户号</translation>
     </message>
     <message>
-        <location filename="../roster_dialogs.py" line="147" />
+        <location filename="../roster_dialogs.py" line="155" />
         <source>Head of household</source>
         <translation>户主姓名</translation>
     </message>
     <message>
-        <location filename="../roster_dialogs.py" line="148" />
+        <location filename="../roster_dialogs.py" line="156" />
         <source>Group (村民小组)</source>
         <translation>村民小组</translation>
     </message>
     <message>
-        <location filename="../roster_dialogs.py" line="149" />
+        <location filename="../roster_dialogs.py" line="157" />
         <source>Address</source>
         <translation>地址</translation>
     </message>
     <message>
-        <location filename="../roster_dialogs.py" line="150" />
+        <location filename="../roster_dialogs.py" line="158" />
         <source>Phone</source>
         <translation>电话</translation>
     </message>
     <message>
-        <location filename="../roster_dialogs.py" line="158" />
+        <location filename="../roster_dialogs.py" line="166" />
         <source>The household number and the head's name are required.</source>
         <translation>户号和户主姓名必须填写。</translation>
     </message>
@@ -873,132 +911,132 @@
 <context>
     <name>MemberDialog</name>
     <message>
-        <location filename="../roster_dialogs.py" line="178" />
+        <location filename="../roster_dialogs.py" line="186" />
         <source>Edit member</source>
         <translation>修改成员</translation>
     </message>
     <message>
-        <location filename="../roster_dialogs.py" line="180" />
+        <location filename="../roster_dialogs.py" line="188" />
         <source>Register a newborn</source>
         <translation>新生儿登记</translation>
     </message>
     <message>
-        <location filename="../roster_dialogs.py" line="182" />
+        <location filename="../roster_dialogs.py" line="190" />
         <source>New member</source>
         <translation>新增成员</translation>
     </message>
     <message>
-        <location filename="../roster_dialogs.py" line="183" />
+        <location filename="../roster_dialogs.py" line="191" />
         <source>Save</source>
         <translation>保存</translation>
     </message>
     <message>
-        <location filename="../roster_dialogs.py" line="190" />
+        <location filename="../roster_dialogs.py" line="198" />
         <source>Local household registration</source>
         <translation>本地户籍</translation>
     </message>
     <message>
-        <location filename="../roster_dialogs.py" line="191" />
+        <location filename="../roster_dialogs.py" line="199" />
         <source>Non-local (residence permit)</source>
         <translation>外地户籍（持居住证）</translation>
     </message>
     <message>
-        <location filename="../roster_dialogs.py" line="196" />
+        <location filename="../roster_dialogs.py" line="204" />
         <source>Name</source>
         <translation>姓名</translation>
     </message>
     <message>
-        <location filename="../roster_dialogs.py" line="197" />
+        <location filename="../roster_dialogs.py" line="205" />
         <source>Relation to head</source>
         <translation>与户主关系</translation>
     </message>
     <message>
-        <location filename="../roster_dialogs.py" line="204" />
+        <location filename="../roster_dialogs.py" line="212" />
         <source>Certificate</source>
         <translation>证件</translation>
     </message>
     <message>
-        <location filename="../roster_dialogs.py" line="205" />
+        <location filename="../roster_dialogs.py" line="213" />
         <source>Residence</source>
         <translation>户籍</translation>
     </message>
     <message>
-        <location filename="../roster_dialogs.py" line="206" />
+        <location filename="../roster_dialogs.py" line="214" />
         <source>Ethnicity</source>
         <translation>民族</translation>
     </message>
     <message>
-        <location filename="../roster_dialogs.py" line="207" />
+        <location filename="../roster_dialogs.py" line="215" />
         <source>Phone</source>
         <translation>电话</translation>
     </message>
     <message>
-        <location filename="../roster_dialogs.py" line="208" />
+        <location filename="../roster_dialogs.py" line="216" />
         <source>Note</source>
-        <translation>说明</translation>
+        <translation>备注</translation>
     </message>
     <message>
-        <location filename="../roster_dialogs.py" line="210" />
+        <location filename="../roster_dialogs.py" line="218" />
         <source>none</source>
         <translation>无</translation>
     </message>
     <message>
-        <location filename="../roster_dialogs.py" line="211" />
+        <location filename="../roster_dialogs.py" line="219" />
         <source>(certified by the township; collectors cannot change them)</source>
         <translation>（由乡镇认定，收款员不能修改）</translation>
     </message>
     <message>
-        <location filename="../roster_dialogs.py" line="214" />
+        <location filename="../roster_dialogs.py" line="222" />
         <source>Subsidy categories</source>
         <translation>资助类别</translation>
     </message>
     <message>
-        <location filename="../roster_dialogs.py" line="221" />
+        <location filename="../roster_dialogs.py" line="229" />
         <source>Birth certificate number</source>
         <translation>出生医学证明编号</translation>
     </message>
     <message>
-        <location filename="../roster_dialogs.py" line="222" />
+        <location filename="../roster_dialogs.py" line="230" />
         <source>18-character ID number</source>
         <translation>18 位身份证号码</translation>
     </message>
     <message>
-        <location filename="../roster_dialogs.py" line="226" />
+        <location filename="../roster_dialogs.py" line="234" />
         <source>not given</source>
         <translation>未填</translation>
     </message>
     <message>
-        <location filename="../roster_dialogs.py" line="227" />
+        <location filename="../roster_dialogs.py" line="235" />
         <source>male</source>
         <translation>男</translation>
     </message>
     <message>
-        <location filename="../roster_dialogs.py" line="228" />
+        <location filename="../roster_dialogs.py" line="236" />
         <source>female</source>
         <translation>女</translation>
     </message>
     <message>
-        <location filename="../roster_dialogs.py" line="235" />
+        <location filename="../roster_dialogs.py" line="243" />
         <source>Certificate type</source>
         <translation>证件类型</translation>
     </message>
     <message>
-        <location filename="../roster_dialogs.py" line="236" />
+        <location filename="../roster_dialogs.py" line="244" />
         <source>Certificate number</source>
         <translation>证件号码</translation>
     </message>
     <message>
-        <location filename="../roster_dialogs.py" line="238" />
+        <location filename="../roster_dialogs.py" line="246" />
         <source>Sex</source>
         <translation>性别</translation>
     </message>
     <message>
-        <location filename="../roster_dialogs.py" line="239" />
+        <location filename="../roster_dialogs.py" line="247" />
         <source>Date of birth</source>
         <translation>出生日期</translation>
     </message>
     <message>
-        <location filename="../roster_dialogs.py" line="269" />
+        <location filename="../roster_dialogs.py" line="277" />
         <source>Enter the name.</source>
         <translation>请填写姓名。</translation>
     </message>
@@ -1006,42 +1044,42 @@
 <context>
     <name>MoveDialog</name>
     <message>
-        <location filename="../roster_dialogs.py" line="321" />
+        <location filename="../roster_dialogs.py" line="352" />
         <source>Move %1 to another household</source>
         <translation>将 %1 迁至其他户</translation>
     </message>
     <message>
-        <location filename="../roster_dialogs.py" line="322" />
+        <location filename="../roster_dialogs.py" line="353" />
         <source>Move</source>
         <translation>迁移</translation>
     </message>
     <message>
-        <location filename="../roster_dialogs.py" line="326" />
+        <location filename="../roster_dialogs.py" line="357" />
         <source>Search the new household</source>
         <translation>搜索迁入的户（姓名、首字母、户号）</translation>
     </message>
     <message>
-        <location filename="../roster_dialogs.py" line="328" />
+        <location filename="../roster_dialogs.py" line="359" />
         <source>Head</source>
         <translation>户主</translation>
     </message>
     <message>
-        <location filename="../roster_dialogs.py" line="329" />
+        <location filename="../roster_dialogs.py" line="360" />
         <source>Household no.</source>
         <translation>户号</translation>
     </message>
     <message>
-        <location filename="../roster_dialogs.py" line="330" />
+        <location filename="../roster_dialogs.py" line="361" />
         <source>Group</source>
         <translation>组</translation>
     </message>
     <message>
-        <location filename="../roster_dialogs.py" line="334" />
+        <location filename="../roster_dialogs.py" line="365" />
         <source>Search</source>
         <translation>搜索</translation>
     </message>
     <message>
-        <location filename="../roster_dialogs.py" line="363" />
+        <location filename="../roster_dialogs.py" line="394" />
         <source>Find and select the household to move to.</source>
         <translation>请搜索并选中要迁入的户。</translation>
     </message>
@@ -1535,7 +1573,7 @@
     <message>
         <location filename="../receipts_page.py" line="146" />
         <source>Note</source>
-        <translation>说明</translation>
+        <translation>备注</translation>
     </message>
     <message>
         <location filename="../receipts_page.py" line="170" />
@@ -1727,167 +1765,172 @@
 <context>
     <name>RosterPage</name>
     <message>
-        <location filename="../roster_page.py" line="45" />
+        <location filename="../roster_page.py" line="46" />
         <source>Search: name, initials, ID digits, household no. (empty lists all)</source>
         <translation>搜索：姓名、拼音首字母、身份证号、户号（留空显示全部）</translation>
     </message>
     <message>
-        <location filename="../roster_page.py" line="49" />
+        <location filename="../roster_page.py" line="50" />
         <source>Household no.</source>
         <translation>户号</translation>
     </message>
     <message>
-        <location filename="../roster_page.py" line="50" />
+        <location filename="../roster_page.py" line="51" />
         <source>Head</source>
         <translation>户主</translation>
     </message>
     <message>
-        <location filename="../roster_page.py" line="51" />
+        <location filename="../roster_page.py" line="52" />
         <source>Group</source>
         <translation>组</translation>
     </message>
     <message>
-        <location filename="../roster_page.py" line="52" />
+        <location filename="../roster_page.py" line="53" />
         <source>Members</source>
         <translation>人数</translation>
     </message>
     <message>
-        <location filename="../roster_page.py" line="56" />
+        <location filename="../roster_page.py" line="57" />
         <source>New household…</source>
         <translation>新增户…</translation>
     </message>
     <message>
-        <location filename="../roster_page.py" line="58" />
+        <location filename="../roster_page.py" line="59" />
         <source>Import roster…</source>
         <translation>导入花名册…</translation>
     </message>
     <message>
-        <location filename="../roster_page.py" line="60" />
+        <location filename="../roster_page.py" line="61" />
         <source>Export</source>
         <translation>导出</translation>
     </message>
     <message>
-        <location filename="../roster_page.py" line="74" />
+        <location filename="../roster_page.py" line="75" />
         <source>Choose a household</source>
         <translation>请选择一户</translation>
     </message>
     <message>
-        <location filename="../roster_page.py" line="77" />
+        <location filename="../roster_page.py" line="78" />
         <source>Edit household…</source>
         <translation>修改户信息…</translation>
     </message>
     <message>
-        <location filename="../roster_page.py" line="83" />
+        <location filename="../roster_page.py" line="84" />
         <source>Name</source>
         <translation>姓名</translation>
     </message>
     <message>
-        <location filename="../roster_page.py" line="84" />
+        <location filename="../roster_page.py" line="85" />
         <source>Relation</source>
         <translation>与户主关系</translation>
     </message>
     <message>
-        <location filename="../roster_page.py" line="85" />
+        <location filename="../roster_page.py" line="86" />
         <source>Certificate</source>
         <translation>证件</translation>
     </message>
     <message>
-        <location filename="../roster_page.py" line="86" />
+        <location filename="../roster_page.py" line="87" />
         <source>Number</source>
         <translation>号码</translation>
     </message>
     <message>
-        <location filename="../roster_page.py" line="87" />
+        <location filename="../roster_page.py" line="88" />
         <source>Sex</source>
         <translation>性别</translation>
     </message>
     <message>
-        <location filename="../roster_page.py" line="87" />
+        <location filename="../roster_page.py" line="88" />
         <source>M</source>
         <translation>男</translation>
     </message>
     <message>
-        <location filename="../roster_page.py" line="87" />
+        <location filename="../roster_page.py" line="88" />
         <source>F</source>
         <translation>女</translation>
     </message>
     <message>
-        <location filename="../roster_page.py" line="88" />
+        <location filename="../roster_page.py" line="89" />
         <source>Born</source>
         <translation>出生日期</translation>
     </message>
     <message>
-        <location filename="../roster_page.py" line="89" />
+        <location filename="../roster_page.py" line="90" />
         <source>Status</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../roster_page.py" line="91" />
+        <location filename="../roster_page.py" line="92" />
         <source>Categories</source>
         <translation>资助类别</translation>
     </message>
     <message>
-        <location filename="../roster_page.py" line="93" />
+        <location filename="../roster_page.py" line="94" />
         <source>Residence</source>
         <translation>户籍</translation>
     </message>
     <message>
-        <location filename="../roster_page.py" line="93" />
+        <location filename="../roster_page.py" line="94" />
         <source>non-local</source>
         <translation>外地</translation>
     </message>
     <message>
-        <location filename="../roster_page.py" line="94" />
+        <location filename="../roster_page.py" line="95" />
         <source>local</source>
         <translation>本地</translation>
     </message>
     <message>
-        <location filename="../roster_page.py" line="95" />
+        <location filename="../roster_page.py" line="96" />
         <source>Phone</source>
         <translation>电话</translation>
     </message>
     <message>
-        <location filename="../roster_page.py" line="103" />
+        <location filename="../roster_page.py" line="104" />
         <source>Add member…</source>
         <translation>新增成员…</translation>
     </message>
     <message>
-        <location filename="../roster_page.py" line="104" />
+        <location filename="../roster_page.py" line="105" />
         <source>Register newborn…</source>
         <translation>新生儿登记…</translation>
     </message>
     <message>
-        <location filename="../roster_page.py" line="105" />
+        <location filename="../roster_page.py" line="106" />
         <source>Edit member…</source>
         <translation>修改成员…</translation>
     </message>
     <message>
-        <location filename="../roster_page.py" line="106" />
+        <location filename="../roster_page.py" line="107" />
         <source>Add ID number…</source>
         <translation>补录身份证号…</translation>
     </message>
     <message>
-        <location filename="../roster_page.py" line="107" />
+        <location filename="../roster_page.py" line="108" />
         <source>Change status…</source>
         <translation>变更状态…</translation>
     </message>
     <message>
-        <location filename="../roster_page.py" line="108" />
+        <location filename="../roster_page.py" line="109" />
         <source>Move to household…</source>
         <translation>迁至他户…</translation>
     </message>
     <message>
-        <location filename="../roster_page.py" line="115" />
+        <location filename="../roster_page.py" line="110" />
+        <source>End enrolment…</source>
+        <translation>终止参保…</translation>
+    </message>
+    <message>
+        <location filename="../roster_page.py" line="117" />
         <source>Subsidy categories come from the township's certified lists and are read-only here.</source>
         <translation>资助类别来自乡镇认定的名单，此处只能查看，不能修改。</translation>
     </message>
     <message>
-        <location filename="../roster_page.py" line="166" />
+        <location filename="../roster_page.py" line="168" />
         <source>%1 households</source>
         <translation>共 %1 户</translation>
     </message>
     <message>
-        <location filename="../roster_page.py" line="182" />
+        <location filename="../roster_page.py" line="184" />
         <source>Household %1 · head %2</source>
         <translation>户号 %1 · 户主 %2</translation>
     </message>
@@ -2066,7 +2109,7 @@
     <message>
         <location filename="../township_pages.py" line="140" />
         <source>Note</source>
-        <translation>说明</translation>
+        <translation>备注</translation>
     </message>
     <message>
         <location filename="../township_pages.py" line="142" />
@@ -2077,34 +2120,34 @@
 <context>
     <name>StatusDialog</name>
     <message>
-        <location filename="../roster_dialogs.py" line="299" />
+        <location filename="../roster_dialogs.py" line="307" />
         <source>Change status of %1</source>
         <translation>变更 %1 的状态</translation>
     </message>
     <message>
-        <location filename="../roster_dialogs.py" line="300" />
+        <location filename="../roster_dialogs.py" line="308" />
         <source>Change status</source>
         <translation>变更状态</translation>
     </message>
     <message>
-        <location filename="../roster_dialogs.py" line="304" />
+        <location filename="../roster_dialogs.py" line="312" />
         <source>e.g. date of death, where they moved</source>
         <translation>例如：死亡日期、迁往何处</translation>
     </message>
     <message>
-        <location filename="../roster_dialogs.py" line="305" />
+        <location filename="../roster_dialogs.py" line="313" />
         <source>Current status</source>
         <translation>当前状态</translation>
     </message>
     <message>
-        <location filename="../roster_dialogs.py" line="306" />
+        <location filename="../roster_dialogs.py" line="314" />
         <source>New status</source>
         <translation>新状态</translation>
     </message>
     <message>
-        <location filename="../roster_dialogs.py" line="307" />
+        <location filename="../roster_dialogs.py" line="315" />
         <source>Note</source>
-        <translation>说明</translation>
+        <translation>备注</translation>
     </message>
 </context>
 <context>

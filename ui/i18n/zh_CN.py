@@ -234,6 +234,13 @@ CATALOGUE: dict[str, str] = {
     "Paid by the township office": "由乡镇财政所退付（不动用现金在手）",
     "Required when the reason is 'other'": "原因为“其他”时必填",
     "Refund paid by": "退付方式",
+    "End the enrolment of %1": "终止 %1 的参保",
+    "End enrolment": "终止参保",
+    "End enrolment…": "终止参保…",
+    "Only for an enrolment that took no money (fully subsidised). It stays on record as ended; "
+    "a paid enrolment is ended by a refund on its receipt.":
+    "仅用于未缴费的参保（全额资助）。记录保留，标为已终止；已缴费的参保请在票据上办理退费。",
+    "Newborn: covered from birth in the birth year": "新生儿参保（出生当年，自出生之日起）",
     "Refund %1 (%2) on receipt %3 because: %4? Their enrolment ends; %5.":
     "确认为 %1（%2）办理票据 %3 的退费，原因：%4？其本年度参保随之终止；%5。",
     "Refund…": "退费…",
