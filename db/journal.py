@@ -10,11 +10,13 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from json.encoder import encode_basestring as _json_str  # type: ignore[attr-defined]
 from typing import Any
+
+import orjson
 
 from app.domain import events as ev
 from app.domain.canonical import canonical_json
@@ -47,11 +49,6 @@ class Event:
                                ev.parse_or_malformed(self.type, self.payload))
 
 
-def _meta(conn: Connection, key: str) -> str | None:
-    row = conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
-    return None if row is None else str(row[0])
-
-
 def _set_meta(conn: Connection, key: str, value: str) -> None:
     conn.execute(
         "INSERT INTO meta (key, value) VALUES (?, ?) "
@@ -62,9 +59,10 @@ def _set_meta(conn: Connection, key: str, value: str) -> None:
 
 def head(conn: Connection) -> tuple[int, str]:
     """The recorded head: (last seq, its hash); (0, GENESIS) for an empty journal."""
-    seq = _meta(conn, "journal_head_seq")
-    hsh = _meta(conn, "journal_head_hash")
-    return (int(seq), hsh) if seq is not None and hsh is not None else (0, GENESIS)
+    found = dict(conn.execute("SELECT key, value FROM meta WHERE key IN "
+                              "('journal_head_seq', 'journal_head_hash')").fetchall())
+    seq, hsh = found.get("journal_head_seq"), found.get("journal_head_hash")
+    return (int(seq), str(hsh)) if seq is not None and hsh is not None else (0, GENESIS)
 
 
 def stamp(at: datetime | None = None) -> str:
@@ -121,11 +119,17 @@ def iter_ledger_events(conn: Connection, *, after_seq: int = 0,
         f"WHERE seq > ? AND type IN ({','.join('?' * len(types))}) ORDER BY seq",
         (after_seq, *types))
     for seq, device, typ, text, actor, at in cur:
-        try:
-            payload: Any = json.loads(text)
-        except ValueError:
-            payload = text
-        yield ev.JournalEvent(seq, device, typ, actor, at, ev.parse_or_malformed(typ, payload))
+        yield typed_event(seq, device, typ, text, actor, at)
+
+
+def typed_event(seq: int, device: str, typ: str, text: str, actor: str,
+                at: str) -> ev.JournalEvent:
+    """One stored row as the fold sees it; a payload that is not JSON is kept as Malformed."""
+    try:
+        payload: Any = orjson.loads(text)
+    except (orjson.JSONDecodeError, TypeError):
+        payload = text
+    return ev.JournalEvent(seq, device, typ, actor, at, ev.parse_or_malformed(typ, payload))
 
 
 @dataclass
@@ -154,8 +158,14 @@ def _stored_event_hash(prev_hash: str, seq: int, uid: str, dev: str, typ: str,
     return hashlib.sha256((prev_hash + text).encode("utf-8")).hexdigest()
 
 
-def verify_chain(conn: Connection) -> ChainReport:
-    """Recompute every link and compare the end with the recorded head; name the first bad event."""
+def verify_chain(conn: Connection, *,
+                 visit: Callable[[ev.JournalEvent], None] | None = None,
+                 types: frozenset[str] = frozenset()) -> ChainReport:
+    """Recompute every link and compare the end with the recorded head; name the first bad event.
+
+    ``visit`` is handed each event of ``types``, typed, in the same pass: verify folds the
+    ledger while the chain is checked instead of reading the journal a second time.
+    """
     problems: list[str] = []
     first_bad: int | None = None
     prev = GENESIS
@@ -167,6 +177,8 @@ def verify_chain(conn: Connection) -> ChainReport:
     )
     for seq, uid, dev, typ, payload_text, actor, at, prev_hash, stored_hash in cur:
         count += 1
+        if visit is not None and typ in types:
+            visit(typed_event(seq, dev, typ, payload_text, actor, at))
         if first_bad is not None:
             continue
         if (seq == expected_seq and prev_hash == prev and stored_hash

@@ -191,7 +191,9 @@ class LedgerState:
 
     def step(self, event: ev.JournalEvent) -> None:
         """Check, record what is broken, apply: one event of a fold."""
-        self.problems.extend(Problem(event.seq, m) for m in self.check(event))
+        found = self.check(event)
+        if found:
+            self.problems.extend(Problem(event.seq, m) for m in found)
         self.apply(event)
 
     def end_problems(self) -> list[str]:
@@ -245,8 +247,8 @@ def _settled(book: Book, event: ev.JournalEvent) -> str | None:
 
 
 def _number_problems(state: LedgerState, key: Key, event: ev.JournalEvent,
-                     *, blank_or_issue: bool) -> list[str]:
-    book = state.book_of(key)
+                     *, blank_or_issue: bool, book: Book | None = None) -> list[str]:
+    book = book or state.book_of(key)
     if book is None:
         return [f"票号 {key[0]} {key[1]} 不在本设备登记的任何票据中"]
     out = []
@@ -280,20 +282,25 @@ def _check_payment(state: LedgerState, event: ev.JournalEvent) -> list[str]:
     if (p.amount_fen > 0) != (p.receipt is not None):
         out.append("有金额的收款必须开具票据，零金额的资助参保不使用票据")
     if p.receipt is not None:
-        out.extend(_number_problems(state, (p.receipt.series, p.receipt.number), event,
-                                    blank_or_issue=True))
-        book = state.book_of((p.receipt.series, p.receipt.number))
+        key = (p.receipt.series, p.receipt.number)
+        book = state.book_of(key)
+        out.extend(_number_problems(state, key, event, blank_or_issue=True, book=book))
         if book is not None and book.collector != event.actor:
             out.append(f"票据 {book.label(p.receipt.number)} 领用人是{book.collector}，"
                        f"不是收款员{event.actor}")
-    people = [line.person_id for line in p.lines]
-    if len(set(people)) != len(people):
+    people = {line.person_id for line in p.lines}
+    if len(people) != len(p.lines):
         out.append("同一成员在一笔收款中出现两次")
+    year = p.campaign_year
     for line in p.lines:
-        state_name, reason = state.enrolment_state(line.person_id, p.campaign_year)
+        # Most people were never enrolled, refunded or ended: two lookups say so.
+        person = (line.person_id, year)
+        if person not in state.enrolments and person not in state.person_states:
+            continue
+        state_name, reason = state.enrolment_state(line.person_id, year)
         if state_name == "enrolled":
             out.append(f"{line.name}本年度已经参保缴费，不能重复收款")
-        elif not state.collectable(line.person_id, p.campaign_year):
+        elif not state.collectable(line.person_id, year):
             word = ev.ENROLMENT_END_REASONS.get(reason or "", reason)
             out.append(f"{line.name}本年度已按“{word}”退费或终止参保，不能再收款"
                        "（如有误请由乡镇财政所更正）")
@@ -323,11 +330,12 @@ def _apply_payment(state: LedgerState, event: ev.JournalEvent) -> None:
         state.numbers[key] = "issued"
         state.number_payment[key] = p.payment_id
         book = state.book_of(key)
-        if book is not None:
-            book.high = max(book.high or key[1], key[1])
+        if book is not None and (book.high is None or key[1] > book.high):
+            book.high = key[1]
+    year, enrolments = p.campaign_year, state.enrolments
     for line in p.lines:
-        state.enrolments[(line.person_id, p.campaign_year)] = Enrolment(
-            line.person_id, p.campaign_year, p.payment_id, line.line_id, line.payable_fen)
+        enrolments[(line.person_id, year)] = Enrolment(line.person_id, year, p.payment_id,
+                                                       line.line_id, line.payable_fen)
     household = (p.household.id, p.campaign_year)
     state.household_tiers.setdefault(household, p.tier)
     state.household_live[household] = state.household_live.get(household, 0) + 1
@@ -336,10 +344,6 @@ def _apply_payment(state: LedgerState, event: ev.JournalEvent) -> None:
 def void_refusal(state: LedgerState, pay: Payment, on: date | None) -> str | None:
     """Why an issued receipt may no longer be voided (then the correction is a refund)."""
     label = _label(state, pay.receipt)
-    if pay.receipt is not None:
-        book = state.book_of(pay.receipt)
-        if book is not None and book.settled_at is not None:
-            return f"票据 {label} 所在票据已核销，不能作废；如需更正请办理退费"
     if pay.refunded_lines:
         return f"票据 {label} 已有退费记录，不能再作废"
     if pay.method == "cash":
@@ -386,6 +390,10 @@ def _check_void(state: LedgerState, event: ev.JournalEvent) -> list[str]:
     pay = state.payments.get(state.number_payment.get(key, ""))
     if pay is None or pay.payment_id != p.payment_id:
         return [f"票据 {_label(state, key)} 与作废的收款不符"]
+    book = state.book_of(key)
+    if book is not None and _settled(book, event):
+        return [f"票据 {book.label(p.number)} 所在票据已核销（{book.settled_at[:10]}），不能作废"
+                "（核销后仍有使用）；如需更正请办理退费"]
     refusal = void_refusal(state, pay, date.fromisoformat(p.business_date)
                            if p.business_date else None)
     return [refusal] if refusal else []

@@ -21,8 +21,7 @@ from typing import Any
 from app.domain.errors import NotFound, Refused, ValidationError
 from app.domain.ledger_views import TownshipBookIssued, TownshipBookSettled, township_payload
 from app.domain.money import format_fen
-from app.services.common import iso, new_id, utc_now
-from app.services.township_fold import gc_paused
+from app.services.common import collector_paused, iso, new_id, utc_now
 from app.services.township_ledger import Ledger, book_figures, label, load_ledger, ranges
 from app.services.workspace import Workspace
 from db.connection import tx
@@ -169,7 +168,7 @@ def settlement_check(ws: Workspace, allocation_id: str) -> dict[str, Any]:
     """
     ws.require_role("township", "核销票据")
     issue = _issue_row(ws, allocation_id)
-    with gc_paused():
+    with collector_paused():
         led = load_ledger(ws)
     series, first, last, village, collector = issue[1], issue[2], issue[3], issue[4], issue[5]
     fig = book_figures(led, series, first, last, village=village)
@@ -237,7 +236,7 @@ def issued_books(ws: Workspace) -> list[dict[str, Any]]:
     the village's journal changed afterwards (核销后仍有使用, also a reconciliation problem)
     says so (``changed_after_settlement``) and shows the figures now (``now``)."""
     ws.require_role("township", "查看票据领用")
-    with gc_paused():
+    with collector_paused():
         led = load_ledger(ws)
         out = []
         for row in ws.conn.execute(

@@ -17,13 +17,11 @@ restored backup) or the township's settlements changed for a book the device reg
 
 from __future__ import annotations
 
-import gc
 import heapq
 import json
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -31,6 +29,7 @@ from typing import Any
 from app.domain import events as ev
 from app.domain import ledger_views as views
 from app.domain.ledger import LedgerState, Payment, fold
+from app.services.common import collector_paused
 from app.services.workspace import Workspace
 from db.connection import Connection
 from db.township_perf_schema import PRINT_FIELDS, PRINTS_INDEX, extracts
@@ -155,7 +154,7 @@ def load_ledger(ws: Workspace, *, roster: bool = False) -> Ledger:
         held = _cache.get(id(conn))
         folds = held[1] if held is not None and held[0] is conn else {}
         led = Ledger(widths=_widths(conn))
-        with gc_paused():
+        with collector_paused():
             for device_id, village in conn.execute(
                     "SELECT device_id, village FROM tw_devices ORDER BY device_id").fetchall():
                 dev = _caught_up(conn, folds.get(device_id), device_id, village, settlements)
@@ -328,21 +327,6 @@ def _observed(dev: DeviceLedger,
         # Resumed once the fold has stepped the event: who broke a rule, if it named one.
         if dev.state.problems and dev.state.problems[-1].seq == event.seq:
             dev.actors[event.seq] = event.actor
-
-
-@contextmanager
-def gc_paused() -> Iterator[None]:
-    """A fold creates objects by the hundred thousand and frees few of them, so each pass of
-    the cyclic garbage collector it triggers finds nothing, and once the folds are kept every
-    full pass walks all of them (a second, for a township); pause it while a fold is built and
-    while a service reads it."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def _roster(conn: Connection) -> views.RosterView:

@@ -13,16 +13,15 @@ chains, books registered by hand that differ from what was issued.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from app.domain.idcard import mask_id_number
 from app.domain.ledger_views import book_gaps
 from app.domain.money import format_fen
 from app.domain.roster import METHODS
-from app.services.common import business_date, utc_now
+from app.services.common import business_date, collector_paused, utc_now
 from app.services.settings import get_setting
-from app.services.township_fold import gc_paused
 from app.services.township_ledger import (
     DeviceLedger,
     Ledger,
@@ -90,37 +89,18 @@ def _cash_ages(led: Ledger) -> dict[tuple[str, str], date | None]:
     return oldest
 
 
-def _after(at: str, settled_at: str) -> bool:
-    try:
-        return datetime.fromisoformat(at) > datetime.fromisoformat(settled_at)
-    except ValueError:
-        return True
-
-
 def _ledger_problems(dev: DeviceLedger, problems: list[dict[str, Any]]) -> None:
     """Every rule the device's journal breaks, as the fold named it, by village and event."""
-    voids = {act.seq: (key, act) for key, act in dev.void_acts.items()}
     for problem in dev.state.problems:
-        message, kind = problem.message, "ledger"
-        if USED_AFTER_SETTLEMENT in message:
-            kind = "used_after_settlement"
-        elif "所在票据已核销" in message and problem.seq in voids:
-            # The fold judges a void on a book the township settled as if it came after the
-            # settlement; one stamped before it was made while the book was open.
-            key, act = voids[problem.seq]
-            book = dev.state.book_of(key)
-            if book is not None and book.settled_at is not None and not book.settled_in_stream \
-                    and not _after(act.at, book.settled_at):
-                continue
-            kind, message = "used_after_settlement", f"{message}（{USED_AFTER_SETTLEMENT}）"
+        kind = "used_after_settlement" if USED_AFTER_SETTLEMENT in problem.message else "ledger"
         _problem(problems, dev.village, dev.actors.get(problem.seq, ""), kind,
-                 f"第 {problem.seq} 条记录：{message}", device_id=dev.device_id,
+                 f"第 {problem.seq} 条记录：{problem.message}", device_id=dev.device_id,
                  seq=problem.seq)
 
 
 def reconcile_villages(ws: Workspace, *, today: date | None = None) -> dict[str, Any]:
     """The township's table: per village and collector, the figures and every problem."""
-    with gc_paused():
+    with collector_paused():
         return _reconcile(ws, load_ledger(ws), today)
 
 

@@ -6,7 +6,9 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from app.domain.errors import StorageError
-from app.services.reconcile import ledger_invariants
+from app.domain.ledger import LedgerState
+from app.services.common import collector_paused
+from app.services.reconcile import VERIFY_TYPES, ledger_invariants
 from app.services.workspace import Workspace
 from db import journal
 from db.connection import Connection, DatabaseError, open_database
@@ -70,8 +72,12 @@ def _verify(ws: Workspace) -> VerifyReport:
     with ThreadPoolExecutor(max_workers=1) as pool:
         side = pool.submit(_side_quick_check, ws)
         try:
-            chain = journal.verify_chain(ws.conn)
-            problems = [*chain.problems, *ledger_invariants(ws)]
+            led = LedgerState()
+            # The fold holds millions of objects: every collector pass over them, while it
+            # grows and while it is compared with the tables, would find nothing to free.
+            with collector_paused():
+                chain = journal.verify_chain(ws.conn, visit=led.step, types=VERIFY_TYPES)
+                problems = [*chain.problems, *ledger_invariants(ws, led)]
         except DatabaseError as exc:  # judged below, once the file's own check is known
             failure = exc
         integrity = side.result()

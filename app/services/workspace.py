@@ -46,8 +46,11 @@ class Workspace:
     device_id: str
     data_key: bytes = field(repr=False)
     _closed: bool = field(default=False, repr=False)
-    _ledger: LedgerState | None = field(default=None, repr=False)
-    _ledger_mark: tuple[int, str] = field(default=(0, journal.GENESIS), repr=False)
+    # Each workspace object folds for itself: a copy made with dataclasses.replace (another
+    # user on the same connection) must not share a fold whose mark it does not share.
+    _ledger: LedgerState | None = field(default=None, repr=False, init=False)
+    _ledger_mark: tuple[int, str] = field(default=(0, journal.GENESIS), repr=False,
+                                          init=False)
 
     def record(self, type: str, payload: dict[str, Any], *,
                at: str | None = None) -> journal.Event:
@@ -64,6 +67,9 @@ class Workspace:
         it is folded again from the start.
         """
         seq, digest = self._ledger_mark
+        recorded = journal.head(self.conn)
+        if self._ledger is not None and recorded == self._ledger_mark:
+            return self._ledger  # nothing journaled since: the usual case, one query
         if self._ledger is not None and seq:
             row = self.conn.execute("SELECT hash FROM journal WHERE seq = ?", (seq,)).fetchone()
             if row is None or row[0] != digest:
