@@ -20,6 +20,7 @@ from app.services.cash import cash_position
 from app.services.common import collector_paused
 from app.services.workspace import Workspace
 from db import journal
+from db.connection import Connection
 
 
 def _ranges(numbers: list[int]) -> list[tuple[int, int]]:
@@ -76,7 +77,7 @@ def reconcile(ws: Workspace, *, today: date | None = None) -> dict[str, Any]:
             "AND v.number = n.number) AND NOT EXISTS (SELECT 1 FROM receipt_prints r "
             "WHERE r.series = n.series AND r.number = n.number) ORDER BY n.series, n.number"):
         problems.append(f"票据 {series} {number:0{width}d} 待打印：尚未确认打印")
-    problems.extend(_gap_problems(ws))
+    problems.extend(_gap_problems(ws.conn))
     led = ws.ledger()
     if cash.on_hand_fen < 0:
         problems.append(f"现金在手为负数（¥{format_fen(cash.on_hand_fen)}）：请核对")
@@ -104,22 +105,22 @@ def _refunds_by_reason(refunds: Iterable[RefundMade]) -> dict[str, int]:
     return dict(sorted(out.items()))
 
 
-def _gap_problems(ws: Workspace) -> list[str]:
+def _gap_problems(conn: Connection) -> list[str]:
     problems = []
-    for book_id, series, first, last, width in ws.conn.execute(
+    for book_id, series, first, last, width in conn.execute(
             "SELECT id, series, first_no, last_no, width FROM receipt_books").fetchall():
-        high = ws.conn.execute("SELECT max(number) FROM receipt_numbers WHERE book_id = ? "
+        high = conn.execute("SELECT max(number) FROM receipt_numbers WHERE book_id = ? "
                                "AND state != 'lost'", (book_id,)).fetchone()[0]
         if high is None:
             continue
-        present = {n for (n,) in ws.conn.execute(
+        present = {n for (n,) in conn.execute(
             "SELECT number FROM receipt_numbers WHERE book_id = ? AND number <= ?",
             (book_id, high))}
         missing = [n for n in range(first, high + 1) if n not in present]
         for a, b in _ranges(missing):
             span = f"{a:0{width}d}" if a == b else f"{a:0{width}d}–{b:0{width}d}"
             problems.append(f"票据 {series} {span} 跳号：既未使用也未作废或登记遗失")
-        outside = ws.conn.execute("SELECT count(*) FROM receipt_numbers WHERE book_id = ? "
+        outside = conn.execute("SELECT count(*) FROM receipt_numbers WHERE book_id = ? "
                                   "AND (number < ? OR number > ?)",
                                   (book_id, first, last)).fetchone()[0]
         if outside:
@@ -127,9 +128,10 @@ def _gap_problems(ws: Workspace) -> list[str]:
     return problems
 
 
-def _table_invariants(ws: Workspace) -> list[str]:
-    c = ws.conn
-    problems = _gap_problems(ws)
+def table_invariants(c: Connection) -> list[str]:
+    """The state tables' own invariants (SQL only: verify runs them on a connection of their
+    own beside the fold, since SQLite lets go of the interpreter while it works)."""
+    problems = _gap_problems(c)
     checks = [
         ("已开具的票号没有对应的收款，或收款的票号不一致",
          "SELECT count(*) FROM receipt_numbers n LEFT JOIN payments p ON p.id = n.payment_id "
@@ -226,6 +228,8 @@ def _journal_invariants(ws: Workspace, led: LedgerState | None = None) -> list[s
     return problems
 
 
-def ledger_invariants(ws: Workspace, led: LedgerState | None = None) -> list[str]:
-    return _table_invariants(ws) + _journal_invariants(ws, led)
+def journal_invariants(ws: Workspace, led: LedgerState) -> list[str]:
+    """The fold's problems and its agreement with the tables (verify folds while it checks
+    the chain, then calls this)."""
+    return _journal_invariants(ws, led)
 

@@ -26,6 +26,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
+
 from app.domain import events as ev
 from app.domain import ledger_views as views
 from app.domain.ledger import LedgerState, Payment, fold
@@ -276,8 +278,8 @@ def _parsed(device_id: str, rows: Iterable[tuple[Any, ...]]
             ) -> Iterator[tuple[ev.JournalEvent, str]]:
     for seq, typ, actor, at, text, sig in rows:
         try:
-            raw: Any = json.loads(text)
-        except ValueError:
+            raw: Any = orjson.loads(text)
+        except (orjson.JSONDecodeError, TypeError):
             raw = text
         if typ == views.ConflictReceived.TYPE:
             try:

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from app.domain.errors import StorageError
 from app.domain.ledger import LedgerState
 from app.services.common import collector_paused
-from app.services.reconcile import VERIFY_TYPES, ledger_invariants
+from app.services.reconcile import VERIFY_TYPES, journal_invariants, table_invariants
 from app.services.workspace import Workspace
 from db import journal
 from db.connection import Connection, DatabaseError, open_database
@@ -50,19 +50,33 @@ def _quick_check(conn: Connection) -> str:
         return str(exc)
 
 
-def _side_quick_check(ws: Workspace) -> str | None:
-    """quick_check on a connection of its own (None if it cannot open one).
+@dataclass
+class _SideChecks:
+    integrity: str
+    tables: list[str] | None  # None: not run (the file is damaged, or a read failed)
 
-    It reads every page of the file in SQLite's C code, which lets go of the GIL, so on a
-    second core it runs beside the chain and ledger checks instead of before them: about a
-    third of verify's time at a township (docs/PERFORMANCE.md).
+
+def _side_checks(ws: Workspace) -> _SideChecks | None:
+    """quick_check, then the table invariants, on a connection of their own (None if it
+    cannot open one).
+
+    Both run in SQLite's C code, which lets go of the GIL, so on a second core they run
+    beside the chain check and the fold instead of before or after them: together about as
+    long as the fold at a township (docs/PERFORMANCE.md).
     """
     try:
         conn = open_database(ws.path, ws.data_key)
     except StorageError:
         return None
     try:
-        return _quick_check(conn)
+        conn.execute(f"PRAGMA cache_size = {-VERIFY_CACHE_KIB}")
+        integrity = _quick_check(conn)
+        if integrity != "ok":
+            return _SideChecks(integrity, None)
+        try:
+            return _SideChecks(integrity, table_invariants(conn))
+        except DatabaseError:
+            return _SideChecks(integrity, None)
     finally:
         conn.close()
 
@@ -70,22 +84,26 @@ def _side_quick_check(ws: Workspace) -> str | None:
 def _verify(ws: Workspace) -> VerifyReport:
     failure: DatabaseError | None = None
     with ThreadPoolExecutor(max_workers=1) as pool:
-        side = pool.submit(_side_quick_check, ws)
+        side = pool.submit(_side_checks, ws)
         try:
             led = LedgerState()
             # The fold holds millions of objects: every collector pass over them, while it
             # grows and while it is compared with the tables, would find nothing to free.
             with collector_paused():
                 chain = journal.verify_chain(ws.conn, visit=led.step, types=VERIFY_TYPES)
-                problems = [*chain.problems, *ledger_invariants(ws, led)]
+                folded = journal_invariants(ws, led)
         except DatabaseError as exc:  # judged below, once the file's own check is known
             failure = exc
-        integrity = side.result()
-    if integrity is None:
+        checks = side.result()
+    if checks is None:
         integrity = _quick_check(ws.conn)
-    if integrity != "ok":
+        checks = _SideChecks(integrity, table_invariants(ws.conn) if integrity == "ok" else None)
+    if checks.integrity != "ok":
         # A damaged file cannot be read reliably: say so instead of half-checking it.
-        return VerifyReport(False, 0, "", [f"数据库文件已损坏（{integrity}）：请从备份恢复"])
+        return VerifyReport(False, 0, "", [f"数据库文件已损坏（{checks.integrity}）：请从备份恢复"])
     if failure is not None:
         raise failure
+    if checks.tables is None:
+        raise DatabaseError("数据库读取失败")
+    problems = [*chain.problems, *checks.tables, *folded]
     return VerifyReport(not problems, chain.events, chain.head, problems, chain.first_bad_seq)
