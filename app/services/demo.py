@@ -51,6 +51,14 @@ def demo_policy(today: datetime) -> dict[str, Any]:
     }
 
 
+def running_year_policy(policy: dict[str, Any]) -> dict[str, Any]:
+    """The policy of the benefit year now running (the campaign before ``policy``'s)."""
+    year = int(policy["campaign_year"])
+    return {**policy, "campaign_year": year - 1, "benefit_year": year,
+            "collection": {"start": f"{year - 1}-09-01", "end": f"{year - 1}-12-31"},
+            "rules": {**policy["rules"], "refund_before": f"{year}-01-01"}}
+
+
 def create_demo(path: Path, *, user: str, passphrase: str, households: int = 300,
                 collected: int = 40) -> dict[str, Any]:
     """Create the demo database (idempotent: an existing one is left as it is)."""
@@ -64,7 +72,10 @@ def create_demo(path: Path, *, user: str, passphrase: str, households: int = 300
     village = gen.village(DEMO_VILLAGE, households, newborns=1)
     persons = 0
     with open_workspace(path, user=user, passphrase=passphrase) as ws:
-        load_policy(ws, demo_policy(now))
+        current = demo_policy(now)
+        # The year now running too, inactive: a newborn is enrolled for its birth year.
+        load_policy(ws, running_year_policy(current), activate=False)
+        load_policy(ws, current)
         set_setting(ws, "village_name", "示例村")
         with tx(ws.conn):
             for hh in village:
