@@ -394,7 +394,9 @@ def _loader(cls: type) -> _Convert:
     return ns["load"]  # type: ignore[no-any-return]
 
 
-def _load(cls: type, data: Any, where: str) -> Any:
+def load_payload(cls: type, data: Any, where: str) -> Any:
+    """A payload class from its stored dict, by the catalogue's strict rules (``where`` names
+    it in the message of an :class:`EventFormatError`)."""
     return _loader(cls)(data, where)
 
 
@@ -416,7 +418,7 @@ def parse(type_: str, payload: dict[str, Any]) -> Payload:
     version = payload.get("v", 1)
     if not isinstance(version, int) or not 1 <= version <= cls.VERSION:
         raise EventFormatError(f"事件 {type_} 的版本 {version!r} 未知")
-    return _load(cls, cls.upgrade(payload, version), type_)
+    return load_payload(cls, cls.upgrade(payload, version), type_)
 
 
 @cache

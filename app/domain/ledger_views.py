@@ -186,7 +186,7 @@ def parse_township(type_: str, payload: Any) -> ev.Payload:
     if cls is None:
         return ev.Other(payload if isinstance(payload, dict) else {})
     # The catalogue's checking loader: the same strict types as the village's events.
-    return ev._load(cls, payload, type_)
+    return ev.load_payload(cls, payload, type_)
 
 
 def township_payload(event: ev.Payload) -> dict[str, Any]:
