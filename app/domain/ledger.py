@@ -199,16 +199,35 @@ class LedgerState:
     def end_problems(self) -> list[str]:
         """What can only be judged on the whole journal: numbers skipped in a book (跳号)."""
         out = []
-        for book in self.books.values():
-            if book.high is None:
-                continue
-            missing = [n for n in range(book.first, book.high)
-                       if (book.series, n) not in self.numbers]
-            for a, b in _ranges(missing):
-                span = (f"{a:0{book.width}d}" if a == b
-                        else f"{a:0{book.width}d}–{b:0{book.width}d}")
-                out.append(f"票据 {book.series} {span} 跳号：既未使用也未作废或登记遗失")
+        for book, a, b in book_gaps(self):
+            span = (f"{a:0{book.width}d}" if a == b
+                    else f"{a:0{book.width}d}–{b:0{book.width}d}")
+            out.append(f"票据 {book.series} {span} 跳号：既未使用也未作废或登记遗失")
         return out
+
+
+def book_gaps(state: LedgerState) -> list[tuple[Book, int, int]]:
+    """Each run of numbers skipped in a book (跳号): below the highest number used, neither
+    used nor voided nor reported lost."""
+    out = []
+    for book in state.books.values():
+        if book.high is None:
+            continue
+        missing = [n for n in range(book.first, book.high)
+                   if (book.series, n) not in state.numbers]
+        out.extend((book, a, b) for a, b in number_ranges(missing))
+    return out
+
+
+def number_ranges(numbers: Iterable[int]) -> list[tuple[int, int]]:
+    """Consecutive runs of numbers: [3, 4, 5, 9] → [(3, 5), (9, 9)]."""
+    out: list[tuple[int, int]] = []
+    for n in sorted(numbers):
+        if out and n == out[-1][1] + 1:
+            out[-1] = (out[-1][0], n)
+        else:
+            out.append((n, n))
+    return out
 
 
 def fold(events: Iterable[ev.JournalEvent], state: LedgerState | None = None) -> LedgerState:
@@ -217,16 +236,6 @@ def fold(events: Iterable[ev.JournalEvent], state: LedgerState | None = None) ->
     for event in events:
         state.step(event)
     return state
-
-
-def _ranges(numbers: list[int]) -> list[tuple[int, int]]:
-    out: list[tuple[int, int]] = []
-    for n in sorted(numbers):
-        if out and n == out[-1][1] + 1:
-            out[-1] = (out[-1][0], n)
-        else:
-            out.append((n, n))
-    return out
 
 
 def _after(at: str, settled_at: str) -> bool:

@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from app.domain import events as ev
-from app.domain.ledger import Book, LedgerState
 
 # --- JSON paths of payload fields ----------------------------------------------------------
 
@@ -273,25 +272,3 @@ class RosterView:
 # --- what a fold leaves for the township to list --------------------------------------------
 
 
-def book_gaps(state: LedgerState) -> list[tuple[Book, int, int]]:
-    """Each run of numbers skipped in a book (跳号), as ``LedgerState.end_problems`` names
-    them: below the highest number used, neither used nor voided nor reported lost."""
-    out = []
-    for book in state.books.values():
-        if book.high is None:
-            continue
-        missing = [n for n in range(book.first, book.high)
-                   if (book.series, n) not in state.numbers]
-        out.extend((book, a, b) for a, b in ranges(missing))
-    return out
-
-
-def ranges(numbers: list[int]) -> list[tuple[int, int]]:
-    """Consecutive runs of numbers: [3, 4, 5, 9] → [(3, 5), (9, 9)]."""
-    out: list[tuple[int, int]] = []
-    for n in sorted(numbers):
-        if out and n == out[-1][1] + 1:
-            out[-1] = (out[-1][0], n)
-        else:
-            out.append((n, n))
-    return out

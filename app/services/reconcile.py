@@ -14,23 +14,13 @@ from typing import Any
 
 from app.domain import events as ev
 from app.domain.events import RefundMade
-from app.domain.ledger import LedgerState, fold
+from app.domain.ledger import LedgerState, fold, number_ranges
 from app.domain.money import format_fen
 from app.services.cash import cash_position
 from app.services.common import collector_paused
 from app.services.workspace import Workspace
 from db import journal
 from db.connection import Connection
-
-
-def _ranges(numbers: list[int]) -> list[tuple[int, int]]:
-    out: list[tuple[int, int]] = []
-    for n in sorted(numbers):
-        if out and n == out[-1][1] + 1:
-            out[-1] = (out[-1][0], n)
-        else:
-            out.append((n, n))
-    return out
 
 
 def book_summaries(ws: Workspace) -> list[dict[str, Any]]:
@@ -117,7 +107,7 @@ def _gap_problems(conn: Connection) -> list[str]:
             "SELECT number FROM receipt_numbers WHERE book_id = ? AND number <= ?",
             (book_id, high))}
         missing = [n for n in range(first, high + 1) if n not in present]
-        for a, b in _ranges(missing):
+        for a, b in number_ranges(missing):
             span = f"{a:0{width}d}" if a == b else f"{a:0{width}d}–{b:0{width}d}"
             problems.append(f"票据 {series} {span} 跳号：既未使用也未作废或登记遗失")
         outside = conn.execute("SELECT count(*) FROM receipt_numbers WHERE book_id = ? "

@@ -19,10 +19,11 @@ from datetime import datetime
 from typing import Any
 
 from app.domain.errors import NotFound, Refused, ValidationError
+from app.domain.ledger import number_ranges
 from app.domain.ledger_views import TownshipBookIssued, TownshipBookSettled, township_payload
 from app.domain.money import format_fen
 from app.services.common import collector_paused, iso, new_id, utc_now
-from app.services.township_ledger import Ledger, book_figures, label, load_ledger, ranges
+from app.services.township_ledger import Ledger, book_figures, label, load_ledger
 from app.services.workspace import Workspace
 from db.connection import tx
 
@@ -183,7 +184,7 @@ def settlement_check(ws: Workspace, allocation_id: str) -> dict[str, Any]:
         for n, other in fig["elsewhere"]:
             others.setdefault(other, []).append(n)
         for other, numbers in others.items():
-            blockers.append(f"票号 {_spans(led, series, ranges(numbers))} 是 {other} 的设备使用的，"
+            blockers.append(f"票号 {_spans(led, series, number_ranges(numbers))} 是 {other} 的设备使用的，"
                             f"不在领用村 {village} 的日志中")
     unconfirmed = [n for n in fig["voided_numbers"] if n not in confirmed]
     if unconfirmed:

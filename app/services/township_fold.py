@@ -30,7 +30,7 @@ import orjson
 
 from app.domain import events as ev
 from app.domain import ledger_views as views
-from app.domain.ledger import LedgerState, Payment, fold
+from app.domain.ledger import LedgerState, Payment, fold, number_ranges
 from app.services.common import collector_paused
 from app.services.workspace import Workspace
 from db.connection import Connection
@@ -128,8 +128,6 @@ class Ledger:
 def label(led: Ledger, key: Key) -> str:
     return f"{key[0]} {key[1]:0{led.width(key[0])}d}"
 
-
-ranges = views.ranges
 
 
 # --- loading ---------------------------------------------------------------------------------
@@ -386,7 +384,7 @@ def book_figures(led: Ledger, series: str, first: int, last: int, *,
     gaps = [] if high is None else [n for n in range(first, high) if n not in accounted]
     return {"series": series, "first": first, "last": last, "issued": issued,
             "voided": voided, "lost": lost, "unused": last - first + 1 - issued - voided - lost,
-            "amount_fen": amount, "refunds_fen": refunds, "gaps": ranges(gaps),
+            "amount_fen": amount, "refunds_fen": refunds, "gaps": number_ranges(gaps),
             "voided_numbers": voided_numbers, "elsewhere": elsewhere}
 
 

@@ -23,13 +23,12 @@ from app.services.township_fold import (
     known_settlements,
     label,
     load_ledger,
-    ranges,
     refunded_fen,
 )
 from app.services.workspace import Workspace
 
 __all__ = ["CampaignNames", "DeviceLedger", "Key", "Ledger", "PaymentFacts", "book_figures",
-           "campaign_names", "known_settlements", "label", "load_ledger", "ranges",
+           "campaign_names", "known_settlements", "label", "load_ledger",
            "refunded_fen"]
 
 

@@ -17,7 +17,7 @@ from datetime import date
 from typing import Any
 
 from app.domain.idcard import mask_id_number
-from app.domain.ledger_views import book_gaps
+from app.domain.ledger import book_gaps
 from app.domain.money import format_fen
 from app.domain.roster import METHODS
 from app.services.common import business_date, collector_paused, utc_now
