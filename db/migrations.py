@@ -14,12 +14,15 @@ from pathlib import Path
 
 from app.domain.errors import StorageError
 from db.connection import Connection, tx
-from db.ledger_schema import append_only_triggers, ledger_statements
-from db.perf_schema import perf_statements
-from db.step7_schema import STEP7_STATEMENTS
-from db.sync_schema import sync_statements
-from db.township_perf_schema import township_perf_statements
-from db.township_schema import township_statements
+from db.steps import (
+    step01_foundation,
+    step02_ledger,
+    step03_sync,
+    step04_performance,
+    step05_township,
+    step06_township_performance,
+    step07_refunds_and_matches,
+)
 
 
 @dataclass(frozen=True)
@@ -29,50 +32,14 @@ class Step:
     statements: Sequence[str]
 
 
-FOUNDATION = Step(
-    1,
-    "foundation: meta, users, device key, settings, journal",
-    [
-        """CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)""",
-        """CREATE TABLE users (
-            name TEXT PRIMARY KEY,
-            role TEXT NOT NULL CHECK (role IN ('collector', 'township')),
-            created_at TEXT NOT NULL)""",
-        """CREATE TABLE device (
-            id TEXT PRIMARY KEY,
-            signing_key BLOB NOT NULL,
-            public_key BLOB NOT NULL,
-            created_at TEXT NOT NULL)""",
-        """CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL)""",
-        """CREATE TABLE journal (
-            seq INTEGER PRIMARY KEY,
-            uuid TEXT NOT NULL UNIQUE,
-            device_id TEXT NOT NULL,
-            type TEXT NOT NULL,
-            payload TEXT NOT NULL,
-            actor TEXT NOT NULL,
-            at TEXT NOT NULL,
-            prev_hash TEXT NOT NULL,
-            hash TEXT NOT NULL UNIQUE)""",
-        *append_only_triggers("journal"),
-    ],
-)
-
-LEDGER = Step(
-    2,
-    "ledger: campaigns, roster, receipt books, payments, refunds, deposits",
-    ledger_statements(),
-)
-
+# Each shipped step is frozen in db/steps/: its statements are literal text that never
+# changes, so what "version N" means is the same for a new database and for one upgraded in the
+# field. tests/test_upgrade.py pins a hash of every step; a schema change is a new step.
 STEPS: list[Step] = [
-    FOUNDATION, LEDGER, Step(3, "sync: state, county refund tasks", sync_statements()),
-    Step(4, "performance: indexes for reconciliation and cash at township scale",
-         perf_statements()),
-    Step(5, "township: village journals, book issuance, bank credits, settlement", township_statements()),
-    Step(6, "township performance: payment fields indexed, payment lines beside the journals",
-         township_perf_statements()),
-    Step(7, "refunds: who paid and why (参军, 其他); newborn cover; township refund payments "
-         "and non-cash matches", STEP7_STATEMENTS),
+    Step(n + 1, module.DESCRIPTION, module.STATEMENTS)
+    for n, module in enumerate((step01_foundation, step02_ledger, step03_sync,
+                                step04_performance, step05_township,
+                                step06_township_performance, step07_refunds_and_matches))
 ]
 
 

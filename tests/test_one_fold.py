@@ -17,8 +17,10 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("app", "db", "sync", "server", "receipts", "ui", "bench")
 # The domain layer is where payloads are defined and read; the catalogue of JSON paths that
-# the township's SQL indexes use lives there too.
-ALLOWED = ("app/domain/",)
+# the township's SQL indexes use lives there too. A shipped schema step is frozen SQL text: the
+# indexes step 6 built spell those paths as they were (tests/test_upgrade.py checks that the
+# replay still reads them the same way).
+ALLOWED = ("app/domain/", "db/steps/")
 PATTERNS = {
     "payload[...]": re.compile(r"\bpayload\s*\["),
     "payload.get(...)": re.compile(r"\bpayload\.get\("),

@@ -27,13 +27,19 @@ from app.services import township_progress as prog
 from app.services import township_reconcile as trec
 from app.services.workspace import init_database
 from db.connection import DatabaseError, tx
-from db.township_schema import TOWNSHIP_TABLES
 from sync.state import pending_events
 from tests.conftest import PASSPHRASE, run_cli
 from tests.helpers_ledger import POLICY_TWO_TIER, SERIES, T0, make_village
 from tests.test_sync_support import cli_env, opened
 
 DAY = T0.date()
+# The township's own tables (schema steps 5 and 7): each refuses UPDATE and DELETE.
+TOWNSHIP_TABLES = (
+    "tw_devices", "tw_device_keys", "tw_events", "tw_ingest_problems", "tw_stock", "tw_issues",
+    "tw_settlements", "tw_void_checks", "tw_bank_credits", "tw_deposit_matches", "tw_targets",
+    "tw_certifications", "book_allocations", "book_settlements", "tw_refund_payments",
+    "tw_noncash_matches",
+)
 
 
 @pytest.fixture

@@ -43,3 +43,47 @@ def test_old_database_upgrades_and_verifies(version, tmp_path):
             assert verify_workspace(ws).ok
     if version < migrations.latest_version():
         assert list(tmp_path.glob(f"yibao.db.v{version}.bak")), "no backup before the upgrade"
+
+
+# What every shipped step is. A database that ran step N has exactly these statements applied;
+# editing a shipped step would make "version N" mean something else for new databases than
+# for those in the field, so this fails. A schema change is a new step (docs/RELIABILITY.md).
+SHIPPED_STEPS = {
+    1: "078978fab7cff0a1bc3f0dabc27dfde870bc4bca489275c2f87f2edef60f0295",
+    2: "982a71237aa6ec788eb6baa5f86f7c629117a544a345bca1139dc8160071579d",
+    3: "d1bb222fd8d912d1219ae272d93c12109769f94ec934883aaef2085587974227",
+    4: "e66ce5288546b484b8771f8420835ec24007e54a7cf744ab584db101c3e27056",
+    5: "cc1dc13f1e59288d675b4c10fd51cd94a5e2c1c240c3613f7688f6e94d21ff88",
+    6: "749d576abcd8eb45eb2e0695c5a493cb9619db399e3d46cef3bc3ef594f64546",
+    7: "255ae0fe7313ae28ccf61aee4540f95d96f2251b379249395997b831823845f2",
+}
+
+
+def _step_hash(step) -> str:
+    import hashlib
+    import json
+
+    return hashlib.sha256(json.dumps(list(step.statements), ensure_ascii=False)
+                          .encode("utf-8")).hexdigest()
+
+
+@pytest.mark.parametrize("step", migrations.STEPS, ids=lambda s: f"v{s.version}")
+def test_a_shipped_step_never_changes(step):
+    assert step.version in SHIPPED_STEPS, "a new step: add its hash here once it ships"
+    assert _step_hash(step) == SHIPPED_STEPS[step.version], (
+        f"schema step {step.version} was edited: a change to the schema is a new step")
+
+
+def test_the_township_replay_reads_the_indexes_step_6_built():
+    from db.township_perf_schema import (
+        PAYMENT_FIELDS,
+        PAYMENTS_INDEX,
+        PRINT_FIELDS,
+        PRINTS_INDEX,
+        extracts,
+    )
+
+    indexes = {s.split()[2]: s for s in migrations.STEPS[5].statements
+               if s.startswith("CREATE INDEX")}
+    assert extracts(PAYMENT_FIELDS) in indexes[PAYMENTS_INDEX]
+    assert extracts(PRINT_FIELDS) in indexes[PRINTS_INDEX]

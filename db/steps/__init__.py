@@ -1,0 +1,1 @@
+"""The shipped schema steps, one frozen module each (see db/migrations.py)."""
