@@ -443,3 +443,18 @@ def test_the_daily_report_lists_refunds_with_reason_and_payer(ws, village):
     text = _pdf_text(daily_report_pdf(ws, T0.date()))
     assert "四、退费" in text and "在外地参保" in text and "乡镇财政所" in text
     assert "380.00" in text
+
+
+def test_a_category_from_the_township_feed_names_the_township_as_certifier(ws, village):
+    from app.services.township_feed import apply_category
+    from sync.protocol import CategoryGrantData
+
+    hh = village.households[0]
+    with tx(ws.conn):
+        assert apply_category(ws, CategoryGrantData(
+            certification_id=str(uuid.uuid4()), id_number=hh.members[0], category="低保"))
+    assert ws.conn.execute("SELECT certified_by FROM person_categories").fetchall() == [
+        ("乡镇财政所",)]
+    # The collector still cannot certify one.
+    refused(ws, "只有财政所可以认定资助类别", roster.grant_category, ws, hh.members[1], "低保",
+            exc=Exception)

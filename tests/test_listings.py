@@ -22,7 +22,7 @@ from app.services.collect import collect_household
 from app.services.common import business_date, utc_now
 from app.services.demo import demo_policy
 from app.services.refunds import refund_line
-from app.services.roster import _grant, add_household, add_person
+from app.services.roster import add_household, add_person, record_certified_category
 from db.connection import tx
 
 WANG = make_id_number("340422", date(1968, 3, 12), 211)
@@ -50,7 +50,7 @@ def village(ws: Any) -> Any:
                              relation=relation)["person_id"]
             if name == "李秀英":
                 with tx(ws.conn):
-                    _grant(ws, pid, "低保", "民政", None, None)
+                    record_certified_category(ws, pid, "低保", source="民政", certified_by="民政")
     register_book(ws, series="皖医保", first=12001, last=12100)
     collect_household(ws, household_no="3404220010001", tier_code="1")
     mark_printed(ws, "00012001")

@@ -89,7 +89,8 @@ def create_demo(path: Path, *, user: str, passphrase: str, households: int = 300
                     persons += 1
                     for category in p.categories:
                         # Demo data stands in for the township's certified lists.
-                        roster._grant(ws, added["person_id"], category, "演示数据", None, None)
+                        roster.record_certified_category(ws, added["person_id"], category,
+                                                         source="演示数据", certified_by="演示数据")
         register_book(ws, series="皖医保", first=12001, last=12300)
         # A few mornings of work: the first households already collected and printed.
         start = datetime.combine(business_date(now) - timedelta(days=3), time(9, 0),

@@ -188,7 +188,8 @@ def add_person(ws: Workspace, *, household_no: str, name: str, id_number: str,
         except IntegrityError as exc:  # a concurrent insert of the same certificate
             raise Refused("同一证件不能重复登记") from exc
         ws.record("person.added", record)
-        granted = [_grant(ws, pid, c, category_source, None, None) for c in categories]
+        granted = [record_certified_category(ws, pid, c, source=category_source,
+                                             certified_by=ws.user) for c in categories]
     return {**record, "categories": granted}
 
 
@@ -294,8 +295,13 @@ def move_person(ws: Workspace, person: str, to_household_no: str) -> dict:
     return {"person_id": row[0], "household_no": target[1]}
 
 
-def _grant(ws: Workspace, person_id: str, category: str, source: str,
-           valid_from: date | None, valid_to: date | None) -> dict:
+def record_certified_category(ws: Workspace, person_id: str, category: str, *, source: str,
+                              certified_by: str, valid_from: date | None = None,
+                              valid_to: date | None = None) -> dict:
+    """Keep a subsidy category someone entitled to certify it did certify: the township
+    (here or through its feed) or the county's lists. ``certified_by`` is who that was, never
+    the collector who receives it; the caller holds the transaction and has checked the role
+    (``grant_category``) or the source (a signed county or township feed)."""
     from app.services.campaigns import active_campaign
 
     category = _clean(category)
@@ -311,10 +317,11 @@ def _grant(ws: Workspace, person_id: str, category: str, source: str,
         "certified_by, created_at) VALUES (?,?,?,?,?,?,?,?)",
         (cid, person_id, category, _clean(source),
          valid_from.isoformat() if valid_from else None,
-         valid_to.isoformat() if valid_to else None, ws.user, iso(utc_now())))
+         valid_to.isoformat() if valid_to else None, certified_by, iso(utc_now())))
     granted = {"category_id": cid, "person_id": person_id, "category": category,
                "source": _clean(source), "valid_from": valid_from.isoformat() if valid_from else None,
-               "valid_to": valid_to.isoformat() if valid_to else None}
+               "valid_to": valid_to.isoformat() if valid_to else None,
+               "certified_by": certified_by}
     ws.record("category.granted", granted)
     return granted
 
@@ -325,7 +332,9 @@ def grant_category(ws: Workspace, person: str, category: str, *, source: str = "
     ws.require_role("township", "认定资助类别")
     row = _person(ws, person)
     with tx(ws.conn):
-        return _grant(ws, row[0], category, source, valid_from, valid_to)
+        return record_certified_category(ws, row[0], category, source=source,
+                                         certified_by=ws.user, valid_from=valid_from,
+                                         valid_to=valid_to)
 
 
 def revoke_category(ws: Workspace, person: str, category: str) -> dict:

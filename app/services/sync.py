@@ -304,8 +304,9 @@ def _apply_person(ws: Workspace, household_no: str, p: PersonData, skipped: list
             with tx(ws.conn):
                 # Certified by the county's lists: the collector's role may not grant it,
                 # but may receive it.
-                roster._grant(ws, pid, cat.category, cat.source or "县医保",
-                              _day(cat.valid_from), _day(cat.valid_to))
+                roster.record_certified_category(
+                    ws, pid, cat.category, source=cat.source or "县医保", certified_by="县医保",
+                    valid_from=_day(cat.valid_from), valid_to=_day(cat.valid_to))
             changed = True
         except YibaoError as exc:
             skipped.append(f"{mask_id_number(p.id_number)} 的资助类别“{cat.category}”："

@@ -73,7 +73,9 @@ def create_township_demo(folder: Path, *, passphrase: str, households: int = 24,
                                                   birth_date=p.birth_date)
                         for category in p.categories:
                             # Stands in for the categories the township certified earlier.
-                            roster._grant(ws, added["person_id"], category, "民政", None, None)
+                            roster.record_certified_category(
+                                ws, added["person_id"], category, source="民政",
+                                certified_by="民政")
             register_book(ws, series=SERIES, first=1 + 100 * i, last=100 * (i + 1))
             for n, hh in enumerate(homes[:collected - 2 * i]):
                 moment = (start + timedelta(minutes=11 * n)).astimezone(UTC)

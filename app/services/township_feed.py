@@ -62,8 +62,9 @@ def apply_category(ws: Workspace, data: CategoryGrantData) -> bool:
                        (row[0], data.category, data.valid_to or "")).fetchone():
         return False
     # Certified by the township: the collector's role may not grant it, but may receive it.
-    roster._grant(ws, row[0], data.category, data.source or "乡镇财政所",
-                  _day(data.valid_from), _day(data.valid_to))
+    roster.record_certified_category(
+        ws, row[0], data.category, source=data.source or "乡镇财政所", certified_by="乡镇财政所",
+        valid_from=_day(data.valid_from), valid_to=_day(data.valid_to))
     return True
 
 
