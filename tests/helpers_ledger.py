@@ -6,6 +6,7 @@ no test depends on today's date.
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import random
 from contextlib import contextmanager
@@ -31,12 +32,6 @@ T0 = datetime(2026, 10, 15, 2, 0, tzinfo=UTC)
 PRICES = {"1": (38000, 50000), "2": (64000, 64000)}
 SUBSIDY_FIXED = {"低保": 15000, "监测对象": 19000, "残疾": 10000}  # 监测对象: 50 % of 38000
 SUBSIDY_FULL = ("特困", "孤儿")
-
-LEDGER_TABLES = (
-    "households", "persons", "person_categories", "payments", "payment_lines",
-    "payment_cancellations", "receipt_numbers", "receipt_voids", "receipt_prints",
-    "enrolments", "enrolment_ends", "refunds", "deposits", "daily_closes",
-)
 
 _id_counter = itertools.count(1)
 
@@ -108,10 +103,16 @@ def township(ws: Workspace, passphrase: str, name: str = "王所长"):
 
 
 def snapshot(ws: Workspace) -> tuple:
-    """The journal head and the row count of every ledger table: equal means nothing written."""
-    counts = tuple(ws.conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
-                   for t in LEDGER_TABLES)
-    return journal.head(ws.conn), dict(zip(LEDGER_TABLES, counts, strict=True))
+    """The journal head and a digest of every row of every table: equal means nothing was
+    written, neither inserted nor updated nor deleted (a refusal must leave all of it)."""
+    tables = [name for (name,) in ws.conn.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
+        "ORDER BY name")]
+    digests = {}
+    for table in tables:
+        rows = sorted(repr(tuple(r)) for r in ws.conn.execute(f'SELECT * FROM "{table}"'))
+        digests[table] = hashlib.sha256("\n".join(rows).encode("utf-8")).hexdigest()
+    return journal.head(ws.conn), digests
 
 
 def expected_fee(tier: str, *, nonlocal_resident: bool = False,

@@ -458,3 +458,14 @@ def test_a_category_from_the_township_feed_names_the_township_as_certifier(ws, v
     # The collector still cannot certify one.
     refused(ws, "只有财政所可以认定资助类别", roster.grant_category, ws, hh.members[1], "低保",
             exc=Exception)
+
+
+def test_the_nothing_written_check_sees_an_update_in_any_table(ws, village):
+    before = snapshot(ws)
+    with tx(ws.conn):
+        ws.conn.execute("UPDATE persons SET phone = '13900000000' WHERE rowid = 1")
+    assert snapshot(ws) != before
+    before = snapshot(ws)
+    with tx(ws.conn):
+        ws.conn.execute("UPDATE settings SET value = value WHERE 0")
+    assert snapshot(ws) == before
