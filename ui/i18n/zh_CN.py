@@ -1,7 +1,8 @@
 """Simplified Chinese catalogue: English source string → Chinese.
 
-`make i18n` runs pyside6-lupdate over ui/, fills the .ts from this table, and compiles the .qm
-with pyside6-lrelease. tests/test_i18n.py fails when a visible string has no translation.
+`python -m ui.i18n.build` runs pyside6-lupdate over ui/, fills the .ts from this table, and
+compiles the .qm with pyside6-lrelease. tests/test_i18n.py fails when a visible string has no
+translation or the shipped catalogue lags the sources.
 """
 
 CATALOGUE: dict[str, str] = {
