@@ -15,7 +15,7 @@ from app.domain.roster import ID_RESIDENT
 from app.services.books import peek_next_receipt
 from app.services.campaigns import active_campaign
 from app.services.cash import cash_position
-from app.services.collect import household_fees
+from app.services.collect import household_fees, member_enrolments
 from app.services.common import business_date, utc_now
 from app.services.listings import list_receipts, progress_by_group, unpaid_households
 from app.services.roster import (
@@ -91,9 +91,14 @@ def township_status(ws: Workspace) -> dict[str, Any]:
 def household_detail(ws: Workspace, household_no: str) -> dict[str, Any]:
     household = household_by_no(ws, household_no)
     members = household_members(ws, household["household_id"])
+    try:
+        enrolments = member_enrolments(ws, household["household_id"])
+    except Refused:  # no campaign yet: nobody is enrolled in anything
+        enrolments = {}
     for member in members:
         member["id_masked"] = mask_id_number(member["id_number"])
         member["category_names"] = "、".join(c["category"] for c in member["categories"])
+        member["enrolment"] = enrolments.get(member["person_id"], {}).get("enrolment")
     return {**household, "members": members}
 
 

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.domain.roster import ID_BIRTH_CERTIFICATE, ID_TYPES, RELATIONS, STATUSES
+from app.domain.roster import ID_BIRTH_CERTIFICATE, ID_TYPES, REFUND_REASONS, RELATIONS, STATUSES
 from app.services.listings import list_households
 from app.services.roster import find_households
 from ui.common import AppContext, Page, fmt, heading, table_view
@@ -89,6 +89,9 @@ class RosterPage(Page):
             Column(self.tr("Born"), lambda r: r["birth_date"] or ""),
             Column(self.tr("Status"), lambda r: STATUSES[r["status"]],
                    color=lambda r: None if r["status"] == "active" else MUTED),
+            Column(self.tr("This year"), self._enrolment_text,
+                   color=lambda r: MUTED if (r.get("enrolment") or {}).get("state")
+                   in ("ended", "elsewhere") else None),
             Column(self.tr("Categories"), lambda r: r["category_names"],
                    color=lambda r: ALERT if r["category_names"] else None),
             Column(self.tr("Residence"), lambda r: self.tr("non-local")
@@ -190,6 +193,22 @@ class RosterPage(Page):
                     if selected else None)
         self.members.selectRow(position if position is not None else 0)
         self._update_buttons()
+
+    def _enrolment_text(self, row: dict[str, Any]) -> str:
+        """The member in this campaign, as the ledger has it: 已参保 on which receipt, 未缴费,
+        ended for a reason, or enrolled elsewhere."""
+        enrolment = row.get("enrolment")
+        if not enrolment:
+            return ""
+        reason = REFUND_REASONS.get(enrolment["reason"] or "", enrolment["reason"] or "")
+        if enrolment["state"] == "enrolled":
+            return fmt(self.tr("Enrolled (receipt %1)"), enrolment["receipt_no"]) \
+                if enrolment["receipt_no"] else self.tr("Enrolled")
+        if enrolment["state"] == "elsewhere":
+            return fmt(self.tr("Enrolled elsewhere (%1)"), reason)
+        if enrolment["state"] == "ended":
+            return fmt(self.tr("Ended (%1)"), reason)
+        return self.tr("Not paid")
 
     def selected_member(self) -> dict[str, Any] | None:
         index = self.members.currentIndex()

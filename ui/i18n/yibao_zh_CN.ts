@@ -1861,78 +1861,108 @@
     </message>
     <message>
         <location filename="../roster_page.py" line="92" />
+        <source>This year</source>
+        <translation>本年度</translation>
+    </message>
+    <message>
+        <location filename="../roster_page.py" line="95" />
         <source>Categories</source>
         <translation>资助类别</translation>
     </message>
     <message>
-        <location filename="../roster_page.py" line="94" />
+        <location filename="../roster_page.py" line="97" />
         <source>Residence</source>
         <translation>户籍</translation>
     </message>
     <message>
-        <location filename="../roster_page.py" line="94" />
+        <location filename="../roster_page.py" line="97" />
         <source>non-local</source>
         <translation>外地</translation>
     </message>
     <message>
-        <location filename="../roster_page.py" line="95" />
+        <location filename="../roster_page.py" line="98" />
         <source>local</source>
         <translation>本地</translation>
     </message>
     <message>
-        <location filename="../roster_page.py" line="96" />
+        <location filename="../roster_page.py" line="99" />
         <source>Phone</source>
         <translation>电话</translation>
     </message>
     <message>
-        <location filename="../roster_page.py" line="104" />
+        <location filename="../roster_page.py" line="107" />
         <source>Add member…</source>
         <translation>新增成员…</translation>
     </message>
     <message>
-        <location filename="../roster_page.py" line="105" />
+        <location filename="../roster_page.py" line="108" />
         <source>Register newborn…</source>
         <translation>新生儿登记…</translation>
     </message>
     <message>
-        <location filename="../roster_page.py" line="106" />
+        <location filename="../roster_page.py" line="109" />
         <source>Edit member…</source>
         <translation>修改成员…</translation>
     </message>
     <message>
-        <location filename="../roster_page.py" line="107" />
+        <location filename="../roster_page.py" line="110" />
         <source>Add ID number…</source>
         <translation>补录身份证号…</translation>
     </message>
     <message>
-        <location filename="../roster_page.py" line="108" />
+        <location filename="../roster_page.py" line="111" />
         <source>Change status…</source>
         <translation>变更状态…</translation>
     </message>
     <message>
-        <location filename="../roster_page.py" line="109" />
+        <location filename="../roster_page.py" line="112" />
         <source>Move to household…</source>
         <translation>迁至他户…</translation>
     </message>
     <message>
-        <location filename="../roster_page.py" line="110" />
+        <location filename="../roster_page.py" line="113" />
         <source>End enrolment…</source>
         <translation>终止参保…</translation>
     </message>
     <message>
-        <location filename="../roster_page.py" line="117" />
+        <location filename="../roster_page.py" line="120" />
         <source>Subsidy categories come from the township's certified lists and are read-only here.</source>
         <translation>资助类别来自乡镇认定的名单，此处只能查看，不能修改。</translation>
     </message>
     <message>
-        <location filename="../roster_page.py" line="168" />
+        <location filename="../roster_page.py" line="171" />
         <source>%1 households</source>
         <translation>共 %1 户</translation>
     </message>
     <message>
-        <location filename="../roster_page.py" line="184" />
+        <location filename="../roster_page.py" line="187" />
         <source>Household %1 · head %2</source>
         <translation>户号 %1 · 户主 %2</translation>
+    </message>
+    <message>
+        <location filename="../roster_page.py" line="205" />
+        <source>Enrolled (receipt %1)</source>
+        <translation>已参保 %1</translation>
+    </message>
+    <message>
+        <location filename="../roster_page.py" line="206" />
+        <source>Enrolled</source>
+        <translation>已参保</translation>
+    </message>
+    <message>
+        <location filename="../roster_page.py" line="208" />
+        <source>Enrolled elsewhere (%1)</source>
+        <translation>已在别处参保（%1）</translation>
+    </message>
+    <message>
+        <location filename="../roster_page.py" line="210" />
+        <source>Ended (%1)</source>
+        <translation>已终止（%1）</translation>
+    </message>
+    <message>
+        <location filename="../roster_page.py" line="211" />
+        <source>Not paid</source>
+        <translation>未缴费</translation>
     </message>
 </context>
 <context>

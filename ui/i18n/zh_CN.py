@@ -237,6 +237,11 @@ CATALOGUE: dict[str, str] = {
     "Refund paid by": "退付方式",
     "End the enrolment of %1": "终止 %1 的参保",
     "End enrolment": "终止参保",
+    "This year": "本年度",
+    "Enrolled (receipt %1)": "已参保 %1",
+    "Enrolled elsewhere (%1)": "已在别处参保（%1）",
+    "Ended (%1)": "已终止（%1）",
+    "Not paid": "未缴费",
     "End enrolment…": "终止参保…",
     "Only for an enrolment that took no money (fully subsidised). It stays on record as ended; "
     "a paid enrolment is ended by a refund on its receipt.":
