@@ -8,12 +8,11 @@ and encrypted to the device's X25519 key.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 from app.domain.errors import ValidationError
+from db.fsutil import write_atomic
 from server import store
 from sync.protocol import (
     MAX_BATCH,
@@ -35,21 +34,6 @@ from sync.protocol import (
 )
 
 MAX_REPLY_PAGES = 1000
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    """Temp file in the same folder → fsync → rename: a crash leaves the old file or the new."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def import_bundle(srv: store.Server, data: bytes) -> tuple[bytes, dict[str, Any]]:

@@ -118,7 +118,7 @@ def _import_bundle(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _county_key(args: argparse.Namespace) -> dict[str, Any]:
-    from server.bundles import write_atomic
+    from db.fsutil import write_atomic
 
     def work(srv: Any) -> dict[str, Any]:
         keys = srv.county_keys()

@@ -8,38 +8,20 @@ from typing import Any
 
 import pytest
 from PySide6.QtCharts import QBarCategoryAxis
-from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel
 
 from app.services.township_demo import create_township_demo
 from app.services.workspace import open_workspace
 from tests.conftest import PASSPHRASE
+from tests.helpers_ui import click, main_window
 
 
 @pytest.fixture
 def window(qtbot: Any, tmp_path: Path):
-    from ui.app import make_application
-    from ui.main_window import MainWindow
-    from ui.worker import ServiceWorker
-
     demo = create_township_demo(tmp_path, passphrase=PASSPHRASE)
     ws = open_workspace(Path(demo["township"]), user=None, passphrase=PASSPHRASE)
-    make_application()
-    worker = ServiceWorker()
-    win = MainWindow(ws, worker)
-    qtbot.addWidget(win)
-    win.show()
-    qtbot.waitExposed(win)
-    qtbot.waitUntil(lambda: not worker.busy, timeout=10_000)
-    yield win
-    win.close_workspace()
-    qtbot.waitUntil(lambda: not worker.busy, timeout=10_000)
-    worker.stop()
-
-
-def click(qtbot: Any, button: Any) -> None:
-    assert button.isEnabled(), button.text()
-    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    with main_window(qtbot, ws) as win:
+        yield win
 
 
 def page(win: Any, name: str) -> Any:

@@ -23,6 +23,7 @@ from app.services.campaigns import load_policy
 from app.services.common import utc_now
 from app.services.demo import demo_policy
 from app.services.roster import add_household, add_person
+from tests.helpers_ui import main_window
 
 PDF_ENV = "YIBAO_PRINT_TO_PDF"
 
@@ -70,22 +71,8 @@ def village(ws: Any) -> Any:
 
 @pytest.fixture
 def window(qtbot: Any, village: Any, prints: Path):
-    from ui.app import make_application
-    from ui.main_window import MainWindow
-    from ui.worker import ServiceWorker
-
-    make_application()
-    worker = ServiceWorker()
-    win = MainWindow(village, worker)
-    qtbot.addWidget(win)
-    win.show()
-    win.activateWindow()
-    qtbot.waitExposed(win)
-    qtbot.waitUntil(lambda: win.snapshot is not None and not worker.busy, timeout=10_000)
-    yield win
-    win.close_workspace()
-    qtbot.waitUntil(lambda: not worker.busy, timeout=10_000)
-    worker.stop()
+    with main_window(qtbot, village) as win:
+        yield win
 
 
 def call(qtbot: Any, win: Any, fn: Callable[[Any], Any]) -> Any:

@@ -10,12 +10,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import Qt
 
 from app.services.campaigns import load_policy
 from app.services.common import utc_now
 from app.services.demo import demo_policy
 from tests.conftest import DATA
+from tests.helpers_ui import click, main_window
 
 BAD_ROW = "3404220010009,一组,赵六,赵六,户主,居民身份证,110105194912310021,男,1949-12-31,汉族,本地,,,\n"
 
@@ -30,27 +30,9 @@ def roster_file(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def empty_window(qtbot: Any, ws: Any):
-    from ui.app import make_application
-    from ui.main_window import MainWindow
-    from ui.worker import ServiceWorker
-
     load_policy(ws, demo_policy(utc_now()))
-    make_application()
-    worker = ServiceWorker()
-    win = MainWindow(ws, worker)
-    qtbot.addWidget(win)
-    win.show()
-    qtbot.waitExposed(win)
-    qtbot.waitUntil(lambda: win.snapshot is not None and not worker.busy, timeout=10_000)
-    yield win
-    win.close_workspace()
-    qtbot.waitUntil(lambda: not worker.busy, timeout=10_000)
-    worker.stop()
-
-
-def click(qtbot: Any, button: Any) -> None:
-    assert button.isEnabled(), button.text()
-    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    with main_window(qtbot, ws) as win:
+        yield win
 
 
 def test_import_shows_the_report_then_applies(qtbot, empty_window, roster_file):

@@ -21,6 +21,7 @@ from app.services.books import mark_printed, receipt_state, resolve_receipt
 from app.services.cash import cash_position
 from app.services.collect import collect_household
 from app.services.settings import get_setting
+from tests.helpers_ui import click, main_window
 from tests.test_ui_collect import (  # noqa: F401 - fixtures are used by name
     LI_XIUYING,
     WANG_LEI,
@@ -42,26 +43,8 @@ def collected(village: Any) -> Any:
 
 @pytest.fixture
 def page_window(qtbot: Any, collected: Any, prints: Path):
-    from ui.app import make_application
-    from ui.main_window import MainWindow
-    from ui.worker import ServiceWorker
-
-    make_application()
-    worker = ServiceWorker()
-    win = MainWindow(collected, worker)
-    qtbot.addWidget(win)
-    win.show()
-    qtbot.waitExposed(win)
-    qtbot.waitUntil(lambda: win.snapshot is not None and not worker.busy, timeout=10_000)
-    yield win
-    win.close_workspace()
-    qtbot.waitUntil(lambda: not worker.busy, timeout=10_000)
-    worker.stop()
-
-
-def click(qtbot: Any, button: Any) -> None:
-    assert button.isEnabled(), button.text()
-    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    with main_window(qtbot, collected) as win:
+        yield win
 
 
 def show_receipts(qtbot: Any, win: Any) -> Any:

@@ -28,6 +28,7 @@ from app.services.township_demo import create_township_demo
 from app.services.workspace import init_database, open_workspace
 from tests.conftest import PASSPHRASE
 from tests.helpers_ledger import POLICY_TWO_TIER, SERIES, T0, new_id_number
+from tests.helpers_ui import main_window
 from tests.test_sync_support import opened
 from tests.test_ui_collect import call, prints, village  # noqa: F401 - fixtures by name
 from tests.test_ui_pages import collected, page_window  # noqa: F401 - fixtures by name
@@ -132,23 +133,10 @@ def test_township_progress_report_and_duplicates_name_the_benefit_year(
 
 @pytest.fixture
 def township_window(qtbot: Any, tmp_path: Path):
-    from ui.app import make_application
-    from ui.main_window import MainWindow
-    from ui.worker import ServiceWorker
-
     demo = create_township_demo(tmp_path, passphrase=PASSPHRASE)
     ws = open_workspace(Path(demo["township"]), user=None, passphrase=PASSPHRASE)
-    make_application()
-    worker = ServiceWorker()
-    win = MainWindow(ws, worker)
-    qtbot.addWidget(win)
-    win.show()
-    qtbot.waitExposed(win)
-    qtbot.waitUntil(lambda: win.snapshot is not None and not worker.busy, timeout=10_000)
-    yield win
-    win.close_workspace()
-    qtbot.waitUntil(lambda: not worker.busy, timeout=10_000)
-    worker.stop()
+    with main_window(qtbot, ws) as win:
+        yield win
 
 
 def test_township_window_and_progress_page_name_the_benefit_year(
