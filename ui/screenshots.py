@@ -23,6 +23,7 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QWidget
 
 from app.domain.pinyin import name_initials
+from app.services.cash import cash_position, record_deposit
 from app.services.collect import household_fees
 from app.services.demo import create_demo
 from app.services.listings import list_households
@@ -194,8 +195,6 @@ def _refused_in(dialog: Any, worker: ServiceWorker, path: Path) -> None:
 def shoot_refusals(window: MainWindow, worker: ServiceWorker, ws: Workspace, out: Path) -> None:
     """The clerk's view of two money controls: a deposited receipt cannot be voided, and a
     cash refund needs the cash (the township can pay it instead)."""
-    from app.services.cash import cash_position, record_deposit
-
     def deposit_everything() -> None:
         on_hand = cash_position(ws).on_hand_fen
         if on_hand:

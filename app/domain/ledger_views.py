@@ -188,11 +188,6 @@ def parse_township(type_: str, payload: Any) -> ev.Payload:
     return ev.load_payload(cls, payload, type_)
 
 
-def township_payload(event: ev.Payload) -> dict[str, Any]:
-    """The dict a township event stores (as :func:`ev.payload_of` for the catalogue's)."""
-    return dataclasses.asdict(event)
-
-
 # --- the roster as a village's journal tells it --------------------------------------------
 
 ROSTER_TYPES: tuple[str, ...] = ("household.added", "household.updated", "person.added",

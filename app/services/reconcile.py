@@ -14,12 +14,10 @@ from typing import Any
 
 from app.domain import events as ev
 from app.domain.events import RefundMade
-from app.domain.ledger import LedgerState, fold, number_ranges
+from app.domain.ledger import LedgerState, number_ranges
 from app.domain.money import format_fen
 from app.services.cash import cash_position
-from app.services.common import collector_paused
 from app.services.workspace import Workspace
-from db import journal
 from db.connection import Connection
 
 
@@ -172,14 +170,10 @@ def table_invariants(c: Connection) -> list[str]:
 VERIFY_TYPES = frozenset(ev.LEDGER_TYPES) - {ev.ReceiptPrinted.TYPE}
 
 
-def _journal_invariants(ws: Workspace, led: LedgerState | None = None) -> list[str]:
-    """The journal folded afresh by the one ledger model (or ``led``, folded by the caller
-    while it checked the chain): every rule it names, and whether the state tables say what
-    the journal says (receipts, payments, voids, cash)."""
-    if led is None:
-        with collector_paused():
-            led = fold(journal.iter_ledger_events(ws.conn, types=tuple(VERIFY_TYPES)))
-            return _journal_invariants(ws, led)
+def journal_invariants(ws: Workspace, led: LedgerState) -> list[str]:
+    """What the fold of the journal (``led``, built by verify while it checked the chain)
+    names, and whether the state tables say what the journal says (receipts, payments,
+    voids, cash)."""
     problems = [f"第 {p.seq} 条事件：{p.message}" for p in led.problems]
     problems.extend(led.end_problems())
     journal_payments = {pid: (p.amount_fen, p.method, p.receipt)
@@ -216,10 +210,3 @@ def _journal_invariants(ws: Workspace, led: LedgerState | None = None) -> list[s
     if led.receipts_fen != led.cash.collected_fen + led.noncash.collected_fen:
         problems.append("票据金额合计不等于现金与非现金收款合计")
     return problems
-
-
-def journal_invariants(ws: Workspace, led: LedgerState) -> list[str]:
-    """The fold's problems and its agreement with the tables (verify folds while it checks
-    the chain, then calls this)."""
-    return _journal_invariants(ws, led)
-

@@ -18,9 +18,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from app.domain import events as ev
 from app.domain.errors import NotFound, Refused, ValidationError
 from app.domain.ledger import number_ranges
-from app.domain.ledger_views import TownshipBookIssued, TownshipBookSettled, township_payload
+from app.domain.ledger_views import TownshipBookIssued, TownshipBookSettled
 from app.domain.money import format_fen
 from app.services.common import collector_paused, iso, new_id, utc_now
 from app.services.township_ledger import Ledger, book_figures, label, load_ledger
@@ -103,7 +104,7 @@ def issue_book(ws: Workspace, *, series: str, first: int, last: int, village: st
             "collector, override_reason, issued_at, actor) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
             (issue_id, stock[0], series, first, last, int(stock[1]), village, collector,
              override, iso(utc_now()), ws.user))
-        ws.record(TownshipBookIssued.TYPE, township_payload(TownshipBookIssued(
+        ws.record(TownshipBookIssued.TYPE, ev.payload_of(TownshipBookIssued(
             allocation_id=issue_id, series=series, first=first, last=last, village=village,
             collector=collector, width=int(stock[1]), override_reason=override)))
     return {"allocation_id": issue_id, "series": series, "first": first, "last": last,
@@ -223,7 +224,7 @@ def settle_book(ws: Workspace, allocation_id: str, *, note: str = "",
              check["amount_fen"], (note or "").strip(), at, ws.user))
         # Stamped with the settlement's own time, so the county's notice to the village
         # (settled_at = the event's time) and the township's record say the same instant.
-        ws.record("township.book_settled", township_payload(TownshipBookSettled(
+        ws.record("township.book_settled", ev.payload_of(TownshipBookSettled(
             allocation_id=allocation_id, series=check["series"], first=check["first"],
             last=check["last"], village=check["village"], collector=check["collector"],
             issued=check["issued"], voided=check["voided"], returned=check["unused"],

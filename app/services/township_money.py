@@ -20,8 +20,9 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from app.domain import events as ev
 from app.domain.errors import NotFound, Refused, ValidationError
-from app.domain.ledger_views import TownshipNoncashMatched, township_payload
+from app.domain.ledger_views import TownshipNoncashMatched
 from app.domain.money import format_fen, parse_yuan
 from app.domain.roster import METHODS
 from app.services.common import iso, new_id, utc_now
@@ -310,7 +311,7 @@ def _match_noncash(ws: Workspace, led: Ledger, *, credit_id: str, device_id: str
     ws.conn.execute("INSERT INTO tw_noncash_matches (credit_id, device_id, payment_id, "
                     "amount_fen, at, actor) VALUES (?,?,?,?,?,?)",
                     (credit_id, device_id, payment_id, pay.amount_fen, iso(utc_now()), ws.user))
-    ws.record(TownshipNoncashMatched.TYPE, township_payload(TownshipNoncashMatched(
+    ws.record(TownshipNoncashMatched.TYPE, ev.payload_of(TownshipNoncashMatched(
         credit_id=credit_id, bank_ref=credit["bank_ref"], device_id=device_id,
         payment_id=payment_id, amount_fen=pay.amount_fen, method=pay.method,
         method_ref=row["method_ref"])))

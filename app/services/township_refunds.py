@@ -13,10 +13,11 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from app.domain import events as ev
 from app.domain.errors import NotFound, Refused, ValidationError
 from app.domain.events import ENROLMENT_END_REASONS, RefundMade
 from app.domain.idcard import mask_id_number
-from app.domain.ledger_views import TownshipRefundPaid, township_payload
+from app.domain.ledger_views import TownshipRefundPaid
 from app.services.common import business_date, iso, utc_now
 from app.services.township_ledger import DeviceLedger, load_ledger
 from app.services.workspace import Workspace
@@ -85,7 +86,7 @@ def mark_refund_paid(ws: Workspace, *, device_id: str, refund_id: str, reference
         ws.conn.execute("INSERT INTO tw_refund_payments (device_id, refund_id, reference, "
                         "paid_on, at, actor) VALUES (?,?,?,?,?,?)",
                         (device_id, refund_id, ref, day.isoformat(), at, ws.user))
-        ws.record(TownshipRefundPaid.TYPE, township_payload(TownshipRefundPaid(
+        ws.record(TownshipRefundPaid.TYPE, ev.payload_of(TownshipRefundPaid(
             device_id=device_id, refund_id=refund_id, reference=ref, paid_on=day.isoformat(),
             amount_fen=refund.amount_fen, village=dev.village)))
     return _request(dev, refund, (ref, day.isoformat(), at))
