@@ -16,9 +16,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from app.services.books import register_book
-from app.services.collect import collect_household
-from app.services.workspace import Workspace
+from app.services.base.workspace import Workspace
+from app.services.village.books import register_book
+from app.services.village.collect import collect_household
 from bench.dataset import LAST_YEAR, TOWNSHIP, Dataset
 from bench.metrics import Metric, median, percentile, progress, stopwatch
 from db.connection import Connection, open_database

@@ -36,15 +36,15 @@ from typing import Any
 from app.domain.errors import Refused
 from app.domain.roster import parse_relation
 from app.domain.synthetic import SyntheticHousehold, VillageGenerator
-from app.services import roster
-from app.services.books import mark_printed, register_book, void_receipt
-from app.services.campaigns import load_policy
-from app.services.cash import cash_position, record_deposit
-from app.services.collect import collect_household
-from app.services.common import BUSINESS_TZ, iso, new_id
-from app.services.refunds import refund_line
-from app.services.settings import set_setting
-from app.services.workspace import Workspace, add_user, init_database, open_workspace
+from app.services.base.common import BUSINESS_TZ, iso, new_id
+from app.services.base.settings import set_setting
+from app.services.base.workspace import Workspace, add_user, init_database, open_workspace
+from app.services.village import roster
+from app.services.village.books import mark_printed, register_book, void_receipt
+from app.services.village.campaigns import load_policy
+from app.services.village.cash import cash_position, record_deposit
+from app.services.village.collect import collect_household
+from app.services.village.refunds import refund_line
 from bench.metrics import progress, stopwatch
 from db.connection import tx
 

@@ -17,10 +17,10 @@ from pathlib import Path
 import openpyxl
 
 from app.domain.synthetic import VillageGenerator
-from app.services.campaigns import load_policy
-from app.services.importing.reader import read_table
-from app.services.roster_import import import_roster
-from app.services.workspace import init_database, open_workspace
+from app.services.base.workspace import init_database, open_workspace
+from app.services.village.campaigns import load_policy
+from app.services.village.roster_import import import_roster
+from app.sheets.reader import read_table
 from bench.dataset import DATA_DIR, LAST_YEAR, PASSPHRASE, VILLAGES, policy_for
 from bench.metrics import Metric, progress, stopwatch
 

@@ -15,9 +15,9 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from app.services.reconcile import reconcile
-from app.services.verify import verify_workspace
-from app.services.workspace import init_database, open_workspace
+from app.services.base.workspace import init_database, open_workspace
+from app.services.upkeep.verify import verify_workspace
+from app.services.views.reconcile import reconcile
 from bench.dataset import LAST_YEAR, OWNER, PASSPHRASE, TOWNSHIP, Dataset
 from bench.metrics import Metric, median, progress, stopwatch, unmeasured
 from db import journal
@@ -70,8 +70,8 @@ def _township(dataset: Dataset, workdir: Path, scope: str,
               village: dict[str, Any]) -> Metric:
     name = "township_reconcile_60k_receipts"
     try:
-        from app.services.township_ingest import ingest_events
-        from app.services.township_reconcile import reconcile_villages
+        from app.services.exchange.township_ingest import ingest_events
+        from app.services.township.reconcile import reconcile_villages
         from sync.state import to_wire
     except ImportError as exc:
         return unmeasured(name, "s", RECONCILE_TARGET_S,

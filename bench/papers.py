@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 from datetime import date
 
-from app.services.printing import daily_report_pdf, receipt_pdf
+from app.services.papers.printing import daily_report_pdf, receipt_pdf
 from bench.dataset import Dataset
 from bench.metrics import Metric, median, progress, stopwatch
 

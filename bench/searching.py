@@ -14,8 +14,8 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 
-from app.services.roster import find_households
-from app.services.workspace import Workspace
+from app.services.base.workspace import Workspace
+from app.services.village.roster import find_households
 from bench.dataset import Dataset
 from bench.metrics import Metric, percentile, progress, stopwatch
 

@@ -28,12 +28,12 @@ import requests
 
 from app.domain.roster import parse_relation
 from app.domain.synthetic import VillageGenerator
-from app.services import roster
-from app.services.books import mark_printed, register_book
-from app.services.campaigns import load_policy
-from app.services.collect import collect_household
-from app.services.sync import enrol_device, sync_now
-from app.services.workspace import Workspace, init_database, open_workspace
+from app.services.base.workspace import Workspace, init_database, open_workspace
+from app.services.exchange.county import enrol_device, sync_now
+from app.services.village import roster
+from app.services.village.books import mark_printed, register_book
+from app.services.village.campaigns import load_policy
+from app.services.village.collect import collect_household
 from bench.dataset import LAST_YEAR, PASSPHRASE, policy_for
 from bench.metrics import Metric, progress, stopwatch, unmeasured
 from db import journal

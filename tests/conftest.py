@@ -34,7 +34,7 @@ def db_path(tmp_path: Path) -> Path:
 @pytest.fixture
 def new_db(db_path: Path):
     """A new collector database; yields its InitResult."""
-    from app.services.workspace import init_database
+    from app.services.base.workspace import init_database
 
     return init_database(db_path, user="李会计", role="collector", passphrase=PASSPHRASE,
                          village="3404220010")
@@ -42,7 +42,7 @@ def new_db(db_path: Path):
 
 @pytest.fixture
 def ws(new_db):
-    from app.services.workspace import open_workspace
+    from app.services.base.workspace import open_workspace
 
     workspace = open_workspace(new_db.path, user=None, passphrase=PASSPHRASE)
     yield workspace

@@ -15,8 +15,8 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from app.domain.idcard import make_id_number
-from app.services import books, campaigns, roster
-from app.services.workspace import Workspace, add_user, open_workspace
+from app.services.base.workspace import Workspace, add_user, open_workspace
+from app.services.village import books, campaigns, roster
 from db import journal
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -125,6 +125,6 @@ def expected_fee(tier: str, *, nonlocal_resident: bool = False,
 
 
 def cash_on_hand(ws: Workspace) -> int:
-    from app.services.cash import cash_position
+    from app.services.village.cash import cash_position
 
     return cash_position(ws, today=T0.date()).on_hand_fen

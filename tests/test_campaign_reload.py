@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from app.services import campaigns
-from app.services.workspace import key_path_for, open_workspace
+from app.services.base.workspace import key_path_for, open_workspace
+from app.services.village import campaigns
 from tests.helpers_ledger import POLICY_TWO_TIER
 
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "schema-v6" / "yibao.db"

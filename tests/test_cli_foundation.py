@@ -107,7 +107,7 @@ def test_usage_error_exit_code(tmp_path):
 
 
 def test_verify_failure_exits_1(tmp_path):
-    from app.services.workspace import open_workspace
+    from app.services.base.workspace import open_workspace
 
     db = tmp_path / "v.db"
     _init(db)

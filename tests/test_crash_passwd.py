@@ -10,7 +10,7 @@ import sys
 import time
 
 from app.domain.errors import AuthError
-from app.services.workspace import key_path_for, open_workspace
+from app.services.base.workspace import key_path_for, open_workspace
 from db.keyfile import KeyFile, _aad, _unwrap_with_secret
 from tests.conftest import PASSPHRASE, ROOT
 
@@ -18,7 +18,7 @@ OTHER = "the other passphrase 2"
 
 CHILD = """
 import sys
-from app.services.workspace import change_passphrase
+from app.services.base.workspace import change_passphrase
 path, cur, other = sys.argv[1], sys.argv[2], sys.argv[3]
 while True:
     change_passphrase(path, user=None, old=cur, new=other)

@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from app.domain.errors import YibaoError
-from app.services.importing import neutralise, read_table, write_csv, write_xlsx
+from app.sheets import neutralise, read_table, write_csv, write_xlsx
 
 HEADER = ["户号", "姓名", "证件号码", "出生日期", "联系电话", "备注"]
 ROWS = [

@@ -10,9 +10,9 @@ import sys
 import pytest
 
 from app.domain.errors import StorageError
-from app.services.reconcile import reconcile
-from app.services.verify import verify_workspace
-from app.services.workspace import key_path_for, open_workspace
+from app.services.base.workspace import key_path_for, open_workspace
+from app.services.upkeep.verify import verify_workspace
+from app.services.views.reconcile import reconcile
 from tests.conftest import PASSPHRASE, ROOT
 from tests.helpers_ledger import make_village
 
@@ -20,8 +20,8 @@ FULL_DISK_CHILD = """
 import json, os, resource, signal, sys
 from datetime import timedelta
 from app.domain.errors import YibaoError
-from app.services.collect import collect_household
-from app.services.workspace import open_workspace
+from app.services.village.collect import collect_household
+from app.services.base.workspace import open_workspace
 from tests.helpers_ledger import T0
 path, passphrase, households = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
 ws = open_workspace(path, user=None, passphrase=passphrase)

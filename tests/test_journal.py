@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.services.verify import verify_workspace
+from app.services.upkeep.verify import verify_workspace
 from db import journal
 from db.connection import tx
 

@@ -8,7 +8,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
 from app.domain.errors import AuthError, UnlockDelayed, ValidationError
-from app.services.workspace import (
+from app.services.base.workspace import (
     add_user,
     change_passphrase,
     init_database,

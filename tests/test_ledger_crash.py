@@ -21,20 +21,20 @@ from pathlib import Path
 
 import pytest
 
-from app.services import books
-from app.services.reconcile import reconcile
-from app.services.verify import verify_workspace
-from app.services.workspace import init_database, open_workspace
+from app.services.base.workspace import init_database, open_workspace
+from app.services.upkeep.verify import verify_workspace
+from app.services.views.reconcile import reconcile
+from app.services.village import books
 from tests.conftest import PASSPHRASE, ROOT
 from tests.helpers_ledger import SERIES, add_household, make_village
 
 CHILD = r"""
 import json, os, random, sys, time
 from datetime import UTC, datetime, timedelta
-from app.services.books import mark_printed, next_receipt, void_receipt
-from app.services.campaigns import active_campaign
-from app.services.collect import collect_household, household_fees, member_statuses
-from app.services.workspace import open_workspace
+from app.services.village.books import mark_printed, next_receipt, void_receipt
+from app.services.village.campaigns import active_campaign
+from app.services.village.collect import collect_household, household_fees, member_statuses
+from app.services.base.workspace import open_workspace
 
 path, seed, run, budget = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
 rng = random.Random(seed * 1000 + run)

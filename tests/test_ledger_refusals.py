@@ -15,10 +15,10 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from app.domain.errors import InvalidIdNumber, PermissionDenied, Refused, ValidationError
-from app.services import books, campaigns, cash, collect, refunds, roster
-from app.services.books import next_receipt
-from app.services.reconcile import reconcile
-from app.services.verify import verify_workspace
+from app.services.upkeep.verify import verify_workspace
+from app.services.views.reconcile import reconcile
+from app.services.village import books, campaigns, cash, collect, refunds, roster
+from app.services.village.books import next_receipt
 from tests.conftest import PASSPHRASE
 from tests.helpers_ledger import (
     POLICY_TWO_TIER,

@@ -17,11 +17,11 @@ import pytest
 from app.domain import events as ev
 from app.domain.errors import Refused, ValidationError
 from app.domain.ledger import fold
-from app.services import books, campaigns, cash, collect, refunds, roster
-from app.services.listings import progress_by_group
-from app.services.reconcile import reconcile
-from app.services.township_feed import apply_settled
-from app.services.verify import verify_workspace
+from app.services.exchange.feed import apply_settled
+from app.services.upkeep.verify import verify_workspace
+from app.services.views.listings import progress_by_group
+from app.services.views.reconcile import reconcile
+from app.services.village import books, campaigns, cash, collect, refunds, roster
 from db import journal
 from db.connection import tx
 from sync.protocol import BookSettledData
@@ -420,7 +420,7 @@ def _pdf_text(data: bytes) -> str:
 
 
 def test_the_newborn_receipt_prints_the_first_day_of_cover(ws, village, tmp_path):
-    from app.services.printing import receipt_pdf
+    from app.services.papers.printing import receipt_pdf
 
     _policy_for_2026(ws)
     hh = add_household(ws, "3404220019006", members=1)
@@ -434,7 +434,7 @@ def test_the_newborn_receipt_prints_the_first_day_of_cover(ws, village, tmp_path
 
 
 def test_the_daily_report_lists_refunds_with_reason_and_payer(ws, village):
-    from app.services.printing import daily_report_pdf
+    from app.services.papers.printing import daily_report_pdf
 
     hh = village.households[0]
     done = collect_at(ws, hh.no)
@@ -446,7 +446,7 @@ def test_the_daily_report_lists_refunds_with_reason_and_payer(ws, village):
 
 
 def test_a_category_from_the_township_feed_names_the_township_as_certifier(ws, village):
-    from app.services.township_feed import apply_category
+    from app.services.exchange.feed import apply_category
     from sync.protocol import CategoryGrantData
 
     hh = village.households[0]

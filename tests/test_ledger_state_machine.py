@@ -38,11 +38,12 @@ from hypothesis.stateful import (
 
 from app.domain.errors import NotFound, Refused
 from app.domain.ledger import fold
-from app.services import books, campaigns, cash, collect, refunds, roster, township_feed
-from app.services.common import iso
-from app.services.reconcile import reconcile
-from app.services.verify import verify_workspace
-from app.services.workspace import init_database, open_workspace
+from app.services.base.common import iso
+from app.services.base.workspace import init_database, open_workspace
+from app.services.exchange import feed as township_feed
+from app.services.upkeep.verify import verify_workspace
+from app.services.views.reconcile import reconcile
+from app.services.village import books, campaigns, cash, collect, refunds, roster
 from db import journal
 from db.connection import tx
 from sync.protocol import BookSettledData

@@ -1,4 +1,4 @@
-"""Read-only listings (app.services.listings) against a small village built with the services.
+"""Read-only listings (app.services.views.listings) against a small village built with the services.
 
 Three households in two groups; 王建国's household (three members, one on 低保) is collected
 on 皖医保 00012001 and printed, 吴斌 on 00012002 (never printed), 张伟 on 00012003, voided;
@@ -14,15 +14,15 @@ import pytest
 
 from app.domain.errors import NotFound
 from app.domain.idcard import make_id_number
-from app.services import listings
-from app.services.books import mark_lost, mark_printed, register_book, void_receipt
-from app.services.campaigns import load_policy
-from app.services.cash import daily_close, record_deposit
-from app.services.collect import collect_household
-from app.services.common import business_date, utc_now
-from app.services.demo import demo_policy
-from app.services.refunds import refund_line
-from app.services.roster import add_household, add_person, record_certified_category
+from app.services.base.common import business_date, utc_now
+from app.services.demo.village import demo_policy
+from app.services.views import listings
+from app.services.village.books import mark_lost, mark_printed, register_book, void_receipt
+from app.services.village.campaigns import load_policy
+from app.services.village.cash import daily_close, record_deposit
+from app.services.village.collect import collect_household
+from app.services.village.refunds import refund_line
+from app.services.village.roster import add_household, add_person, record_certified_category
 from db.connection import tx
 
 WANG = make_id_number("340422", date(1968, 3, 12), 211)

@@ -8,11 +8,8 @@ from datetime import UTC, datetime
 import pypdf
 import pytest
 
-from app.services.books import mark_printed, register_book, void_receipt
-from app.services.campaigns import load_policy
-from app.services.cash import record_deposit
-from app.services.collect import collect_household
-from app.services.printing import (
+from app.services.base.settings import set_setting
+from app.services.papers.printing import (
     calibration_pdf,
     daily_report_pdf,
     device_public_key,
@@ -21,8 +18,11 @@ from app.services.printing import (
     receipt_pdf,
     settlement_pdf,
 )
-from app.services.roster import add_household, add_person
-from app.services.settings import set_setting
+from app.services.village.books import mark_printed, register_book, void_receipt
+from app.services.village.campaigns import load_policy
+from app.services.village.cash import record_deposit
+from app.services.village.collect import collect_household
+from app.services.village.roster import add_household, add_person
 from tests.conftest import DATA, PASSPHRASE, run_cli
 
 NOW = datetime(2026, 11, 20, 2, 15, tzinfo=UTC)  # 10:15 in Shanghai

@@ -19,15 +19,15 @@ from typing import Any
 import pytest
 
 from app.domain.synthetic import VillageGenerator
-from app.services import roster
-from app.services.books import mark_printed, register_book, void_receipt
-from app.services.campaigns import load_policy
-from app.services.cash import record_deposit
-from app.services.collect import collect_household
-from app.services.reconcile import reconcile
-from app.services.refunds import refund_line
-from app.services.roster import find_households
-from app.services.workspace import Workspace
+from app.services.base.workspace import Workspace
+from app.services.views.reconcile import reconcile
+from app.services.village import roster
+from app.services.village.books import mark_printed, register_book, void_receipt
+from app.services.village.campaigns import load_policy
+from app.services.village.cash import record_deposit
+from app.services.village.collect import collect_household
+from app.services.village.refunds import refund_line
+from app.services.village.roster import find_households
 from tests.conftest import DATA
 
 # Tables with a row per person, household, payment, line, receipt number, print or event.

@@ -14,11 +14,11 @@ from hypothesis import strategies as st
 
 from app.domain.errors import ValidationError
 from app.domain.idcard import make_id_number
-from app.services.campaigns import load_policy
-from app.services.exports import export
-from app.services.roster import find_households
-from app.services.roster_import import MovesNotConfirmed, import_roster
-from app.services.workspace import add_user, init_database, open_workspace
+from app.services.base.workspace import add_user, init_database, open_workspace
+from app.services.papers.exports import export
+from app.services.village.campaigns import load_policy
+from app.services.village.roster import find_households
+from app.services.village.roster_import import MovesNotConfirmed, import_roster
 from tests.conftest import DATA, PASSPHRASE
 
 SAMPLE = DATA / "roster-sample.csv"
@@ -142,7 +142,7 @@ def test_encodings(policy_ws, tmp_path, encoding):
 
 
 def test_round_trip_export_then_import_into_a_fresh_database(policy_ws, tmp_path):
-    from app.services.roster import set_person_status
+    from app.services.village.roster import set_person_status
 
     import_roster(policy_ws, SAMPLE)
     set_person_status(policy_ws, "340422194001010312", "deceased", note="2026-10 去世")

@@ -21,13 +21,13 @@ from hypothesis import strategies as st
 from app.domain.errors import Refused, ValidationError
 from app.domain.idcard import make_id_number
 from app.domain.roster import RELATIONS, lookup_relation, parse_relation
-from app.services.books import register_book, void_receipt
-from app.services.campaigns import load_policy
-from app.services.collect import collect_household
-from app.services.exports import export
-from app.services.roster import add_household, add_person, find_households
-from app.services.roster_import import MovesNotConfirmed, import_roster
-from app.services.workspace import init_database, open_workspace
+from app.services.base.workspace import init_database, open_workspace
+from app.services.papers.exports import export
+from app.services.village.books import register_book, void_receipt
+from app.services.village.campaigns import load_policy
+from app.services.village.collect import collect_household
+from app.services.village.roster import add_household, add_person, find_households
+from app.services.village.roster_import import MovesNotConfirmed, import_roster
 from tests.conftest import DATA, PASSPHRASE, run_cli
 from tests.helpers_ledger import SERIES, T0, snapshot
 from tests.test_roster_import import HEADER

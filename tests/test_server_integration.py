@@ -20,9 +20,9 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from app.domain.canonical import canonical_bytes
 from app.domain.errors import Refused
 from app.domain.idcard import make_id_number
-from app.services.collect import collect_household, household_fees
-from app.services.refunds import refund_line
-from app.services.sync import list_refund_tasks, sync_now, sync_status
+from app.services.exchange.county import list_refund_tasks, sync_now, sync_status
+from app.services.village.collect import collect_household, household_fees
+from app.services.village.refunds import refund_line
 from server.store import device_row, open_server
 from sync.protocol import (
     HEADER_SIGNATURE,
@@ -385,7 +385,7 @@ def _self_signed(folder: Path) -> tuple[Path, Path]:
 
 
 def test_tls_verified_against_the_county_ca_bundle(tmp_path):
-    from app.services.sync import enrol_device
+    from app.services.exchange.county import enrol_device
     from sync.client import ServerRefused
 
     tls = _self_signed(tmp_path)

@@ -9,10 +9,10 @@ import pytest
 
 from app.domain.errors import IntegrityProblem, StorageError
 from app.logsetup import setup_logging
-from app.services.backup import auto_backup, backup_database, restore_database
-from app.services.roster import add_household, add_person
-from app.services.settings import set_setting
-from app.services.workspace import key_path_for, open_workspace
+from app.services.base.settings import set_setting
+from app.services.base.workspace import key_path_for, open_workspace
+from app.services.upkeep.backup import auto_backup, backup_database, restore_database
+from app.services.village.roster import add_household, add_person
 from db import migrations
 from db.connection import open_database, tx
 from tests.conftest import PASSPHRASE
@@ -122,7 +122,7 @@ def test_restore_keeps_the_previous_database(ws, new_db, tmp_path):
 
 
 def test_closing_backs_up_to_the_configured_folder(ws, tmp_path):
-    from app.services.backup import close_with_backup
+    from app.services.upkeep.backup import close_with_backup
 
     set_setting(ws, "backup_folder", str(tmp_path / "usb"))
     result = close_with_backup(ws)
@@ -131,7 +131,7 @@ def test_closing_backs_up_to_the_configured_folder(ws, tmp_path):
 
 
 def test_closing_with_the_usb_stick_missing_still_closes(ws, tmp_path):
-    from app.services.backup import close_with_backup
+    from app.services.upkeep.backup import close_with_backup
 
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("x")

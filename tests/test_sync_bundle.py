@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from app.domain.errors import ValidationError
-from app.services.collect import collect_household
-from app.services.sync import export_bundle, import_bundle, sync_now, sync_status
+from app.services.exchange.county import export_bundle, import_bundle, sync_now, sync_status
+from app.services.village.collect import collect_household
 from server.bundles import import_bundle_file
 from server.store import device_events, open_server
 from sync.protocol import BundleError, SignatureInvalid
@@ -127,7 +127,7 @@ def test_bundle_and_network_carry_the_same_events_exactly_once(county, tmp_path)
         with opened(db) as ws:
             enrol(ws, county, VILLAGE)
             sync_now(ws, retry=FAST_RETRY)
-            from app.services.roster import update_household
+            from app.services.village.roster import update_household
             update_household(ws, f"{VILLAGE}0001", phone="13900000001")
             export_bundle(ws, tmp_path / "b.yb")
             assert sync_now(ws, retry=FAST_RETRY)["pushed"] == 1  # the same event, online

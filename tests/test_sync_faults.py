@@ -24,9 +24,9 @@ from pathlib import Path
 
 import pytest
 
-from app.services.collect import collect_household
-from app.services.sync import sync_now, sync_status
-from app.services.verify import verify_workspace
+from app.services.exchange.county import sync_now, sync_status
+from app.services.upkeep.verify import verify_workspace
+from app.services.village.collect import collect_household
 from server.store import device_events, open_server
 from tests.conftest import ROOT
 from tests.test_sync_support import (
@@ -262,7 +262,7 @@ def test_server_restored_from_an_older_backup_gets_the_lost_events_again(county,
             src.backup(dst)
         for i in range(3):
             # Events the server acknowledges and then loses with the restore.
-            from app.services.roster import update_household
+            from app.services.village.roster import update_household
             update_household(ws, f"{VILLAGE}000{i + 1}", phone=f"1390000000{i}")
         assert sync_now(ws, retry=FAST_RETRY)["pushed"] == 3
         county.stop()

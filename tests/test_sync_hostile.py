@@ -25,7 +25,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
 from app.domain.canonical import canonical_bytes
-from app.services.sync import sync_now, sync_status
+from app.services.exchange.county import sync_now, sync_status
 from sync.client import BadServerResponse, Offline, RetryPolicy, ServerRefused
 from sync.protocol import (
     EnrolRequest,
@@ -130,7 +130,7 @@ def fake() -> Iterator[FakeCounty]:
 
 @pytest.fixture
 def village(fake: FakeCounty, tmp_path: Path) -> Iterator[Any]:
-    from app.services.sync import enrol_device
+    from app.services.exchange.county import enrol_device
 
     fake.push, fake.pull, fake.raw, fake.sign_with = (fake.ack_all, fake.empty_page, None,
                                                       fake.key)

@@ -8,9 +8,9 @@ import json
 import pytest
 
 from app.domain.synthetic import VillageGenerator
-from app.services.campaigns import load_policy
-from app.services.roster_import import JOURNAL_CHUNK, import_roster
-from app.services.sync import sync_now
+from app.services.exchange.county import sync_now
+from app.services.village.campaigns import load_policy
+from app.services.village.roster_import import JOURNAL_CHUNK, import_roster
 from sync.protocol import MAX_REQUEST_BYTES
 from tests.test_roster_import import HEADER
 from tests.test_sync_support import (

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import sync.protocol as protocol
-from app.services.roster import add_household
+from app.services.village.roster import add_household
 from db import journal, migrations
 from db.connection import open_database
 from sync.protocol import (

@@ -24,7 +24,7 @@ import requests
 
 from app.domain.roster import parse_relation
 from app.domain.synthetic import VillageGenerator
-from app.services.workspace import Workspace, init_database, open_workspace
+from app.services.base.workspace import Workspace, init_database, open_workspace
 from server import cli as server_cli
 from sync.client import RetryPolicy
 from tests.conftest import PASSPHRASE, ROOT
@@ -143,7 +143,7 @@ def opened(path: Path) -> Iterator[Workspace]:
 
 
 def enrol(ws: Workspace, server: CountyServer, village: str) -> dict[str, Any]:
-    from app.services.sync import enrol_device
+    from app.services.exchange.county import enrol_device
 
     code = server.admin("enrol-code", "--village", village)["code"]
     return enrol_device(ws, server_url=server.url, code=code, retry=FAST_RETRY)

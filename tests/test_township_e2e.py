@@ -17,12 +17,14 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from app.services import books, campaigns, cash, collect, reconcile, refunds, township_books
-from app.services import township_bundles as tb
-from app.services import township_money as money
-from app.services import township_reconcile as trec
-from app.services.sync import enrol_device, sync_now
-from app.services.workspace import init_database
+from app.services.base.workspace import init_database
+from app.services.exchange import township_bundles as tb
+from app.services.exchange.county import enrol_device, sync_now
+from app.services.township import books as township_books
+from app.services.township import money
+from app.services.township import reconcile as trec
+from app.services.views import reconcile
+from app.services.village import books, campaigns, cash, collect, refunds
 from db import journal
 from db.connection import tx
 from receipts.qr import receipt_fields, sign_qr

@@ -18,13 +18,15 @@ import pytest
 
 from app.domain import events as ev
 from app.domain.errors import Refused
-from app.services import books, cash, collect, reconcile, refunds, township_books
-from app.services import township_bundles as tb
-from app.services import township_money as money
-from app.services import township_reconcile as trec
-from app.services import township_refunds as trefunds
-from app.services.township_ledger import load_ledger
-from app.services.workspace import init_database
+from app.services.base.workspace import init_database
+from app.services.exchange import township_bundles as tb
+from app.services.township import books as township_books
+from app.services.township import money
+from app.services.township import reconcile as trec
+from app.services.township import refunds as trefunds
+from app.services.township.ledger import load_ledger
+from app.services.views import reconcile
+from app.services.village import books, cash, collect, refunds
 from db import journal
 from db.connection import tx
 from tests.conftest import PASSPHRASE, run_cli

@@ -12,20 +12,14 @@ from typing import Any
 import pytest
 
 from app.domain.errors import PermissionDenied, Refused
-from app.services import (
-    books,
-    campaigns,
-    cash,
-    collect,
-    roster_import,
-    township_books,
-    township_categories,
-)
-from app.services import township_bundles as tb
-from app.services import township_money as money
-from app.services import township_progress as prog
-from app.services import township_reconcile as trec
-from app.services.workspace import init_database
+from app.services.base.workspace import init_database
+from app.services.exchange import township_bundles as tb
+from app.services.township import books as township_books
+from app.services.township import categories as township_categories
+from app.services.township import money
+from app.services.township import progress as prog
+from app.services.township import reconcile as trec
+from app.services.village import books, campaigns, cash, collect, roster_import
 from db.connection import DatabaseError, tx
 from sync.state import pending_events
 from tests.conftest import PASSPHRASE, run_cli
@@ -90,7 +84,7 @@ def test_village_records_cannot_be_changed_at_the_township(pair: dict[str, Any])
     with opened(pair["village"]) as ws:
         events = pending_events(ws.conn, 0, 1000)
     forged = events[2].model_copy(update={"actor": "冒名"})
-    from app.services.township_ingest import ingest_events
+    from app.services.exchange.township_ingest import ingest_events
 
     with opened(pair["township"]) as tws:
         tally = ingest_events(tws, [("V9", forged)], via="bundle")

@@ -10,8 +10,8 @@ import pytest
 from PySide6.QtCharts import QBarCategoryAxis
 from PySide6.QtWidgets import QLabel
 
-from app.services.township_demo import create_township_demo
-from app.services.workspace import open_workspace
+from app.services.base.workspace import open_workspace
+from app.services.demo.township import create_township_demo
 from tests.conftest import PASSPHRASE
 from tests.helpers_ui import click, main_window
 

@@ -18,11 +18,11 @@ from PySide6.QtGui import QInputMethodEvent
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from app.domain.idcard import make_id_number
-from app.services.books import receipt_state, register_book, resolve_receipt
-from app.services.campaigns import load_policy
-from app.services.common import utc_now
-from app.services.demo import demo_policy
-from app.services.roster import add_household, add_person
+from app.services.base.common import utc_now
+from app.services.demo.village import demo_policy
+from app.services.village.books import receipt_state, register_book, resolve_receipt
+from app.services.village.campaigns import load_policy
+from app.services.village.roster import add_household, add_person
 from tests.helpers_ui import main_window
 
 PDF_ENV = "YIBAO_PRINT_TO_PDF"

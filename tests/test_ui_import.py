@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
-from app.services.campaigns import load_policy
-from app.services.common import utc_now
-from app.services.demo import demo_policy
+from app.services.base.common import utc_now
+from app.services.demo.village import demo_policy
+from app.services.village.campaigns import load_policy
 from tests.conftest import DATA
 from tests.helpers_ui import click, main_window
 

@@ -8,10 +8,10 @@ from datetime import timedelta
 from PySide6.QtCore import Qt
 
 from app.domain.idcard import make_id_number
-from app.services.campaigns import load_policy
-from app.services.common import business_date, utc_now
-from app.services.demo import demo_policy
-from app.services.roster import add_person
+from app.services.base.common import business_date, utc_now
+from app.services.demo.village import demo_policy
+from app.services.village.campaigns import load_policy
+from app.services.village.roster import add_person
 from tests.test_ui_collect import call, prints, village, window
 
 __all__ = ["prints", "village", "window"]

@@ -17,10 +17,10 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from app.services.books import mark_printed, receipt_state, resolve_receipt
-from app.services.cash import cash_position
-from app.services.collect import collect_household
-from app.services.settings import get_setting
+from app.services.base.settings import get_setting
+from app.services.village.books import mark_printed, receipt_state, resolve_receipt
+from app.services.village.cash import cash_position
+from app.services.village.collect import collect_household
 from tests.helpers_ui import click, main_window
 from tests.test_ui_collect import (  # noqa: F401 - fixtures are used by name
     LI_XIUYING,

@@ -19,11 +19,11 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
-from app.services.campaigns import active_campaign
-from app.services.collect import collect_household
-from app.services.listings import refund_candidates
-from app.services.sync import apply_items, enrol_device, list_refund_tasks, sync_status
-from app.services.workspace import Workspace
+from app.services.base.workspace import Workspace
+from app.services.exchange.county import apply_items, enrol_device, list_refund_tasks, sync_status
+from app.services.views.listings import refund_candidates
+from app.services.village.campaigns import active_campaign
+from app.services.village.collect import collect_household
 from db.connection import tx
 from sync.protocol import ConflictData
 from tests.pg import free_port

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from app.services.collect import collect_household
-from app.services.reconcile import reconcile
-from app.services.verify import verify_workspace
-from app.services.workspace import key_path_for, open_workspace
+from app.services.base.workspace import key_path_for, open_workspace
+from app.services.upkeep.verify import verify_workspace
+from app.services.views.reconcile import reconcile
+from app.services.village.collect import collect_household
 from db import migrations
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"

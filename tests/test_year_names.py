@@ -19,13 +19,13 @@ from typing import Any
 
 import pytest
 
-from app.services import books, campaigns, collect, roster
-from app.services import township_bundles as tb
-from app.services import township_progress as prog
-from app.services import township_reconcile as trec
-from app.services.printing import payment_notice_pdf, receipt_pdf
-from app.services.township_demo import create_township_demo
-from app.services.workspace import init_database, open_workspace
+from app.services.base.workspace import init_database, open_workspace
+from app.services.demo.township import create_township_demo
+from app.services.exchange import township_bundles as tb
+from app.services.papers.printing import payment_notice_pdf, receipt_pdf
+from app.services.township import progress as prog
+from app.services.township import reconcile as trec
+from app.services.village import books, campaigns, collect, roster
 from tests.conftest import PASSPHRASE
 from tests.helpers_ledger import POLICY_TWO_TIER, SERIES, T0, new_id_number
 from tests.helpers_ui import main_window

@@ -12,9 +12,9 @@ from PySide6.QtCore import QLibraryInfo, QLocale, QTranslator
 from PySide6.QtGui import QFont, QFontDatabase
 from PySide6.QtWidgets import QApplication
 
-from app.cli import log_dir
 from app.logsetup import setup_logging
-from app.services.workspace import Workspace
+from app.services.base.paths import log_dir
+from app.services.base.workspace import Workspace
 from receipts.fonts import FONT_PATH
 from ui.common import show_error
 

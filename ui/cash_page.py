@@ -22,9 +22,9 @@ from PySide6.QtWidgets import (
 
 from app.domain.errors import ValidationError
 from app.domain.money import format_fen, parse_yuan
-from app.services.cash import cash_position, daily_close, record_deposit
-from app.services.listings import daily_close_history, deposit_history
-from app.services.workspace import Workspace
+from app.services.base.workspace import Workspace
+from app.services.views.listings import daily_close_history, deposit_history
+from app.services.village.cash import cash_position, daily_close, record_deposit
 from ui.common import ActionDialog, AppContext, Page, fmt, heading, message, table_view, yuan
 from ui.models import ALERT, RIGHT, Column, RowsModel
 

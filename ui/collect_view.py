@@ -30,10 +30,10 @@ from PySide6.QtWidgets import (
 )
 
 from app.domain.money import fen_to_capitals
-from app.services.books import next_receipt
-from app.services.campaigns import active_campaign
-from app.services.collect import CollectResult, collect_household, household_fees
-from app.services.roster import find_households
+from app.services.village.books import next_receipt
+from app.services.village.campaigns import active_campaign
+from app.services.village.collect import CollectResult, collect_household, household_fees
+from app.services.village.roster import find_households
 from ui.common import (
     AppContext,
     big_font,

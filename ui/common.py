@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 
 from app.domain.errors import YibaoError
 from app.domain.money import format_fen
-from app.services.workspace import Workspace
+from app.services.base.workspace import Workspace
 from ui.worker import ServiceWorker
 
 log = logging.getLogger(__name__)

@@ -29,8 +29,8 @@ from PySide6.QtWidgets import (
 )
 
 from app.domain.idcard import mask_id_number
-from app.services.exports import export
-from app.services.roster_import import import_roster
+from app.services.papers.exports import export
+from app.services.village.roster_import import import_roster
 from ui.common import AppContext, error_text, fmt, heading, message, table_view, translate
 from ui.models import RIGHT, Column, RowsModel
 
@@ -278,7 +278,7 @@ class RosterImportDialog(QDialog):
 
 
 def export_names() -> dict[str, str]:
-    """What each export (app.services.exports.KINDS) is called on the menu and in file names."""
+    """What each export (app.services.papers.exports.KINDS) is called on the menu and in file names."""
     return {"roster": translate("exports", "Roster"),
             "payments": translate("exports", "Payments with lines"),
             "receipts": translate("exports", "Receipts with states"),

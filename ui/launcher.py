@@ -30,8 +30,9 @@ No display found (DISPLAY is not set), so the desktop window cannot open.
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    from app.cli import build, default_db_path
-    from app.cli import main as cli_main
+    from app.cli.main import build
+    from app.cli.main import main as cli_main
+    from app.services.base.paths import default_db_path
 
     parsed, _ = build().parser.parse_known_args(argv)
     if parsed.command is not None or any(a in ("-h", "--help", "--version") for a in argv):

@@ -19,11 +19,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.services.backup import close_with_backup
-from app.services.common import BUSINESS_TZ
-from app.services.settings import get_setting
-from app.services.verify import verify_workspace
-from app.services.workspace import ROLE_NAMES, Workspace, database_info
+from app.services.base.common import BUSINESS_TZ
+from app.services.base.settings import get_setting
+from app.services.base.workspace import ROLE_NAMES, Workspace, database_info
+from app.services.upkeep.backup import close_with_backup
+from app.services.upkeep.verify import verify_workspace
 from ui.cash_page import CashPage
 from ui.collect_view import CollectView
 from ui.common import AppContext, Page, fmt, show_error, yuan

@@ -24,9 +24,9 @@ from PySide6.QtPrintSupport import QPrintDialog, QPrinter, QPrinterInfo, QPrintP
 from PySide6.QtWidgets import QDialog, QWidget
 
 from app.domain.errors import YibaoError
-from app.services.books import mark_printed
-from app.services.printing import calibration_pdf, receipt_pdf
-from app.services.settings import set_setting
+from app.services.base.settings import set_setting
+from app.services.papers.printing import calibration_pdf, receipt_pdf
+from app.services.village.books import mark_printed
 from ui.common import AppContext, error_text, fmt, translate
 from ui.worker import ServiceWorker
 

@@ -1,7 +1,7 @@
 """Read-only views the pages need, composed from service functions.
 
 These run on the worker thread like every service call and never write. The lists come from
-app.services.listings (SQL); this module only joins what one page shows at once.
+app.services.views.listings (SQL); this module only joins what one page shows at once.
 """
 
 from __future__ import annotations
@@ -12,22 +12,22 @@ from typing import Any
 from app.domain.errors import Refused
 from app.domain.idcard import mask_id_number
 from app.domain.roster import ID_RESIDENT
-from app.services.books import peek_next_receipt
-from app.services.campaigns import active_campaign
-from app.services.cash import cash_position
-from app.services.collect import household_fees, member_enrolments
-from app.services.common import business_date, utc_now
-from app.services.listings import list_receipts, progress_by_group, unpaid_households
-from app.services.roster import (
+from app.services.base.common import business_date, utc_now
+from app.services.base.workspace import Workspace
+from app.services.exchange.county import sync_status
+from app.services.township.books import issued_books
+from app.services.township.reconcile import reconcile_villages
+from app.services.views.listings import list_receipts, progress_by_group, unpaid_households
+from app.services.village.books import peek_next_receipt
+from app.services.village.campaigns import active_campaign
+from app.services.village.cash import cash_position
+from app.services.village.collect import household_fees, member_enrolments
+from app.services.village.roster import (
     check_certificate,
     find_households,
     household_by_no,
     household_members,
 )
-from app.services.sync import sync_status
-from app.services.township_books import issued_books
-from app.services.township_reconcile import reconcile_villages
-from app.services.workspace import Workspace
 
 
 def today() -> date:

@@ -17,11 +17,11 @@ from PySide6.QtWidgets import (
 )
 
 from app.domain.roster import REFUND_REASONS
-from app.services.books import void_receipt
-from app.services.listings import list_receipts, refund_candidates
-from app.services.reconcile import book_summaries
-from app.services.refunds import refund_line
-from app.services.workspace import Workspace
+from app.services.base.workspace import Workspace
+from app.services.views.listings import list_receipts, refund_candidates
+from app.services.views.reconcile import book_summaries
+from app.services.village.books import void_receipt
+from app.services.village.refunds import refund_line
 from ui.common import (
     ActionDialog,
     AppContext,

@@ -28,8 +28,9 @@ from app.domain.roster import (
     RELATIONS,
     STATUSES,
 )
-from app.services.refunds import end_enrolment
-from app.services.roster import (
+from app.services.base.workspace import Workspace
+from app.services.village.refunds import end_enrolment
+from app.services.village.roster import (
     add_household,
     add_person,
     assign_id_number,
@@ -39,7 +40,6 @@ from app.services.roster import (
     update_household,
     update_person,
 )
-from app.services.workspace import Workspace
 from ui.common import ActionDialog, AppContext, error_text, fmt, table_view
 from ui.models import Column, RowsModel
 from ui.queries import certificate_check

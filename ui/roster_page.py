@@ -17,8 +17,8 @@ from PySide6.QtWidgets import (
 )
 
 from app.domain.roster import ID_BIRTH_CERTIFICATE, ID_TYPES, REFUND_REASONS, RELATIONS, STATUSES
-from app.services.listings import list_households
-from app.services.roster import find_households
+from app.services.views.listings import list_households
+from app.services.village.roster import find_households
 from ui.common import AppContext, Page, fmt, heading, table_view
 from ui.import_dialog import ExportMenu, RosterImportDialog
 from ui.models import ALERT, MUTED, RIGHT, Column, RowsModel

@@ -2,7 +2,7 @@
 
     xvfb-run -a -s "-screen 0 1366x768x24" .venv/bin/python -m ui.screenshots docs/images
 
-Builds the demo database in a temporary folder (app.services.demo), drives the windows the
+Builds the demo database in a temporary folder (app.services.demo.village), drives the windows the
 way a clerk would — search by pinyin initials, open the household, Ctrl+Enter — and saves
 each screen. Printing goes to PDF files in the temporary folder.
 """
@@ -23,11 +23,11 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QWidget
 
 from app.domain.pinyin import name_initials
-from app.services.cash import cash_position, record_deposit
-from app.services.collect import household_fees
-from app.services.demo import create_demo
-from app.services.listings import list_households
-from app.services.workspace import Workspace
+from app.services.base.workspace import Workspace
+from app.services.demo.village import create_demo
+from app.services.views.listings import list_households
+from app.services.village.cash import cash_position, record_deposit
+from app.services.village.collect import household_fees
 from ui.app import make_application
 from ui.main_window import MainWindow
 from ui.printing import PRINT_TO_PDF_ENV

@@ -18,8 +18,8 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
-from app.services.settings import all_settings, set_setting
-from app.services.workspace import Workspace
+from app.services.base.settings import all_settings, set_setting
+from app.services.base.workspace import Workspace
 from ui.common import AppContext, Page, fmt, heading, yuan
 from ui.printing import PrintManager
 

@@ -25,8 +25,9 @@ from PySide6.QtWidgets import (
 )
 
 from app.domain.idcard import mask_id_number
-from app.services.common import BUSINESS_TZ
-from app.services.sync import (
+from app.services.base.common import BUSINESS_TZ
+from app.services.base.workspace import Workspace, open_second_connection
+from app.services.exchange.county import (
     enrol_device,
     export_bundle,
     import_bundle,
@@ -34,7 +35,6 @@ from app.services.sync import (
     sync_now,
     sync_status,
 )
-from app.services.workspace import Workspace, open_second_connection
 from ui.common import (
     ActionDialog,
     AppContext,

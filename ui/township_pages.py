@@ -37,8 +37,11 @@ from PySide6.QtWidgets import (
 
 from app.domain.errors import ValidationError
 from app.domain.money import parse_yuan
-from app.services import township_books, township_money, township_progress, township_reconcile
-from app.services.workspace import Workspace
+from app.services.base.workspace import Workspace
+from app.services.township import books as township_books
+from app.services.township import money as township_money
+from app.services.township import progress as township_progress
+from app.services.township import reconcile as township_reconcile
 from ui.common import ActionDialog, AppContext, Page, fmt, heading, table_view, translate, yuan
 from ui.models import ALERT, RIGHT, Column, RowsModel
 

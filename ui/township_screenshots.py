@@ -9,8 +9,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-from app.services.township_demo import create_township_demo
-from app.services.workspace import open_workspace
+from app.services.base.workspace import open_workspace
+from app.services.demo.township import create_township_demo
 from ui.app import make_application
 from ui.main_window import MainWindow
 from ui.screenshots import SIZE, save_screen, settle

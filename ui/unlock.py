@@ -18,8 +18,8 @@ from PySide6.QtWidgets import (
 )
 
 from app.domain.errors import UnlockDelayed, YibaoError
-from app.services.settings import get_setting
-from app.services.workspace import Workspace, load_key_file, open_workspace
+from app.services.base.settings import get_setting
+from app.services.base.workspace import Workspace, load_key_file, open_workspace
 from ui.worker import ServiceWorker
 
 

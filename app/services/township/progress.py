@@ -1,0 +1,225 @@
+"""Progress (征缴进度) per village and 村民小组, targets (征缴任务), incentives, exports.
+
+Roster size and enrolment come from the villages' journals: persons added and still active,
+and live payment lines (not voided, not refunded) of the campaign year. A target is loaded
+from a file or entered; the latest one for a village or group wins. A village is "on time"
+when its enrolment reached the target by the deadline; the reward per enrolled person is a
+setting, as the county's incentive notices state it in yuan per person.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import defaultdict
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from app.domain.errors import Refused, ValidationError
+from app.domain.ledger_views import PAYMENT_FIELD_PATHS, RosterView
+from app.domain.money import format_fen
+from app.services.base.common import iso, utc_now
+from app.services.base.settings import get_setting, set_setting
+from app.services.base.workspace import Workspace
+from app.services.township.ledger import Ledger, campaign_names, load_ledger
+from app.services.township.money import _read_text
+from app.services.village.campaigns import active_campaign
+from app.sheets.writer import write_xlsx
+from db.connection import tx
+from db.fsutil import write_atomic
+from receipts.reports import _Column, _Report, _Row
+
+REWARD_SETTING = "township_reward_fen_per_person"
+DEADLINE_SETTING = "township_reward_deadline"
+
+
+def _year(ws: Workspace, year: int | None, led: Ledger | None = None) -> int:
+    if year is not None:
+        return year
+    try:
+        return active_campaign(ws).campaign_year
+    except Refused:  # no policy at the township yet: the year the villages collected for
+        if led is not None:
+            latest = max((p.campaign_year for _dev, p in led.payments()), default=None)
+        else:
+            path = PAYMENT_FIELD_PATHS["campaign_year"]
+            latest = ws.conn.execute(f"SELECT max(json_extract(payload, '{path}')) FROM "
+                                     "tw_events WHERE type = 'payment.collected'").fetchone()[0]
+        if latest is None:
+            raise ValidationError("还没有任何征缴年度的数据：请先同步或导入村里的数据") from None
+        return int(latest)
+
+
+def set_target(ws: Workspace, *, village: str, target: int, group: str = "",
+               campaign_year: int | None = None, source: str = "manual") -> dict[str, Any]:
+    """录入征缴任务: a village's (or one group's) number of persons to enrol."""
+    ws.require_role("township", "录入征缴任务")
+    village = (village or "").strip()
+    if not village:
+        raise ValidationError("请填写村代码")
+    if not isinstance(target, int) or target < 0:
+        raise ValidationError("征缴任务人数必须是不小于 0 的整数")
+    year = _year(ws, campaign_year)
+    with tx(ws.conn):
+        ws.conn.execute("INSERT INTO tw_targets (campaign_year, village, grp, target, source, at, "
+                        "actor) VALUES (?,?,?,?,?,?,?)",
+                        (year, village, (group or "").strip(), target, source, iso(utc_now()),
+                         ws.user))
+        ws.record("township.target_set", {"campaign_year": year, "village": village,
+                                          "group": (group or "").strip(), "target": target,
+                                          "source": source})
+    return {"campaign_year": year, "village": village, "group": group, "target": target}
+
+
+def load_targets(ws: Workspace, path: Path, *, campaign_year: int | None = None) -> dict[str, Any]:
+    """导入征缴任务 CSV: 村, 村民小组 (optional), 任务人数."""
+    ws.require_role("township", "导入征缴任务")
+    rows = list(csv.DictReader(io.StringIO(_read_text(path))))
+    if not rows:
+        raise ValidationError("任务文件是空的")
+    names = {k.strip(): k for k in rows[0]}
+    village_col = names.get("村") or names.get("村代码")
+    target_col = names.get("任务人数") or names.get("征缴任务") or names.get("目标人数")
+    group_col = names.get("村民小组") or names.get("组")
+    if not village_col or not target_col:
+        raise ValidationError("任务文件需要“村”和“任务人数”两列")
+    loaded = 0
+    with tx(ws.conn):
+        for line_no, row in enumerate(rows, start=2):
+            try:
+                target = int((row[target_col] or "").strip())
+            except ValueError:
+                raise ValidationError(f"第 {line_no} 行：任务人数不是整数") from None
+            set_target(ws, village=row[village_col], target=target,
+                       group=row[group_col] if group_col else "", campaign_year=campaign_year,
+                       source=Path(path).name)
+            loaded += 1
+    return {"loaded": loaded}
+
+
+def set_incentive(ws: Workspace, *, reward_fen_per_person: int,
+                  deadline: date | None) -> dict[str, Any]:
+    """奖励标准: yuan per enrolled person for villages that met their target by the deadline."""
+    ws.require_role("township", "设置奖励标准")
+    if reward_fen_per_person < 0:
+        raise ValidationError("奖励标准不能为负数")
+    with tx(ws.conn):
+        set_setting(ws, REWARD_SETTING, reward_fen_per_person)
+        set_setting(ws, DEADLINE_SETTING, deadline.isoformat() if deadline else "")
+    return {"reward_fen_per_person": reward_fen_per_person,
+            "deadline": deadline.isoformat() if deadline else None}
+
+
+def _targets(ws: Workspace, year: int) -> dict[tuple[str, str], int]:
+    out: dict[tuple[str, str], int] = {}
+    for village, grp, target in ws.conn.execute(
+            "SELECT village, grp, target FROM tw_targets WHERE campaign_year = ? ORDER BY id",
+            (year,)):
+        out[(village, grp)] = int(target)
+    return out
+
+
+def progress(ws: Workspace, *, campaign_year: int | None = None) -> dict[str, Any]:
+    """Per village and group: roster, enrolled, subsidised, target, completion, amount."""
+    led = load_ledger(ws, roster=True)
+    year = _year(ws, campaign_year, led)
+    empty = {"roster": 0, "enrolled": 0, "subsidised": 0, "amount_fen": 0}
+    groups: dict[tuple[str, str], dict[str, int]] = defaultdict(lambda: dict(empty))
+    roster = led.roster or RosterView()
+    for person in roster.persons.values():
+        hh = roster.households.get(person.household_id or "")
+        if person.status == "active" and hh is not None:
+            groups[(hh.village, hh.group)]["roster"] += 1
+    enrolled_on: dict[str, list[str]] = defaultdict(list)
+    for dev, p in led.live_payments():
+        if p.campaign_year != year:
+            continue
+        facts = dev.facts.get(p.payment_id)
+        for line in p.lines:
+            if line.line_id in p.refunded_lines:
+                continue
+            enrolment = dev.state.enrolments.get((line.person_id, p.campaign_year))
+            if enrolment is not None and enrolment.line_id == line.line_id \
+                    and enrolment.ended is not None:
+                continue  # 终止参保 (a fully subsidised enrolment ended)
+            g = groups[(dev.village, facts.group if facts else "")]
+            g["enrolled"] += 1
+            g["subsidised"] += line.subsidy_fen > 0
+            g["amount_fen"] += line.payable_fen
+            enrolled_on[dev.village].append(p.business_date)
+    targets = _targets(ws, year)
+    reward = int(get_setting(ws, REWARD_SETTING) or 0)
+    deadline_text = get_setting(ws, DEADLINE_SETTING) or ""
+    villages: dict[str, dict[str, Any]] = {}
+    for (village, grp), g in sorted(groups.items()):
+        v = villages.setdefault(village, {"village": village, **empty, "groups": []})
+        target = targets.get((village, grp))
+        v["groups"].append({"group": grp, **g, "target": target,
+                            "completion": round(g["enrolled"] / target, 4) if target else None})
+        for k in empty:
+            v[k] += g[k]
+    for village, v in villages.items():
+        group_targets = [g["target"] for g in v["groups"] if g["target"] is not None]
+        target = targets.get((village, ""), sum(group_targets) if group_targets else None)
+        v["target"] = target
+        v["completion"] = round(v["enrolled"] / target, 4) if target else None
+        days = sorted(enrolled_on[village])
+        reached = days[target - 1] if target and len(days) >= target else None
+        v["target_reached_on"] = reached
+        v["on_time"] = bool(reached and (not deadline_text or reached <= deadline_text))
+        v["reward_fen"] = v["enrolled"] * reward if v["on_time"] else 0
+    rows = list(villages.values())
+    totals = {k: sum(v[k] for v in rows) for k in (*empty, "reward_fen")}
+    names = campaign_names(ws, year)
+    return {"campaign_year": year, "benefit_year": names.benefit_year,
+            "year_label": names.year_label, "label": names.label,
+            "period_label": names.period_label,
+            "villages": rows, "totals": totals,
+            "reward_fen_per_person": reward, "deadline": deadline_text or None}
+
+
+def _pct(value: float | None) -> str:
+    return "—" if value is None else f"{value * 100:.1f}%"
+
+
+def export_progress(ws: Workspace, out: Path, *,
+                    campaign_year: int | None = None) -> dict[str, Any]:
+    """导出征缴进度: .xlsx (a sheet per level) or .pdf (a printable table)."""
+    data = progress(ws, campaign_year=campaign_year)
+    out = Path(out)
+    header = ["村", "村民小组", "花名册人数", "已参保", "资助参保", "征缴任务", "完成率", "金额（元）"]
+    lines = []
+    for v in data["villages"]:
+        for g in v["groups"]:
+            lines.append([v["village"], g["group"] or "—", g["roster"], g["enrolled"],
+                          g["subsidised"], g["target"] if g["target"] is not None else "—",
+                          _pct(g["completion"]), format_fen(g["amount_fen"])])
+    summary = [[v["village"], v["roster"], v["enrolled"], v["subsidised"],
+                v["target"] if v["target"] is not None else "—", _pct(v["completion"]),
+                format_fen(v["amount_fen"]), "是" if v["on_time"] else "否",
+                format_fen(v["reward_fen"])] for v in data["villages"]]
+    if out.suffix.lower() == ".xlsx":
+        write_xlsx(out, [
+            ("各村", ["村", "花名册人数", "已参保", "资助参保", "征缴任务", "完成率", "金额（元）",
+                     "按期完成", "奖励（元）"], summary),
+            ("村民小组", header, lines)])
+    elif out.suffix.lower() == ".pdf":
+        # The title names the benefit year; the line under it the collection period.
+        period = f"{data['period_label']}    " if data["period_label"] else ""
+        report = _Report(f"{data['year_label']}城乡居民医保征缴进度表",
+                         [f"{period}乡镇：{ws.meta('village') or ''}    制表：{ws.user}"])
+        report.table([_Column("村", 14), _Column("花名册", 9, "right", "count"),
+                      _Column("已参保", 9, "right", "count"),
+                      _Column("资助", 8, "right", "count"), _Column("任务", 8, "right"),
+                      _Column("完成率", 9, "right"), _Column("金额（元）", 14, "right"),
+                      _Column("奖励（元）", 12, "right")],
+                     [_Row((r[0], str(r[1]), str(r[2]), str(r[3]), str(r[4]), r[5], r[6], r[8]),
+                           (r[1], r[2], r[3])) for r in summary], heading="各村进度")
+        report.table([_Column(h, w, "left" if i < 2 else "right") for i, (h, w) in
+                      enumerate(zip(header, (12, 10, 9, 9, 8, 8, 9, 13), strict=True))],
+                     [_Row(tuple(str(c) for c in r)) for r in lines], heading="村民小组进度")
+        write_atomic(out, report.render())
+    else:
+        raise ValidationError("导出文件应以 .xlsx 或 .pdf 结尾")
+    return {"file": str(out), "villages": len(summary), "groups": len(lines)}

@@ -1,0 +1,109 @@
+"""`verify`: recompute the journal chain and check every ledger invariant (票款人三线合一)."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+from app.domain.bulk import collector_paused
+from app.domain.errors import StorageError
+from app.domain.ledger import LedgerState
+from app.services.base.workspace import Workspace
+from app.services.views.reconcile import VERIFY_TYPES, journal_invariants, table_invariants
+from db import journal
+from db.connection import Connection, DatabaseError, open_database
+
+
+@dataclass
+class VerifyReport:
+    ok: bool
+    events: int
+    head: str
+    problems: list[str] = field(default_factory=list)
+    first_bad_seq: int | None = None
+
+    def to_dict(self) -> dict[str, object]:
+        return {"ok": self.ok, "events": self.events, "head": self.head,
+                "problems": self.problems, "first_bad_seq": self.first_bad_seq}
+
+
+# The invariants follow indexes into tables far larger than SQLite's default 2 MiB page cache,
+# so without more room each lookup decrypts its page again: verify borrows this much for its
+# run and gives it back (docs/PERFORMANCE.md).
+VERIFY_CACHE_KIB = 64 * 1024
+
+
+def verify_workspace(ws: Workspace) -> VerifyReport:
+    """The whole check a township accountant runs before trusting a database."""
+    previous = int(ws.conn.execute("PRAGMA cache_size").fetchone()[0])
+    ws.conn.execute(f"PRAGMA cache_size = {-VERIFY_CACHE_KIB}")
+    try:
+        return _verify(ws)
+    finally:
+        ws.conn.execute(f"PRAGMA cache_size = {previous}")
+
+
+def _quick_check(conn: Connection) -> str:
+    try:
+        return str(conn.execute("PRAGMA quick_check").fetchone()[0])
+    except DatabaseError as exc:
+        return str(exc)
+
+
+@dataclass
+class _SideChecks:
+    integrity: str
+    tables: list[str] | None  # None: not run (the file is damaged, or a read failed)
+
+
+def _side_checks(ws: Workspace) -> _SideChecks | None:
+    """quick_check, then the table invariants, on a connection of their own (None if it
+    cannot open one).
+
+    Both run in SQLite's C code, which lets go of the GIL, so on a second core they run
+    beside the chain check and the fold instead of before or after them: together about as
+    long as the fold at a township (docs/PERFORMANCE.md).
+    """
+    try:
+        conn = open_database(ws.path, ws.data_key)
+    except StorageError:
+        return None
+    try:
+        conn.execute(f"PRAGMA cache_size = {-VERIFY_CACHE_KIB}")
+        integrity = _quick_check(conn)
+        if integrity != "ok":
+            return _SideChecks(integrity, None)
+        try:
+            return _SideChecks(integrity, table_invariants(conn))
+        except DatabaseError:
+            return _SideChecks(integrity, None)
+    finally:
+        conn.close()
+
+
+def _verify(ws: Workspace) -> VerifyReport:
+    failure: DatabaseError | None = None
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        side = pool.submit(_side_checks, ws)
+        try:
+            led = LedgerState()
+            # The fold holds millions of objects: every collector pass over them, while it
+            # grows and while it is compared with the tables, would find nothing to free.
+            with collector_paused():
+                chain = journal.verify_chain(ws.conn, visit=led.step, types=VERIFY_TYPES)
+                folded = journal_invariants(ws, led)
+        except DatabaseError as exc:  # judged below, once the file's own check is known
+            failure = exc
+        checks = side.result()
+    if checks is None:
+        integrity = _quick_check(ws.conn)
+        checks = _SideChecks(integrity, table_invariants(ws.conn) if integrity == "ok" else None)
+    if checks.integrity != "ok":
+        # A damaged file cannot be read reliably: say so instead of half-checking it.
+        return VerifyReport(False, 0, "", [f"数据库文件已损坏（{checks.integrity}）：请从备份恢复"])
+    if failure is not None:
+        raise failure
+    if checks.tables is None:
+        raise DatabaseError("数据库读取失败")
+    problems = [*chain.problems, *checks.tables, *folded]
+    return VerifyReport(not problems, chain.events, chain.head, problems, chain.first_bad_seq)
