@@ -16,8 +16,6 @@ from datetime import UTC, datetime
 from json.encoder import encode_basestring as _json_str  # type: ignore[attr-defined]
 from typing import Any
 
-import orjson
-
 from app.domain import events as ev
 from app.domain.canonical import canonical_json
 from app.domain.events import GENESIS, event_hash
@@ -125,11 +123,7 @@ def iter_ledger_events(conn: Connection, *, after_seq: int = 0,
 def typed_event(seq: int, device: str, typ: str, text: str, actor: str,
                 at: str) -> ev.JournalEvent:
     """One stored row as the fold sees it; a payload that is not JSON is kept as Malformed."""
-    try:
-        payload: Any = orjson.loads(text)
-    except (orjson.JSONDecodeError, TypeError):
-        payload = text
-    return ev.JournalEvent(seq, device, typ, actor, at, ev.parse_or_malformed(typ, payload))
+    return ev.JournalEvent(seq, device, typ, actor, at, ev.parse_stored(typ, text))
 
 
 @dataclass
@@ -150,7 +144,8 @@ def _stored_event_hash(prev_hash: str, seq: int, uid: str, dev: str, typ: str,
     ``canonical_json(body)``, without turning every payload into objects and back (most of
     verify's time at 100,000 events).
     """
-    if not all(isinstance(v, str) for v in (uid, dev, typ, payload_text, actor, at)):
+    if not (type(uid) is str and type(dev) is str and type(typ) is str
+            and type(payload_text) is str and type(actor) is str and type(at) is str):
         return ""  # a damaged row: the field-by-field check below says what is wrong
     text = (f'{{"actor":{_json_str(actor)},"at":{_json_str(at)},"device":{_json_str(dev)},'
             f'"payload":{payload_text},"seq":{seq},"type":{_json_str(typ)},'

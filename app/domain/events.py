@@ -13,12 +13,13 @@ Event types the ledger does not fold (roster edits, sync bookkeeping, …) parse
 from __future__ import annotations
 
 import hashlib
-import types
-import typing
-from collections.abc import Callable
-from dataclasses import MISSING, dataclass, fields
+import re
+from dataclasses import dataclass
 from functools import cache
 from typing import Any, ClassVar
+
+import msgspec
+from msgspec import Struct
 
 from app.domain.canonical import canonical_json
 from app.domain.errors import ValidationError
@@ -48,14 +49,11 @@ class EventFormatError(ValidationError):
 # --- payload models -----------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class Payload:
+class Payload(Struct, frozen=True):
     """Base of the typed payloads; ``TYPE`` is the journal type, ``VERSION`` the newest shape."""
 
     TYPE: ClassVar[str] = ""
     VERSION: ClassVar[int] = 1
-    # Stored key → field name, for keys that are not Python names.
-    ALIASES: ClassVar[dict[str, str]] = {}
 
     @classmethod
     def upgrade(cls, data: dict[str, Any], version: int) -> dict[str, Any]:
@@ -63,8 +61,7 @@ class Payload:
         return data
 
 
-@dataclass(frozen=True, slots=True)
-class HouseholdRef:
+class HouseholdRef(Struct, frozen=True):
     id: str
     no: str
     head: str
@@ -72,8 +69,7 @@ class HouseholdRef:
     group: str = ""
 
 
-@dataclass(frozen=True, slots=True)
-class PaymentLine:
+class PaymentLine(Struct, frozen=True, rename={"nonlocal_": "nonlocal"}):
     line_id: str
     person_id: str
     name: str
@@ -84,19 +80,16 @@ class PaymentLine:
     subsidy_fen: int
     category: str | None
     payable_fen: int
-    ALIASES: ClassVar[dict[str, str]] = {"nonlocal": "nonlocal_"}
 
 
-@dataclass(frozen=True, slots=True)
-class ReceiptOnPayment:
+class ReceiptOnPayment(Struct, frozen=True):
     series: str
     number: int
     label: str
     qr: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class PaymentCollected(Payload):
+class PaymentCollected(Payload, frozen=True):
     """收款: one household's payment, its lines and (when money was taken) its receipt."""
 
     TYPE: ClassVar[str] = "payment.collected"
@@ -120,8 +113,7 @@ class PaymentCollected(Payload):
     coverage_start: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class ReceiptVoided(Payload):
+class ReceiptVoided(Payload, frozen=True):
     """作废: an issued receipt (its payment is cancelled) or the next blank form (skipped)."""
 
     TYPE: ClassVar[str] = "receipt.voided"
@@ -137,8 +129,7 @@ class ReceiptVoided(Payload):
     business_date: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class ReceiptLost(Payload):
+class ReceiptLost(Payload, frozen=True):
     TYPE: ClassVar[str] = "receipt.lost"
     series: str
     first: int
@@ -146,8 +137,7 @@ class ReceiptLost(Payload):
     reason: str
 
 
-@dataclass(frozen=True, slots=True)
-class ReceiptPrinted(Payload):
+class ReceiptPrinted(Payload, frozen=True):
     TYPE: ClassVar[str] = "receipt.printed"
     series: str
     number: int
@@ -157,8 +147,7 @@ class ReceiptPrinted(Payload):
 REFUND_PAYERS = ("cash", "township", "channel")
 
 
-@dataclass(frozen=True, slots=True)
-class RefundMade(Payload):
+class RefundMade(Payload, frozen=True):
     """退费 of one line. ``paid_by``: the collector's cash, the township (a request it marks
     paid), or — only in version-1 events of non-cash payments — the original channel."""
 
@@ -187,8 +176,7 @@ class RefundMade(Payload):
         return data
 
 
-@dataclass(frozen=True, slots=True)
-class DepositRecorded(Payload):
+class DepositRecorded(Payload, frozen=True):
     """缴存: cash taken to the township account."""
 
     TYPE: ClassVar[str] = "deposit.recorded"
@@ -198,8 +186,7 @@ class DepositRecorded(Payload):
     deposit_date: str
 
 
-@dataclass(frozen=True, slots=True)
-class CashDailyClosed(Payload):
+class CashDailyClosed(Payload, frozen=True):
     TYPE: ClassVar[str] = "cash.daily_closed"
     close_id: str
     business_date: str
@@ -209,8 +196,7 @@ class CashDailyClosed(Payload):
     note: str = ""
 
 
-@dataclass(frozen=True, slots=True)
-class BookRegistered(Payload):
+class BookRegistered(Payload, frozen=True):
     """领用: a receipt book registered on the device."""
 
     TYPE: ClassVar[str] = "book.registered"
@@ -222,8 +208,7 @@ class BookRegistered(Payload):
     collector: str
 
 
-@dataclass(frozen=True, slots=True)
-class BookSettled(Payload):
+class BookSettled(Payload, frozen=True):
     """核销 as it reached the village (by sync or bundle): the book is frozen from here on."""
 
     TYPE: ClassVar[str] = "book.settlement_received"
@@ -235,8 +220,7 @@ class BookSettled(Payload):
     settled_at: str
 
 
-@dataclass(frozen=True, slots=True)
-class PolicyLoaded(Payload):
+class PolicyLoaded(Payload, frozen=True):
     TYPE: ClassVar[str] = "policy.loaded"
     campaign_id: str
     policy_hash: str
@@ -246,8 +230,7 @@ class PolicyLoaded(Payload):
 ENROLMENT_END_REASONS: dict[str, str] = REFUND_REASONS
 
 
-@dataclass(frozen=True, slots=True)
-class EnrolmentEnded(Payload):
+class EnrolmentEnded(Payload, frozen=True):
     """终止参保 of an enrolment that took no money (资助参保): an event, never a delete."""
 
     TYPE: ClassVar[str] = "enrolment.ended"
@@ -261,8 +244,7 @@ class EnrolmentEnded(Payload):
     note: str = ""
 
 
-@dataclass(frozen=True, slots=True)
-class DatabaseCreated(Payload):
+class DatabaseCreated(Payload, frozen=True):
     TYPE: ClassVar[str] = "database.created"
     db_id: str = ""
     user: str = ""
@@ -271,15 +253,13 @@ class DatabaseCreated(Payload):
     role: str = ""
 
 
-@dataclass(frozen=True, slots=True)
-class Other(Payload):
+class Other(Payload, frozen=True):
     """An event the ledger does not fold; its payload stays as it was stored."""
 
     raw: dict[str, Any]
 
 
-@dataclass(frozen=True, slots=True)
-class Malformed(Payload):
+class Malformed(Payload, frozen=True):
     """A stored payload its type's model does not accept: folded as a problem, never applied."""
 
     raw: Any
@@ -296,108 +276,56 @@ LEDGER_TYPES: tuple[str, ...] = tuple(t for t in CATALOGUE if t != "cash.daily_c
 
 
 # --- reading and writing payloads -----------------------------------------------------------
+#
+# msgspec decodes a stored payload's JSON text straight into its frozen class, checking every
+# field's type on the way (strictly: ``true`` is not 1 fen, ``1.0`` is not an int). A replay
+# reads every payment of a township's campaign, and decoding to dicts and then checking them
+# field by field in Python was most of verify's time (docs/PERFORMANCE.md).
 
 
-_Convert = Callable[[Any, str], Any]
+class _Stored(Struct):
+    """A stored payload's version; its other keys are skipped unread."""
+
+    v: Any = 1
 
 
-def _bad(tp: Any, where: str) -> EventFormatError:
-    return EventFormatError(f"事件内容不符合格式：{where} 应为 {getattr(tp, '__name__', tp)}")
-
-
-def _scalar(tp: type) -> _Convert:
-    def convert(value: Any, where: str) -> Any:
-        # bool is an int in Python; True must never pass for 1 fen.
-        if type(value) is tp:
-            return value
-        raise _bad(tp, where)
-    return convert
-
-
-@cache
-def _converter(tp: Any) -> _Convert:
-    """A checking converter for one field type, built once per type (replays are hot)."""
-    origin = typing.get_origin(tp)
-    if origin in (typing.Union, types.UnionType):
-        (inner_tp,) = [o for o in typing.get_args(tp) if o is not type(None)]
-        inner = _converter(inner_tp)
-        return lambda value, where: None if value is None else inner(value, where)
-    if tp in (bool, int, str):
-        return _scalar(tp)
-    if origin is tuple:
-        item = _converter(typing.get_args(tp)[0])
-
-        def tuple_of(value: Any, where: str) -> Any:
-            if not isinstance(value, list | tuple):
-                raise _bad(tp, where)
-            return tuple([item(v, where) for v in value])
-        return tuple_of
-    if origin is dict or tp is dict:
-        def mapping(value: Any, where: str) -> Any:
-            if not isinstance(value, dict):
-                raise _bad(tp, where)
-            return value
-        return mapping
-    return _loader(tp)
-
-
-_ABSENT = object()
-_INLINE = {bool: "bool", int: "int", str: "str", dict: "dict"}
-
-
-def _missing(where: str, key: str) -> EventFormatError:
-    return EventFormatError(f"事件内容不符合格式：缺少 {where}.{key}")
-
-
-def _inline_check(tp: Any, var: str) -> str | None:
-    """A Python expression that is true when ``var`` has type ``tp``, for the common types."""
-    if tp in _INLINE:
-        return f"type({var}) is {_INLINE[tp]}"
-    if typing.get_origin(tp) in (typing.Union, types.UnionType):
-        (inner,) = [o for o in typing.get_args(tp) if o is not type(None)]
-        if inner in _INLINE:
-            return f"{var} is None or type({var}) is {_INLINE[inner]}"
-    return None
+_VERSION = msgspec.json.Decoder(_Stored)
+_JSON = msgspec.json.Decoder()
 
 
 @cache
-def _loader(cls: type) -> _Convert:
-    """A checking loader for one payload class, written out as code once.
+def _decoder(cls: type[Payload]) -> msgspec.json.Decoder[Any]:
+    return msgspec.json.Decoder(cls)
 
-    A replay reads every payment of a township's campaign; a loop over the fields calling a
-    converter each was most of verify's time, so each class gets straight-line code instead.
-    """
-    hints = typing.get_type_hints(cls)
-    back = {v: k for k, v in getattr(cls, "ALIASES", {}).items()}
-    ns: dict[str, Any] = {"cls": cls, "_bad": _bad, "_missing": _missing, "_ABSENT": _ABSENT}
-    body = ["def load(data, where):", "    if type(data) is not dict:",
-            "        raise _bad(cls, where)", "    get = data.get"]
-    names = []
-    for i, f in enumerate(fields(cls)):
-        key, tp, var = back.get(f.name, f.name), hints[f.name], f"v{i}"
-        body += [f"    {var} = get({key!r}, _ABSENT)", f"    if {var} is _ABSENT:"]
-        if f.default is MISSING:
-            body.append(f"        raise _missing(where, {key!r})")
-        else:
-            ns[f"_d{i}"] = f.default
-            body.append(f"        {var} = _d{i}")
-        check = _inline_check(tp, var)
-        if check is not None:
-            ns[f"_t{i}"] = tp
-            body += [f"    elif not ({check}):", f"        raise _bad(_t{i}, where + {'.' + key!r})"]
-        else:
-            ns[f"_c{i}"] = _converter(tp)
-            body += ["    else:", f"        {var} = _c{i}({var}, where + {'.' + key!r})"]
-        names.append(var)
-    body.append(f"    return cls({', '.join(names)})")
-    exec("\n".join(body), ns)
-    return ns["load"]  # type: ignore[no-any-return]
+
+_EXPECTED = re.compile(r"Expected `(?P<want>[^`]+)`, got `(?P<got>[^`]+)`(?: - at `\$(?P<at>[^`]*)`)?")
+_MISSING = re.compile(r"Object missing required field `(?P<key>[^`]+)`(?: - at `\$(?P<at>[^`]*)`)?")
+
+
+def _format_error(where: str, exc: msgspec.ValidationError) -> EventFormatError:
+    """msgspec's finding in the words of the rest of the product."""
+    text = str(exc)
+    if m := _EXPECTED.fullmatch(text):
+        return EventFormatError(
+            f"事件内容不符合格式：{where}{m['at'] or ''} 应为 {m['want']}（实为 {m['got']}）")
+    if m := _MISSING.fullmatch(text):
+        return EventFormatError(f"事件内容不符合格式：缺少 {where}{m['at'] or ''}.{m['key']}")
+    return EventFormatError(f"事件内容不符合格式：{where}：{text}")
 
 
 def load_payload(cls: type, data: Any, where: str) -> Any:
     """A payload class from its stored dict, by the catalogue's strict rules (``where`` names
     it in the message of an :class:`EventFormatError`)."""
-    return _loader(cls)(data, where)
+    try:
+        return msgspec.convert(data, cls)
+    except msgspec.ValidationError as exc:
+        raise _format_error(where, exc) from None
+
+
+def _checked_version(type_: str, cls: type[Payload], version: Any) -> int:
+    if type(version) is not int or not 1 <= version <= cls.VERSION:
+        raise EventFormatError(f"事件 {type_} 的版本 {version!r} 未知")
+    return int(version)
 
 
 def parse_or_malformed(type_: str, payload: Any) -> Payload:
@@ -415,36 +343,43 @@ def parse(type_: str, payload: dict[str, Any]) -> Payload:
         return Other(payload)
     if not isinstance(payload, dict):
         raise EventFormatError(f"事件 {type_} 的内容不是对象")
-    version = payload.get("v", 1)
-    if not isinstance(version, int) or not 1 <= version <= cls.VERSION:
-        raise EventFormatError(f"事件 {type_} 的版本 {version!r} 未知")
+    version = _checked_version(type_, cls, payload.get("v", 1))
     return load_payload(cls, cls.upgrade(payload, version), type_)
 
 
-@cache
-def _stored_names(cls: type) -> tuple[tuple[str, str], ...]:
-    """(field name, stored key) of each field of a payload class."""
-    back = {v: k for k, v in getattr(cls, "ALIASES", {}).items()}
-    return tuple((f.name, back.get(f.name, f.name)) for f in fields(cls))
+def parse_stored(type_: str, text: str | bytes) -> Payload:
+    """:func:`parse_or_malformed` of a payload as stored (its JSON text), decoded in one step
+    when it has its class's newest version; never raises."""
+    cls = CATALOGUE.get(type_)
+    try:
+        if cls is None:
+            return Other(stored_json(text))
+        version = _VERSION.decode(text).v
+        if type(version) is int and version == cls.VERSION:
+            return _decoder(cls).decode(text)  # type: ignore[no-any-return]
+        return parse_or_malformed(type_, _JSON.decode(text))
+    except msgspec.ValidationError as exc:
+        if str(exc).startswith("Expected `object`"):
+            return Malformed(text, f"事件 {type_} 的内容不是对象")
+        return Malformed(text, _format_error(type_, exc).message)
+    except (msgspec.DecodeError, TypeError):
+        return Malformed(text, f"事件 {type_} 的内容不是有效的 JSON")
 
 
-def _plain(value: Any) -> Any:
-    """A payload value as stored: dataclasses as dicts under their stored keys, tuples as
-    lists (dataclasses.asdict deep-copies everything, a third of a collection's Python time)."""
-    if hasattr(value, "__dataclass_fields__"):
-        return {key: _plain(getattr(value, name)) for name, key in _stored_names(type(value))}
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    return value
+def stored_json(text: str | bytes) -> Any:
+    """A stored payload's JSON as Python values, else the text itself (damaged)."""
+    try:
+        return _JSON.decode(text)
+    except (msgspec.DecodeError, TypeError):
+        return text
 
 
 def payload_of(event: Payload) -> dict[str, Any]:
-    """The dict that is stored and hashed for a new event (its version included)."""
+    """The dict that is stored and hashed for a new event (its version included): fields under
+    their stored keys (tuples stay tuples, which JSON writes as lists)."""
     if isinstance(event, Other):
         return dict(event.raw)
-    out: dict[str, Any] = _plain(event)
+    out: dict[str, Any] = msgspec.to_builtins(event)
     if type(event).VERSION > 1:
         out["v"] = type(event).VERSION
     return out

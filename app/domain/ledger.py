@@ -11,6 +11,7 @@ received, so a rule written here holds at every party (票款人三线合一, ac
 from __future__ import annotations
 
 import bisect
+import operator
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -28,6 +29,9 @@ Key = tuple[str, int]  # (series, number)
 # A refund's or an end's reason → the person's state for that campaign.
 ELSEWHERE_REASONS = frozenset({"duplicate", "elsewhere"})
 BLOCKING_REASONS = frozenset({"duplicate", "elsewhere", "employee", "death", "military"})
+
+
+_FIRST = operator.attrgetter("first")  # a book's first number, for bisect (C, not a lambda)
 
 
 @dataclass(slots=True)
@@ -150,7 +154,7 @@ class LedgerState:
         """The book holding a number (a township folds hundreds of books, so by index)."""
         series, number = key
         held = self.series_books.get(series, [])
-        at = bisect.bisect_right(held, number, key=lambda b: b.first) - 1
+        at = bisect.bisect_right(held, number, key=_FIRST) - 1
         if at >= 0 and held[at].first <= number <= held[at].last:
             return held[at]
         # Overlapping books are refused when registered; a forged journal may still hold them.
@@ -158,7 +162,7 @@ class LedgerState:
 
     def add_book(self, book: Book) -> None:
         self.books[book.book_id] = book
-        bisect.insort(self.series_books.setdefault(book.series, []), book, key=lambda b: b.first)
+        bisect.insort(self.series_books.setdefault(book.series, []), book, key=_FIRST)
 
     def enrolment_state(self, person_id: str, campaign_year: int) -> tuple[str, str | None]:
         """enrolled | not_enrolled | ended | elsewhere, with the reason."""

@@ -13,10 +13,11 @@
 
 from __future__ import annotations
 
-import dataclasses
 import typing
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, ClassVar
+
+import msgspec
 
 from app.domain import events as ev
 
@@ -29,24 +30,27 @@ def json_path(cls: type[ev.Payload], dotted: str) -> str:
     out = []
     current: Any = cls
     for name in dotted.split("."):
-        if current is None or not dataclasses.is_dataclass(current):
+        if current is None:
             raise KeyError(f"{cls.__name__}: {dotted} is not a field path")
-        found = {f.name: f for f in dataclasses.fields(current)}
+        found = {f.name: f for f in msgspec.structs.fields(current)}
         if name not in found:
             raise KeyError(f"{cls.__name__}: no field {name!r} in {dotted}")
-        back = {v: k for k, v in getattr(current, "ALIASES", {}).items()}
-        out.append(back.get(name, name))
-        current = _inner(typing.get_type_hints(current)[name])
+        out.append(found[name].encode_name)
+        current = _inner(found[name].type)
     return "$." + ".".join(out)
 
 
+def _is_struct(tp: Any) -> bool:
+    return isinstance(tp, type) and issubclass(tp, msgspec.Struct)
+
+
 def _inner(tp: Any) -> Any:
-    """The dataclass a field holds (through Optional and tuple[...]), else None."""
+    """The payload class a field holds (through Optional and tuple[...]), else None."""
     for arg in (tp, *typing.get_args(tp)):
-        if dataclasses.is_dataclass(arg):
+        if _is_struct(arg):
             return arg
         for inner in typing.get_args(arg):
-            if dataclasses.is_dataclass(inner):
+            if _is_struct(inner):
                 return inner
     return None
 
@@ -85,8 +89,7 @@ def genesis_village(created: ev.Payload, raw: Any) -> str:
 # --- the township's decisions, as the county and the township read them -------------------
 
 
-@dataclass(frozen=True, slots=True)
-class TownshipBookIssued(ev.Payload):
+class TownshipBookIssued(ev.Payload, frozen=True):
     """领用 at the township: a range handed to one collector of one village."""
 
     TYPE: ClassVar[str] = "township.book_issued"
@@ -100,8 +103,7 @@ class TownshipBookIssued(ev.Payload):
     override_reason: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class TownshipBookSettled(ev.Payload):
+class TownshipBookSettled(ev.Payload, frozen=True):
     """核销 at the township."""
 
     TYPE: ClassVar[str] = "township.book_settled"
@@ -118,8 +120,7 @@ class TownshipBookSettled(ev.Payload):
     amount_fen: int = 0
 
 
-@dataclass(frozen=True, slots=True)
-class TownshipCategoryCertified(ev.Payload):
+class TownshipCategoryCertified(ev.Payload, frozen=True):
     TYPE: ClassVar[str] = "township.category_certified"
     certification_id: str
     id_type: str
@@ -132,8 +133,7 @@ class TownshipCategoryCertified(ev.Payload):
     valid_to: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class TownshipRefundPaid(ev.Payload):
+class TownshipRefundPaid(ev.Payload, frozen=True):
     """A village's refund request (paid_by township) paid by the office."""
 
     TYPE: ClassVar[str] = "township.refund_paid"
@@ -145,8 +145,7 @@ class TownshipRefundPaid(ev.Payload):
     village: str = ""
 
 
-@dataclass(frozen=True, slots=True)
-class TownshipNoncashMatched(ev.Payload):
+class TownshipNoncashMatched(ev.Payload, frozen=True):
     """A village's non-cash receipt matched to a credit on the township's bank statement."""
 
     TYPE: ClassVar[str] = "township.noncash_matched"
@@ -159,8 +158,7 @@ class TownshipNoncashMatched(ev.Payload):
     method_ref: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class ConflictReceived(ev.Payload):
+class ConflictReceived(ev.Payload, frozen=True):
     """A county notice a village received (重复参保 …): the township lists the open ones."""
 
     TYPE: ClassVar[str] = "sync.conflict_received"
@@ -186,6 +184,16 @@ def parse_township(type_: str, payload: Any) -> ev.Payload:
         return ev.Other(payload if isinstance(payload, dict) else {})
     # The catalogue's checking loader: the same strict types as the village's events.
     return ev.load_payload(cls, payload, type_)
+
+
+def parse_township_stored(type_: str, text: str | bytes) -> ev.Payload:
+    """:func:`parse_township` of a payload as stored (its JSON text), :class:`ev.Malformed`
+    when it is damaged; never raises."""
+    raw = ev.stored_json(text)
+    try:
+        return parse_township(type_, raw)
+    except ev.EventFormatError as exc:
+        return ev.Malformed(raw, exc.message)
 
 
 # --- the roster as a village's journal tells it --------------------------------------------
@@ -219,8 +227,8 @@ class RosterView:
     do. Its categories are not replayed: the ledger keeps no person's category.
     """
 
-    households: dict[str, RosterHousehold] = dataclasses.field(default_factory=dict)
-    persons: dict[str, RosterPerson] = dataclasses.field(default_factory=dict)
+    households: dict[str, RosterHousehold] = field(default_factory=dict)
+    persons: dict[str, RosterPerson] = field(default_factory=dict)
 
     def apply(self, village: str, type_: str, payload: ev.Payload) -> None:
         """One roster event (as the catalogue parses it: :class:`ev.Other`)."""

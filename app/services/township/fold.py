@@ -26,12 +26,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-import orjson
-
 from app.domain import events as ev
 from app.domain import ledger_views as views
 from app.domain.bulk import collector_paused
 from app.domain.ledger import LedgerState, Payment, fold, number_ranges
+from app.services.base.roles import requires_role
 from app.services.base.workspace import Workspace
 from db.connection import Connection
 from db.township_perf_schema import PRINT_FIELDS, PRINTS_INDEX, extracts
@@ -144,10 +143,10 @@ def known_settlements(conn: Connection) -> dict[tuple[str, int], str]:
         "JOIN tw_issues i ON i.id = s.issue_id")}
 
 
+@requires_role("township", "查看各村账目")
 def load_ledger(ws: Workspace, *, roster: bool = False) -> Ledger:
     """Every village device's journal folded, caught up with what was stored since the last
     call on this connection; the villages' rosters only if asked (progress needs them)."""
-    ws.require_role("township", "查看各村账目")
     conn = ws.conn
     settlements = known_settlements(conn)
     with _cache_lock:
@@ -275,17 +274,10 @@ def _printed(device_id: str, row: tuple[Any, ...]) -> tuple[ev.JournalEvent, str
 def _parsed(device_id: str, rows: Iterable[tuple[Any, ...]]
             ) -> Iterator[tuple[ev.JournalEvent, str]]:
     for seq, typ, actor, at, text, sig in rows:
-        try:
-            raw: Any = orjson.loads(text)
-        except (orjson.JSONDecodeError, TypeError):
-            raw = text
         if typ == views.ConflictReceived.TYPE:
-            try:
-                payload = views.parse_township(typ, raw)
-            except ev.EventFormatError as exc:
-                payload = ev.Malformed(raw, exc.message)
+            payload = views.parse_township_stored(typ, text)
         else:
-            payload = ev.parse_or_malformed(typ, raw)
+            payload = ev.parse_stored(typ, text)
         yield ev.JournalEvent(seq, device_id, typ, actor, at, payload), sig
 
 
