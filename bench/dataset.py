@@ -39,6 +39,7 @@ from app.domain.synthetic import SyntheticHousehold, VillageGenerator
 from app.services.base.common import BUSINESS_TZ, iso, new_id
 from app.services.base.settings import set_setting
 from app.services.base.workspace import Workspace, add_user, init_database, open_workspace
+from app.services.demo.village import SUBSIDIES
 from app.services.village import roster
 from app.services.village.books import mark_printed, register_book, void_receipt
 from app.services.village.campaigns import load_policy
@@ -152,14 +153,7 @@ def policy_for(year: int) -> dict[str, Any]:
             {"code": "2", "name": "二档", "local_fen": local + 26000,
              "nonlocal_fen": local + 26000},
         ],
-        "subsidies": [
-            {"category": "特困", "name": "特困供养人员", "kind": "full"},
-            {"category": "孤儿", "name": "孤儿", "kind": "full"},
-            {"category": "低保", "name": "最低生活保障对象", "kind": "fixed", "amount_fen": 15000},
-            {"category": "监测对象", "name": "防止返贫监测对象", "kind": "tier_percent",
-             "of_tier": "1", "percent": 50},
-            {"category": "残疾", "name": "重度残疾人", "kind": "fixed", "amount_fen": 10000},
-        ],
+        "subsidies": [dict(s) for s in SUBSIDIES],
         "rules": {"household_same_tier": True, "highest_single_subsidy": True,
                   "newborn_months": 3, "refund_before": f"{year + 1}-01-01"},
     }

@@ -3,7 +3,7 @@
 The server is the real ``yibao-server run`` (uvicorn) in a subprocess on 127.0.0.1, on an
 SQLite file and on a throwaway PostgreSQL cluster (``tests/pg.py``, the sync tests' helper)
 when PostgreSQL's binaries are installed. The county's side (policy, roster, book, enrolment
-code) is set up through ``server.store``, as the admin CLI does.
+code) is set up through ``server.admin``, as the admin CLI does.
 
 Push: a large village (about 1,600 households, 5,000 persons) whose whole season sits in the
 journal — roster entered household by household, every household collected and its receipt
@@ -38,13 +38,9 @@ from bench.dataset import LAST_YEAR, PASSPHRASE, policy_for
 from bench.metrics import Metric, progress, stopwatch, unmeasured
 from db import journal
 from db.connection import tx
-from server.store import (
-    allocate_book,
-    create_enrol_code,
-    load_roster,
-    open_server,
-    publish_policy,
-)
+from server.admin import allocate_book, load_roster, publish_policy
+from server.enrol import create_enrol_code
+from server.kernel import open_server
 from sync.protocol import HouseholdData
 from tests.pg import PgCluster, find_bin_dir, free_port
 
@@ -172,6 +168,13 @@ def _push(county: County, template: Path, folder: Path, backend: str) -> Metric:
         shutil.copyfile(source, folder / source.name)
     with open_workspace(db, user=CLERK, passphrase=PASSPHRASE) as ws:
         enrol_device(ws, server_url=county.url, code=_enrolment_code(county, PUSH_VILLAGE))
+        # The county accepts receipts only from a book it allocated to this very device.
+        srv = open_server(county.db_url)
+        try:
+            allocate_book(srv, village=PUSH_VILLAGE, collector=CLERK, series="皖医保",
+                          first=1, last=9_999, device_id=ws.device_id)
+        finally:
+            srv.close()
         pending = journal.head(ws.conn)[0]
         with stopwatch() as took:
             result = sync_now(ws)

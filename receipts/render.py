@@ -1,5 +1,7 @@
-"""PDF rendering of receipts (收据), pre-printed form overlays (套打), the printer calibration
-page and the reports. Input is plain data from ``receipts.model``; output is PDF bytes.
+"""PDF rendering of receipts (收据): the three parts on one A4 sheet, or a part a page. Input
+is plain data from ``receipts.model``; output is PDF bytes. The pre-printed forms are drawn by
+``receipts.overlay``, their calibration page by ``receipts.calibration``, the A4 reports by
+``receipts.reports``.
 
 All text is set in the embedded font (``receipts.fonts``), digits included, so a PDF prints
 the same on any machine. Rendering is deterministic: the same document gives the same bytes.
@@ -11,7 +13,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from reportlab.lib.colors import Color
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
@@ -36,25 +37,15 @@ from receipts._pdf import (
     width_of,
 )
 from receipts.model import METHOD_LABELS, ReceiptDocument, ReceiptLine
-from receipts.reports import (
-    render_daily_ledger,
-    render_deposit_list,
-    render_payment_notice,
-    render_settlement,
-)
 
 __all__ = [
+    "MAX_MEMBERS",
     "PARTS",
-    "FieldBox",
-    "FormColumn",
-    "FormLayout",
-    "render_calibration",
-    "render_daily_ledger",
-    "render_deposit_list",
-    "render_overlay",
-    "render_payment_notice",
+    "RECEIPT_TITLE",
+    "method_text",
     "render_receipt",
-    "render_settlement",
+    "stamp_time",
+    "subsidy_text",
     "write_pdf_atomic",
 ]
 
@@ -88,19 +79,22 @@ _MAX_ROW = 6.0
 _QR_FORM = "receipt_qr"
 
 
-def _method_text(method: str, reference: str | None) -> str:
+def method_text(method: str, reference: str | None) -> str:
+    """The payment method as printed: 微信（交易号）."""
     label = METHOD_LABELS[method]
     return f"{label}（{reference}）" if reference else label
 
 
-def _subsidy_text(line: ReceiptLine) -> str:
+def subsidy_text(line: ReceiptLine) -> str:
+    """A member's subsidy as printed: the amount and its category, or a dash."""
     if not line.subsidy_fen:
         return "—"
     amount = format_fen(line.subsidy_fen)
     return f"{amount}（{line.category}）" if line.category else amount
 
 
-def _stamp_time(doc: ReceiptDocument) -> str:
+def stamp_time(doc: ReceiptDocument) -> str:
+    """When the receipt was issued, in Beijing time to the minute."""
     return local_time(doc.issued_at).strftime("%Y-%m-%d %H:%M")
 
 
@@ -256,7 +250,7 @@ def _info_rows(part: _Part, top: float) -> float:
         ("缴费年度", 15, "center", size, True),
         (doc.cover_label, b, "left", size, False),
         ("缴费方式", 15, "center", size, True),
-        (_method_text(doc.method, doc.method_ref), c, "left", size, False),
+        (method_text(doc.method, doc.method_ref), c, "left", size, False),
     ])
 
 
@@ -285,7 +279,7 @@ def _member_table(part: _Part, top: float) -> float:
     size = min(8.5, height * mm * 0.62)
     for index, line in enumerate(lines, start=1):
         texts = (str(index), line.name, line.id_masked, line.tier_name,
-                 format_fen(line.price_fen), _subsidy_text(line), format_fen(line.payable_fen))
+                 format_fen(line.price_fen), subsidy_text(line), format_fen(line.payable_fen))
         top = _cell_row(part, top, height, [
             (text, width, align, size, False)
             for text, width, (_, _, align) in zip(texts, widths, _MEMBER_COLUMNS, strict=True)
@@ -312,7 +306,7 @@ def _footer(part: _Part, baseline: float) -> None:
               max_width=width * 0.42 * mm)
     draw_text(canvas, (_LEFT + width * 0.45) * mm, y, f"收款员：{doc.collector}", 8.5,
               max_width=width * 0.2 * mm)
-    draw_text(canvas, part.body_right * mm, y, f"收款时间：{_stamp_time(doc)}", 8.5,
+    draw_text(canvas, part.body_right * mm, y, f"收款时间：{stamp_time(doc)}", 8.5,
               align="right", max_width=width * 0.33 * mm)
 
 
@@ -348,247 +342,6 @@ def _void_stamp(canvas: Canvas, x: float, y: float, reason: str) -> None:
                   max_width=58 * mm, color=RED)
 
     rotated(canvas, x, y, 18, draw)
-
-
-# ---------------------------------------------------------------------------------------------
-# Pre-printed forms (套打)
-
-
-@dataclass(frozen=True)
-class FieldBox:
-    """A field on a pre-printed form: the box from ``x`` to ``x + width`` (mm from the form's
-    left edge) with the text baseline ``y`` mm below its top edge; text is aligned inside the
-    box and shrunk if it would overflow."""
-
-    x: float
-    y: float
-    width: float
-    align: Align = "left"
-
-
-@dataclass(frozen=True)
-class FormColumn:
-    """A column of the form's member table: left edge and width in mm, and alignment."""
-
-    x: float
-    width: float
-    align: Align = "left"
-
-
-@dataclass(frozen=True)
-class FormLayout:
-    """Positions of the variable fields on a pre-printed receipt form, in mm from its top-left.
-
-    The default fits a 241 × 93 mm continuous form for dot-matrix printers (9.5 in wide), with
-    six member rows. Fields set to ``None`` are not printed: the receipt number is usually
-    printed on such forms already (the clerk checks it against the app), so it is off by
-    default. A household with more members than ``max_rows`` gets the last row as "另 N 人"
-    with their amount, so the printed rows still add up to the total.
-    """
-
-    width_mm: float = 241.0
-    height_mm: float = 93.0
-    font_size: float = 10.0
-    number: FieldBox | None = None
-    mark: FieldBox = FieldBox(14, 12, 70)  # 补打 / 作废 notices
-    payer: FieldBox = FieldBox(30, 22, 40)
-    household_no: FieldBox = FieldBox(95, 22, 45)
-    village: FieldBox = FieldBox(165, 22, 36)
-    insurance: FieldBox = FieldBox(30, 29, 70)
-    benefit_year: FieldBox = FieldBox(120, 29, 25)
-    method: FieldBox = FieldBox(165, 29, 36)
-    first_row_y: float = 41.0
-    row_pitch: float = 5.5
-    max_rows: int = 6
-    col_name: FormColumn = FormColumn(14, 24)
-    col_id: FormColumn = FormColumn(40, 46)
-    col_tier: FormColumn = FormColumn(88, 16, "center")
-    col_price: FormColumn = FormColumn(104, 22, "right")
-    col_subsidy: FormColumn = FormColumn(130, 40, "left")
-    col_payable: FormColumn = FormColumn(172, 28, "right")
-    capitals: FieldBox = FieldBox(42, 77, 120)
-    figures: FieldBox = FieldBox(170, 77, 30, "right")
-    collector: FieldBox = FieldBox(30, 86, 40)
-    issued_at: FieldBox = FieldBox(95, 86, 45)
-    issuer: FieldBox | None = None
-    qr: tuple[float, float, float] | None = (211.0, 36.0, 24.0)  # left, top, size (mm)
-
-
-def render_overlay(
-    doc: ReceiptDocument,
-    *,
-    offset_x_mm: float = 0,
-    offset_y_mm: float = 0,
-    form: FormLayout | None = None,
-) -> bytes:
-    """Print only the variable fields of ``doc`` onto a pre-printed form (套打).
-
-    The page is the size of the form; every position of ``form`` is moved right by
-    ``offset_x_mm`` and down by ``offset_y_mm`` (the printer's measured error, see
-    ``render_calibration``; negative values move left / up).
-    """
-    form = form or FormLayout()
-    canvas, buffer = new_canvas((form.width_mm * mm, form.height_mm * mm),
-                                f"{RECEIPT_TITLE}（套打）{doc.series} {doc.number}")
-    page_h = form.height_mm * mm
-    size = form.font_size
-
-    def put(box: FieldBox | None, text: str) -> None:
-        if box is None or not text:
-            return
-        left = (box.x + offset_x_mm) * mm
-        x = {"left": left, "center": left + box.width * mm / 2,
-             "right": left + box.width * mm}[box.align]
-        draw_text(canvas, x, page_h - (box.y + offset_y_mm) * mm, text, size, align=box.align,
-                  max_width=box.width * mm)
-
-    put(form.number, f"{doc.series} {doc.number}")
-    put(form.payer, doc.payer_name)
-    put(form.household_no, doc.household_no)
-    put(form.village, doc.village)
-    put(form.insurance, f"{doc.insurance_name}（{doc.insurance_type}）")
-    put(form.benefit_year, doc.cover_label)
-    put(form.method, _method_text(doc.method, doc.method_ref))
-    for index, cells in enumerate(_overlay_rows(doc, form.max_rows)):
-        y = form.first_row_y + index * form.row_pitch
-        columns = (form.col_name, form.col_id, form.col_tier, form.col_price, form.col_subsidy,
-                   form.col_payable)
-        for column, text in zip(columns, cells, strict=True):
-            put(FieldBox(column.x, y, column.width, column.align), text)
-    put(form.capitals, fen_to_capitals(doc.total_fen))
-    put(form.figures, format_fen(doc.total_fen, symbol=True))
-    put(form.collector, doc.collector)
-    put(form.issued_at, _stamp_time(doc))
-    put(form.issuer, doc.issuer)
-    if doc.state == "voided":
-        put(form.mark, f"作废：{doc.void_reason}")
-    elif doc.reprint:
-        put(form.mark, "补打")
-    if doc.qr_text and form.qr is not None:
-        left, top, side = form.qr
-        draw_qr(canvas, (left + offset_x_mm) * mm, page_h - (top + offset_y_mm + side) * mm,
-                side * mm, doc.qr_text)
-    canvas.showPage()
-    return finish(canvas, buffer)
-
-
-def _overlay_rows(doc: ReceiptDocument, max_rows: int) -> list[tuple[str, ...]]:
-    lines = doc.lines
-    shown = lines if len(lines) <= max_rows else lines[: max_rows - 1]
-    rows = [
-        (line.name, line.id_masked, line.tier_name, format_fen(line.price_fen),
-         _subsidy_text(line) if line.subsidy_fen else "", format_fen(line.payable_fen))
-        for line in shown
-    ]
-    if len(shown) < len(lines):
-        rest = lines[len(shown):]
-        rows.append((f"另 {len(rest)} 人", "", "", "", "",
-                     format_fen(sum(line.payable_fen for line in rest))))
-    return rows
-
-
-# ---------------------------------------------------------------------------------------------
-# Printer calibration
-
-CALIBRATION_REFERENCE_MM = 20.0  # the crosshair's distance from the left and top paper edges
-
-
-def render_calibration(*, offset_x_mm: float = 0, offset_y_mm: float = 0) -> bytes:
-    """An A4 calibration page (套打校准): millimetre grid, rulers every 10 mm, a crosshair
-    meant to sit 20 mm from the left and top paper edges (shifted by the current offsets), a
-    100 mm bar to detect scaling, and instructions in Chinese for measuring the offsets."""
-    canvas, buffer = new_canvas(A4, "套打校准页")
-    page_w, page_h = A4
-    _grid(canvas, page_w, page_h)
-    _rulers(canvas, page_w, page_h)
-
-    ref = CALIBRATION_REFERENCE_MM
-    cx = (ref + offset_x_mm) * mm
-    cy = page_h - (ref + offset_y_mm) * mm
-    canvas.saveState()
-    canvas.setStrokeColor(RED)
-    canvas.setLineWidth(0.6)
-    canvas.line(cx - 12 * mm, cy, cx + 12 * mm, cy)
-    canvas.line(cx, cy - 12 * mm, cx, cy + 12 * mm)
-    canvas.circle(cx, cy, 2.5 * mm, stroke=1, fill=0)
-    canvas.restoreState()
-    _label(canvas, cx + 14 * mm, cy - 1 * mm, "基准点：十字中心应距纸张左边缘 20 mm、上边缘 20 mm",
-           8, RED)
-
-    box_left, box_top, box_w = 25 * mm, page_h - 55 * mm, 160 * mm
-    lines = [
-        ("套打校准页", 16),
-        (f"当前偏移：水平 {offset_x_mm:+.1f} mm，垂直 {offset_y_mm:+.1f} mm", 11),
-        ("", 6),
-        ("1. 用普通 A4 纸打印本页，打印时选择“实际大小”，不要选“适合页面”或缩放。", 10),
-        ("2. 先量下方黑色线段，应正好 100 mm；若不是，说明打印被缩放，请改打印设置后重打。", 10),
-        ("3. 用直尺量出红色十字中心到纸张左边缘的距离 X、到上边缘的距离 Y（毫米）。", 10),
-        ("4. 新的水平偏移 = 当前水平偏移 + (20 - X)；", 10),
-        ("    新的垂直偏移 = 当前垂直偏移 + (20 - Y)。", 10),
-        ("    例：量得 X = 22.5、当前水平偏移为 0，则水平偏移填 -2.5。", 10),
-        ("5. 在套打设置中填入两个偏移后重打本页：十字中心应正好距左、上边缘各 20 mm。", 10),
-        ("    正数向右 / 向下移动，负数向左 / 向上移动。每台打印机各自校准一次。", 10),
-    ]
-    height = sum(size * 1.75 for _, size in lines) + 12 * mm
-    canvas.setFillColorRGB(1, 1, 1)
-    canvas.setStrokeColor(BLACK)
-    canvas.setLineWidth(0.8)
-    canvas.rect(box_left, box_top - height, box_w, height, stroke=1, fill=1)
-    y = box_top - 4 * mm
-    for text, size in lines:
-        y -= size * 1.75
-        if size >= 16:
-            draw_bold(canvas, box_left + box_w / 2, y, text, size, align="center")
-        elif text:
-            draw_text(canvas, box_left + 6 * mm, y, text, size, max_width=box_w - 12 * mm)
-    _scale_bar(canvas, box_left + 30 * mm, box_top - height - 14 * mm)
-    canvas.showPage()
-    return finish(canvas, buffer)
-
-
-def _grid(canvas: Canvas, page_w: float, page_h: float) -> None:
-    def lines(step: int, width: float, grey: float) -> None:
-        canvas.setLineWidth(width)
-        canvas.setStrokeColorRGB(grey, grey, grey)
-        xs = [x * mm for x in range(0, int(page_w / mm) + 1, step)]
-        ys = [page_h - y * mm for y in range(0, int(page_h / mm) + 1, step)]
-        canvas.grid(xs, ys)
-
-    canvas.saveState()
-    lines(1, 0.12, 0.86)
-    lines(5, 0.25, 0.70)
-    lines(10, 0.45, 0.45)
-    canvas.restoreState()
-
-
-def _label(canvas: Canvas, x: float, y: float, text: str, size: float, color: Color,
-           align: Align = "left") -> None:
-    """Text on a white patch, so grid lines do not run through it."""
-    width = width_of(text, size)
-    left = {"left": x, "center": x - width / 2, "right": x - width}[align]
-    canvas.setFillColorRGB(1, 1, 1)
-    canvas.rect(left - 0.6 * mm, y - 0.3 * size, width + 1.2 * mm, size * 1.15, stroke=0, fill=1)
-    draw_text(canvas, x, y, text, size, align=align, color=color)
-
-
-def _rulers(canvas: Canvas, page_w: float, page_h: float) -> None:
-    """Millimetre values every 10 mm along the top and left, measured from the paper edges."""
-    for x in range(10, int(page_w / mm), 10):
-        _label(canvas, x * mm, page_h - 7 * mm, str(x), 6.5, BLACK, "center")
-    for y in range(10, int(page_h / mm), 10):
-        _label(canvas, 6.5 * mm, page_h - y * mm - 2.2, str(y), 6.5, BLACK, "center")
-
-
-def _scale_bar(canvas: Canvas, x: float, y: float) -> None:
-    canvas.setFillColorRGB(1, 1, 1)
-    canvas.rect(x - 4 * mm, y - 7 * mm, 108 * mm, 15 * mm, stroke=0, fill=1)
-    canvas.setStrokeColor(BLACK)
-    canvas.setLineWidth(1.2)
-    canvas.line(x, y, x + 100 * mm, y)
-    canvas.setLineWidth(0.6)
-    for tick in range(0, 101, 10):
-        canvas.line(x + tick * mm, y, x + tick * mm, y + (3 if tick % 50 else 5) * mm)
-    draw_text(canvas, x + 50 * mm, y - 5 * mm, "此线段应为 100 mm", 8, align="center")
 
 
 # ---------------------------------------------------------------------------------------------

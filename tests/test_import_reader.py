@@ -20,7 +20,7 @@ from openpyxl.utils.datetime import CALENDAR_MAC_1904
 from app.domain.errors import ValidationError
 from app.sheets import ReadLimits, Table, read_table
 from app.sheets.columns import LABELS, canonical_key
-from app.sheets.reader import NOT_A_SPREADSHEET
+from app.sheets.table import NOT_A_SPREADSHEET
 
 HEADER = [
     "户号", "村民小组", "户主姓名", "姓名", "与户主关系", "证件类型", "证件号码",

@@ -19,6 +19,7 @@ from pypdf import PdfReader
 
 from app.domain.money import format_fen
 from receipts._pdf import qr_modules
+from receipts.calibration import render_calibration
 from receipts.fonts import (
     FONT_PATH,
     LICENSE_PATH,
@@ -26,16 +27,8 @@ from receipts.fonts import (
     register_reportlab_font,
 )
 from receipts.model import ReceiptDocument
-from receipts.render import (
-    MAX_MEMBERS,
-    PARTS,
-    FieldBox,
-    FormLayout,
-    render_calibration,
-    render_overlay,
-    render_receipt,
-    write_pdf_atomic,
-)
+from receipts.overlay import FieldBox, FormLayout, render_overlay
+from receipts.render import MAX_MEMBERS, PARTS, render_receipt, write_pdf_atomic
 from tests.specimens import specimen_lines, specimen_receipt
 
 MM = 72 / 25.4

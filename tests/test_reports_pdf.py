@@ -16,13 +16,13 @@ from pypdf import PdfReader
 
 from app.domain.money import fen_to_capitals, format_fen
 from receipts.model import DailyLedger
-from receipts.render import (
+from receipts.reports import (
+    compress_ranges,
     render_daily_ledger,
     render_deposit_list,
     render_payment_notice,
     render_settlement,
 )
-from receipts.reports import compress_ranges
 from tests.specimens import (
     specimen_daily_ledger,
     specimen_deposit_list,

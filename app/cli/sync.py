@@ -32,14 +32,14 @@ def _status(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _export(args: argparse.Namespace) -> dict[str, Any]:
-    from app.services.exchange.county import export_bundle
+    from app.services.exchange.county_bundles import export_bundle
 
     with open_ws(args) as ws:
         return export_bundle(ws, args.out, county_key=args.county_key, code=args.code)
 
 
 def _import(args: argparse.Namespace) -> dict[str, Any]:
-    from app.services.exchange.county import import_bundle
+    from app.services.exchange.county_bundles import import_bundle
 
     with open_ws(args) as ws:
         return import_bundle(ws, args.file)

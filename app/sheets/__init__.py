@@ -1,13 +1,7 @@
 """Roster import (reading .xlsx/.csv into normalised text) and spreadsheet exports."""
 
-from app.sheets.reader import (
-    DEFAULT_LIMITS,
-    CellProblem,
-    ReadLimits,
-    Row,
-    Table,
-    read_table,
-)
+from app.sheets.reader import read_table
+from app.sheets.table import DEFAULT_LIMITS, CellProblem, ReadLimits, Row, Table
 from app.sheets.writer import neutralise, write_csv, write_xlsx
 
 __all__ = [

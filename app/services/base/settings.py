@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from app.services.base.roles import any_role
 from app.services.base.workspace import Workspace
 
 DEFAULTS: dict[str, Any] = {
@@ -23,11 +24,13 @@ DEFAULTS: dict[str, Any] = {
 }
 
 
+@any_role
 def get_setting(ws: Workspace, key: str) -> Any:
     row = ws.conn.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
     return json.loads(row[0]) if row else DEFAULTS.get(key)
 
 
+@any_role
 def set_setting(ws: Workspace, key: str, value: Any) -> None:
     ws.conn.execute(
         "INSERT INTO settings (key, value) VALUES (?, ?) "
@@ -36,6 +39,7 @@ def set_setting(ws: Workspace, key: str, value: Any) -> None:
     )
 
 
+@any_role
 def all_settings(ws: Workspace) -> dict[str, Any]:
     values = dict(DEFAULTS)
     for key, value in ws.conn.execute("SELECT key, value FROM settings"):

@@ -17,17 +17,15 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X
 
 from app.domain import events as ev
 from app.domain.bulk import collector_paused
-from app.domain.errors import AuthError, PermissionDenied, Refused, StorageError, ValidationError
+from app.domain.errors import AuthError, Refused, StorageError, ValidationError
 from app.domain.ledger import LedgerState
+from app.services.base.roles import any_role
 from db import journal, migrations
 from db.connection import Connection, open_database, tx
 from db.keyfile import KeyFile
 from db.projector import project
 
 log = logging.getLogger(__name__)
-
-ROLE_NAMES = {"collector": "收款员", "township": "财政所"}
-
 
 def key_path_for(db_path: Path) -> Path:
     """The key file sits beside the database: ``yibao.db`` → ``yibao.db.key``."""
@@ -94,10 +92,6 @@ class Workspace:
             raise Refused(problems[0], details={"problems": problems})
         project(self.conn, payload, actor=self.user, at=when)
         return self.record(payload.TYPE, ev.payload_of(payload), at=when)
-
-    def require_role(self, role: str, action: str) -> None:
-        if self.role != role:
-            raise PermissionDenied(f"只有{ROLE_NAMES[role]}可以{action}（当前用户：{self.user}）")
 
     def meta(self, key: str) -> str | None:
         row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
@@ -201,7 +195,7 @@ def _pre_upgrade_backup(path: Path, conn: Connection) -> Path:
     return target
 
 
-def _open_with_key(path: Path, data_key: bytes, user: str) -> Workspace:
+def open_with_key(path: Path, data_key: bytes, user: str) -> Workspace:
     conn = open_database(path, data_key)
     try:
         migrations.migrate(conn, backup=lambda _v: _pre_upgrade_backup(path, conn))
@@ -227,7 +221,7 @@ def open_workspace(path: Path, *, user: str | None, passphrase: str) -> Workspac
     kf = load_key_file(path)
     name = kf.resolve_user(user)
     data_key = kf.unlock(name, passphrase)
-    ws = _open_with_key(Path(path), data_key, name)
+    ws = open_with_key(Path(path), data_key, name)
     if ws.role != kf.role_of(name):
         ws.close()
         raise AuthError("密钥文件中的角色与数据库记录不符")
@@ -267,6 +261,7 @@ def recover(
     return name
 
 
+@any_role
 def add_user(ws: Workspace, *, name: str, role: str, passphrase: str) -> None:
     """Add a user who unlocks the same data key with their own passphrase."""
     kf = load_key_file(ws.path)
@@ -283,6 +278,7 @@ def add_user(ws: Workspace, *, name: str, role: str, passphrase: str) -> None:
         raise
 
 
+@any_role
 def database_info(ws: Workspace) -> dict[str, Any]:
     seq, head = journal.head(ws.conn)
     users = [{"name": n, "role": r} for n, r in
@@ -302,8 +298,9 @@ def database_info(ws: Workspace) -> dict[str, Any]:
 
 
 
+@any_role
 def open_second_connection(ws: Workspace) -> Workspace:
     """Another connection to the same unlocked database for another thread (county sync), so
     long network work never queues behind the clerk's actions. WAL lets both read at once and
     IMMEDIATE transactions take turns writing. The caller closes it."""
-    return _open_with_key(ws.path, ws.data_key, ws.user)
+    return open_with_key(ws.path, ws.data_key, ws.user)

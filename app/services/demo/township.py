@@ -13,22 +13,22 @@ from pathlib import Path
 from typing import Any
 
 from app.domain.synthetic import VillageGenerator
-from app.services.village import roster
-from app.services.village.books import mark_printed, register_book, void_receipt
-from app.services.village.campaigns import load_policy
-from app.services.village.cash import cash_position, record_deposit
-from app.services.village.collect import collect_household
 from app.services.base.common import BUSINESS_TZ, business_date, utc_now
+from app.services.base.workspace import init_database, open_workspace
 from app.services.demo.village import demo_policy
-from app.services.township.books import confirm_void, issue_book, receive_books
 from app.services.exchange.township_bundles import (
     export_for_township,
     export_township_key,
     import_village_bundle,
 )
+from app.services.township.books import confirm_void, issue_book, receive_books
 from app.services.township.money import add_bank_credit, auto_match
 from app.services.township.progress import set_incentive, set_target
-from app.services.base.workspace import init_database, open_workspace
+from app.services.village import roster
+from app.services.village.books import mark_printed, register_book, void_receipt
+from app.services.village.campaigns import load_policy
+from app.services.village.cash import cash_position, record_deposit
+from app.services.village.collect import collect_household
 from db.connection import tx
 
 SERIES = "皖医保"

@@ -12,17 +12,28 @@ from pathlib import Path
 from typing import Any
 
 from app.domain.synthetic import VillageGenerator
+from app.services.base.common import BUSINESS_TZ, business_date, utc_now
+from app.services.base.settings import set_setting
+from app.services.base.workspace import init_database, open_workspace
 from app.services.village import roster
 from app.services.village.books import mark_printed, register_book
 from app.services.village.campaigns import load_policy
 from app.services.village.cash import record_deposit
 from app.services.village.collect import collect_household
-from app.services.base.common import BUSINESS_TZ, business_date, utc_now
-from app.services.base.settings import set_setting
-from app.services.base.workspace import init_database, open_workspace
 from db.connection import tx
 
 DEMO_VILLAGE = "3404220010"
+
+# A subsidy for every category ``app.domain.synthetic`` hands out, as a county's policy states
+# them; the demo's policy and the benchmark's (bench/dataset.py) both use it.
+SUBSIDIES: tuple[dict[str, Any], ...] = (
+    {"category": "特困", "name": "特困供养人员", "kind": "full"},
+    {"category": "孤儿", "name": "孤儿", "kind": "full"},
+    {"category": "低保", "name": "最低生活保障对象", "kind": "fixed", "amount_fen": 15000},
+    {"category": "监测对象", "name": "防止返贫监测对象", "kind": "tier_percent",
+     "of_tier": "1", "percent": 50},
+    {"category": "残疾", "name": "重度残疾人", "kind": "fixed", "amount_fen": 10000},
+)
 
 
 def demo_policy(today: datetime) -> dict[str, Any]:
@@ -38,14 +49,7 @@ def demo_policy(today: datetime) -> dict[str, Any]:
             {"code": "1", "name": "一档", "local_fen": 38000, "nonlocal_fen": 50000},
             {"code": "2", "name": "二档", "local_fen": 64000, "nonlocal_fen": 64000},
         ],
-        "subsidies": [
-            {"category": "特困", "name": "特困供养人员", "kind": "full"},
-            {"category": "孤儿", "name": "孤儿", "kind": "full"},
-            {"category": "低保", "name": "最低生活保障对象", "kind": "fixed", "amount_fen": 15000},
-            {"category": "监测对象", "name": "防止返贫监测对象", "kind": "tier_percent",
-             "of_tier": "1", "percent": 50},
-            {"category": "残疾", "name": "重度残疾人", "kind": "fixed", "amount_fen": 10000},
-        ],
+        "subsidies": [dict(s) for s in SUBSIDIES],
         "rules": {"household_same_tier": True, "highest_single_subsidy": True,
                   "newborn_months": 3, "refund_before": (end + timedelta(days=1)).isoformat()},
     }

@@ -20,13 +20,16 @@ from app.domain import events as ev
 from app.domain.errors import Refused, ValidationError
 from app.domain.ledger_views import genesis_village
 from app.services.base.common import iso, utc_now
+from app.services.base.roles import requires_role
 from app.services.base.workspace import Workspace
+from app.services.exchange.feed import apply_items
+from app.services.exchange.key_files import read_key_file
 from app.services.exchange.township_ingest import ingest_events
 from db.connection import tx
 from db.fsutil import write_atomic
+from sync.files import read_bundle_file
 from sync.protocol import (
     FEED_MODELS,
-    MAX_BUNDLE_BYTES,
     BookData,
     BookSettledData,
     BundleError,
@@ -60,21 +63,12 @@ def _state_value(ws: Workspace, key: str) -> str | None:
     return None if row is None else str(row[0])
 
 
-def _read(path: Path) -> bytes:
-    try:
-        if Path(path).stat().st_size > MAX_BUNDLE_BYTES:
-            raise BundleError("数据包文件过大，不是有效的同步数据包")
-        return Path(path).read_bytes()
-    except OSError as exc:
-        raise ValidationError(f"无法读取数据包：{path}") from exc
-
-
 # ---- township side --------------------------------------------------------------------------
 
 
+@requires_role("township", "导出财政所公钥")
 def export_township_key(ws: Workspace, out: Path) -> dict[str, Any]:
     """导出财政所公钥文件: villages seal their bundles to it and check our replies with it."""
-    ws.require_role("township", "导出财政所公钥")
     township = (ws.meta("village") or "").strip()
     if not township:
         raise ValidationError("本数据库没有乡镇代码（创建数据库时用 --village 指定）")
@@ -84,10 +78,10 @@ def export_township_key(ws: Workspace, out: Path) -> dict[str, Any]:
     return {"township_key": str(out), **keys.model_dump()}
 
 
+@requires_role("township", "导入村里的数据包")
 def import_village_bundle(ws: Workspace, path: Path) -> dict[str, Any]:
     """导入村里的数据包: check the seal and signature, then every link of the chain."""
-    ws.require_role("township", "导入村里的数据包")
-    envelope = read_bundle_header(_read(path))
+    envelope = read_bundle_header(read_bundle_file(path))
     header = envelope.header
     if header.kind != "push" or header.recipient != ws.device_id:
         raise BundleError("此数据包不是村里发给本财政所的")
@@ -145,9 +139,9 @@ def _reply_items(ws: Workspace, village: str) -> list[FeedItem]:
             for i, (kind, model) in enumerate(data, start=1)]
 
 
+@requires_role("township", "导出给村里的数据包")
 def export_village_reply(ws: Workspace, device_id: str, out: Path) -> dict[str, Any]:
     """导出给村的数据包: allocations, settlements and categories for that device's village."""
-    ws.require_role("township", "导出给村里的数据包")
     row = ws.conn.execute("SELECT d.village, k.box_key FROM tw_devices d LEFT JOIN "
                           "tw_device_keys k ON k.device_id = d.device_id WHERE d.device_id = ?",
                           (device_id,)).fetchone()
@@ -168,18 +162,10 @@ def export_village_reply(ws: Workspace, device_id: str, out: Path) -> dict[str, 
 # ---- village side ---------------------------------------------------------------------------
 
 
-def _read_keys(path: Path) -> TownshipKeys:
-    try:
-        return TownshipKeys.model_validate_json(Path(path).read_bytes())
-    except OSError as exc:
-        raise ValidationError(f"无法读取财政所公钥文件：{path}") from exc
-    except ModelError as exc:
-        raise ValidationError("财政所公钥文件格式不正确") from exc
-
-
+@requires_role("collector", "导出给财政所的数据包")
 def export_for_township(ws: Workspace, out: Path, *, township_key: Path) -> dict[str, Any]:
     """导出给财政所的数据包: this device's whole journal, sealed to the township."""
-    keys = _read_keys(township_key)
+    keys = read_key_file(township_key, TownshipKeys, "财政所公钥文件")
     if _state_value(ws, "township_device") not in (None, keys.device_id):
         raise Refused("财政所公钥文件与本机以前使用的不同：请向财政所核实")
     events = pending_events(ws.conn, 0, MAX_EVENTS)
@@ -196,11 +182,10 @@ def export_for_township(ws: Workspace, out: Path, *, township_key: Path) -> dict
             "bytes": len(sealed)}
 
 
+@requires_role("collector", "导入财政所的数据包")
 def import_township_reply(ws: Workspace, path: Path) -> dict[str, Any]:
     """导入财政所的数据包: allocations, settlements, categories, as a county pull would."""
-    from app.services.exchange.county import apply_items
-
-    envelope = read_bundle_header(_read(path))
+    envelope = read_bundle_header(read_bundle_file(path))
     header = envelope.header
     township = _state_value(ws, "township_device")
     sign_key = _state_value(ws, "township_sign_key")

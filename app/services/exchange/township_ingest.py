@@ -20,6 +20,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from app.domain import events as catalogue
 from app.domain.canonical import canonical_json
 from app.services.base.common import iso, utc_now
+from app.services.base.roles import any_role, requires_role
 from app.services.base.workspace import Workspace
 from db.connection import tx
 from db.journal import GENESIS, event_hash
@@ -80,11 +81,11 @@ def _head(ws: Workspace, device_id: str) -> tuple[int, str]:
     return (int(row[0]), str(row[1])) if row else (0, GENESIS)
 
 
+@requires_role("township", "接收村里的收缴数据")
 def ingest_events(ws: Workspace, events: Iterable[tuple[str, WireEvent]], *,
                   via: str) -> IngestTally:
     """Store each (village, event) that extends its device's verified chain; the caller's
     transaction (or one of our own) holds all of it."""
-    ws.require_role("township", "接收村里的收缴数据")
     tally = IngestTally()
     heads: dict[str, tuple[int, str]] = {}
     devices: dict[str, tuple[str, str]] = {}
@@ -148,6 +149,7 @@ def ingest_events(ws: Workspace, events: Iterable[tuple[str, WireEvent]], *,
     return tally
 
 
+@any_role
 def device_keys(ws: Workspace) -> dict[str, str]:
     """device id → Ed25519 public key (hex) of every village device the township knows."""
     return {d: k for d, k in ws.conn.execute("SELECT device_id, public_key FROM tw_devices")}

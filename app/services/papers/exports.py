@@ -14,6 +14,7 @@ from typing import Any
 from app.domain.errors import ValidationError
 from app.domain.money import format_fen
 from app.domain.roster import ID_TYPES, METHODS, REFUND_REASONS, RELATIONS, STATUSES
+from app.services.base.roles import any_role
 from app.services.base.workspace import Workspace
 from app.services.village.campaigns import active_campaign
 from app.sheets.columns import LABELS
@@ -119,6 +120,7 @@ _BUILDERS = {"roster": (_roster, "花名册"), "payments": (_payments, "收款�
              "unpaid": (_unpaid, "未缴费名单")}
 
 
+@any_role
 def export(ws: Workspace, kind: str, out: Path) -> dict[str, Any]:
     """Write one export as .xlsx or .csv (by the file's extension)."""
     if kind not in _BUILDERS:

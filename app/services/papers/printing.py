@@ -16,6 +16,7 @@ from app.domain.errors import NotFound, ValidationError
 from app.domain.idcard import mask_id_number
 from app.domain.roster import REFUND_REASONS
 from app.services.base.common import BUSINESS_TZ, iso, utc_now
+from app.services.base.roles import any_role
 from app.services.base.settings import all_settings, get_setting
 from app.services.base.workspace import Workspace
 from app.services.views.reconcile import book_summaries
@@ -23,7 +24,7 @@ from app.services.village.books import resolve_receipt
 from app.services.village.campaigns import active_campaign, campaign_by_id
 from app.services.village.collect import household_fees
 from db import journal
-from receipts import render, reports
+from receipts import calibration, overlay, render, reports
 from receipts.model import (
     DailyLedger,
     DailyLedgerEntry,
@@ -54,6 +55,7 @@ def _dt(text: str) -> datetime:
     return datetime.fromisoformat(text)
 
 
+@any_role
 def receipt_document(ws: Workspace, receipt_no: str, *, series: str | None = None,
                      reprint: bool = False) -> ReceiptDocument:
     """Everything printed on one receipt, with the device's signed QR code."""
@@ -95,6 +97,7 @@ def receipt_document(ws: Workspace, receipt_no: str, *, series: str | None = Non
         coverage_start=date.fromisoformat(coverage_start) if coverage_start else None)
 
 
+@any_role
 def receipt_pdf(ws: Workspace, receipt_no: str, *, series: str | None = None,
                 reprint: bool = False, layout: str | None = None) -> bytes:
     """The receipt as PDF: three parts on one A4 sheet, or one part per page (settings)."""
@@ -102,20 +105,23 @@ def receipt_pdf(ws: Workspace, receipt_no: str, *, series: str | None = None,
     return render.render_receipt(doc, layout=layout or get_setting(ws, "receipt_layout"))
 
 
+@any_role
 def overlay_pdf(ws: Workspace, receipt_no: str, *, series: str | None = None) -> bytes:
     """套打: only the variable fields, shifted by this printer's calibrated offsets."""
     settings = all_settings(ws)
-    return render.render_overlay(receipt_document(ws, receipt_no, series=series),
+    return overlay.render_overlay(receipt_document(ws, receipt_no, series=series),
                                  offset_x_mm=float(settings["overlay_offset_x_mm"]),
                                  offset_y_mm=float(settings["overlay_offset_y_mm"]))
 
 
+@any_role
 def calibration_pdf(ws: Workspace) -> bytes:
     settings = all_settings(ws)
-    return render.render_calibration(offset_x_mm=float(settings["overlay_offset_x_mm"]),
+    return calibration.render_calibration(offset_x_mm=float(settings["overlay_offset_x_mm"]),
                                      offset_y_mm=float(settings["overlay_offset_y_mm"]))
 
 
+@any_role
 def daily_ledger(ws: Workspace, day: date) -> DailyLedger:
     """台账: every receipt of the business day with members, voids, totals by method."""
     entries = []
@@ -167,6 +173,7 @@ def daily_ledger(ws: Workspace, day: date) -> DailyLedger:
 _REFUND_PAYERS = {"cash": "收款员现金", "township": "乡镇财政所", "channel": "原缴费渠道"}
 
 
+@any_role
 def daily_report_pdf(ws: Workspace, day: date) -> bytes:
     return reports.render_daily_ledger(daily_ledger(ws, day))
 
@@ -178,6 +185,7 @@ def _deposits(ws: Workspace) -> tuple[DepositEntry, ...]:
                      "ORDER BY deposit_date, at"))
 
 
+@any_role
 def settlement_sheet(ws: Workspace, series: str, first: int | None = None) -> SettlementSheet:
     """核销表 for one book: every number accounted for, the amount, refunds, deposits."""
     sql = ("SELECT id, first_no, last_no, width, collector FROM receipt_books WHERE series = ?"
@@ -211,10 +219,12 @@ def settlement_sheet(ws: Workspace, series: str, first: int | None = None) -> Se
         collector=collector, village=_village_label(ws), generated_at=utc_now())
 
 
+@any_role
 def settlement_pdf(ws: Workspace, series: str, first: int | None = None) -> bytes:
     return reports.render_settlement(settlement_sheet(ws, series, first))
 
 
+@any_role
 def deposit_list_pdf(ws: Workspace) -> bytes:
     deposits = _deposits(ws)
     return reports.render_deposit_list(DepositList(
@@ -222,6 +232,7 @@ def deposit_list_pdf(ws: Workspace) -> bytes:
         total_fen=sum(d.amount_fen for d in deposits)))
 
 
+@any_role
 def payment_notice_pdf(ws: Workspace, household_no: str, tier_code: str) -> bytes:
     """缴费通知单 for door-to-door work: the members still unpaid and what they owe."""
     fees = household_fees(ws, household_no, tier_code)
@@ -245,6 +256,7 @@ def payment_notice_pdf(ws: Workspace, household_no: str, tier_code: str) -> byte
 DEVICE_KEY_FORMAT = "yibao.device-key/1"
 
 
+@any_role
 def device_public_key(ws: Workspace) -> dict[str, str]:
     """This device's receipt-signing public key, to hand to whoever checks receipts."""
     row = ws.conn.execute("SELECT public_key FROM device WHERE id = ?",
@@ -267,6 +279,7 @@ def parse_device_keys(documents: list[dict[str, Any]]) -> dict[str, Ed25519Publi
     return keys
 
 
+@any_role
 def known_device_keys(ws: Workspace) -> dict[str, Ed25519PublicKey]:
     """Devices whose receipts this database can check: itself and every device whose
     `database.created` event it holds (the township receives its villages' journals)."""

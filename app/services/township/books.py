@@ -5,7 +5,7 @@ unless the office records why it makes an exception. A book is settled when ever
 accounted for from the village's journal (used, voided, lost; the rest returned 缴销), no
 number was skipped, every voided receipt's paper parts were seen at the office, and the
 collector's cash has been deposited. Issuing and settling are journaled; pushed to the county
-they become the collector's allocation and settlement notices (see server/township.py), and
+they become the collector's allocation and settlement notices (see server/relay.py), and
 they travel by USB bundle the same way (township_bundles).
 
 For the collector, ``allocation_problems`` compares the books registered on this device with
@@ -25,6 +25,7 @@ from app.domain.ledger import number_ranges
 from app.domain.ledger_views import TownshipBookIssued, TownshipBookSettled
 from app.domain.money import format_fen
 from app.services.base.common import iso, new_id, utc_now
+from app.services.base.roles import any_role, requires_role
 from app.services.base.workspace import Workspace
 from app.services.township.ledger import Ledger, book_figures, label, load_ledger
 from db.connection import tx
@@ -46,10 +47,10 @@ def _range(series: str, first: int, last: int, width: int | None) -> tuple[str, 
     return series, width
 
 
+@requires_role("township", "登记票据入库")
 def receive_books(ws: Workspace, *, series: str, first: int, last: int,
                   width: int | None = None) -> dict[str, Any]:
     """登记从县里领到的票据（入库）: one series and a continuous number range."""
-    ws.require_role("township", "登记票据入库")
     series, width = _range(series, first, last, width)
     stock_id = new_id()
     with tx(ws.conn):
@@ -73,10 +74,10 @@ def _unsettled(ws: Workspace, village: str, collector: str) -> list[tuple[str, i
         "ORDER BY issued_at", (village, collector)).fetchall()
 
 
+@requires_role("township", "发放票据")
 def issue_book(ws: Workspace, *, series: str, first: int, last: int, village: str,
                collector: str, override_reason: str | None = None) -> dict[str, Any]:
     """领用: hand a range from stock to one collector of one village (验旧换新 enforced)."""
-    ws.require_role("township", "发放票据")
     village, collector = (village or "").strip(), (collector or "").strip()
     if not village or not collector:
         raise ValidationError("请填写村代码和收款员姓名")
@@ -113,9 +114,9 @@ def issue_book(ws: Workspace, *, series: str, first: int, last: int, village: st
             "override_reason": override}
 
 
+@requires_role("township", "确认作废票据")
 def confirm_void(ws: Workspace, *, series: str, number: int, note: str = "") -> dict[str, Any]:
     """作废票据联次已收回: the office has seen all parts of a voided receipt."""
-    ws.require_role("township", "确认作废票据")
     led = load_ledger(ws)
     key = ((series or "").strip(), int(number))
     if not any(state in ("voided", "skipped") for _dev, state in led.number_states(key)):
@@ -160,6 +161,7 @@ def _spans(led: Ledger, series: str, numbers: list[tuple[int, int]]) -> str:
     return "、".join(label(led, (series, a)) + ("" if a == b else f"–{b}") for a, b in numbers)
 
 
+@requires_role("township", "核销票据")
 def settlement_check(ws: Workspace, allocation_id: str) -> dict[str, Any]:
     """What settling a book would record, and what still stands in the way.
 
@@ -169,7 +171,6 @@ def settlement_check(ws: Workspace, allocation_id: str) -> dict[str, Any]:
     journal does not account for (跳号), or one another village's device used, blocks the
     settlement, and is named.
     """
-    ws.require_role("township", "核销票据")
     issue = _issue_row(ws, allocation_id)
     with collector_paused():
         led = load_ledger(ws)
@@ -205,6 +206,7 @@ def settlement_check(ws: Workspace, allocation_id: str) -> dict[str, Any]:
             "settled_at": settled[0] if settled else None}
 
 
+@requires_role("township", "核销票据")
 def settle_book(ws: Workspace, allocation_id: str, *, note: str = "",
                 now: datetime | None = None) -> dict[str, Any]:
     """结报核销: the book is written off; unused numbers count as returned (缴销). From the
@@ -233,12 +235,12 @@ def settle_book(ws: Workspace, allocation_id: str, *, note: str = "",
     return {**check, "settled_at": at, "blockers": []}
 
 
+@requires_role("township", "查看票据领用")
 def issued_books(ws: Workspace) -> list[dict[str, Any]]:
     """Every book issued, with its figures and whether it is settled: the village's live
     figures while it is open; once settled, the figures it was settled with. A settled book
     the village's journal changed afterwards (核销后仍有使用, also a reconciliation problem)
     says so (``changed_after_settlement``) and shows the figures now (``now``)."""
-    ws.require_role("township", "查看票据领用")
     with collector_paused():
         led = load_ledger(ws)
         out = []
@@ -264,14 +266,15 @@ def issued_books(ws: Workspace) -> list[dict[str, Any]]:
 _BOOK_FIGURES = ("issued", "voided", "lost", "unused", "amount_fen")
 
 
+@requires_role("township", "查看票据库存")
 def stock(ws: Workspace) -> list[dict[str, Any]]:
-    ws.require_role("township", "查看票据库存")
     return [{"stock_id": r[0], "series": r[1], "first": r[2], "last": r[3], "width": r[4],
              "received_at": r[5]} for r in ws.conn.execute(
         "SELECT id, series, first_no, last_no, width, received_at FROM tw_stock "
         "ORDER BY received_at")]
 
 
+@any_role
 def allocation_problems(ws: Workspace) -> list[str]:
     """Collector side: books registered here that differ from what the township allocated."""
     allocations = ws.conn.execute("SELECT series, first_no, last_no, collector FROM "

@@ -18,8 +18,9 @@ from app.domain.errors import Refused, ValidationError, YibaoError
 from app.domain.idcard import mask_id_number, parse_id_number
 from app.domain.ledger_views import PERSON_ID_NUMBER_PATH
 from app.services.base.common import iso, new_id, utc_now
+from app.services.base.roles import requires_role
 from app.services.base.workspace import Workspace
-from app.services.township.money import _read_text
+from app.services.township.textfile import read_csv_text
 from app.services.village.campaigns import active_campaign
 from db.connection import tx
 
@@ -47,12 +48,12 @@ def _day(text: str | None) -> date | None:
         raise ValidationError(f"日期格式不正确：{text}") from None
 
 
+@requires_role("township", "认定资助类别")
 def certify_category(ws: Workspace, *, name: str, id_number: str, category: str,
                      department: str, valid_from: date | None = None,
                      valid_to: date | None = None, village: str | None = None,
                      id_type: str = "01") -> dict[str, Any]:
     """认定资助对象: one person, one category, from one department's list."""
-    ws.require_role("township", "认定资助类别")
     number = parse_id_number(id_number).number if id_type == "01" else (id_number or "").strip()
     category, department = (category or "").strip(), (department or "").strip()
     if not category or not department:
@@ -83,11 +84,11 @@ def certify_category(ws: Workspace, *, name: str, id_number: str, category: str,
     return values
 
 
+@requires_role("township", "导入资助对象名单")
 def import_certifications(ws: Workspace, path: Path, *,
                           department: str | None = None) -> dict[str, Any]:
     """导入认定名单 CSV (姓名, 证件号码, 资助类别, 认定部门, 有效期起, 有效期止, 村)."""
-    ws.require_role("township", "导入资助对象名单")
-    rows = list(csv.reader(io.StringIO(_read_text(path))))
+    rows = list(csv.reader(io.StringIO(read_csv_text(path))))
     if len(rows) < 2:
         raise ValidationError("名单是空的")
     header = [h.strip() for h in rows[0]]

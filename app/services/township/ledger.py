@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from app.domain.errors import Refused
 from app.domain.ledger_views import PAYMENT_FIELD_PATHS
 from app.domain.policy import benefit_year_label
+from app.services.base.roles import any_role
 from app.services.base.workspace import Workspace
 from app.services.township.fold import (
     DeviceLedger,
@@ -45,6 +46,7 @@ class CampaignNames:
     period_label: str | None = None
 
 
+@any_role
 def campaign_names(ws: Workspace, campaign_year: int) -> CampaignNames:
     """The benefit year of ``campaign_year``: from the policy loaded at the township, else
     from the villages' payments (each names its benefit year), else the next year."""

@@ -26,8 +26,10 @@ from app.domain.ledger_views import TownshipNoncashMatched
 from app.domain.money import format_fen, parse_yuan
 from app.domain.roster import METHODS
 from app.services.base.common import iso, new_id, utc_now
+from app.services.base.roles import requires_role
 from app.services.base.workspace import Workspace
 from app.services.township.ledger import DeviceLedger, Ledger, load_ledger
+from app.services.township.textfile import read_csv_text
 from db.connection import tx
 
 _COLUMNS = {
@@ -61,10 +63,10 @@ def _credit(ws: Workspace, *, amount_fen: int, credit_date: date, bank_ref: str,
     return values
 
 
+@requires_role("township", "登记银行到账")
 def add_bank_credit(ws: Workspace, *, amount_fen: int, credit_date: date, bank_ref: str,
                     payer: str = "", memo: str = "") -> dict[str, Any]:
     """登记银行到账: one credit line of the township account, typed in."""
-    ws.require_role("township", "登记银行到账")
     with tx(ws.conn):
         values = _credit(ws, amount_fen=amount_fen, credit_date=credit_date, bank_ref=bank_ref,
                          payer=payer, memo=memo, source="manual")
@@ -72,24 +74,11 @@ def add_bank_credit(ws: Workspace, *, amount_fen: int, credit_date: date, bank_r
     return values
 
 
-def _read_text(path: Path) -> str:
-    try:
-        raw = Path(path).read_bytes()
-    except OSError as exc:
-        raise ValidationError(f"无法读取文件：{path}") from exc
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            return raw.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise ValidationError("文件编码无法识别（应为 UTF-8 或 GBK）")
-
-
+@requires_role("township", "导入银行对账单")
 def import_bank_statement(ws: Workspace, path: Path) -> dict[str, Any]:
     """导入银行对账单 CSV: credits only (debits and blank amounts are ignored); a line already
     imported (same 流水号) is skipped, so the same statement may be imported again."""
-    ws.require_role("township", "导入银行对账单")
-    rows = list(csv.reader(io.StringIO(_read_text(path))))
+    rows = list(csv.reader(io.StringIO(read_csv_text(path))))
     if not rows:
         raise ValidationError("对账单是空的")
     header = [h.strip() for h in rows[0]]
@@ -158,9 +147,9 @@ def _claimed(ws: Workspace, credit_id: str) -> str | None:
     return None
 
 
+@requires_role("township", "核对缴存")
 def match_deposit(ws: Workspace, *, deposit_id: str, credit_id: str) -> dict[str, Any]:
     """核对缴存: this collector's deposit is this credit on the bank statement."""
-    ws.require_role("township", "核对缴存")
     deposit = _deposit(ws, deposit_id)
     with tx(ws.conn):
         credit = ws.conn.execute("SELECT amount_fen, bank_ref FROM tw_bank_credits WHERE id = ?",
@@ -189,9 +178,9 @@ def match_deposit(ws: Workspace, *, deposit_id: str, credit_id: str) -> dict[str
             "bank_ref": credit[1], "amount_fen": int(credit[0])}
 
 
+@requires_role("township", "核对缴存")
 def deposit_matching(ws: Workspace) -> dict[str, Any]:
     """Both sides: every deposit with its credit (or none), and the credits nobody claimed."""
-    ws.require_role("township", "核对缴存")
     matches = {(d, dep): c for c, d, dep in ws.conn.execute(
         "SELECT credit_id, device_id, deposit_id FROM tw_deposit_matches")}
     credits = {r[0]: {"credit_id": r[0], "bank_ref": r[1], "amount_fen": r[2],
@@ -211,6 +200,7 @@ def deposit_matching(ws: Workspace) -> dict[str, Any]:
             "credits": list(credits.values())}
 
 
+@requires_role("township", "核对缴存")
 def auto_match(ws: Workspace) -> dict[str, Any]:
     """Match what is unambiguous: same amount and the slip number in the credit's reference
     or memo, else the only credit of that amount on the deposit date."""
@@ -264,9 +254,9 @@ def _credits(ws: Workspace) -> dict[str, dict[str, Any]]:
                                      "memo FROM tw_bank_credits ORDER BY credit_date, bank_ref")}
 
 
+@requires_role("township", "核对非现金收款")
 def noncash_receipts(ws: Workspace) -> list[dict[str, Any]]:
     """Every live non-cash receipt of the villages with the bank credit it was matched to."""
-    ws.require_role("township", "核对非现金收款")
     credits = _credits(ws)
     matches = {(d, pid): c for c, d, pid in ws.conn.execute(
         "SELECT credit_id, device_id, payment_id FROM tw_noncash_matches")}
@@ -274,10 +264,10 @@ def noncash_receipts(ws: Workspace) -> list[dict[str, Any]]:
             for dev, p in _noncash(load_ledger(ws))]
 
 
+@requires_role("township", "核对非现金收款")
 def match_noncash(ws: Workspace, *, credit_id: str, device_id: str,
                   payment_id: str) -> dict[str, Any]:
     """核对非现金收款: this village's WeChat/bank receipt is this credit on the statement."""
-    ws.require_role("township", "核对非现金收款")
     led = load_ledger(ws)
     with tx(ws.conn):
         return _match_noncash(ws, led, credit_id=credit_id, device_id=device_id,

@@ -20,15 +20,16 @@ from app.domain.errors import Refused, ValidationError
 from app.domain.ledger_views import PAYMENT_FIELD_PATHS, RosterView
 from app.domain.money import format_fen
 from app.services.base.common import iso, utc_now
+from app.services.base.roles import requires_role
 from app.services.base.settings import get_setting, set_setting
 from app.services.base.workspace import Workspace
 from app.services.township.ledger import Ledger, campaign_names, load_ledger
-from app.services.township.money import _read_text
+from app.services.township.textfile import read_csv_text
 from app.services.village.campaigns import active_campaign
 from app.sheets.writer import write_xlsx
 from db.connection import tx
 from db.fsutil import write_atomic
-from receipts.reports import _Column, _Report, _Row
+from receipts.paging import Column, Report, Row
 
 REWARD_SETTING = "township_reward_fen_per_person"
 DEADLINE_SETTING = "township_reward_deadline"
@@ -51,10 +52,10 @@ def _year(ws: Workspace, year: int | None, led: Ledger | None = None) -> int:
         return int(latest)
 
 
+@requires_role("township", "录入征缴任务")
 def set_target(ws: Workspace, *, village: str, target: int, group: str = "",
                campaign_year: int | None = None, source: str = "manual") -> dict[str, Any]:
     """录入征缴任务: a village's (or one group's) number of persons to enrol."""
-    ws.require_role("township", "录入征缴任务")
     village = (village or "").strip()
     if not village:
         raise ValidationError("请填写村代码")
@@ -72,10 +73,10 @@ def set_target(ws: Workspace, *, village: str, target: int, group: str = "",
     return {"campaign_year": year, "village": village, "group": group, "target": target}
 
 
+@requires_role("township", "导入征缴任务")
 def load_targets(ws: Workspace, path: Path, *, campaign_year: int | None = None) -> dict[str, Any]:
     """导入征缴任务 CSV: 村, 村民小组 (optional), 任务人数."""
-    ws.require_role("township", "导入征缴任务")
-    rows = list(csv.DictReader(io.StringIO(_read_text(path))))
+    rows = list(csv.DictReader(io.StringIO(read_csv_text(path))))
     if not rows:
         raise ValidationError("任务文件是空的")
     names = {k.strip(): k for k in rows[0]}
@@ -98,10 +99,10 @@ def load_targets(ws: Workspace, path: Path, *, campaign_year: int | None = None)
     return {"loaded": loaded}
 
 
+@requires_role("township", "设置奖励标准")
 def set_incentive(ws: Workspace, *, reward_fen_per_person: int,
                   deadline: date | None) -> dict[str, Any]:
     """奖励标准: yuan per enrolled person for villages that met their target by the deadline."""
-    ws.require_role("township", "设置奖励标准")
     if reward_fen_per_person < 0:
         raise ValidationError("奖励标准不能为负数")
     with tx(ws.conn):
@@ -120,6 +121,7 @@ def _targets(ws: Workspace, year: int) -> dict[tuple[str, str], int]:
     return out
 
 
+@requires_role("township", "查看征缴进度")
 def progress(ws: Workspace, *, campaign_year: int | None = None) -> dict[str, Any]:
     """Per village and group: roster, enrolled, subsidised, target, completion, amount."""
     led = load_ledger(ws, roster=True)
@@ -183,6 +185,7 @@ def _pct(value: float | None) -> str:
     return "—" if value is None else f"{value * 100:.1f}%"
 
 
+@requires_role("township", "导出征缴进度")
 def export_progress(ws: Workspace, out: Path, *,
                     campaign_year: int | None = None) -> dict[str, Any]:
     """导出征缴进度: .xlsx (a sheet per level) or .pdf (a printable table)."""
@@ -207,18 +210,18 @@ def export_progress(ws: Workspace, out: Path, *,
     elif out.suffix.lower() == ".pdf":
         # The title names the benefit year; the line under it the collection period.
         period = f"{data['period_label']}    " if data["period_label"] else ""
-        report = _Report(f"{data['year_label']}城乡居民医保征缴进度表",
-                         [f"{period}乡镇：{ws.meta('village') or ''}    制表：{ws.user}"])
-        report.table([_Column("村", 14), _Column("花名册", 9, "right", "count"),
-                      _Column("已参保", 9, "right", "count"),
-                      _Column("资助", 8, "right", "count"), _Column("任务", 8, "right"),
-                      _Column("完成率", 9, "right"), _Column("金额（元）", 14, "right"),
-                      _Column("奖励（元）", 12, "right")],
-                     [_Row((r[0], str(r[1]), str(r[2]), str(r[3]), str(r[4]), r[5], r[6], r[8]),
-                           (r[1], r[2], r[3])) for r in summary], heading="各村进度")
-        report.table([_Column(h, w, "left" if i < 2 else "right") for i, (h, w) in
+        report = Report(f"{data['year_label']}城乡居民医保征缴进度表",
+                        [f"{period}乡镇：{ws.meta('village') or ''}    制表：{ws.user}"])
+        report.table([Column("村", 14), Column("花名册", 9, "right", "count"),
+                      Column("已参保", 9, "right", "count"),
+                      Column("资助", 8, "right", "count"), Column("任务", 8, "right"),
+                      Column("完成率", 9, "right"), Column("金额（元）", 14, "right"),
+                      Column("奖励（元）", 12, "right")],
+                     [Row((r[0], str(r[1]), str(r[2]), str(r[3]), str(r[4]), r[5], r[6], r[8]),
+                          (r[1], r[2], r[3])) for r in summary], heading="各村进度")
+        report.table([Column(h, w, "left" if i < 2 else "right") for i, (h, w) in
                       enumerate(zip(header, (12, 10, 9, 9, 8, 8, 9, 13), strict=True))],
-                     [_Row(tuple(str(c) for c in r)) for r in lines], heading="村民小组进度")
+                     [Row(tuple(str(c) for c in r)) for r in lines], heading="村民小组进度")
         write_atomic(out, report.render())
     else:
         raise ValidationError("导出文件应以 .xlsx 或 .pdf 结尾")

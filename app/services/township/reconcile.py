@@ -22,6 +22,7 @@ from app.domain.ledger import book_gaps
 from app.domain.money import format_fen
 from app.domain.roster import METHODS
 from app.services.base.common import business_date, utc_now
+from app.services.base.roles import requires_role
 from app.services.base.settings import get_setting
 from app.services.base.workspace import Workspace
 from app.services.township.ledger import (
@@ -99,6 +100,7 @@ def _ledger_problems(dev: DeviceLedger, problems: list[dict[str, Any]]) -> None:
                  seq=problem.seq)
 
 
+@requires_role("township", "核对各村账目")
 def reconcile_villages(ws: Workspace, *, today: date | None = None) -> dict[str, Any]:
     """The township's table: per village and collector, the figures and every problem."""
     with collector_paused():
@@ -265,6 +267,7 @@ def _duplicates(ws: Workspace, led: Ledger, problems: list[dict[str, Any]]) -> N
                      f"县医保通知未处理：{c.message}", c.receipt)
 
 
+@requires_role("township", "查看村里的票据")
 def village_receipts(ws: Workspace, village: str,
                      collector: str | None = None) -> list[dict[str, Any]]:
     """Drill-down: every receipt of a village (or one collector) with its state and checks."""

@@ -19,6 +19,7 @@ from app.domain.events import ENROLMENT_END_REASONS, RefundMade
 from app.domain.idcard import mask_id_number
 from app.domain.ledger_views import TownshipRefundPaid
 from app.services.base.common import business_date, iso, utc_now
+from app.services.base.roles import requires_role
 from app.services.base.workspace import Workspace
 from app.services.township.ledger import DeviceLedger, load_ledger
 from db.connection import tx
@@ -46,9 +47,9 @@ def _payments(ws: Workspace) -> dict[tuple[str, str], tuple[str, str, str]]:
         "SELECT device_id, refund_id, reference, paid_on, at FROM tw_refund_payments")}
 
 
+@requires_role("township", "查看退费申请")
 def township_refund_requests(ws: Workspace) -> list[dict[str, Any]]:
     """退费申请: every village refund the township is to pay, oldest first, paid or not."""
-    ws.require_role("township", "查看退费申请")
     paid = _payments(ws)
     out = [_request(dev, r, paid.get((dev.device_id, r.refund_id)))
            for dev in load_ledger(ws).devices.values()
@@ -57,11 +58,11 @@ def township_refund_requests(ws: Workspace) -> list[dict[str, Any]]:
     return out
 
 
+@requires_role("township", "登记退费支付")
 def mark_refund_paid(ws: Workspace, *, device_id: str, refund_id: str, reference: str,
                      paid_on: date | None = None) -> dict[str, Any]:
     """退费已支付: the office paid a village's refund request; ``reference`` is the transfer's
     (or the voucher's) number, ``paid_on`` the day it was paid (today if not given)."""
-    ws.require_role("township", "登记退费支付")
     ref = (reference or "").strip()
     if not ref:
         raise ValidationError("请填写退费支付的凭证号或银行流水号")

@@ -10,8 +10,9 @@ from datetime import datetime
 from pathlib import Path
 
 from app.domain.errors import IntegrityProblem, StorageError, ValidationError, YibaoError
+from app.services.base.roles import any_role
 from app.services.base.settings import get_setting
-from app.services.base.workspace import Workspace, _open_with_key, key_path_for, load_key_file
+from app.services.base.workspace import Workspace, key_path_for, load_key_file, open_with_key
 from app.services.upkeep.verify import verify_workspace
 from db.connection import open_database
 from db.fsutil import fsync_directory
@@ -31,6 +32,7 @@ def _fsync_file(path: Path) -> None:
         os.fsync(fh.fileno())
 
 
+@any_role
 def backup_database(ws: Workspace, out: Path) -> BackupResult:
     """Write an encrypted copy and a copy of the key file beside it (``out`` + ``.key``).
 
@@ -60,6 +62,7 @@ def backup_database(ws: Workspace, out: Path) -> BackupResult:
     return BackupResult(out, key_copy, events)
 
 
+@any_role
 def auto_backup(ws: Workspace, *, now: datetime | None = None) -> BackupResult | None:
     """Back up to the configured folder (typically a USB stick) and keep the newest N."""
     folder = get_setting(ws, "backup_folder")
@@ -89,7 +92,7 @@ def restore_database(target: Path, backup_file: Path, *, user: str | None,
     kf = load_key_file(backup_file)
     name = kf.resolve_user(user)
     data_key = kf.unlock(name, passphrase)
-    ws = _open_with_key(backup_file, data_key, name)
+    ws = open_with_key(backup_file, data_key, name)
     try:
         report = verify_workspace(ws)
     finally:
@@ -115,6 +118,7 @@ def restore_database(target: Path, backup_file: Path, *, user: str | None,
             "previous_kept_as": str(kept) if kept else None}
 
 
+@any_role
 def close_with_backup(ws: Workspace) -> BackupResult | None:
     """Closing the app: back up to the configured folder, then close the database.
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from app.domain.bulk import collector_paused
 from app.domain.errors import StorageError
 from app.domain.ledger import LedgerState
+from app.services.base.roles import any_role
 from app.services.base.workspace import Workspace
 from app.services.views.reconcile import VERIFY_TYPES, journal_invariants, table_invariants
 from db import journal
@@ -33,6 +34,7 @@ class VerifyReport:
 VERIFY_CACHE_KIB = 64 * 1024
 
 
+@any_role
 def verify_workspace(ws: Workspace) -> VerifyReport:
     """The whole check a township accountant runs before trusting a database."""
     previous = int(ws.conn.execute("PRAGMA cache_size").fetchone()[0])

@@ -14,6 +14,7 @@ from typing import Any
 from app.domain.errors import NotFound
 from app.domain.idcard import mask_id_number
 from app.services.base.common import BUSINESS_TZ, business_date, utc_now
+from app.services.base.roles import any_role
 from app.services.base.workspace import Workspace
 from app.services.village.books import resolve_receipt
 from app.services.village.campaigns import active_campaign
@@ -72,6 +73,7 @@ _STATE_WHERE = {
 }
 
 
+@any_role
 def list_receipts(ws: Workspace, *, state: str | None = None, series: str | None = None,
                   day: date | None = None, text: str | None = None,
                   limit: int | None = None) -> list[dict[str, Any]]:
@@ -120,6 +122,7 @@ def list_receipts(ws: Workspace, *, state: str | None = None, series: str | None
     return rows
 
 
+@any_role
 def refund_candidates(ws: Workspace, receipt_no: str,
                       series: str | None = None) -> list[dict[str, Any]]:
     """The lines of a receipt with the full certificate number the refund service needs, and
@@ -141,6 +144,7 @@ def refund_candidates(ws: Workspace, receipt_no: str,
 # ---- roster and progress --------------------------------------------------------------------
 
 
+@any_role
 def list_households(ws: Workspace, group: str | None = None) -> list[dict[str, Any]]:
     """Households by number (optionally one 村民小组) with their count of active members."""
     sql = ("SELECT h.id, h.household_no, h.head_name, h.grp, h.phone, "
@@ -179,6 +183,7 @@ FROM persons p WHERE p.status = 'active'
 """
 
 
+@any_role
 def progress_by_group(ws: Workspace, *, on: date | None = None) -> list[dict[str, Any]]:
     """Per 村民小组 for the active campaign: households, active persons, enrolled (paid here or
     through another channel), subsidised, unpaid, and the money collected here net of refunds.
@@ -212,6 +217,7 @@ def progress_by_group(ws: Workspace, *, on: date | None = None) -> list[dict[str
     return sorted(out, key=lambda r: group_order(r["group"]))
 
 
+@any_role
 def unpaid_households(ws: Workspace) -> list[dict[str, Any]]:
     """Households with an active member not yet paid this campaign, with how many."""
     campaign = active_campaign(ws)
@@ -228,6 +234,7 @@ def unpaid_households(ws: Workspace) -> list[dict[str, Any]]:
 # ---- cash -----------------------------------------------------------------------------------
 
 
+@any_role
 def deposit_history(ws: Workspace) -> list[dict[str, Any]]:
     """缴存 records, newest first."""
     return [{"deposit_date": r[0], "slip_no": r[1], "amount_fen": r[2], "actor": r[3],
@@ -236,6 +243,7 @@ def deposit_history(ws: Workspace) -> list[dict[str, Any]]:
                                      "FROM deposits ORDER BY deposit_date DESC, at DESC")]
 
 
+@any_role
 def daily_close_history(ws: Workspace) -> list[dict[str, Any]]:
     """日清 records, newest first; a difference always comes with its note."""
     return [{"business_date": r[0], "expected_fen": r[1], "counted_fen": r[2],

@@ -16,11 +16,13 @@ from app.domain import events as ev
 from app.domain.events import RefundMade
 from app.domain.ledger import LedgerState, number_ranges
 from app.domain.money import format_fen
+from app.services.base.roles import any_role
 from app.services.base.workspace import Workspace
 from app.services.village.cash import cash_position
 from db.connection import Connection
 
 
+@any_role
 def book_summaries(ws: Workspace) -> list[dict[str, Any]]:
     """Per book: issued, voided, unused, lost numbers and the amount on issued receipts."""
     conn = ws.conn
@@ -54,6 +56,7 @@ def book_summaries(ws: Workspace) -> list[dict[str, Any]]:
     return out
 
 
+@any_role
 def reconcile(ws: Workspace, *, today: date | None = None) -> dict[str, Any]:
     """The township's and the clerk's check: books, cash, and every problem found."""
     cash = cash_position(ws, today=today)
@@ -170,6 +173,7 @@ def table_invariants(c: Connection) -> list[str]:
 VERIFY_TYPES = frozenset(ev.LEDGER_TYPES) - {ev.ReceiptPrinted.TYPE}
 
 
+@any_role
 def journal_invariants(ws: Workspace, led: LedgerState) -> list[str]:
     """What the fold of the journal (``led``, built by verify while it checked the chain)
     names, and whether the state tables say what the journal says (receipts, payments,

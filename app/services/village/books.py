@@ -16,6 +16,7 @@ from typing import Any
 from app.domain import events as ev
 from app.domain.errors import NotFound, Refused, ValidationError
 from app.services.base.common import business_date, new_id, utc_now
+from app.services.base.roles import any_role, requires_role
 from app.services.base.workspace import Workspace
 from db.connection import Connection, tx
 
@@ -59,6 +60,7 @@ def _book(row: tuple) -> Book:
     return Book(row[0], row[1], int(row[2]), int(row[3]), int(row[4]), row[5])
 
 
+@requires_role("collector", "登记票据")
 def register_book(ws: Workspace, *, series: str, first: int, last: int,
                   width: int | None = None) -> dict[str, Any]:
     """Register a book received from the township (领用): series 字轨 and number range."""
@@ -99,11 +101,13 @@ def _next_in_book(conn: Connection, book: Book) -> int | None:
     return candidate if candidate <= book.last else None
 
 
+@any_role
 def books(ws: Workspace) -> list[Book]:
     return [_book(r) for r in ws.conn.execute(
         f"SELECT {BOOK_COLUMNS} FROM receipt_books ORDER BY registered_at, series, first_no")]
 
 
+@any_role
 def next_receipt(ws: Workspace) -> NextReceipt:
     """The number the next receipt will carry (the clerk checks it against the paper)."""
     # Only this collector's books whose last number is not yet used (issued or voided blank;
@@ -125,6 +129,7 @@ def next_receipt(ws: Workspace) -> NextReceipt:
     raise Refused("没有可用的票据：票据已用完或尚未登记，请向乡镇财政所领用新票据后登记")
 
 
+@any_role
 def peek_next_receipt(ws: Workspace) -> NextReceipt | None:
     try:
         return next_receipt(ws)
@@ -141,6 +146,7 @@ class ReceiptRef:
     number: int
 
 
+@any_role
 def resolve_receipt(ws: Workspace, text: str, series: str | None = None) -> ReceiptRef:
     """'00012007', '皖医保 00012007' or a number with --series → the book and number."""
     match = _NO_RE.match(text or "")
@@ -161,6 +167,7 @@ def resolve_receipt(ws: Workspace, text: str, series: str | None = None) -> Rece
     return ReceiptRef(_book(rows[0]), number)
 
 
+@any_role
 def receipt_state(ws: Workspace, ref: ReceiptRef) -> dict[str, Any]:
     row = ws.conn.execute(
         "SELECT n.state, n.payment_id, n.reason, v.reason FROM receipt_numbers n "
@@ -179,6 +186,7 @@ def receipt_state(ws: Workspace, ref: ReceiptRef) -> dict[str, Any]:
             "pending_print": state == "issued" and printed == 0}
 
 
+@requires_role("collector", "作废票据")
 def void_receipt(ws: Workspace, receipt_no: str, *, reason: str, series: str | None = None,
                  now: datetime | None = None) -> dict[str, Any]:
     """作废 — for a spoiled form or a mistake caught while the money is still in hand.
@@ -223,6 +231,7 @@ def void_receipt(ws: Workspace, receipt_no: str, *, reason: str, series: str | N
     return {"receipt": label, "state": "voided", "blank": False, "payment_id": payment_id}
 
 
+@requires_role("collector", "登记票据打印")
 def mark_printed(ws: Workspace, receipt_no: str, *, reprint: bool = False,
                  series: str | None = None) -> dict[str, Any]:
     """Record that the paper receipt came out of the printer (ends 'pending print')."""
@@ -237,6 +246,7 @@ def mark_printed(ws: Workspace, receipt_no: str, *, reprint: bool = False,
     return {"receipt": label, "printed": kind}
 
 
+@requires_role("collector", "登记票据遗失")
 def mark_lost(ws: Workspace, *, series: str, first: int, last: int,
               reason: str) -> dict[str, Any]:
     """遗失: unused numbers reported lost; they are accounted for and never used."""

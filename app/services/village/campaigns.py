@@ -13,6 +13,7 @@ from app.domain.canonical import canonical_json
 from app.domain.errors import NotFound, Refused
 from app.domain.policy import Policy, load_policy_file, parse_policy
 from app.services.base.common import iso, new_id, utc_now
+from app.services.base.roles import any_role
 from app.services.base.workspace import Workspace
 from db.connection import tx
 
@@ -32,6 +33,7 @@ def _parse_cached(policy_json: str) -> Policy:
     return parse_policy(json.loads(policy_json))
 
 
+@any_role
 def load_policy(ws: Workspace, source: Path | dict[str, Any], *,
                 activate: bool = True) -> dict[str, Any]:
     """Validate a policy file (every problem named) and store it as a campaign.
@@ -79,6 +81,7 @@ def _same_policy(ws: Workspace, policy: Policy) -> tuple[str] | None:
     return None
 
 
+@any_role
 def campaign_by_id(ws: Workspace, campaign_id: str) -> Campaign:
     row = ws.conn.execute("SELECT policy_json FROM campaigns WHERE id = ?",
                           (campaign_id,)).fetchone()
@@ -87,6 +90,7 @@ def campaign_by_id(ws: Workspace, campaign_id: str) -> Campaign:
     return Campaign(campaign_id, _parse_cached(row[0]))
 
 
+@any_role
 def active_campaign(ws: Workspace) -> Campaign:
     """The campaign collections go to; refused when no policy has been loaded."""
     campaign_id = ws.meta("active_campaign")
@@ -95,6 +99,7 @@ def active_campaign(ws: Workspace) -> Campaign:
     return campaign_by_id(ws, campaign_id)
 
 
+@any_role
 def list_campaigns(ws: Workspace) -> list[dict[str, Any]]:
     active = ws.meta("active_campaign")
     return [
@@ -106,6 +111,7 @@ def list_campaigns(ws: Workspace) -> list[dict[str, Any]]:
     ]
 
 
+@any_role
 def campaign_for_benefit_year(ws: Workspace, benefit_year: int) -> Campaign:
     """The loaded campaign whose cover is ``benefit_year`` (a newborn's birth year)."""
     row = ws.conn.execute("SELECT id FROM campaigns WHERE benefit_year = ? "

@@ -10,6 +10,7 @@ from app.domain import events as ev
 from app.domain.errors import Refused, ValidationError
 from app.domain.money import format_fen
 from app.services.base.common import business_date, new_id, utc_now
+from app.services.base.roles import any_role, requires_role
 from app.services.base.settings import get_setting
 from app.services.base.workspace import Workspace
 from db.connection import tx
@@ -31,6 +32,7 @@ class CashPosition:
                 if self.oldest_undeposited else None, "warnings": self.warnings}
 
 
+@any_role
 def cash_position(ws: Workspace, *, today: date | None = None) -> CashPosition:
     """collected − refunded − deposited, and since when cash has been held (first in, first out)."""
     day = today or business_date(utc_now())
@@ -63,6 +65,7 @@ def cash_position(ws: Workspace, *, today: date | None = None) -> CashPosition:
     return CashPosition(collected, refunded, deposited, on_hand, oldest, warnings)
 
 
+@requires_role("collector", "登记缴存")
 def record_deposit(ws: Workspace, *, amount_fen: int, slip_no: str,
                    deposit_date: date | None = None,
                    now: datetime | None = None) -> dict[str, Any]:
@@ -90,6 +93,7 @@ def record_deposit(ws: Workspace, *, amount_fen: int, slip_no: str,
             "deposit_date": when.isoformat(), "on_hand_fen": on_hand - amount_fen}
 
 
+@requires_role("collector", "日清")
 def daily_close(ws: Workspace, *, counted_fen: int, note: str = "",
                 now: datetime | None = None) -> dict[str, Any]:
     """日清: the clerk counts the cash; any difference needs a note and is kept on record."""

@@ -20,6 +20,7 @@ from app.domain.idcard import mask_id_number
 from app.domain.money import fen_to_capitals, format_fen
 from app.domain.roster import METHODS, STATUSES
 from app.services.base.common import business_date, iso, new_id, utc_now
+from app.services.base.roles import any_role, requires_role
 from app.services.base.workspace import Workspace
 from app.services.village.books import next_receipt
 from app.services.village.campaigns import Campaign, active_campaign, campaign_for_benefit_year
@@ -60,6 +61,7 @@ def _household(ws: Workspace, household_no: str) -> tuple:
     return row
 
 
+@any_role
 def member_statuses(ws: Workspace, household_id: str, campaign: Campaign) -> list[MemberStatus]:
     """Every member with what matters for collecting: status, categories, already paid?"""
     year = campaign.campaign_year
@@ -117,6 +119,7 @@ def _newborn_campaigns(ws: Workspace, members: list[MemberStatus],
     return out
 
 
+@any_role
 def household_fees(ws: Workspace, household_no: str, tier_code: str, *,
                    on: date | None = None, newborn: bool = False) -> dict[str, Any]:
     """What the household panel shows: each member's status, price, subsidy and payable.
@@ -245,6 +248,7 @@ def _newborn_campaign(ws: Workspace, chosen: list[MemberStatus], day: date) -> C
     return campaign
 
 
+@requires_role("collector", "收款")
 def collect_household(ws: Workspace, *, household_no: str, tier_code: str,
                       members: list[str] | None = None, method: str = "cash",
                       method_ref: str | None = None, override_reason: str | None = None,
@@ -336,6 +340,7 @@ def collect_household(ws: Workspace, *, household_no: str, tier_code: str,
                             ln.payable_fen) for ln in lines))
 
 
+@any_role
 def member_enrolments(ws: Workspace, household_id: str) -> dict[str, dict[str, Any]]:
     """Per member, the ledger's word on this campaign: enrolled | not_enrolled | ended |
     elsewhere, why, on which receipt, and whether they may be collected now."""

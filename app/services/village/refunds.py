@@ -18,6 +18,7 @@ from app.domain.errors import NotFound, Refused, ValidationError
 from app.domain.events import ENROLMENT_END_REASONS
 from app.domain.idcard import mask_id_number
 from app.services.base.common import business_date, new_id, utc_now
+from app.services.base.roles import requires_role
 from app.services.base.workspace import Workspace
 from app.services.village.books import resolve_receipt
 from app.services.village.campaigns import active_campaign
@@ -50,6 +51,7 @@ class RefundResult:
         return asdict(self)
 
 
+@requires_role("collector", "退费")
 def refund_line(ws: Workspace, *, receipt_no: str, id_number: str, reason: str,
                 series: str | None = None, paid_by: str = "cash", note: str | None = None,
                 now: datetime | None = None) -> RefundResult:
@@ -98,6 +100,7 @@ class EnrolmentEndResult:
         return asdict(self)
 
 
+@requires_role("collector", "终止参保")
 def end_enrolment(ws: Workspace, *, id_number: str, reason: str, note: str | None = None,
                   now: datetime | None = None) -> EnrolmentEndResult:
     """终止参保 of an enrolment that took no money (资助参保): an event, never a delete; a paid

@@ -25,6 +25,7 @@ from app.domain.roster import (
     parse_relation,
 )
 from app.services.base.common import business_date, iso, new_id, utc_now
+from app.services.base.roles import any_role, require_role, requires_role
 from app.services.base.workspace import Workspace
 from db.connection import IntegrityError, tx
 
@@ -60,6 +61,7 @@ def _household_row(ws: Workspace, household_no: str) -> tuple:
     return row
 
 
+@requires_role("collector", "登记户")
 def add_household(ws: Workspace, *, household_no: str, head_name: str, group: str = "",
                   address: str = "", phone: str = "", village: str | None = None) -> dict:
     """Register a household (户); its head is added as a person with add_person."""
@@ -80,6 +82,7 @@ def add_household(ws: Workspace, *, household_no: str, head_name: str, group: st
     return {"household_id": hid, **values}
 
 
+@any_role
 def insert_household(ws: Workspace, household_id: str, values: dict[str, str], now: str) -> None:
     """The row only: the caller validates, holds the transaction and journals."""
     ws.conn.execute(
@@ -90,6 +93,7 @@ def insert_household(ws: Workspace, household_id: str, values: dict[str, str], n
          _initials(values["head_name"]), now, now))
 
 
+@requires_role("collector", "修改户信息")
 def update_household(ws: Workspace, household_no: str, *, head_name: str | None = None,
                      group: str | None = None, address: str | None = None,
                      phone: str | None = None) -> dict:
@@ -158,6 +162,7 @@ def _refuse_duplicate(holder: tuple, id_number: str) -> None:
                   "同一证件不能重复登记")
 
 
+@any_role
 def add_person(ws: Workspace, *, household_no: str, name: str, id_number: str,
                id_type: str = ID_RESIDENT, relation: str = "99", residence: str = "local",
                sex: int | None = None, birth_date: date | None = None, ethnicity: str = "",
@@ -170,7 +175,7 @@ def add_person(ws: Workspace, *, household_no: str, name: str, id_number: str,
     if residence not in ("local", "nonlocal"):
         raise ValidationError("户籍性质应为 local（本地）或 nonlocal（外地）")
     if categories:
-        ws.require_role("township", "认定资助类别")
+        require_role(ws, "township", "认定资助类别")
     hid = _household_row(ws, household_no)[0]
     pid = new_id()
     now = iso(utc_now())
@@ -188,11 +193,12 @@ def add_person(ws: Workspace, *, household_no: str, name: str, id_number: str,
         except IntegrityError as exc:  # a concurrent insert of the same certificate
             raise Refused("同一证件不能重复登记") from exc
         ws.record("person.added", record)
-        granted = [record_certified_category(ws, pid, c, source=category_source,
-                                             certified_by=ws.user) for c in categories]
+        granted = [_record_category(ws, pid, c, source=category_source, certified_by=ws.user)
+                   for c in categories]
     return {**record, "categories": granted}
 
 
+@any_role
 def insert_person(ws: Workspace, record: dict[str, Any], now: str) -> None:
     """The row only, from a validated ``add_person``-shaped record; the caller journals."""
     ws.conn.execute(
@@ -218,6 +224,7 @@ def _person(ws: Workspace, ref: str) -> tuple:
     return row
 
 
+@requires_role("collector", "修改人员信息")
 def update_person(ws: Workspace, person: str, *, name: str | None = None,
                   relation: str | None = None, residence: str | None = None,
                   ethnicity: str | None = None, phone: str | None = None,
@@ -246,6 +253,7 @@ def update_person(ws: Workspace, person: str, *, name: str | None = None,
     return {"person_id": row[0], "changed": changes}
 
 
+@requires_role("collector", "补录身份证号码")
 def assign_id_number(ws: Workspace, person: str, id_number: str) -> dict:
     """A newborn registered with a birth certificate gets its ID number later (补录身份证)."""
     row = _person(ws, person)
@@ -265,6 +273,7 @@ def assign_id_number(ws: Workspace, person: str, id_number: str) -> dict:
     return {"person_id": row[0], "id_number": cert.id_number}
 
 
+@requires_role("collector", "变更人员状态")
 def set_person_status(ws: Workspace, person: str, status: str, *, note: str = "") -> dict:
     """Mark deceased / moved out / employee-insured (or active again)."""
     if status not in STATUSES:
@@ -282,6 +291,7 @@ def set_person_status(ws: Workspace, person: str, status: str, *, note: str = ""
     return {"person_id": row[0], "status": status}
 
 
+@requires_role("collector", "迁户")
 def move_person(ws: Workspace, person: str, to_household_no: str) -> dict:
     row = _person(ws, person)
     target = _household_row(ws, to_household_no)
@@ -295,13 +305,22 @@ def move_person(ws: Workspace, person: str, to_household_no: str) -> dict:
     return {"person_id": row[0], "household_no": target[1]}
 
 
+@requires_role("collector", "接收资助类别认定")
 def record_certified_category(ws: Workspace, person_id: str, category: str, *, source: str,
                               certified_by: str, valid_from: date | None = None,
                               valid_to: date | None = None) -> dict:
-    """Keep a subsidy category someone entitled to certify it did certify: the township
-    (here or through its feed) or the county's lists. ``certified_by`` is who that was, never
-    the collector who receives it; the caller holds the transaction and has checked the role
-    (``grant_category``) or the source (a signed county or township feed)."""
+    """Keep on the village's roster a subsidy category certified elsewhere: by the county's
+    lists or the township, as their signed feeds bring it (``certified_by`` is who that was,
+    never the collector who receives it). The caller holds the transaction and has checked
+    the source; a township user certifies with ``grant_category`` instead."""
+    return _record_category(ws, person_id, category, source=source, certified_by=certified_by,
+                            valid_from=valid_from, valid_to=valid_to)
+
+
+def _record_category(ws: Workspace, person_id: str, category: str, *, source: str,
+                     certified_by: str, valid_from: date | None = None,
+                     valid_to: date | None = None) -> dict:
+    """The row and its journal event, for a caller whose role or source was checked."""
     from app.services.village.campaigns import active_campaign
 
     category = _clean(category)
@@ -326,19 +345,18 @@ def record_certified_category(ws: Workspace, person_id: str, category: str, *, s
     return granted
 
 
+@requires_role("township", "认定资助类别")
 def grant_category(ws: Workspace, person: str, category: str, *, source: str = "",
                    valid_from: date | None = None, valid_to: date | None = None) -> dict:
     """Certify a subsidy category for a person (township only: 资助对象认定)."""
-    ws.require_role("township", "认定资助类别")
     row = _person(ws, person)
     with tx(ws.conn):
-        return record_certified_category(ws, row[0], category, source=source,
-                                         certified_by=ws.user, valid_from=valid_from,
-                                         valid_to=valid_to)
+        return _record_category(ws, row[0], category, source=source, certified_by=ws.user,
+                                valid_from=valid_from, valid_to=valid_to)
 
 
+@requires_role("township", "撤销资助类别")
 def revoke_category(ws: Workspace, person: str, category: str) -> dict:
-    ws.require_role("township", "撤销资助类别")
     row = _person(ws, person)
     with tx(ws.conn):
         cur = ws.conn.execute(
@@ -350,6 +368,7 @@ def revoke_category(ws: Workspace, person: str, category: str) -> dict:
     return {"person_id": row[0], "category": category, "revoked": True}
 
 
+@any_role
 def person_categories(ws: Workspace, person_id: str) -> list[dict]:
     return [
         {"category": c, "source": s, "valid_from": f, "valid_to": t}
@@ -369,6 +388,7 @@ def _prefix(column: str) -> str:
     return f"{column} >= ? AND {column} < ?"
 
 
+@any_role
 def find_households(ws: Workspace, query: str, *, limit: int = 30) -> list[dict]:
     """Search as the clerk types: name prefix, pinyin initials, ID number (full, prefix or
     last 4–6 characters), household number. Every branch is an index range, never a scan."""
@@ -422,6 +442,7 @@ def find_households(ws: Workspace, query: str, *, limit: int = 30) -> list[dict]
     ]
 
 
+@any_role
 def household_members(ws: Workspace, household_id: str) -> list[dict]:
     rows = ws.conn.execute(
         f"SELECT {PERSON_COLUMNS} FROM persons WHERE household_id = ? "
@@ -435,6 +456,7 @@ def household_members(ws: Workspace, household_id: str) -> list[dict]:
     ]
 
 
+@any_role
 def household_by_no(ws: Workspace, household_no: str) -> dict:
     row = _household_row(ws, household_no)
     return {"household_id": row[0], "household_no": row[1], "head_name": row[2],

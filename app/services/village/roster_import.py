@@ -29,11 +29,13 @@ from app.domain.idcard import mask_id_number
 from app.domain.pinyin import name_initials
 from app.domain.roster import HEAD, OTHER, RELATIONS, STATUSES, lookup_relation, parse_id_type
 from app.services.base.common import iso, new_id, utc_now
+from app.services.base.roles import any_role, has_role
 from app.services.base.workspace import Workspace
 from app.services.village.campaigns import Campaign, active_campaign
 from app.services.village.roster import check_certificate, insert_household, insert_person
 from app.sheets.columns import LABELS
-from app.sheets.reader import Table, read_table
+from app.sheets.reader import read_table
+from app.sheets.table import Table
 from db.connection import tx
 
 _SEX = {"男": 1, "1": 1, "m": 1, "male": 1, "女": 2, "2": 2, "f": 2, "female": 2}
@@ -366,6 +368,7 @@ def _confirm(report: ImportReport, accept_moves: bool,
                       "未写入任何数据")
 
 
+@any_role
 def import_roster(ws: Workspace, path: Path, *, dry_run: bool = False,
                   accept_moves: bool = False, expected_moves: Mapping[str, Any] | None = None,
                   progress: Callable[[int], None] | None = None) -> ImportReport:
@@ -385,7 +388,7 @@ def import_roster(ws: Workspace, path: Path, *, dry_run: bool = False,
     known = {s.category for s in campaign.policy.subsidies} if campaign else set()
     people = _validate(ws, table, report, known, campaign)
     households, persons, updates, grants = _plan(ws, people, report,
-                                                 categories_allowed=ws.role == "township")
+                                                 categories_allowed=has_role(ws, "township"))
     report.households = len(households)
     report.persons = len(persons)
     report.updated = len(updates)
