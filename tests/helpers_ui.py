@@ -1,4 +1,5 @@
-"""The main window on a workspace, as the UI tests open it, and a click that checks first."""
+"""The main window on a workspace, as the UI tests open it, a click that checks first, and a
+collection made from the keyboard."""
 
 from __future__ import annotations
 
@@ -36,3 +37,16 @@ def main_window(qtbot: Any, ws: Any) -> Iterator[Any]:
 def click(qtbot: Any, button: Any) -> None:
     assert button.isEnabled(), button.text()
     qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+
+
+def collect_by_keyboard(qtbot: Any, win: Any, search: str, *, note: str = "已打印") -> None:
+    """Type ``search``, Enter to open the household, Ctrl+Enter, Enter to confirm; wait until
+    the collect view's note says ``note``."""
+    collect = win.collect
+    qtbot.keyClicks(collect.search, search)
+    qtbot.keyClick(collect.search, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: collect.household is not None, timeout=10_000)
+    qtbot.keyClick(collect.members, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: collect.confirm_dialog is not None, timeout=10_000)
+    qtbot.keyClick(collect.confirm_dialog, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: note in collect.note.text(), timeout=15_000)

@@ -135,13 +135,13 @@ def test_progress_chart_shows_enrolled_against_target(qtbot, window):
 
 def test_a_burst_of_changes_refreshes_the_status_bar_once_more(qtbot, window, monkeypatch):
     import ui.main_window
-    from ui.queries import township_status
+    from app.services.views.status import township_status
 
     runs: list[int] = []
 
-    def counted(ws: Any) -> dict[str, Any]:
+    def counted(ws: Any, **reads: Any) -> dict[str, Any]:
         runs.append(1)
-        return township_status(ws)
+        return township_status(ws, **reads)
 
     monkeypatch.setattr(ui.main_window, "township_status", counted)
     for _ in range(5):

@@ -23,7 +23,7 @@ from app.services.demo.village import demo_policy
 from app.services.village.books import receipt_state, register_book, resolve_receipt
 from app.services.village.campaigns import load_policy
 from app.services.village.roster import add_household, add_person
-from tests.helpers_ui import main_window
+from tests.helpers_ui import collect_by_keyboard, main_window
 
 PDF_ENV = "YIBAO_PRINT_TO_PDF"
 
@@ -189,7 +189,7 @@ def test_enter_before_results_opens_the_latest_search_not_a_stale_one(qtbot, win
     release = threading.Event()
     window.worker.submit(lambda: release.wait(5))  # the DB thread is busy for a moment
     qtbot.keyClicks(collect.search, "w")
-    qtbot.waitUntil(lambda: not collect._timer.isActive(), timeout=5_000)  # "w" is queued
+    qtbot.waitUntil(lambda: not collect.finder._timer.isActive(), timeout=5_000)  # "w" is queued
     qtbot.keyClicks(collect.search, "jg")
     qtbot.keyClick(collect.search, Qt.Key.Key_Return)  # before any answer came back
     release.set()
@@ -244,13 +244,7 @@ def test_failed_print_leaves_the_receipt_pending_and_impossible_to_miss(
         qtbot, window, prints, tmp_path, monkeypatch):
     monkeypatch.setenv(PDF_ENV, str(tmp_path / "no such folder" / "r.pdf"))
     collect = window.collect
-    qtbot.keyClicks(collect.search, "zw")
-    qtbot.keyClick(collect.search, Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: collect.household is not None, timeout=10_000)
-    qtbot.keyClick(collect.members, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
-    qtbot.waitUntil(lambda: collect.confirm_dialog is not None, timeout=10_000)
-    qtbot.keyClick(collect.confirm_dialog, Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: "打印失败" in collect.note.text(), timeout=15_000)
+    collect_by_keyboard(qtbot, window, "zw", note="打印失败")
     assert "皖医保 00012001" in collect.note.text()
     assert any("还没有打印" in box.text() for box in collect.findChildren(QMessageBox))
 

@@ -16,16 +16,17 @@ from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 import pytest
-from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
 from app.services.base.workspace import Workspace
-from app.services.exchange.county import apply_items, enrol_device, list_refund_tasks, sync_status
+from app.services.exchange.county import enrol_device, list_refund_tasks, sync_status
+from app.services.exchange.feed import apply_items
 from app.services.views.listings import refund_candidates
 from app.services.village.campaigns import active_campaign
 from app.services.village.collect import collect_household
 from db.connection import tx
 from sync.protocol import ConflictData
+from tests.helpers_ui import click, collect_by_keyboard
 from tests.pg import free_port
 from tests.test_sync_hostile import FakeCounty
 from tests.test_sync_support import FAST_RETRY, CountyServer
@@ -47,11 +48,6 @@ def county(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CountyServer]:
     server = CountyServer(f"sqlite:///{folder / 'county.db'}", folder).start()
     yield server
     server.stop()
-
-
-def click(qtbot: Any, button: Any) -> None:
-    assert button.isEnabled(), button.text()
-    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
 
 
 def show_sync(qtbot: Any, win: Any) -> Any:
@@ -87,13 +83,7 @@ def test_enrol_and_sync_while_collecting(qtbot, window, county):
     window.tabs.setCurrentWidget(window.collect)
     collect = window.collect
     qtbot.waitUntil(collect.search.hasFocus)
-    qtbot.keyClicks(collect.search, "wjg")
-    qtbot.keyClick(collect.search, Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: collect.household is not None, timeout=10_000)
-    qtbot.keyClick(collect.members, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
-    qtbot.waitUntil(lambda: collect.confirm_dialog is not None, timeout=10_000)
-    qtbot.keyClick(collect.confirm_dialog, Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: "已打印" in collect.note.text(), timeout=15_000)
+    collect_by_keyboard(qtbot, window, "wjg")
     assert controller.syncing  # collected and printed while the sync was still waiting
 
     gate.set()

@@ -4,7 +4,6 @@ history of both."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
 from typing import Any
 
 from PySide6.QtCore import QDate
@@ -25,6 +24,7 @@ from app.domain.money import format_fen, parse_yuan
 from app.services.base.workspace import Workspace
 from app.services.views.listings import daily_close_history, deposit_history
 from app.services.village.cash import cash_position, daily_close, record_deposit
+from ui.changes import Changes
 from ui.common import ActionDialog, AppContext, Page, fmt, heading, message, table_view, yuan
 from ui.models import ALERT, RIGHT, Column, RowsModel
 
@@ -38,6 +38,8 @@ def _amount(edit: QLineEdit) -> int | None:
 
 class DepositDialog(ActionDialog):
     """缴存: cash taken to the bank, with the slip number."""
+
+    changes = Changes.CASH
 
     def __init__(self, ctx: AppContext, parent: QWidget, on_hand_fen: int) -> None:
         super().__init__(ctx, parent, self.tr("Record a deposit"), self.tr("Record deposit"))
@@ -55,22 +57,21 @@ class DepositDialog(ActionDialog):
         self.slip.setFocus()
 
     def action(self) -> Callable[[Workspace], Any] | None:
-        try:
-            amount = parse_yuan(self.amount.text())
-        except ValidationError as exc:
-            self.say(exc.message)
+        amount = self.typed_fen(self.amount)
+        if amount is None:
             return None
         slip = self.slip.text().strip()
         if not slip:
             self.say(self.tr("Enter the slip number."))
             return None
-        value = self.day.date()
-        day = date(value.year(), value.month(), value.day())
+        day = self.day.date().toPython()
         return lambda ws: record_deposit(ws, amount_fen=amount, slip_no=slip, deposit_date=day)
 
 
 class DailyCloseDialog(ActionDialog):
     """日清: count the cash; a difference needs a note and is kept on record."""
+
+    changes = Changes.CASH
 
     def __init__(self, ctx: AppContext, parent: QWidget, expected_fen: int) -> None:
         super().__init__(ctx, parent, self.tr("Daily close"), self.tr("Close the day"))
@@ -103,10 +104,8 @@ class DailyCloseDialog(ActionDialog):
                                         else self.tr("short")))
 
     def action(self) -> Callable[[Workspace], Any] | None:
-        try:
-            counted = parse_yuan(self.counted.text())
-        except ValidationError as exc:
-            self.say(exc.message)
+        counted = self.typed_fen(self.counted)
+        if counted is None:
             return None
         note = self.note.text().strip()
         if counted != self.expected_fen and not note:
@@ -117,6 +116,8 @@ class DailyCloseDialog(ActionDialog):
 
 
 class CashPage(Page):
+    shows = Changes.CASH
+
     def __init__(self, ctx: AppContext) -> None:
         super().__init__(ctx)
         self.position: dict[str, Any] | None = None
@@ -190,7 +191,7 @@ class CashPage(Page):
         layout.addWidget(histories, 1)
         layout.addWidget(explain)
 
-    def refresh(self) -> None:
+    def refresh(self, changes: Changes = Changes.EVERYTHING) -> None:
         self.ctx.run(lambda ws: {"position": cash_position(ws).to_dict(),
                                  "deposits": deposit_history(ws),
                                  "closes": daily_close_history(ws)}, self._show, parent=self)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QButtonGroup,
@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QPushButton,
     QRadioButton,
-    QSplitter,
+    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -33,14 +33,17 @@ from app.domain.money import fen_to_capitals
 from app.services.village.books import next_receipt
 from app.services.village.campaigns import active_campaign
 from app.services.village.collect import CollectResult, collect_household, household_fees
-from app.services.village.roster import find_households
+from ui.changes import Changes
+from ui.collect_search import HouseholdSearch, SearchBox
 from ui.common import (
+    TYPING_PAUSE_MS,
     AppContext,
     big_font,
     fmt,
     heading,
     message,
     show_error,
+    side_by_side,
     table_view,
     yuan,
 )
@@ -48,24 +51,10 @@ from ui.common import method_names as common_method_names
 from ui.models import ALERT, RIGHT, CheckableRowsModel, Column, RowsModel
 from ui.printing import PrintManager
 
-SEARCH_DELAY_MS = 150
-_NAVIGATION_KEYS = {Qt.Key.Key_Down: 1, Qt.Key.Key_Up: -1,
-                    Qt.Key.Key_PageDown: 10, Qt.Key.Key_PageUp: -10}
+# The search box's typing pause (bench/gui.py measures against it).
+SEARCH_DELAY_MS = TYPING_PAUSE_MS
 # Alt+letter picks the method: the pinyin initial of its Chinese name (现金 X, 微信 W …).
 _METHOD_KEYS = (("cash", "X"), ("wechat", "W"), ("bank", "Y"), ("other", "Q"))
-
-
-class SearchBox(QLineEdit):
-    """Up/Down move through the results while the typing stays in the box."""
-
-    navigate = Signal(int)
-
-    def keyPressEvent(self, event: QKeyEvent) -> None:
-        step = _NAVIGATION_KEYS.get(Qt.Key(event.key()))
-        if step is not None:
-            self.navigate.emit(step)
-            return
-        super().keyPressEvent(event)
 
 
 class ConfirmDialog(QDialog):
@@ -122,6 +111,11 @@ class ConfirmDialog(QDialog):
 class CollectView(QWidget):
     """Search on the left, the open household on the right."""
 
+    # The open household: its members and their status, the fees, who is enrolled already.
+    shows = Changes.ROSTER | Changes.PAYMENTS | Changes.CAMPAIGN
+    # Collecting takes the next receipt number and records the payment (with its cash).
+    collects = Changes.PAYMENTS | Changes.RECEIPTS | Changes.CASH
+
     def __init__(self, ctx: AppContext, printer: PrintManager) -> None:
         super().__init__()
         self.ctx = ctx
@@ -129,62 +123,23 @@ class CollectView(QWidget):
         self.household: dict[str, Any] | None = None
         self.tier_code: str | None = None
         self.confirm_dialog: ConfirmDialog | None = None
-        self._search_seq = 0
-        self._answered_seq = 0
         self._load_seq = 0
         self._loading = False
-        self._open_when_found = False
         self._after_load: Callable[[], None] | None = None
 
-        self.search = SearchBox()
-        self.search.setPlaceholderText(self.tr("Name, pinyin initials (wjg), ID digits or "
-                                               "household number"))
-        self.search.setFont(big_font(14, bold=False))
-        self.search.setClearButtonEnabled(True)
-        self.results_model = RowsModel([
-            Column(self.tr("Head"), lambda r: r["head_name"]),
-            Column(self.tr("Household no."), lambda r: r["household_no"]),
-            Column(self.tr("Group"), lambda r: r["group"]),
-            Column(self.tr("Members"), lambda r: r["members"], RIGHT),
-            Column(self.tr("Matched"), lambda r: r["matched"]
-                   if r["matched"] != r["head_name"] else ""),
-        ], key=lambda r: r["household_id"], parent=self)
-        self.results = table_view(self.results_model)
-        self.results.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
-        self.search_hint = QLabel(self.tr("Enter: open · ↑↓: choose"))
-        self.search_hint.setStyleSheet("color: #666;")
-
-        left = QWidget()
-        left_layout = QVBoxLayout(left)
-        left_layout.setContentsMargins(0, 0, 0, 0)
-        left_layout.addWidget(self.search)
-        left_layout.addWidget(self.results, 1)
-        left_layout.addWidget(self.search_hint)
-
-        splitter = QSplitter()
-        splitter.addWidget(left)
-        splitter.addWidget(self._build_panel())
+        self.finder = HouseholdSearch(ctx)
+        self.finder.chosen.connect(self.open_household)
+        self.finder.nothing_found.connect(self._nothing_found)
+        splitter = side_by_side(self, self.finder, self._build_panel(), [430, 900])
         splitter.setStretchFactor(0, 0)
         splitter.setStretchFactor(1, 1)
-        splitter.setSizes([430, 900])
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(6, 6, 6, 6)
-        layout.addWidget(splitter)
 
-        self._timer = QTimer(self)
-        self._timer.setSingleShot(True)
-        self._timer.setInterval(SEARCH_DELAY_MS)
-        self._timer.timeout.connect(self._run_search)
-        self.search.textChanged.connect(lambda _text: self._timer.start())
-        self.search.returnPressed.connect(self._enter_in_search)
-        self.search.navigate.connect(self._move_selection)
-        self.results.activated.connect(lambda _index: self.open_selected())
         for keys in ("Ctrl+Return", "Ctrl+Enter"):
             self._shortcut(keys, self.request_collect)
         self._shortcut("Esc", self.focus_search)
         for number in range(1, 10):
             self._shortcut(f"Alt+{number}", lambda n=number: self._tier_key(n - 1))
-        ctx.data_changed.connect(self._reload_if_open)
+        ctx.data_changed.connect(self._data_changed)
 
     def _shortcut(self, keys: str, slot: Callable[[], None]) -> None:
         # Plain shortcuts rather than &-mnemonics: a mnemonic clicks after an animation delay
@@ -305,60 +260,25 @@ class CollectView(QWidget):
 
     # ---- search ----------------------------------------------------------------------------
 
+    @property
+    def search(self) -> SearchBox:
+        """The search box (the clerk types here; so do the tests and bench/gui_driver.py)."""
+        return self.finder.search
+
+    @property
+    def results(self) -> QTableView:
+        return self.finder.results
+
+    @property
+    def results_model(self) -> RowsModel:
+        return self.finder.results_model
+
     def focus_search(self) -> None:
-        # Back from the confirmation dialog the window may not be active again yet.
-        self.window().activateWindow()
-        self.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
-        self.search.selectAll()
+        self.finder.focus()
 
-    def _run_search(self) -> None:
-        self._timer.stop()
-        self._search_seq += 1
-        seq = self._search_seq
-        query = self.search.text().strip()
-        if not query:
-            self._answered_seq = seq
-            self._open_when_found = False
-            self.results_model.set_rows([])
-            return
-        self.ctx.run(lambda ws: find_households(ws, query),
-                     lambda rows: self._show_results(seq, rows), parent=self)
-
-    def _show_results(self, seq: int, rows: list[dict[str, Any]]) -> None:
-        if seq != self._search_seq:
-            return  # the clerk typed on; a newer search is on its way
-        self._answered_seq = seq
-        self.results_model.set_rows(rows)
-        if rows:
-            self.results.selectRow(0)
-        if self._open_when_found:
-            self._open_when_found = False
-            self.open_selected()
-
-    def _enter_in_search(self) -> None:
-        if self._timer.isActive() or self._answered_seq != self._search_seq:
-            # Enter typed before the results arrived: open the first one when they do.
-            self._open_when_found = True
-            if self._timer.isActive():
-                self._run_search()
-            return
-        self.open_selected()
-
-    def _move_selection(self, step: int) -> None:
-        count = self.results_model.rowCount()
-        if not count:
-            return
-        current = self.results.currentIndex().row()
-        self.results.selectRow(max(0, min(count - 1, current + step)))
-
-    def open_selected(self) -> None:
-        index = self.results.currentIndex()
-        if not index.isValid():
-            if self.search.text().strip():
-                self.say(self.tr("No household found. Try pinyin initials, the last "
-                                          "digits of an ID number or the household number."))
-            return
-        self.open_household(self.results_model.row_at(index.row())["household_no"])
+    def _nothing_found(self) -> None:
+        self.say(self.tr("No household found. Try pinyin initials, the last digits of an ID "
+                         "number or the household number."))
 
     # ---- the household --------------------------------------------------------------------
 
@@ -457,6 +377,10 @@ class CollectView(QWidget):
         self.capitals.setText(fen_to_capitals(total))
         self.collect_button.setEnabled(bool(rows))
 
+    def _data_changed(self, changes: Changes) -> None:
+        if changes & self.shows:
+            self._reload_if_open()
+
     def _reload_if_open(self) -> None:
         if self.household is not None and not self._loading:
             self.open_household(self.household["household_no"], keep_checks=True, focus=False)
@@ -540,7 +464,7 @@ class CollectView(QWidget):
             ws, household_no=household_no, tier_code=tier, members=members, method=method,
             method_ref=reference, override_reason=override, expected_receipt=label,
             expected_total_fen=total, newborn=newborn),
-            done, parent=self)
+            done, changes=self.collects, parent=self)
 
     def _newborn_toggled(self, _on: bool) -> None:
         if self.household is not None:

@@ -3,15 +3,18 @@
 Dialogs and message boxes open with ``open()`` rather than ``exec()``: a nested event loop
 would let a queued worker result arrive in the middle of a half-finished action, and it would
 also stall the tests that drive the window.
+
+Every action says what it changes (ui.changes); pages and the status bar reload only for the
+kinds they show.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import Any
+from typing import Any, ClassVar
 
-from PySide6.QtCore import QCoreApplication, QObject, Qt, Signal
+from PySide6.QtCore import QCoreApplication, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QFont, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -20,19 +23,24 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QLineEdit,
     QMessageBox,
     QPushButton,
+    QSplitter,
     QTableView,
     QVBoxLayout,
     QWidget,
 )
 
-from app.domain.errors import YibaoError
-from app.domain.money import format_fen
+from app.domain.errors import ValidationError, YibaoError
+from app.domain.money import format_fen, parse_yuan
 from app.services.base.workspace import Workspace
+from ui.changes import Changes
 from ui.worker import ServiceWorker
 
 log = logging.getLogger(__name__)
+# How long typing must pause before a search or a check runs on the worker.
+TYPING_PAUSE_MS = 150
 
 
 def fmt(text: str, *args: object) -> str:
@@ -120,14 +128,42 @@ def table_view(model: Any, *, stretch_column: int | None = None) -> QTableView:
     return view
 
 
+def selected_row(view: QTableView, model: Any) -> dict[str, Any] | None:
+    """The row of ``model`` (a RowsModel shown unfiltered in ``view``) that is selected."""
+    index = view.currentIndex()
+    return model.row_at(index.row()) if index.isValid() else None
+
+
+def after_typing(edit: QLineEdit, slot: Callable[[], None]) -> QTimer:
+    """A timer that runs ``slot`` once typing in ``edit`` pauses; ``start()`` it to run soon."""
+    timer = QTimer(edit)
+    timer.setSingleShot(True)
+    timer.setInterval(TYPING_PAUSE_MS)
+    timer.timeout.connect(slot)
+    edit.textChanged.connect(lambda _text: timer.start())
+    return timer
+
+
+def side_by_side(page: QWidget, left: QWidget, right: QWidget, sizes: list[int]) -> QSplitter:
+    """A list on the left and what is open on the right, filling ``page``."""
+    splitter = QSplitter()
+    splitter.addWidget(left)
+    splitter.addWidget(right)
+    splitter.setSizes(sizes)
+    layout = QVBoxLayout(page)
+    layout.setContentsMargins(6, 6, 6, 6)
+    layout.addWidget(splitter)
+    return splitter
+
+
 class AppContext(QObject):
     """What every page needs: the workspace, the DB worker, and a signal after any change.
 
-    ``data_changed`` is emitted after every business action so the status bar and the pages
-    show the new state without each action knowing who displays what.
+    ``data_changed`` carries what an action changed (``Changes``), so the status bar and the
+    pages show the new state without each action knowing who displays what.
     """
 
-    data_changed = Signal()
+    data_changed = Signal(object)
 
     def __init__(self, ws: Workspace, worker: ServiceWorker, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -146,51 +182,60 @@ class AppContext(QObject):
         return self.worker.submit(lambda: fn(ws), on_ok, on_error or default_error)
 
     def act(self, fn: Callable[[Workspace], Any], on_ok: Callable[[Any], None] | None = None,
-            on_error: Callable[[BaseException], None] | None = None, *,
+            on_error: Callable[[BaseException], None] | None = None, *, changes: Changes,
             parent: QWidget | None = None) -> int:
-        """Like ``run`` for an action that changes data: everyone refreshes afterwards."""
+        """Like ``run`` for an action that changes data: afterwards whoever shows ``changes``
+        refreshes."""
 
         def done(result: Any) -> None:
             if on_ok is not None:
                 on_ok(result)
-            self.data_changed.emit()
+            self.data_changed.emit(changes)
 
         return self.run(fn, done, on_error, parent=parent)
 
 
 class Page(QWidget):
-    """A tab that reloads when data changed: at once if visible, else when next shown."""
+    """A tab that reloads when what it ``shows`` changed: at once if visible, else when next
+    shown (with every kind that changed meanwhile)."""
+
+    shows: ClassVar[Changes]
 
     def __init__(self, ctx: AppContext) -> None:
         super().__init__()
         self.ctx = ctx
-        self._stale = True
+        self._stale = Changes.EVERYTHING  # nothing loaded yet
         ctx.data_changed.connect(self._data_changed)
 
-    def refresh(self) -> None:
+    def refresh(self, changes: Changes = Changes.EVERYTHING) -> None:
+        """Reload what ``changes`` touched (a page may reload everything it shows)."""
         raise NotImplementedError
 
-    def _data_changed(self) -> None:
+    def _data_changed(self, changes: Changes) -> None:
+        mine = changes & self.shows
+        if not mine:
+            return
         if self.isVisible():
-            self.refresh()
+            self.refresh(mine)
         else:
-            self._stale = True
+            self._stale |= mine
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
         if self._stale:
-            self._stale = False
-            self.refresh()
+            stale, self._stale = self._stale, Changes.NONE
+            self.refresh(stale)
 
 
 class ActionDialog(QDialog):
     """A form whose OK runs one service action; problems show inside the dialog.
 
-    Subclasses put their fields in ``form`` and implement ``action()`` returning the
-    function to run on the worker (or None after saying what is missing).
+    Subclasses put their fields in ``form``, implement ``action()`` returning the function
+    to run on the worker (or None after saying what is missing) and say what it ``changes``.
     """
 
     succeeded = Signal(object)
+    changes: ClassVar[Changes]
 
     def __init__(self, ctx: AppContext, parent: QWidget, title: str, ok_text: str) -> None:
         super().__init__(parent)
@@ -225,6 +270,14 @@ class ActionDialog(QDialog):
     def say(self, text: str) -> None:
         self.message.setText(text)
 
+    def typed_fen(self, edit: QLineEdit) -> int | None:
+        """The amount typed in ``edit`` (yuan) in fen; None after saying what is wrong."""
+        try:
+            return parse_yuan(edit.text())
+        except ValidationError as exc:
+            self.say(exc.message)
+            return None
+
     def submit(self) -> None:
         if not self.ok_button.isEnabled():
             return
@@ -242,4 +295,4 @@ class ActionDialog(QDialog):
             self.ok_button.setEnabled(True)
             self.say(error_text(exc))
 
-        self.run_action(fn, ok, failed)
+        self.run_action(fn, ok, failed, changes=self.changes)

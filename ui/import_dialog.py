@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 from app.domain.idcard import mask_id_number
 from app.services.papers.exports import export
 from app.services.village.roster_import import import_roster
+from ui.changes import Changes
 from ui.common import AppContext, error_text, fmt, heading, message, table_view, translate
 from ui.models import RIGHT, Column, RowsModel
 
@@ -227,7 +228,7 @@ class RosterImportDialog(QDialog):
         self._start(self.tr("Importing…"))
         self.ctx.act(lambda ws: import_roster(ws, path, accept_moves=accept, expected_moves=seen,
                                               progress=progress).to_dict(),
-                     self._applied, self._failed)
+                     self._applied, self._failed, changes=Changes.ROSTER)
 
     def _applied(self, report: dict[str, Any]) -> None:
         self._stop()

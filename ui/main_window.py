@@ -20,33 +20,51 @@ from PySide6.QtWidgets import (
 )
 
 from app.services.base.common import BUSINESS_TZ
+from app.services.base.roles import ROLE_NAMES
 from app.services.base.settings import get_setting
-from app.services.base.workspace import ROLE_NAMES, Workspace, database_info
+from app.services.base.workspace import Workspace, database_info
+from app.services.exchange.county import sync_status
+from app.services.township.books import issued_books
+from app.services.township.reconcile import reconcile_villages
 from app.services.upkeep.backup import close_with_backup
 from app.services.upkeep.verify import verify_workspace
+from app.services.views.status import status_snapshot, township_status
 from ui.cash_page import CashPage
+from ui.changes import Changes
 from ui.collect_view import CollectView
 from ui.common import AppContext, Page, fmt, show_error, yuan
 from ui.printing import PrintManager
 from ui.progress_page import ProgressPage
-from ui.queries import status_snapshot, township_status
 from ui.receipts_page import ReceiptsPage
 from ui.roster_page import RosterPage
 from ui.settings_page import SettingsPage
-from ui.sync_page import SyncButton, SyncController, SyncPage
+from ui.sync_controller import SyncButton, SyncController
+from ui.sync_page import SyncPage
 from ui.township_pages import add_township_pages
 from ui.worker import ServiceWorker
 
 ALERT_STYLE = "color: #b00020; font-weight: bold;"
 PROBLEMS_IN_TOOLTIP = 10
+# What each part of the status bar shows. The sync label counts what waits to be sent, which
+# every journaled change adds to; the settings hold the server's address.
+VILLAGE_STATUS_SHOWS = Changes.CAMPAIGN | Changes.RECEIPTS | Changes.CASH
+TOWNSHIP_STATUS_SHOWS = Changes.CAMPAIGN | Changes.TOWNSHIP | Changes.SYNC
+SYNC_LABEL_SHOWS = Changes.SYNC | Changes.SETTINGS | Changes.JOURNALED
 WINDOW_STYLE = """
 QTabBar::tab { padding: 6px 18px; font-size: 12pt; }
 QStatusBar QLabel { padding: 0 8px; border-right: 1px solid #c8c8c8; }
 """
 
 
+def _township_figures(ws: Workspace) -> dict[str, Any]:
+    """The office's bar, counted from the same reads as its books and reconciliation pages."""
+    return township_status(ws, report=reconcile_villages(ws), books=issued_books(ws))
+
+
 class OverviewPage(Page):
     """Who is signed in, which database, and a one-click integrity check."""
+
+    shows = Changes.JOURNALED | Changes.SYNC  # the journal's length and head
 
     def __init__(self, ctx: AppContext) -> None:
         super().__init__(ctx)
@@ -62,7 +80,7 @@ class OverviewPage(Page):
         layout.addWidget(self.result)
         layout.addStretch(1)
 
-    def refresh(self) -> None:
+    def refresh(self, changes: Changes = Changes.EVERYTHING) -> None:
         self.ctx.run(database_info, self._show_info, parent=self)
 
     def _show_info(self, info: dict) -> None:
@@ -171,7 +189,7 @@ class MainWindow(QMainWindow):
         self.progress.open_household.connect(self.open_in_collect)
         self.tabs.currentChanged.connect(self._tab_changed)
         self.ctx.data_changed.connect(self.refresh_status)
-        self.printer.pending_changed.connect(self.refresh_status)
+        self.printer.pending_changed.connect(self._print_finished)
         self.ctx.run(lambda w: get_setting(w, "printer_name"),
                      lambda name: setattr(self.printer, "printer_name", name or ""))
         self.refresh_status()
@@ -216,17 +234,29 @@ class MainWindow(QMainWindow):
 
     # ---- status ---------------------------------------------------------------------------
 
-    def refresh_status(self) -> None:
+    def refresh_status(self, changes: Changes = Changes.EVERYTHING) -> None:
+        """Reload the parts of the status bar that show ``changes``."""
         if self.ws.role != "township":
-            self.ctx.run(status_snapshot, self._show_status, parent=self)
-        elif self._township_refreshing:
+            if changes & VILLAGE_STATUS_SHOWS:
+                self.ctx.run(status_snapshot, self._show_status, parent=self)
+        elif changes & TOWNSHIP_STATUS_SHOWS:
+            self._refresh_township_status()
+        if changes & SYNC_LABEL_SHOWS:
+            self.ctx.run(sync_status, self._show_sync, parent=self)
+
+    def _print_finished(self) -> None:
+        # Printed or not, the receipt's print state is what the banner shows.
+        self.refresh_status(Changes.RECEIPTS)
+
+    def _refresh_township_status(self) -> None:
+        if self._township_refreshing:
             # Replaying every village's journal is the dearest query the office runs: a burst
             # of changes (a sync, then a page's action) needs one more refresh, not one each.
             self._township_stale = True
         else:
             self._township_refreshing = True
             self._township_stale = False
-            self.ctx.run(township_status, self._show_township_status,
+            self.ctx.run(_township_figures, self._show_township_status,
                          self._township_status_failed, parent=self)
 
     def _show_campaign(self, snap: dict[str, Any]) -> None:
@@ -271,7 +301,6 @@ class MainWindow(QMainWindow):
         self.pending_label.setText(fmt(self.tr("%1 not printed"), len(pending)))
         self.pending_label.setVisible(bool(pending))
         self.banner.show_pending(pending)
-        self._show_sync(snap["sync"])
         receipts_tab = self.tabs.indexOf(self.receipts)
         title = self.tab_titles[receipts_tab]
         self.tabs.setTabText(receipts_tab, f"{title} ⚠{len(pending)}" if pending else title)
@@ -281,7 +310,7 @@ class MainWindow(QMainWindow):
     def _township_done(self) -> None:
         self._township_refreshing = False
         if self._township_stale:
-            self.refresh_status()
+            self._refresh_township_status()
 
     def _township_status_failed(self, exc: BaseException) -> None:
         self._township_done()
@@ -309,7 +338,6 @@ class MainWindow(QMainWindow):
         self.problems_label.setToolTip("\n".join(
             [f"{p['village']} {p['collector']}：{p['message']}" for p in shown]
             + (["…"] if len(problems) > len(shown) else [])))
-        self._show_sync(snap["sync"])
 
     def _show_sync(self, sync: dict[str, Any]) -> None:
         if not sync["enrolled"] and not sync["server_url"]:

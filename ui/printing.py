@@ -27,6 +27,7 @@ from app.domain.errors import YibaoError
 from app.services.base.settings import set_setting
 from app.services.papers.printing import calibration_pdf, receipt_pdf
 from app.services.village.books import mark_printed
+from ui.changes import Changes
 from ui.common import AppContext, error_text, fmt, translate
 from ui.worker import ServiceWorker
 
@@ -175,7 +176,7 @@ class PrintManager(QObject):
 
         def painted(_pages: object) -> None:
             self.ctx.act(lambda ws: mark_printed(ws, number, series=series, reprint=reprint),
-                         recorded, failed)
+                         recorded, failed, changes=Changes.RECEIPTS)
 
         def got_pdf(data: bytes) -> None:
             self.thread.submit(lambda: paint_pdf(data, printer), painted, failed)

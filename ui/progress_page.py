@@ -4,21 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCharts import (
-    QBarCategoryAxis,
-    QBarSet,
-    QChart,
-    QChartView,
-    QStackedBarSeries,
-    QValueAxis,
-)
-from PySide6.QtCore import QMargins, Qt, Signal
-from PySide6.QtGui import QColor, QPainter
+from PySide6.QtCharts import QBarCategoryAxis, QBarSet, QStackedBarSeries, QValueAxis
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QGridLayout, QLabel, QSplitter, QVBoxLayout, QWidget
 
+from app.services.views.status import progress
+from ui import charts
+from ui.changes import Changes
 from ui.common import AppContext, Page, fmt, heading, table_view, yuan
 from ui.models import RIGHT, Column, RowsModel
-from ui.queries import progress
 
 
 def _percent(part: int, whole: int) -> str:
@@ -29,6 +24,7 @@ class ProgressPage(Page):
     """Double-click an unpaid household to open it in the collect view."""
 
     open_household = Signal(str)
+    shows = Changes.ROSTER | Changes.PAYMENTS | Changes.CAMPAIGN
 
     def __init__(self, ctx: AppContext) -> None:
         super().__init__(ctx)
@@ -56,12 +52,7 @@ class ProgressPage(Page):
         ], key=lambda r: r["group"], parent=self)
         self.groups = table_view(self.groups_model)
 
-        self.chart = QChart()
-        self.chart.setAnimationOptions(QChart.AnimationOption.NoAnimation)
-        self.chart.legend().setAlignment(Qt.AlignmentFlag.AlignBottom)
-        self.chart.setMargins(QMargins(4, 4, 4, 4))
-        self.chart_view = QChartView(self.chart)
-        self.chart_view.setRenderHint(QPainter.RenderHint.Antialiasing)
+        self.chart, self.chart_view = charts.chart_view()
         self.chart_view.setMinimumHeight(220)
 
         self.unpaid_model = RowsModel([
@@ -97,7 +88,7 @@ class ProgressPage(Page):
         layout.addLayout(figures)
         layout.addWidget(body, 1)
 
-    def refresh(self) -> None:
+    def refresh(self, changes: Changes = Changes.EVERYTHING) -> None:
         self.ctx.run(progress, self._show, parent=self)
 
     def _show(self, data: dict[str, Any]) -> None:
@@ -121,9 +112,7 @@ class ProgressPage(Page):
         self._draw_chart(data["groups"])
 
     def _draw_chart(self, groups: list[dict[str, Any]]) -> None:
-        self.chart.removeAllSeries()
-        for axis in self.chart.axes():
-            self.chart.removeAxis(axis)
+        charts.clear(self.chart)
         enrolled = QBarSet(self.tr("Enrolled"))
         unpaid = QBarSet(self.tr("Unpaid"))
         enrolled.setColor(QColor("#2e7d32"))
@@ -134,15 +123,11 @@ class ProgressPage(Page):
         series = QStackedBarSeries()
         series.append(enrolled)
         series.append(unpaid)
-        self.chart.addSeries(series)
         categories = QBarCategoryAxis()
         categories.append([row["group"] for row in groups])
         values = QValueAxis()
         values.setLabelFormat("%d")
         values.setRange(0, max([r["persons"] for r in groups] + [1]))
         values.applyNiceNumbers()
-        self.chart.addAxis(categories, Qt.AlignmentFlag.AlignBottom)
-        self.chart.addAxis(values, Qt.AlignmentFlag.AlignLeft)
-        series.attachAxis(categories)
-        series.attachAxis(values)
-        self.chart.setTitle(self.tr("Members enrolled and unpaid by group"))
+        charts.show_bars(self.chart, series, categories, values,
+                         self.tr("Members enrolled and unpaid by group"))

@@ -22,6 +22,7 @@ from app.services.views.listings import list_receipts, refund_candidates
 from app.services.views.reconcile import book_summaries
 from app.services.village.books import void_receipt
 from app.services.village.refunds import refund_line
+from ui.changes import Changes
 from ui.common import (
     ActionDialog,
     AppContext,
@@ -30,6 +31,7 @@ from ui.common import (
     heading,
     message,
     method_names,
+    selected_row,
     table_view,
     yuan,
 )
@@ -74,6 +76,9 @@ class ConfirmingDialog(ActionDialog):
 class VoidDialog(ConfirmingDialog):
     """作废: reason required, and a second confirmation."""
 
+    # The number is spent; a payment on it is cancelled, with its cash.
+    changes = Changes.RECEIPTS | Changes.PAYMENTS | Changes.CASH
+
     def __init__(self, ctx: AppContext, parent: QWidget, receipt: dict[str, Any], *,
                  blank: bool = False) -> None:
         super().__init__(ctx, parent, fmt(self.tr("Void receipt %1"), receipt["label"]),
@@ -113,6 +118,8 @@ class VoidDialog(ConfirmingDialog):
 class RefundDialog(ConfirmingDialog):
     """退费 one member of a receipt, picked from the receipt's own lines; a county refund
     task preselects its person (``id_number``) and reason."""
+
+    changes = Changes.PAYMENTS | Changes.CASH
 
     def __init__(self, ctx: AppContext, parent: QWidget, receipt: dict[str, Any], *,
                  id_number: str | None = None, reason: str | None = None) -> None:
@@ -158,8 +165,7 @@ class RefundDialog(ConfirmingDialog):
             self.people.selectRow(open_lines[0])
 
     def person(self) -> dict[str, Any] | None:
-        index = self.people.currentIndex()
-        return self.model.row_at(index.row()) if index.isValid() else None
+        return selected_row(self.people, self.model)
 
     def consequences(self) -> str | None:
         person = self.person()
@@ -214,6 +220,9 @@ class ReceiptFilter(QSortFilterProxyModel):
 
 
 class ReceiptsPage(Page):
+    # The books and their receipts with the payer, the amount and the refunds on them.
+    shows = Changes.RECEIPTS | Changes.PAYMENTS
+
     def __init__(self, ctx: AppContext, printer: PrintManager) -> None:
         super().__init__(ctx)
         self.printer = printer
@@ -311,7 +320,7 @@ class ReceiptsPage(Page):
 
     # ---- loading ------------------------------------------------------------------------------
 
-    def refresh(self) -> None:
+    def refresh(self, changes: Changes = Changes.EVERYTHING) -> None:
         self.ctx.run(lambda ws: {"books": book_summaries(ws),
                                  "receipts": list_receipts(ws)},
                      self._show, parent=self)

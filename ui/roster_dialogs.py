@@ -11,7 +11,7 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from PySide6.QtCore import QDate, QObject, QTimer, Signal
+from PySide6.QtCore import QDate, QObject, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
@@ -29,6 +29,7 @@ from app.domain.roster import (
     STATUSES,
 )
 from app.services.base.workspace import Workspace
+from app.services.views.households import certificate_check
 from app.services.village.refunds import end_enrolment
 from app.services.village.roster import (
     add_household,
@@ -40,11 +41,10 @@ from app.services.village.roster import (
     update_household,
     update_person,
 )
-from ui.common import ActionDialog, AppContext, error_text, fmt, table_view
+from ui.changes import Changes
+from ui.common import ActionDialog, AppContext, after_typing, error_text, fmt, table_view
 from ui.models import Column, RowsModel
-from ui.queries import certificate_check
 
-CHECK_DELAY_MS = 150
 OK_STYLE = "color: #1b5e20;"
 WARN_STYLE = "color: #e65100; font-weight: bold;"
 BAD_STYLE = "color: #b00020;"
@@ -57,14 +57,6 @@ def _combo(items: dict[str, str], current: str | None = None) -> QComboBox:
     if current is not None:
         box.setCurrentIndex(max(0, box.findData(current)))
     return box
-
-
-def _qdate(text: str | None) -> QDate:
-    return QDate.fromString(text, "yyyy-MM-dd") if text else QDate.currentDate()
-
-
-def _pydate(value: QDate) -> date:
-    return date(value.year(), value.month(), value.day())
 
 
 class CertificateChecker(QObject):
@@ -83,11 +75,7 @@ class CertificateChecker(QObject):
         self.error: str | None = None
         self._seq = 0
         self._answered = 0
-        self._timer = QTimer(self)
-        self._timer.setSingleShot(True)
-        self._timer.setInterval(CHECK_DELAY_MS)
-        self._timer.timeout.connect(self.check_now)
-        edit.textChanged.connect(lambda _t: self._timer.start())
+        self._timer = after_typing(edit, self.check_now)
 
     @property
     def settled(self) -> bool:
@@ -135,6 +123,8 @@ class CertificateChecker(QObject):
 
 
 class HouseholdDialog(ActionDialog):
+    changes = Changes.ROSTER
+
     def __init__(self, ctx: AppContext, parent: QWidget, *, household: dict[str, Any] | None,
                  groups: list[str]) -> None:
         editing = household is not None
@@ -178,6 +168,8 @@ class HouseholdDialog(ActionDialog):
 
 class MemberDialog(ActionDialog):
     """Add a member (or a newborn with a birth certificate), or edit one."""
+
+    changes = Changes.ROSTER
 
     def __init__(self, ctx: AppContext, parent: QWidget, *, household_no: str,
                  member: dict[str, Any] | None = None, newborn: bool = False,
@@ -259,7 +251,7 @@ class MemberDialog(ActionDialog):
         if self._resident():
             # Sex and birth date come from the ID number itself.
             return ID_RESIDENT, None, None
-        return self.id_type.currentData(), self.sex.currentData(), _pydate(self.birth.date())
+        return self.id_type.currentData(), self.sex.currentData(), self.birth.date().toPython()
 
     def _type_changed(self) -> None:
         resident = self._resident()
@@ -303,6 +295,8 @@ class MemberDialog(ActionDialog):
 class StatusDialog(ActionDialog):
     """Deceased, moved out, employee-insured — or back to normal."""
 
+    changes = Changes.ROSTER
+
     def __init__(self, ctx: AppContext, parent: QWidget, member: dict[str, Any]) -> None:
         super().__init__(ctx, parent, fmt(self.tr("Change status of %1"), member["name"]),
                          self.tr("Change status"))
@@ -323,6 +317,8 @@ class StatusDialog(ActionDialog):
 
 class EndEnrolmentDialog(ActionDialog):
     """终止参保 of an enrolment that took no money (资助参保); a paid one is refunded instead."""
+
+    changes = Changes.PAYMENTS
 
     def __init__(self, ctx: AppContext, parent: QWidget, member: dict[str, Any]) -> None:
         super().__init__(ctx, parent, fmt(self.tr("End the enrolment of %1"), member["name"]),
@@ -347,6 +343,8 @@ class EndEnrolmentDialog(ActionDialog):
 class MoveDialog(ActionDialog):
     """Move a member to another household found by the same search as the collect view."""
 
+    changes = Changes.ROSTER
+
     def __init__(self, ctx: AppContext, parent: QWidget, member: dict[str, Any],
                  from_household: str) -> None:
         super().__init__(ctx, parent, fmt(self.tr("Move %1 to another household"),
@@ -365,11 +363,7 @@ class MoveDialog(ActionDialog):
         self.form.addRow(self.tr("Search"), self.search)
         self.form.addRow(self.results)
         self._seq = 0
-        self._timer = QTimer(self)
-        self._timer.setSingleShot(True)
-        self._timer.setInterval(CHECK_DELAY_MS)
-        self._timer.timeout.connect(self._find)
-        self.search.textChanged.connect(lambda _t: self._timer.start())
+        self._timer = after_typing(self.search, self._find)
         self.search.setFocus()
 
     def _find(self) -> None:
@@ -400,6 +394,8 @@ class MoveDialog(ActionDialog):
 
 class AssignIdDialog(ActionDialog):
     """A newborn registered with a birth certificate gets the ID number later (补录)."""
+
+    changes = Changes.ROSTER
 
     def __init__(self, ctx: AppContext, parent: QWidget, member: dict[str, Any]) -> None:
         super().__init__(ctx, parent, fmt(self.tr("ID number for %1"), member["name"]),

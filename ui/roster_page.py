@@ -5,24 +5,32 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QPushButton,
-    QSplitter,
     QVBoxLayout,
     QWidget,
 )
 
 from app.domain.roster import ID_BIRTH_CERTIFICATE, ID_TYPES, REFUND_REASONS, RELATIONS, STATUSES
+from app.services.views.households import household_detail
 from app.services.views.listings import list_households
 from app.services.village.roster import find_households
-from ui.common import AppContext, Page, fmt, heading, table_view
+from ui.changes import Changes
+from ui.common import (
+    AppContext,
+    Page,
+    after_typing,
+    fmt,
+    heading,
+    selected_row,
+    side_by_side,
+    table_view,
+)
 from ui.import_dialog import ExportMenu, RosterImportDialog
 from ui.models import ALERT, MUTED, RIGHT, Column, RowsModel
-from ui.queries import household_detail
 from ui.roster_dialogs import (
     AssignIdDialog,
     EndEnrolmentDialog,
@@ -32,10 +40,11 @@ from ui.roster_dialogs import (
     StatusDialog,
 )
 
-SEARCH_DELAY_MS = 150
-
 
 class RosterPage(Page):
+    # The list shows the roster; the open household also shows this campaign's enrolments.
+    shows = Changes.ROSTER | Changes.PAYMENTS | Changes.CAMPAIGN
+
     def __init__(self, ctx: AppContext) -> None:
         super().__init__(ctx)
         self.detail: dict[str, Any] | None = None
@@ -131,19 +140,8 @@ class RosterPage(Page):
         right_layout.addLayout(buttons)
         right_layout.addWidget(note)
 
-        splitter = QSplitter()
-        splitter.addWidget(left)
-        splitter.addWidget(right)
-        splitter.setSizes([420, 920])
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(6, 6, 6, 6)
-        layout.addWidget(splitter)
-
-        self._timer = QTimer(self)
-        self._timer.setSingleShot(True)
-        self._timer.setInterval(SEARCH_DELAY_MS)
-        self._timer.timeout.connect(self.refresh_list)
-        self.search.textChanged.connect(lambda _t: self._timer.start())
+        side_by_side(self, left, right, [420, 920])
+        self._timer = after_typing(self.search, self.refresh_list)
         self.households.selectionModel().currentRowChanged.connect(
             lambda current, _previous: self._household_chosen(current.row()))
         self.members.selectionModel().currentRowChanged.connect(
@@ -152,8 +150,9 @@ class RosterPage(Page):
 
     # ---- loading ------------------------------------------------------------------------------
 
-    def refresh(self) -> None:
-        self.refresh_list()
+    def refresh(self, changes: Changes = Changes.EVERYTHING) -> None:
+        if changes & Changes.ROSTER:
+            self.refresh_list()
         if self.detail is not None:
             self.open_household(self.detail["household_no"])
 
@@ -211,8 +210,7 @@ class RosterPage(Page):
         return self.tr("Not paid")
 
     def selected_member(self) -> dict[str, Any] | None:
-        index = self.members.currentIndex()
-        return self.members_model.row_at(index.row()) if index.isValid() else None
+        return selected_row(self.members, self.members_model)
 
     def _update_buttons(self) -> None:
         has_household = self.detail is not None

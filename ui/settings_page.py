@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 
 from app.services.base.settings import all_settings, set_setting
 from app.services.base.workspace import Workspace
+from ui.changes import Changes
 from ui.common import AppContext, Page, fmt, heading, yuan
 from ui.printing import PrintManager
 
@@ -39,6 +40,8 @@ def _offset_box() -> QDoubleSpinBox:
 
 
 class SettingsPage(Page):
+    shows = Changes.SETTINGS
+
     def __init__(self, ctx: AppContext, printer: PrintManager) -> None:
         super().__init__(ctx)
         self.printer = printer
@@ -109,7 +112,7 @@ class SettingsPage(Page):
         layout.addWidget(self.result)
         layout.addStretch(1)
 
-    def refresh(self) -> None:
+    def refresh(self, changes: Changes = Changes.EVERYTHING) -> None:
         self.ctx.run(all_settings, self._show, parent=self)
 
     def _show(self, values: dict[str, Any]) -> None:
@@ -168,7 +171,7 @@ class SettingsPage(Page):
             if then is not None:
                 then()
 
-        self.ctx.act(lambda ws: _save(ws, values), saved, parent=self)
+        self.ctx.act(lambda ws: _save(ws, values), saved, changes=Changes.SETTINGS, parent=self)
 
     def print_calibration(self) -> None:
         """Offsets typed but not saved would not be on the page: save first, then print."""

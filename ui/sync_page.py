@@ -1,8 +1,7 @@
 """County sync (同步): enrol the device, sync now in the background, USB bundles, refund tasks.
 
-Sync runs on its own thread with its own connection to the database (DESIGN §3: network in
-another worker), so the clerk keeps collecting while it pushes and pulls: the two
-connections share the WAL and take turns only for the moments they write.
+The sync itself runs on its own thread and connection (ui.sync_controller), so the clerk
+keeps collecting meanwhile.
 """
 
 from __future__ import annotations
@@ -12,7 +11,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
@@ -26,15 +25,10 @@ from PySide6.QtWidgets import (
 
 from app.domain.idcard import mask_id_number
 from app.services.base.common import BUSINESS_TZ
-from app.services.base.workspace import Workspace, open_second_connection
-from app.services.exchange.county import (
-    enrol_device,
-    export_bundle,
-    import_bundle,
-    list_refund_tasks,
-    sync_now,
-    sync_status,
-)
+from app.services.base.workspace import Workspace
+from app.services.exchange.county import enrol_device, list_refund_tasks, sync_status
+from app.services.exchange.county_bundles import export_bundle, import_bundle
+from ui.changes import Changes
 from ui.common import (
     ActionDialog,
     AppContext,
@@ -43,16 +37,15 @@ from ui.common import (
     fmt,
     heading,
     message,
+    selected_row,
     table_view,
     translate,
 )
 from ui.models import ALERT, MUTED, Column, RowsModel
 from ui.receipts_page import RefundDialog
-from ui.worker import ServiceWorker
+from ui.sync_controller import ERROR_STYLE, SyncController, describe_failure
 
 CALM_STYLE = "color: #1b5e20;"
-ERROR_STYLE = "color: #b00020; font-weight: bold;"
-OFFLINE_STYLE = "color: #555;"
 
 
 def _when(iso_text: str | None) -> str:
@@ -61,132 +54,10 @@ def _when(iso_text: str | None) -> str:
     return datetime.fromisoformat(iso_text).astimezone(BUSINESS_TZ).strftime("%Y-%m-%d %H:%M")
 
 
-class SyncController(QObject):
-    """Owns the sync thread and its connection; runs one sync (or bundle, or enrolment) at a
-    time and reports progress. ``options`` are passed to the sync service calls (tests give
-    a quick retry policy)."""
-
-    started = Signal()
-    progressed = Signal(str, int, int)
-    finished = Signal(object)
-    failed = Signal(object)
-
-    def __init__(self, ctx: AppContext, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self.ctx = ctx
-        self.worker = ServiceWorker("yibao-sync", self)
-        self.options: dict[str, Any] = {}
-        self._ws: Workspace | None = None
-        self.syncing = False
-
-    def _connection(self) -> Workspace:
-        """Opened on the sync thread the first time it is needed."""
-        if self._ws is None:
-            self._ws = open_second_connection(self.ctx.ws)
-        return self._ws
-
-    def act(self, fn: Callable[[Workspace], Any], on_ok: Callable[[Any], None] | None = None,
-            on_error: Callable[[BaseException], None] | None = None) -> int:
-        """Run ``fn`` on the sync thread; afterwards every page refreshes (pulls change data)."""
-
-        def done(result: Any) -> None:
-            if on_ok is not None:
-                on_ok(result)
-            self.ctx.data_changed.emit()
-
-        def failed(exc: BaseException) -> None:
-            if on_error is not None:
-                on_error(exc)
-            # A failed sync may still have stored acknowledgements or applied pages.
-            self.ctx.data_changed.emit()
-
-        return self.worker.submit(lambda: fn(self._connection()), done, failed)
-
-    def sync_now(self) -> bool:
-        """Start a sync unless one is running; False when it was already running."""
-        if self.syncing:
-            return False
-        self.syncing = True
-        self.started.emit()
-        options = dict(self.options)
-
-        def run(ws: Workspace) -> dict[str, Any]:
-            # Called on the sync thread: the signal queues the numbers to the GUI thread.
-            return sync_now(ws, progress=self.progressed.emit, **options)
-
-        def ok(result: Any) -> None:
-            self.syncing = False
-            self.finished.emit(result)
-
-        def failed(exc: BaseException) -> None:
-            self.syncing = False
-            self.failed.emit(exc)
-
-        self.act(run, ok, failed)
-        return True
-
-    def stop(self) -> None:
-        """Let a running sync finish, end the thread, then close its connection."""
-        self.worker.stop()
-        if self._ws is not None:
-            self._ws.close()
-            self._ws = None
-
-
-def describe_failure(exc: BaseException) -> tuple[str, str]:
-    """The text and style for a failed sync: no network is normal and said calmly."""
-    if getattr(exc, "code", None) == "offline":
-        return error_text(exc), OFFLINE_STYLE
-    return fmt(translate("sync", "Sync failed: %1"), error_text(exc)), ERROR_STYLE
-
-
-class SyncButton(QWidget):
-    """The status bar's sync button with a small progress bar beside it."""
-
-    def __init__(self, controller: SyncController) -> None:
-        super().__init__()
-        self.controller = controller
-        self.button = QPushButton(self.tr("Sync now"))
-        self.button.setFlat(True)
-        self.button.setCursor(Qt.CursorShape.PointingHandCursor)
-        self.button.clicked.connect(controller.sync_now)
-        self.bar = QProgressBar()
-        self.bar.setMaximumWidth(120)
-        self.bar.setMaximumHeight(14)
-        self.bar.setTextVisible(False)
-        self.bar.hide()
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.bar)
-        layout.addWidget(self.button)
-        controller.started.connect(self._started)
-        controller.progressed.connect(self._progress)
-        controller.finished.connect(lambda _r: self._ended())
-        controller.failed.connect(self._failed)
-
-    def _started(self) -> None:
-        self.button.setEnabled(False)
-        self.button.setText(self.tr("Syncing…"))
-        self.button.setToolTip("")
-        self.bar.setRange(0, 0)
-        self.bar.show()
-
-    def _progress(self, _stage: str, done: int, total: int) -> None:
-        self.bar.setRange(0, max(total, 1))
-        self.bar.setValue(min(done, max(total, 1)))
-
-    def _ended(self) -> None:
-        self.bar.hide()
-        self.button.setEnabled(True)
-        self.button.setText(self.tr("Sync now"))
-
-    def _failed(self, exc: BaseException) -> None:
-        self._ended()
-        self.button.setToolTip(describe_failure(exc)[0])
-
-
 class EnrolDialog(ActionDialog):
     """设备登记: the county server's address and the one-time code from the township."""
+
+    changes = Changes.SYNC | Changes.SETTINGS  # the server's address is kept as a setting
 
     def __init__(self, ctx: AppContext, parent: QWidget, controller: SyncController,
                  server_url: str) -> None:
@@ -223,6 +94,8 @@ def _file_row(edit: QLineEdit, browse: Callable[[], None]) -> QHBoxLayout:
 class ExportBundleDialog(ActionDialog):
     """导出同步数据包 for the USB stick; a device never enrolled also needs the county's key
     file and a one-time code."""
+
+    changes = Changes.SYNC
 
     def __init__(self, ctx: AppContext, parent: QWidget, controller: SyncController,
                  enrolled: bool) -> None:
@@ -277,6 +150,10 @@ class ExportBundleDialog(ActionDialog):
 
 
 class SyncPage(Page):
+    # The county link, the server's address, what waits to be sent (every journaled change)
+    # and the refund tasks with whether they were refunded.
+    shows = Changes.SYNC | Changes.SETTINGS | Changes.JOURNALED
+
     def __init__(self, ctx: AppContext, controller: SyncController) -> None:
         super().__init__(ctx)
         self.controller = controller
@@ -361,7 +238,7 @@ class SyncPage(Page):
 
     # ---- loading ------------------------------------------------------------------------------
 
-    def refresh(self) -> None:
+    def refresh(self, changes: Changes = Changes.EVERYTHING) -> None:
         self.ctx.run(lambda ws: {"status": sync_status(ws), "tasks": list_refund_tasks(ws)},
                      self._show, parent=self)
 
@@ -399,8 +276,7 @@ class SyncPage(Page):
         self.refund_button.setEnabled(task is not None and task["status"] == "open")
 
     def selected_task(self) -> dict[str, Any] | None:
-        index = self.tasks.currentIndex()
-        return self.tasks_model.row_at(index.row()) if index.isValid() else None
+        return selected_row(self.tasks, self.tasks_model)
 
     # ---- sync ---------------------------------------------------------------------------------
 
@@ -473,7 +349,7 @@ class SyncPage(Page):
             lambda r: self._say(fmt(self.tr("Reply bundle imported: %1 acknowledged, %2 "
                                             "received, %3 still waiting."),
                                     r["acknowledged"], r["pulled"], r["pending"]), CALM_STYLE),
-            lambda exc: self._say(error_text(exc), ERROR_STYLE))
+            lambda exc: self._say(error_text(exc), ERROR_STYLE), changes=Changes.SYNCED)
 
     def _say(self, text: str, style: str) -> None:
         self.result.setStyleSheet(style)

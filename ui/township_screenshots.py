@@ -14,7 +14,7 @@ from app.services.demo.township import create_township_demo
 from ui.app import make_application
 from ui.main_window import MainWindow
 from ui.screenshots import SIZE, save_screen, settle
-from ui.township_pages import TownshipReconcilePage
+from ui.township_reconcile import TownshipReconcilePage
 from ui.worker import ServiceWorker
 
 PASSPHRASE = "yibao-demo-2026"

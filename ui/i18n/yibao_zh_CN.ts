@@ -3,27 +3,27 @@
 <context>
     <name>AssignIdDialog</name>
     <message>
-        <location filename="../roster_dialogs.py" line="405" />
+        <location filename="../roster_dialogs.py" line="401" />
         <source>ID number for %1</source>
         <translation>补录 %1 的身份证号</translation>
     </message>
     <message>
-        <location filename="../roster_dialogs.py" line="406" />
+        <location filename="../roster_dialogs.py" line="402" />
         <source>Save</source>
         <translation>保存</translation>
     </message>
     <message>
-        <location filename="../roster_dialogs.py" line="409" />
+        <location filename="../roster_dialogs.py" line="405" />
         <source>18-character ID number</source>
         <translation>18 位身份证号码</translation>
     </message>
     <message>
-        <location filename="../roster_dialogs.py" line="412" />
+        <location filename="../roster_dialogs.py" line="408" />
         <source>Now registered with</source>
         <translation>现登记证件</translation>
     </message>
     <message>
-        <location filename="../roster_dialogs.py" line="414" />
+        <location filename="../roster_dialogs.py" line="410" />
         <source>ID number</source>
         <translation>身份证号</translation>
     </message>
@@ -31,32 +31,32 @@
 <context>
     <name>BankCreditDialog</name>
     <message>
-        <location filename="../township_pages.py" line="243" />
+        <location filename="../township_deposits.py" line="35" />
         <source>Add a bank credit</source>
         <translation>登记银行到账</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="243" />
+        <location filename="../township_deposits.py" line="35" />
         <source>Add</source>
         <translation>登记</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="249" />
+        <location filename="../township_deposits.py" line="41" />
         <source>Amount (yuan)</source>
         <translation>金额（元）</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="250" />
+        <location filename="../township_deposits.py" line="42" />
         <source>Bank reference</source>
         <translation>银行流水号</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="251" />
+        <location filename="../township_deposits.py" line="43" />
         <source>Credit date</source>
         <translation>到账日期</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="252" />
+        <location filename="../township_deposits.py" line="44" />
         <source>Memo</source>
         <translation>摘要</translation>
     </message>
@@ -64,107 +64,107 @@
 <context>
     <name>CashPage</name>
     <message>
-        <location filename="../cash_page.py" line="127" />
+        <location filename="../cash_page.py" line="128" />
         <source>Cash collected</source>
         <translation>累计收取现金</translation>
     </message>
     <message>
-        <location filename="../cash_page.py" line="128" />
+        <location filename="../cash_page.py" line="129" />
         <source>Cash refunds paid</source>
         <translation>现金退费</translation>
     </message>
     <message>
-        <location filename="../cash_page.py" line="129" />
+        <location filename="../cash_page.py" line="130" />
         <source>Deposited</source>
         <translation>已缴存</translation>
     </message>
     <message>
-        <location filename="../cash_page.py" line="130" />
+        <location filename="../cash_page.py" line="131" />
         <source>Held since</source>
         <translation>最早未缴存</translation>
     </message>
     <message>
-        <location filename="../cash_page.py" line="142" />
+        <location filename="../cash_page.py" line="143" />
         <source>Record a deposit…</source>
         <translation>登记缴存…</translation>
     </message>
     <message>
-        <location filename="../cash_page.py" line="143" />
+        <location filename="../cash_page.py" line="144" />
         <source>Daily close…</source>
         <translation>日清…</translation>
     </message>
     <message>
-        <location filename="../cash_page.py" line="150" />
+        <location filename="../cash_page.py" line="151" />
         <source>Cash on hand = cash collected − cash refunds − deposits. Deposit the cash into the township account within the day and amount limits, and count it at the end of every day.</source>
         <translation>现金在手 = 收取现金 − 现金退费 − 已缴存。请在规定的天数和金额限度内把现金缴存到乡镇账户，每天结束时清点现金（日清）。</translation>
     </message>
     <message>
-        <location filename="../cash_page.py" line="157" />
+        <location filename="../cash_page.py" line="158" />
         <source>Deposit date</source>
         <translation>缴存日期</translation>
     </message>
     <message>
-        <location filename="../cash_page.py" line="158" />
+        <location filename="../cash_page.py" line="159" />
         <source>Slip number</source>
         <translation>回单号</translation>
     </message>
     <message>
-        <location filename="../cash_page.py" line="159" />
+        <location filename="../cash_page.py" line="160" />
         <source>Amount</source>
         <translation>金额</translation>
     </message>
     <message>
-        <location filename="../cash_page.py" line="160" />
+        <location filename="../cash_page.py" line="161" />
         <source>Recorded by</source>
         <translation>登记人</translation>
     </message>
     <message>
-        <location filename="../cash_page.py" line="163" />
+        <location filename="../cash_page.py" line="164" />
         <source>Day</source>
         <translation>日期</translation>
     </message>
     <message>
-        <location filename="../cash_page.py" line="164" />
+        <location filename="../cash_page.py" line="165" />
         <source>Books</source>
         <translation>账面</translation>
     </message>
     <message>
-        <location filename="../cash_page.py" line="165" />
+        <location filename="../cash_page.py" line="166" />
         <source>Counted</source>
         <translation>实点</translation>
     </message>
     <message>
-        <location filename="../cash_page.py" line="166" />
+        <location filename="../cash_page.py" line="167" />
         <source>Difference</source>
         <translation>差额</translation>
     </message>
     <message>
-        <location filename="../cash_page.py" line="168" />
+        <location filename="../cash_page.py" line="169" />
         <source>Note</source>
         <translation>备注</translation>
     </message>
     <message>
-        <location filename="../cash_page.py" line="171" />
+        <location filename="../cash_page.py" line="172" />
         <source>Deposits</source>
         <translation>缴存记录</translation>
     </message>
     <message>
-        <location filename="../cash_page.py" line="172" />
+        <location filename="../cash_page.py" line="173" />
         <source>Daily closes</source>
         <translation>日清记录</translation>
     </message>
     <message>
-        <location filename="../cash_page.py" line="182" />
+        <location filename="../cash_page.py" line="183" />
         <source>Cash on hand</source>
         <translation>现金在手</translation>
     </message>
     <message>
-        <location filename="../cash_page.py" line="214" />
+        <location filename="../cash_page.py" line="215" />
         <source>Deposit %1 recorded (slip %2). Cash on hand now %3.</source>
         <translation>已登记缴存 %1（回单 %2），现金在手 %3。</translation>
     </message>
     <message>
-        <location filename="../cash_page.py" line="225" />
+        <location filename="../cash_page.py" line="226" />
         <source>Day %1 closed: books %2, counted %3, difference %4.</source>
         <translation>%1 日清完成：账面 %2，实点 %3，差额 %4。</translation>
     </message>
@@ -172,27 +172,27 @@
 <context>
     <name>CertificateChecker</name>
     <message>
-        <location filename="../roster_dialogs.py" line="121" />
+        <location filename="../roster_dialogs.py" line="109" />
         <source>Already in the roster: household %1 (%2). The same certificate cannot be registered twice.</source>
         <translation>此证件号码已登记在户 %1（%2），同一证件不能重复登记。</translation>
     </message>
     <message>
-        <location filename="../roster_dialogs.py" line="129" />
+        <location filename="../roster_dialogs.py" line="117" />
         <source>male</source>
         <translation>男</translation>
     </message>
     <message>
-        <location filename="../roster_dialogs.py" line="129" />
+        <location filename="../roster_dialogs.py" line="117" />
         <source>female</source>
         <translation>女</translation>
     </message>
     <message>
-        <location filename="../roster_dialogs.py" line="130" />
+        <location filename="../roster_dialogs.py" line="118" />
         <source>Valid ID number: %1, born %2</source>
         <translation>身份证号有效：%1，%2 出生</translation>
     </message>
     <message>
-        <location filename="../roster_dialogs.py" line="133" />
+        <location filename="../roster_dialogs.py" line="121" />
         <source>Format accepted</source>
         <translation>格式正确</translation>
     </message>
@@ -200,167 +200,132 @@
 <context>
     <name>CollectView</name>
     <message>
-        <location filename="../collect_view.py" line="140" />
-        <source>Name, pinyin initials (wjg), ID digits or household number</source>
-        <translation>姓名、拼音首字母（如 wjg）、身份证号或户号</translation>
-    </message>
-    <message>
-        <location filename="../collect_view.py" line="145" />
-        <source>Head</source>
-        <translation>户主</translation>
-    </message>
-    <message>
-        <location filename="../collect_view.py" line="146" />
-        <source>Household no.</source>
-        <translation>户号</translation>
-    </message>
-    <message>
-        <location filename="../collect_view.py" line="147" />
-        <source>Group</source>
-        <translation>组</translation>
-    </message>
-    <message>
-        <location filename="../collect_view.py" line="148" />
-        <source>Members</source>
-        <translation>人数</translation>
-    </message>
-    <message>
-        <location filename="../collect_view.py" line="149" />
-        <source>Matched</source>
-        <translation>匹配成员</translation>
-    </message>
-    <message>
-        <location filename="../collect_view.py" line="154" />
-        <source>Enter: open · ↑↓: choose</source>
-        <translation>Enter 打开 · ↑↓ 选择</translation>
-    </message>
-    <message>
-        <location filename="../collect_view.py" line="201" />
+        <location filename="../collect_view.py" line="156" />
         <source>Type in the search box and press Enter to open a household.</source>
         <translation>在左侧搜索框输入，按 Enter 打开一户。</translation>
     </message>
     <message>
-        <location filename="../collect_view.py" line="205" />
+        <location filename="../collect_view.py" line="160" />
         <source>Name</source>
         <translation>姓名</translation>
     </message>
     <message>
-        <location filename="../collect_view.py" line="206" />
+        <location filename="../collect_view.py" line="161" />
         <source>ID number</source>
         <translation>身份证号</translation>
     </message>
     <message>
-        <location filename="../collect_view.py" line="207" />
+        <location filename="../collect_view.py" line="162" />
         <source>Status</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../collect_view.py" line="210" />
+        <location filename="../collect_view.py" line="165" />
         <source>Category</source>
         <translation>资助类别</translation>
     </message>
     <message>
-        <location filename="../collect_view.py" line="211" />
+        <location filename="../collect_view.py" line="166" />
         <source>Price</source>
         <translation>标准</translation>
     </message>
     <message>
-        <location filename="../collect_view.py" line="212" />
+        <location filename="../collect_view.py" line="167" />
         <source>Subsidy</source>
         <translation>资助</translation>
     </message>
     <message>
-        <location filename="../collect_view.py" line="214" />
+        <location filename="../collect_view.py" line="169" />
         <source>Payable</source>
         <translation>应缴</translation>
     </message>
     <message>
-        <location filename="../collect_view.py" line="225" />
+        <location filename="../collect_view.py" line="180" />
         <source>Tier:</source>
         <translation>档次：</translation>
     </message>
     <message>
-        <location filename="../collect_view.py" line="230" />
+        <location filename="../collect_view.py" line="185" />
         <source>Newborn: covered from birth in the birth year</source>
         <translation>新生儿参保（出生当年，自出生之日起）</translation>
     </message>
     <message>
-        <location filename="../collect_view.py" line="238" />
+        <location filename="../collect_view.py" line="193" />
         <source>Method:</source>
         <translation>方式：</translation>
     </message>
     <message>
-        <location filename="../collect_view.py" line="250" />
+        <location filename="../collect_view.py" line="205" />
         <source>Transaction reference</source>
         <translation>交易参考号</translation>
     </message>
     <message>
-        <location filename="../collect_view.py" line="255" />
+        <location filename="../collect_view.py" line="210" />
         <source>Outside the collection period — reason:</source>
         <translation>不在征缴期内 — 收款原因：</translation>
     </message>
     <message>
-        <location filename="../collect_view.py" line="266" />
+        <location filename="../collect_view.py" line="221" />
         <source>Collect and print (Ctrl+Enter)</source>
         <translation>收款并打印（Ctrl+Enter）</translation>
     </message>
     <message>
-        <location filename="../collect_view.py" line="280" />
+        <location filename="../collect_view.py" line="235" />
         <source>Space: tick or untick a member · Alt+1/2: tier · Alt+X/W/Y/Q: method · Ctrl+Enter: collect · Esc: back to search</source>
         <translation>空格 勾选/取消成员 · Alt+1/2 档次 · Alt+X/W/Y/Q 方式 · Ctrl+Enter 收款 · Esc 返回搜索</translation>
     </message>
     <message>
-        <location filename="../collect_view.py" line="358" />
+        <location filename="../collect_view.py" line="280" />
         <source>No household found. Try pinyin initials, the last digits of an ID number or the household number.</source>
         <translation>没有找到。可试试拼音首字母、身份证号后几位或户号。</translation>
     </message>
     <message>
-        <location filename="../collect_view.py" line="399" />
+        <location filename="../collect_view.py" line="319" />
         <source>Household %1 · %2 · head %3</source>
         <translation>户号 %1 · %2 · 户主 %3</translation>
     </message>
     <message>
-        <location filename="../collect_view.py" line="405" />
+        <location filename="../collect_view.py" line="325" />
         <source>Nobody in this household needs to pay: everyone is enrolled, paid elsewhere or not insurable.</source>
         <translation>本户没有需要缴费的成员：都已参保、已通过其他渠道缴费或不在参保状态。</translation>
     </message>
     <message>
-        <location filename="../collect_view.py" line="456" />
+        <location filename="../collect_view.py" line="376" />
         <source>Total %1</source>
         <translation>合计 %1</translation>
     </message>
     <message>
-        <location filename="../collect_view.py" line="472" />
+        <location filename="../collect_view.py" line="396" />
         <source>Open a household first.</source>
         <translation>请先打开一户。</translation>
     </message>
     <message>
-        <location filename="../collect_view.py" line="476" />
+        <location filename="../collect_view.py" line="400" />
         <source>Tick at least one member to collect for.</source>
         <translation>请至少勾选一名成员。</translation>
     </message>
     <message>
-        <location filename="../collect_view.py" line="480" />
+        <location filename="../collect_view.py" line="404" />
         <source>Enter the transaction reference for a non-cash payment.</source>
         <translation>非现金缴费请填写交易参考号。</translation>
     </message>
     <message>
-        <location filename="../collect_view.py" line="485" />
+        <location filename="../collect_view.py" line="409" />
         <source>Today is outside the collection period: enter the reason to collect anyway.</source>
         <translation>今天不在征缴期内：确需收款请填写原因。</translation>
     </message>
     <message>
-        <location filename="../collect_view.py" line="529" />
+        <location filename="../collect_view.py" line="453" />
         <source>Enrolled household %1 (fully subsidised, no receipt).</source>
         <translation>户 %1 已登记参保（全额资助，不开票据）。</translation>
     </message>
     <message>
-        <location filename="../collect_view.py" line="533" />
+        <location filename="../collect_view.py" line="457" />
         <source>Collected %1 on receipt %2 — printing…</source>
         <translation>已收款 %1，票据 %2 — 正在打印…</translation>
     </message>
     <message>
-        <location filename="../collect_view.py" line="555" />
+        <location filename="../collect_view.py" line="479" />
         <source>Collected %1 on receipt %2 and printed.</source>
         <translation>已收款 %1，票据 %2 已打印。</translation>
     </message>
@@ -368,47 +333,47 @@
 <context>
     <name>ConfirmDialog</name>
     <message>
-        <location filename="../collect_view.py" line="78" />
+        <location filename="../collect_view.py" line="67" />
         <source>Confirm collection</source>
         <translation>确认收款</translation>
     </message>
     <message>
-        <location filename="../collect_view.py" line="81" />
+        <location filename="../collect_view.py" line="70" />
         <source>Household %1 · head %2 · %3 member(s) · %4 · %5</source>
         <translation>户号 %1 · 户主 %2 · %3 人 · %4 · %5</translation>
     </message>
     <message>
-        <location filename="../collect_view.py" line="88" />
+        <location filename="../collect_view.py" line="77" />
         <source>This receipt form will be used:</source>
         <translation>将使用票据：</translation>
     </message>
     <message>
-        <location filename="../collect_view.py" line="92" />
+        <location filename="../collect_view.py" line="81" />
         <source>Please check the number on the paper receipt form</source>
         <translation>请核对纸质票据号码</translation>
     </message>
     <message>
-        <location filename="../collect_view.py" line="96" />
+        <location filename="../collect_view.py" line="85" />
         <source>Fully subsidised: the members are enrolled and no receipt number is used.</source>
         <translation>全额资助：登记参保，不使用票据号码。</translation>
     </message>
     <message>
-        <location filename="../collect_view.py" line="100" />
+        <location filename="../collect_view.py" line="89" />
         <source>Amount %1</source>
         <translation>金额 %1</translation>
     </message>
     <message>
-        <location filename="../collect_view.py" line="107" />
+        <location filename="../collect_view.py" line="96" />
         <source>Collect and print (Enter)</source>
         <translation>确认收款并打印（Enter）</translation>
     </message>
     <message>
-        <location filename="../collect_view.py" line="108" />
+        <location filename="../collect_view.py" line="97" />
         <source>Enrol (Enter)</source>
         <translation>确认参保（Enter）</translation>
     </message>
     <message>
-        <location filename="../collect_view.py" line="112" />
+        <location filename="../collect_view.py" line="101" />
         <source>Back (Esc)</source>
         <translation>返回（Esc）</translation>
     </message>
@@ -416,22 +381,22 @@
 <context>
     <name>ConfirmVoidDialog</name>
     <message>
-        <location filename="../township_pages.py" line="154" />
+        <location filename="../township_books.py" line="121" />
         <source>Confirm a voided receipt</source>
         <translation>确认作废票据</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="154" />
+        <location filename="../township_books.py" line="121" />
         <source>Confirm</source>
         <translation>确认</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="157" />
+        <location filename="../township_books.py" line="124" />
         <source>Series</source>
         <translation>字轨</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="158" />
+        <location filename="../township_books.py" line="125" />
         <source>Number</source>
         <translation>号码</translation>
     </message>
@@ -439,67 +404,67 @@
 <context>
     <name>DailyCloseDialog</name>
     <message>
-        <location filename="../cash_page.py" line="76" />
+        <location filename="../cash_page.py" line="77" />
         <source>Daily close</source>
         <translation>日清</translation>
     </message>
     <message>
-        <location filename="../cash_page.py" line="76" />
+        <location filename="../cash_page.py" line="77" />
         <source>Close the day</source>
         <translation>日清结账</translation>
     </message>
     <message>
-        <location filename="../cash_page.py" line="79" />
+        <location filename="../cash_page.py" line="80" />
         <source>Count the cash and type the total</source>
         <translation>清点现金后输入合计</translation>
     </message>
     <message>
-        <location filename="../cash_page.py" line="82" />
+        <location filename="../cash_page.py" line="83" />
         <source>Required when the count differs</source>
         <translation>金额不符时必填</translation>
     </message>
     <message>
-        <location filename="../cash_page.py" line="83" />
+        <location filename="../cash_page.py" line="84" />
         <source>Cash on hand (books)</source>
         <translation>账面现金</translation>
     </message>
     <message>
-        <location filename="../cash_page.py" line="84" />
+        <location filename="../cash_page.py" line="85" />
         <source>Counted (yuan)</source>
         <translation>实点现金（元）</translation>
     </message>
     <message>
-        <location filename="../cash_page.py" line="85" />
+        <location filename="../cash_page.py" line="86" />
         <source>Difference</source>
         <translation>差额</translation>
     </message>
     <message>
-        <location filename="../cash_page.py" line="86" />
+        <location filename="../cash_page.py" line="87" />
         <source>Note</source>
         <translation>备注</translation>
     </message>
     <message>
-        <location filename="../cash_page.py" line="98" />
+        <location filename="../cash_page.py" line="99" />
         <source>none — the cash agrees</source>
         <translation>无 — 账实相符</translation>
     </message>
     <message>
-        <location filename="../cash_page.py" line="101" />
+        <location filename="../cash_page.py" line="102" />
         <source>%1 (%2)</source>
         <translation>%1（%2）</translation>
     </message>
     <message>
-        <location filename="../cash_page.py" line="102" />
+        <location filename="../cash_page.py" line="103" />
         <source>over</source>
         <translation>长款</translation>
     </message>
     <message>
-        <location filename="../cash_page.py" line="103" />
+        <location filename="../cash_page.py" line="104" />
         <source>short</source>
         <translation>短款</translation>
     </message>
     <message>
-        <location filename="../cash_page.py" line="113" />
+        <location filename="../cash_page.py" line="112" />
         <source>The count differs from the books: write a note saying why.</source>
         <translation>实点现金与账面不符，请填写说明。</translation>
     </message>
@@ -507,37 +472,37 @@
 <context>
     <name>DepositDialog</name>
     <message>
-        <location filename="../cash_page.py" line="43" />
+        <location filename="../cash_page.py" line="45" />
         <source>Record a deposit</source>
         <translation>登记缴存</translation>
     </message>
     <message>
-        <location filename="../cash_page.py" line="43" />
+        <location filename="../cash_page.py" line="45" />
         <source>Record deposit</source>
         <translation>登记缴存</translation>
     </message>
     <message>
-        <location filename="../cash_page.py" line="46" />
+        <location filename="../cash_page.py" line="48" />
         <source>Number on the bank slip</source>
         <translation>银行回单上的编号</translation>
     </message>
     <message>
-        <location filename="../cash_page.py" line="51" />
+        <location filename="../cash_page.py" line="53" />
         <source>Cash on hand</source>
         <translation>现金在手</translation>
     </message>
     <message>
-        <location filename="../cash_page.py" line="52" />
+        <location filename="../cash_page.py" line="54" />
         <source>Amount deposited (yuan)</source>
         <translation>缴存金额（元）</translation>
     </message>
     <message>
-        <location filename="../cash_page.py" line="53" />
+        <location filename="../cash_page.py" line="55" />
         <source>Slip number</source>
         <translation>回单号</translation>
     </message>
     <message>
-        <location filename="../cash_page.py" line="54" />
+        <location filename="../cash_page.py" line="56" />
         <source>Deposit date</source>
         <translation>缴存日期</translation>
     </message>
@@ -550,32 +515,32 @@
 <context>
     <name>EndEnrolmentDialog</name>
     <message>
-        <location filename="../roster_dialogs.py" line="328" />
+        <location filename="../roster_dialogs.py" line="324" />
         <source>End the enrolment of %1</source>
         <translation>终止 %1 的参保</translation>
     </message>
     <message>
-        <location filename="../roster_dialogs.py" line="329" />
+        <location filename="../roster_dialogs.py" line="325" />
         <source>End enrolment</source>
         <translation>终止参保</translation>
     </message>
     <message>
-        <location filename="../roster_dialogs.py" line="333" />
+        <location filename="../roster_dialogs.py" line="329" />
         <source>Required when the reason is 'other'</source>
         <translation>原因为“其他”时必填</translation>
     </message>
     <message>
-        <location filename="../roster_dialogs.py" line="335" />
+        <location filename="../roster_dialogs.py" line="331" />
         <source>Only for an enrolment that took no money (fully subsidised). It stays on record as ended; a paid enrolment is ended by a refund on its receipt.</source>
         <translation>仅用于未缴费的参保（全额资助）。记录保留，标为已终止；已缴费的参保请在票据上办理退费。</translation>
     </message>
     <message>
-        <location filename="../roster_dialogs.py" line="337" />
+        <location filename="../roster_dialogs.py" line="333" />
         <source>Reason</source>
         <translation>原因</translation>
     </message>
     <message>
-        <location filename="../roster_dialogs.py" line="338" />
+        <location filename="../roster_dialogs.py" line="334" />
         <source>Note</source>
         <translation>备注</translation>
     </message>
@@ -583,32 +548,32 @@
 <context>
     <name>EnrolDialog</name>
     <message>
-        <location filename="../sync_page.py" line="193" />
+        <location filename="../sync_page.py" line="64" />
         <source>Enrol this device</source>
         <translation>登记本机</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="193" />
+        <location filename="../sync_page.py" line="64" />
         <source>Enrol</source>
         <translation>登记</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="199" />
+        <location filename="../sync_page.py" line="70" />
         <source>One-time code from the township</source>
         <translation>乡镇或县医保发放的一次性登记码</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="200" />
+        <location filename="../sync_page.py" line="71" />
         <source>County server</source>
         <translation>县医保服务器</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="201" />
+        <location filename="../sync_page.py" line="72" />
         <source>Enrolment code</source>
         <translation>登记码</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="207" />
+        <location filename="../sync_page.py" line="78" />
         <source>Enter the server address and the enrolment code.</source>
         <translation>请填写服务器地址和登记码。</translation>
     </message>
@@ -616,47 +581,47 @@
 <context>
     <name>ExportBundleDialog</name>
     <message>
-        <location filename="../sync_page.py" line="229" />
+        <location filename="../sync_page.py" line="102" />
         <source>Export bundle for USB</source>
         <translation>导出U盘数据包</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="229" />
+        <location filename="../sync_page.py" line="102" />
         <source>Export</source>
         <translation>导出</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="235" />
+        <location filename="../sync_page.py" line="108" />
         <source>Save as</source>
         <translation>保存为</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="239" />
+        <location filename="../sync_page.py" line="112" />
         <source>This device is not enrolled yet: the bundle enrols it, with the county's key file and a one-time code.</source>
         <translation>本机尚未登记：数据包将同时申请登记，需要县医保公钥文件和一次性登记码。</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="242" />
+        <location filename="../sync_page.py" line="115" />
         <source>County key file</source>
         <translation>县医保公钥文件</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="244" />
+        <location filename="../sync_page.py" line="117" />
         <source>Enrolment code</source>
         <translation>登记码</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="249" />
+        <location filename="../sync_page.py" line="122" />
         <source>Sync bundles (*.json)</source>
         <translation>同步数据包 (*.json)</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="268" />
+        <location filename="../sync_page.py" line="141" />
         <source>Choose where to save the bundle.</source>
         <translation>请选择数据包的保存位置。</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="273" />
+        <location filename="../sync_page.py" line="146" />
         <source>Choose the county key file and enter the enrolment code.</source>
         <translation>请选择县医保公钥文件并填写登记码。</translation>
     </message>
@@ -664,17 +629,17 @@
 <context>
     <name>ExportMenu</name>
     <message>
-        <location filename="../import_dialog.py" line="303" />
+        <location filename="../import_dialog.py" line="304" />
         <source>Export to Excel</source>
         <translation>导出到 Excel</translation>
     </message>
     <message>
-        <location filename="../import_dialog.py" line="306" />
+        <location filename="../import_dialog.py" line="307" />
         <source>Excel workbooks (*.xlsx)</source>
         <translation>Excel 工作簿 (*.xlsx)</translation>
     </message>
     <message>
-        <location filename="../import_dialog.py" line="314" />
+        <location filename="../import_dialog.py" line="315" />
         <source>Saved %1 rows to %2.</source>
         <translation>已导出 %1 行到 %2。</translation>
     </message>
@@ -682,100 +647,138 @@
 <context>
     <name>HouseholdDialog</name>
     <message>
-        <location filename="../roster_dialogs.py" line="142" />
+        <location filename="../roster_dialogs.py" line="132" />
         <source>Edit household</source>
         <translation>修改户信息</translation>
     </message>
     <message>
-        <location filename="../roster_dialogs.py" line="142" />
+        <location filename="../roster_dialogs.py" line="132" />
         <source>New household</source>
         <translation>新增户</translation>
     </message>
     <message>
-        <location filename="../roster_dialogs.py" line="143" />
+        <location filename="../roster_dialogs.py" line="133" />
         <source>Save</source>
         <translation>保存</translation>
     </message>
     <message>
-        <location filename="../roster_dialogs.py" line="154" />
+        <location filename="../roster_dialogs.py" line="144" />
         <source>Household no.</source>
         <translation>户号</translation>
     </message>
     <message>
-        <location filename="../roster_dialogs.py" line="155" />
+        <location filename="../roster_dialogs.py" line="145" />
         <source>Head of household</source>
         <translation>户主姓名</translation>
     </message>
     <message>
-        <location filename="../roster_dialogs.py" line="156" />
+        <location filename="../roster_dialogs.py" line="146" />
         <source>Group (村民小组)</source>
         <translation>村民小组</translation>
     </message>
     <message>
-        <location filename="../roster_dialogs.py" line="157" />
+        <location filename="../roster_dialogs.py" line="147" />
         <source>Address</source>
         <translation>地址</translation>
     </message>
     <message>
-        <location filename="../roster_dialogs.py" line="158" />
+        <location filename="../roster_dialogs.py" line="148" />
         <source>Phone</source>
         <translation>电话</translation>
     </message>
     <message>
-        <location filename="../roster_dialogs.py" line="166" />
+        <location filename="../roster_dialogs.py" line="156" />
         <source>The household number and the head's name are required.</source>
         <translation>户号和户主姓名必须填写。</translation>
     </message>
 </context>
 <context>
+    <name>HouseholdSearch</name>
+    <message>
+        <location filename="../collect_search.py" line="51" />
+        <source>Name, pinyin initials (wjg), ID digits or household number</source>
+        <translation>姓名、拼音首字母（如 wjg）、身份证号或户号</translation>
+    </message>
+    <message>
+        <location filename="../collect_search.py" line="56" />
+        <source>Head</source>
+        <translation>户主</translation>
+    </message>
+    <message>
+        <location filename="../collect_search.py" line="57" />
+        <source>Household no.</source>
+        <translation>户号</translation>
+    </message>
+    <message>
+        <location filename="../collect_search.py" line="58" />
+        <source>Group</source>
+        <translation>组</translation>
+    </message>
+    <message>
+        <location filename="../collect_search.py" line="59" />
+        <source>Members</source>
+        <translation>人数</translation>
+    </message>
+    <message>
+        <location filename="../collect_search.py" line="60" />
+        <source>Matched</source>
+        <translation>匹配成员</translation>
+    </message>
+    <message>
+        <location filename="../collect_search.py" line="65" />
+        <source>Enter: open · ↑↓: choose</source>
+        <translation>Enter 打开 · ↑↓ 选择</translation>
+    </message>
+</context>
+<context>
     <name>IssueBookDialog</name>
     <message>
-        <location filename="../township_pages.py" line="95" />
+        <location filename="../township_books.py" line="58" />
         <source>Issue a receipt book</source>
         <translation>发放票据（领用）</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="95" />
+        <location filename="../township_books.py" line="58" />
         <source>Issue</source>
         <translation>发放</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="102" />
+        <location filename="../township_books.py" line="65" />
         <source>Only when the previous book is not settled</source>
         <translation>仅在上一本未核销时填写</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="103" />
+        <location filename="../township_books.py" line="66" />
         <source>Series</source>
         <translation>字轨</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="104" />
+        <location filename="../township_books.py" line="67" />
         <source>First number</source>
         <translation>起始号</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="105" />
+        <location filename="../township_books.py" line="68" />
         <source>Last number</source>
         <translation>终止号</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="106" />
+        <location filename="../township_books.py" line="69" />
         <source>Village code</source>
         <translation>村代码</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="107" />
+        <location filename="../township_books.py" line="70" />
         <source>Collector</source>
         <translation>收款员</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="108" />
+        <location filename="../township_books.py" line="71" />
         <source>Reason for an exception</source>
         <translation>例外发放原因</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="117" />
+        <location filename="../township_books.py" line="80" />
         <source>Enter the village code and the collector's name.</source>
         <translation>请填写村代码和收款员姓名。</translation>
     </message>
@@ -783,127 +786,127 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../main_window.py" line="148" />
+        <location filename="../main_window.py" line="166" />
         <source>Collect</source>
         <translation>收款</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="148" />
+        <location filename="../main_window.py" line="166" />
         <source>Roster</source>
         <translation>花名册</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="148" />
+        <location filename="../main_window.py" line="166" />
         <source>Receipts</source>
         <translation>票据</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="149" />
+        <location filename="../main_window.py" line="167" />
         <source>Cash</source>
         <translation>现金</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="149" />
+        <location filename="../main_window.py" line="167" />
         <source>Progress</source>
         <translation>进度</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="149" />
+        <location filename="../main_window.py" line="167" />
         <source>Sync</source>
         <translation>同步</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="150" />
+        <location filename="../main_window.py" line="168" />
         <source>Settings</source>
         <translation>设置</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="294" />
+        <location filename="../main_window.py" line="323" />
         <source>Received from %1 village(s), %2 device(s)</source>
         <translation>已收 %1 个村 %2 台设备</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="296" />
+        <location filename="../main_window.py" line="325" />
         <source>Books issued %1, not settled %2</source>
         <translation>已发票据 %1 本，未核销 %2 本</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="300" />
+        <location filename="../main_window.py" line="329" />
         <source>%1 deposit(s) without bank credit</source>
         <translation>%1 笔缴存未见银行到账</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="301" />
+        <location filename="../main_window.py" line="330" />
         <source>All deposits credited</source>
         <translation>缴存均已到账</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="305" />
+        <location filename="../main_window.py" line="334" />
         <source>%1 reconciliation problem(s)</source>
         <translation>对账问题 %1 个</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="306" />
+        <location filename="../main_window.py" line="335" />
         <source>No reconciliation problems</source>
         <translation>对账无问题</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="316" />
+        <location filename="../main_window.py" line="344" />
         <source>No county server configured</source>
         <translation>未配置县级服务器</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="322" />
+        <location filename="../main_window.py" line="350" />
         <source>last sync %1</source>
         <translation>上次同步 %1</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="324" />
+        <location filename="../main_window.py" line="352" />
         <source>never synced</source>
         <translation>尚未同步</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="325" />
+        <location filename="../main_window.py" line="353" />
         <source>%1 to sync · %2</source>
         <translation>待同步 %1 条 · %2</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="327" />
+        <location filename="../main_window.py" line="355" />
         <source>%1 refund task(s)</source>
         <translation>退费任务 %1 条</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="236" />
+        <location filename="../main_window.py" line="266" />
         <source>No active campaign</source>
         <translation>没有启用的征缴年度</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="246" />
+        <location filename="../main_window.py" line="276" />
         <source>Yibao Collect</source>
         <translation>医保收缴通</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="254" />
+        <location filename="../main_window.py" line="284" />
         <source>No receipt forms left</source>
         <translation>没有可用票据</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="257" />
+        <location filename="../main_window.py" line="287" />
         <source>Receipt %1 (%2 left)</source>
         <translation>票据 %1（剩 %2 张）</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="262" />
+        <location filename="../main_window.py" line="292" />
         <source>Cash on hand %1</source>
         <translation>现金在手 %1</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="271" />
+        <location filename="../main_window.py" line="301" />
         <source>%1 not printed</source>
         <translation>%1 张待打印</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="150" />
+        <location filename="../main_window.py" line="168" />
         <source>Overview</source>
         <translation>概况</translation>
     </message>
@@ -911,132 +914,132 @@
 <context>
     <name>MemberDialog</name>
     <message>
-        <location filename="../roster_dialogs.py" line="186" />
+        <location filename="../roster_dialogs.py" line="178" />
         <source>Edit member</source>
         <translation>修改成员</translation>
     </message>
     <message>
-        <location filename="../roster_dialogs.py" line="188" />
+        <location filename="../roster_dialogs.py" line="180" />
         <source>Register a newborn</source>
         <translation>新生儿登记</translation>
     </message>
     <message>
-        <location filename="../roster_dialogs.py" line="190" />
+        <location filename="../roster_dialogs.py" line="182" />
         <source>New member</source>
         <translation>新增成员</translation>
     </message>
     <message>
-        <location filename="../roster_dialogs.py" line="191" />
+        <location filename="../roster_dialogs.py" line="183" />
         <source>Save</source>
         <translation>保存</translation>
     </message>
     <message>
-        <location filename="../roster_dialogs.py" line="198" />
+        <location filename="../roster_dialogs.py" line="190" />
         <source>Local household registration</source>
         <translation>本地户籍</translation>
     </message>
     <message>
-        <location filename="../roster_dialogs.py" line="199" />
+        <location filename="../roster_dialogs.py" line="191" />
         <source>Non-local (residence permit)</source>
         <translation>外地户籍（持居住证）</translation>
     </message>
     <message>
-        <location filename="../roster_dialogs.py" line="204" />
+        <location filename="../roster_dialogs.py" line="196" />
         <source>Name</source>
         <translation>姓名</translation>
     </message>
     <message>
-        <location filename="../roster_dialogs.py" line="205" />
+        <location filename="../roster_dialogs.py" line="197" />
         <source>Relation to head</source>
         <translation>与户主关系</translation>
     </message>
     <message>
-        <location filename="../roster_dialogs.py" line="212" />
+        <location filename="../roster_dialogs.py" line="204" />
         <source>Certificate</source>
         <translation>证件</translation>
     </message>
     <message>
-        <location filename="../roster_dialogs.py" line="213" />
+        <location filename="../roster_dialogs.py" line="205" />
         <source>Residence</source>
         <translation>户籍</translation>
     </message>
     <message>
-        <location filename="../roster_dialogs.py" line="214" />
+        <location filename="../roster_dialogs.py" line="206" />
         <source>Ethnicity</source>
         <translation>民族</translation>
     </message>
     <message>
-        <location filename="../roster_dialogs.py" line="215" />
+        <location filename="../roster_dialogs.py" line="207" />
         <source>Phone</source>
         <translation>电话</translation>
     </message>
     <message>
-        <location filename="../roster_dialogs.py" line="216" />
+        <location filename="../roster_dialogs.py" line="208" />
         <source>Note</source>
         <translation>备注</translation>
     </message>
     <message>
-        <location filename="../roster_dialogs.py" line="218" />
+        <location filename="../roster_dialogs.py" line="210" />
         <source>none</source>
         <translation>无</translation>
     </message>
     <message>
-        <location filename="../roster_dialogs.py" line="219" />
+        <location filename="../roster_dialogs.py" line="211" />
         <source>(certified by the township; collectors cannot change them)</source>
         <translation>（由乡镇认定，收款员不能修改）</translation>
     </message>
     <message>
-        <location filename="../roster_dialogs.py" line="222" />
+        <location filename="../roster_dialogs.py" line="214" />
         <source>Subsidy categories</source>
         <translation>资助类别</translation>
     </message>
     <message>
-        <location filename="../roster_dialogs.py" line="229" />
+        <location filename="../roster_dialogs.py" line="221" />
         <source>Birth certificate number</source>
         <translation>出生医学证明编号</translation>
     </message>
     <message>
-        <location filename="../roster_dialogs.py" line="230" />
+        <location filename="../roster_dialogs.py" line="222" />
         <source>18-character ID number</source>
         <translation>18 位身份证号码</translation>
     </message>
     <message>
-        <location filename="../roster_dialogs.py" line="234" />
+        <location filename="../roster_dialogs.py" line="226" />
         <source>not given</source>
         <translation>未填</translation>
     </message>
     <message>
-        <location filename="../roster_dialogs.py" line="235" />
+        <location filename="../roster_dialogs.py" line="227" />
         <source>male</source>
         <translation>男</translation>
     </message>
     <message>
-        <location filename="../roster_dialogs.py" line="236" />
+        <location filename="../roster_dialogs.py" line="228" />
         <source>female</source>
         <translation>女</translation>
     </message>
     <message>
-        <location filename="../roster_dialogs.py" line="243" />
+        <location filename="../roster_dialogs.py" line="235" />
         <source>Certificate type</source>
         <translation>证件类型</translation>
     </message>
     <message>
-        <location filename="../roster_dialogs.py" line="244" />
+        <location filename="../roster_dialogs.py" line="236" />
         <source>Certificate number</source>
         <translation>证件号码</translation>
     </message>
     <message>
-        <location filename="../roster_dialogs.py" line="246" />
+        <location filename="../roster_dialogs.py" line="238" />
         <source>Sex</source>
         <translation>性别</translation>
     </message>
     <message>
-        <location filename="../roster_dialogs.py" line="247" />
+        <location filename="../roster_dialogs.py" line="239" />
         <source>Date of birth</source>
         <translation>出生日期</translation>
     </message>
     <message>
-        <location filename="../roster_dialogs.py" line="277" />
+        <location filename="../roster_dialogs.py" line="269" />
         <source>Enter the name.</source>
         <translation>请填写姓名。</translation>
     </message>
@@ -1044,42 +1047,42 @@
 <context>
     <name>MoveDialog</name>
     <message>
-        <location filename="../roster_dialogs.py" line="352" />
+        <location filename="../roster_dialogs.py" line="350" />
         <source>Move %1 to another household</source>
         <translation>将 %1 迁至其他户</translation>
     </message>
     <message>
-        <location filename="../roster_dialogs.py" line="353" />
+        <location filename="../roster_dialogs.py" line="351" />
         <source>Move</source>
         <translation>迁移</translation>
     </message>
     <message>
-        <location filename="../roster_dialogs.py" line="357" />
+        <location filename="../roster_dialogs.py" line="355" />
         <source>Search the new household</source>
         <translation>搜索迁入的户（姓名、首字母、户号）</translation>
     </message>
     <message>
-        <location filename="../roster_dialogs.py" line="359" />
+        <location filename="../roster_dialogs.py" line="357" />
         <source>Head</source>
         <translation>户主</translation>
     </message>
     <message>
-        <location filename="../roster_dialogs.py" line="360" />
+        <location filename="../roster_dialogs.py" line="358" />
         <source>Household no.</source>
         <translation>户号</translation>
     </message>
     <message>
-        <location filename="../roster_dialogs.py" line="361" />
+        <location filename="../roster_dialogs.py" line="359" />
         <source>Group</source>
         <translation>组</translation>
     </message>
     <message>
-        <location filename="../roster_dialogs.py" line="365" />
+        <location filename="../roster_dialogs.py" line="363" />
         <source>Search</source>
         <translation>搜索</translation>
     </message>
     <message>
-        <location filename="../roster_dialogs.py" line="394" />
+        <location filename="../roster_dialogs.py" line="388" />
         <source>Find and select the household to move to.</source>
         <translation>请搜索并选中要迁入的户。</translation>
     </message>
@@ -1087,52 +1090,52 @@
 <context>
     <name>OverviewPage</name>
     <message>
-        <location filename="../main_window.py" line="57" />
+        <location filename="../main_window.py" line="75" />
         <source>Check integrity (verify)</source>
         <translation>校验数据完整性</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="70" />
+        <location filename="../main_window.py" line="88" />
         <source>User</source>
         <translation>用户</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="71" />
+        <location filename="../main_window.py" line="89" />
         <source>Village</source>
         <translation>村</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="72" />
+        <location filename="../main_window.py" line="90" />
         <source>Database</source>
         <translation>数据库</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="73" />
+        <location filename="../main_window.py" line="91" />
         <source>Journal events</source>
         <translation>日志事件数</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="74" />
+        <location filename="../main_window.py" line="92" />
         <source>Journal head</source>
         <translation>日志末条哈希</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="75" />
+        <location filename="../main_window.py" line="93" />
         <source>Schema version</source>
         <translation>数据库结构版本</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="81" />
+        <location filename="../main_window.py" line="99" />
         <source>Checking…</source>
         <translation>正在校验…</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="86" />
+        <location filename="../main_window.py" line="104" />
         <source>All %1 journal events verified; the ledger is consistent.</source>
         <translation>全部 %1 条日志事件校验通过，账务一致。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="89" />
+        <location filename="../main_window.py" line="107" />
         <source>Problems found:</source>
         <translation>发现问题：</translation>
     </message>
@@ -1140,12 +1143,12 @@
 <context>
     <name>PendingPrintBanner</name>
     <message>
-        <location filename="../main_window.py" line="117" />
+        <location filename="../main_window.py" line="135" />
         <source>%1 receipt(s) collected but NOT printed: %2 — the payer has no receipt yet!</source>
         <translation>%1 张票据已收款但未打印：%2 — 交款人还没有拿到收据！</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="120" />
+        <location filename="../main_window.py" line="138" />
         <source>Print %1 now</source>
         <translation>立即打印 %1</translation>
     </message>
@@ -1153,116 +1156,116 @@
 <context>
     <name>ProgressPage</name>
     <message>
-        <location filename="../progress_page.py" line="39" />
-        <location filename="../progress_page.py" line="52" />
-        <location filename="../progress_page.py" line="127" />
+        <location filename="../progress_page.py" line="35" />
+        <location filename="../progress_page.py" line="48" />
+        <location filename="../progress_page.py" line="116" />
         <source>Enrolled</source>
         <translation>已参保</translation>
     </message>
     <message>
-        <location filename="../progress_page.py" line="39" />
+        <location filename="../progress_page.py" line="35" />
         <source>Enrolment rate</source>
         <translation>参保率</translation>
     </message>
     <message>
-        <location filename="../progress_page.py" line="40" />
+        <location filename="../progress_page.py" line="36" />
         <source>Collected</source>
         <translation>已收金额</translation>
     </message>
     <message>
-        <location filename="../progress_page.py" line="40" />
+        <location filename="../progress_page.py" line="36" />
         <source>Collection period</source>
         <translation>征缴期</translation>
     </message>
     <message>
-        <location filename="../progress_page.py" line="49" />
-        <location filename="../progress_page.py" line="70" />
+        <location filename="../progress_page.py" line="45" />
+        <location filename="../progress_page.py" line="61" />
         <source>Group</source>
         <translation>组</translation>
     </message>
     <message>
-        <location filename="../progress_page.py" line="50" />
+        <location filename="../progress_page.py" line="46" />
         <source>Households</source>
         <translation>户数</translation>
     </message>
     <message>
-        <location filename="../progress_page.py" line="51" />
+        <location filename="../progress_page.py" line="47" />
         <source>Insurable</source>
         <translation>应参保</translation>
     </message>
     <message>
-        <location filename="../progress_page.py" line="53" />
-        <location filename="../progress_page.py" line="128" />
+        <location filename="../progress_page.py" line="49" />
+        <location filename="../progress_page.py" line="117" />
         <source>Unpaid</source>
         <translation>未缴</translation>
     </message>
     <message>
-        <location filename="../progress_page.py" line="54" />
+        <location filename="../progress_page.py" line="50" />
         <source>Subsidised</source>
         <translation>资助人数</translation>
     </message>
     <message>
-        <location filename="../progress_page.py" line="55" />
+        <location filename="../progress_page.py" line="51" />
         <source>Rate</source>
         <translation>参保率</translation>
     </message>
     <message>
-        <location filename="../progress_page.py" line="68" />
+        <location filename="../progress_page.py" line="59" />
         <source>Household no.</source>
         <translation>户号</translation>
     </message>
     <message>
-        <location filename="../progress_page.py" line="69" />
+        <location filename="../progress_page.py" line="60" />
         <source>Head</source>
         <translation>户主</translation>
     </message>
     <message>
-        <location filename="../progress_page.py" line="71" />
+        <location filename="../progress_page.py" line="62" />
         <source>Phone</source>
         <translation>电话</translation>
     </message>
     <message>
-        <location filename="../progress_page.py" line="72" />
+        <location filename="../progress_page.py" line="63" />
         <source>Unpaid members</source>
         <translation>未缴人数</translation>
     </message>
     <message>
-        <location filename="../progress_page.py" line="73" />
+        <location filename="../progress_page.py" line="64" />
         <source>Payable</source>
         <translation>应缴</translation>
     </message>
     <message>
-        <location filename="../progress_page.py" line="104" />
+        <location filename="../progress_page.py" line="95" />
         <source>Collection progress — %1</source>
         <translation>征缴进度 — %1</translation>
     </message>
     <message>
-        <location filename="../progress_page.py" line="105" />
+        <location filename="../progress_page.py" line="96" />
         <source>%1 of %2</source>
         <translation>%1 / %2</translation>
     </message>
     <message>
-        <location filename="../progress_page.py" line="110" />
+        <location filename="../progress_page.py" line="101" />
         <source>starts %1</source>
         <translation>%1 开始</translation>
     </message>
     <message>
-        <location filename="../progress_page.py" line="112" />
+        <location filename="../progress_page.py" line="103" />
         <source>ended</source>
         <translation>已结束</translation>
     </message>
     <message>
-        <location filename="../progress_page.py" line="114" />
+        <location filename="../progress_page.py" line="105" />
         <source>%1 days left (until %2)</source>
         <translation>剩 %1 天（至 %2）</translation>
     </message>
     <message>
-        <location filename="../progress_page.py" line="119" />
+        <location filename="../progress_page.py" line="110" />
         <source>Households still to visit: %1 (amounts at %2)</source>
         <translation>待上门收缴：%1 户（金额按%2计）</translation>
     </message>
     <message>
-        <location filename="../progress_page.py" line="148" />
+        <location filename="../progress_page.py" line="133" />
         <source>Members enrolled and unpaid by group</source>
         <translation>各组参保与未缴人数</translation>
     </message>
@@ -1270,197 +1273,197 @@
 <context>
     <name>ReceiptsPage</name>
     <message>
-        <location filename="../receipts_page.py" line="221" />
+        <location filename="../receipts_page.py" line="230" />
         <source>issued</source>
         <translation>已开具</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="221" />
+        <location filename="../receipts_page.py" line="230" />
         <source>voided</source>
         <translation>已作废</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="222" />
+        <location filename="../receipts_page.py" line="231" />
         <source>lost</source>
         <translation>遗失</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="225" />
+        <location filename="../receipts_page.py" line="234" />
         <source>Book</source>
         <translation>票据本</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="227" />
-        <location filename="../receipts_page.py" line="260" />
+        <location filename="../receipts_page.py" line="236" />
+        <location filename="../receipts_page.py" line="269" />
         <source>Issued</source>
         <translation>已开具</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="228" />
-        <location filename="../receipts_page.py" line="261" />
+        <location filename="../receipts_page.py" line="237" />
+        <location filename="../receipts_page.py" line="270" />
         <source>Voided</source>
         <translation>已作废</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="229" />
-        <location filename="../receipts_page.py" line="262" />
+        <location filename="../receipts_page.py" line="238" />
+        <location filename="../receipts_page.py" line="271" />
         <source>Lost</source>
         <translation>遗失</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="230" />
+        <location filename="../receipts_page.py" line="239" />
         <source>Unused</source>
         <translation>未用</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="231" />
-        <location filename="../receipts_page.py" line="249" />
+        <location filename="../receipts_page.py" line="240" />
+        <location filename="../receipts_page.py" line="258" />
         <source>Amount</source>
         <translation>金额</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="232" />
+        <location filename="../receipts_page.py" line="241" />
         <source>Refunds</source>
         <translation>退费</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="233" />
+        <location filename="../receipts_page.py" line="242" />
         <source>Collector</source>
         <translation>收款员</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="241" />
+        <location filename="../receipts_page.py" line="250" />
         <source>Receipt</source>
         <translation>票据</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="242" />
+        <location filename="../receipts_page.py" line="251" />
         <source>State</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="244" />
+        <location filename="../receipts_page.py" line="253" />
         <source>Printed</source>
         <translation>打印</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="244" />
+        <location filename="../receipts_page.py" line="253" />
         <source>NOT PRINTED</source>
         <translation>待打印</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="245" />
+        <location filename="../receipts_page.py" line="254" />
         <source>printed</source>
         <translation>已打印</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="247" />
+        <location filename="../receipts_page.py" line="256" />
         <source>Payer</source>
         <translation>交款人</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="248" />
+        <location filename="../receipts_page.py" line="257" />
         <source>Household no.</source>
         <translation>户号</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="251" />
+        <location filename="../receipts_page.py" line="260" />
         <source>Method</source>
         <translation>方式</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="252" />
+        <location filename="../receipts_page.py" line="261" />
         <source>Time</source>
         <translation>时间</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="253" />
+        <location filename="../receipts_page.py" line="262" />
         <source>Void reason / note</source>
         <translation>作废原因 / 说明</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="266" />
+        <location filename="../receipts_page.py" line="275" />
         <source>Number, payer or household no. contains…</source>
         <translation>票号、交款人或户号包含…</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="260" />
+        <location filename="../receipts_page.py" line="269" />
         <source>All</source>
         <translation>全部</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="261" />
+        <location filename="../receipts_page.py" line="270" />
         <source>Not printed</source>
         <translation>待打印</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="269" />
+        <location filename="../receipts_page.py" line="278" />
         <source>Show:</source>
         <translation>显示：</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="276" />
-        <location filename="../receipts_page.py" line="374" />
+        <location filename="../receipts_page.py" line="285" />
+        <location filename="../receipts_page.py" line="383" />
         <source>Print</source>
         <translation>打印</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="277" />
+        <location filename="../receipts_page.py" line="286" />
         <source>Preview</source>
         <translation>预览</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="278" />
+        <location filename="../receipts_page.py" line="287" />
         <source>Void…</source>
         <translation>作废…</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="279" />
+        <location filename="../receipts_page.py" line="288" />
         <source>Refund…</source>
         <translation>退费…</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="280" />
+        <location filename="../receipts_page.py" line="289" />
         <source>Void next blank form…</source>
         <translation>作废下一张空白票…</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="296" />
+        <location filename="../receipts_page.py" line="305" />
         <source>Receipt books</source>
         <translation>票据本</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="299" />
+        <location filename="../receipts_page.py" line="308" />
         <source>Receipts</source>
         <translation>票据</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="323" />
+        <location filename="../receipts_page.py" line="332" />
         <source>No receipt forms left: register a new book from the township.</source>
         <translation>票据已用完：请向乡镇财政所领用新票据并登记。</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="326" />
+        <location filename="../receipts_page.py" line="335" />
         <source>Next receipt: %1 (%2 left in this book)</source>
         <translation>下一张票据：%1（本册剩 %2 张）</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="338" />
+        <location filename="../receipts_page.py" line="347" />
         <source>All books</source>
         <translation>全部票据本</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="352" />
+        <location filename="../receipts_page.py" line="361" />
         <source>%1 of %2</source>
         <translation>%1 / %2</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="375" />
+        <location filename="../receipts_page.py" line="384" />
         <source>Reprint (补打)</source>
         <translation>补打</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="416" />
+        <location filename="../receipts_page.py" line="425" />
         <source>Refunded %1 to %2 (receipt %3).</source>
         <translation>已为 %2 退费 %1（票据 %3）。</translation>
     </message>
@@ -1468,27 +1471,27 @@
 <context>
     <name>ReceiveBooksDialog</name>
     <message>
-        <location filename="../township_pages.py" line="78" />
+        <location filename="../township_books.py" line="39" />
         <source>Receive receipt books</source>
         <translation>票据入库</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="78" />
+        <location filename="../township_books.py" line="39" />
         <source>Receive</source>
         <translation>入库</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="82" />
+        <location filename="../township_books.py" line="43" />
         <source>Series</source>
         <translation>字轨</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="83" />
+        <location filename="../township_books.py" line="44" />
         <source>First number</source>
         <translation>起始号</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="84" />
+        <location filename="../township_books.py" line="45" />
         <source>Last number</source>
         <translation>终止号</translation>
     </message>
@@ -1496,92 +1499,92 @@
 <context>
     <name>RefundDialog</name>
     <message>
-        <location filename="../receipts_page.py" line="119" />
+        <location filename="../receipts_page.py" line="126" />
         <source>Refund on receipt %1</source>
         <translation>票据 %1 退费</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="120" />
+        <location filename="../receipts_page.py" line="127" />
         <source>Refund…</source>
         <translation>退费…</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="120" />
+        <location filename="../receipts_page.py" line="127" />
         <source>Yes, refund</source>
         <translation>确认退费</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="125" />
+        <location filename="../receipts_page.py" line="132" />
         <source>Paid</source>
         <translation>已缴</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="167" />
+        <location filename="../receipts_page.py" line="173" />
         <source>Select the member to refund.</source>
         <translation>请选中要退费的成员。</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="123" />
+        <location filename="../receipts_page.py" line="130" />
         <source>Name</source>
         <translation>姓名</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="124" />
+        <location filename="../receipts_page.py" line="131" />
         <source>ID number</source>
         <translation>身份证号</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="126" />
+        <location filename="../receipts_page.py" line="133" />
         <source>Refund</source>
         <translation>退费</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="137" />
+        <location filename="../receipts_page.py" line="144" />
         <source>Paid out of my cash on hand</source>
         <translation>由我用现金退付（从现金在手中支出）</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="138" />
+        <location filename="../receipts_page.py" line="145" />
         <source>Paid by the township office</source>
         <translation>由乡镇财政所退付（不动用现金在手）</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="140" />
+        <location filename="../receipts_page.py" line="147" />
         <source>Required when the reason is 'other'</source>
         <translation>原因为“其他”时必填</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="142" />
+        <location filename="../receipts_page.py" line="149" />
         <source>Receipt</source>
         <translation>票据</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="143" />
+        <location filename="../receipts_page.py" line="150" />
         <source>Member</source>
         <translation>成员</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="144" />
+        <location filename="../receipts_page.py" line="151" />
         <source>Reason</source>
         <translation>原因</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="145" />
+        <location filename="../receipts_page.py" line="152" />
         <source>Refund paid by</source>
         <translation>退付方式</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="146" />
+        <location filename="../receipts_page.py" line="153" />
         <source>Note</source>
         <translation>备注</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="170" />
+        <location filename="../receipts_page.py" line="176" />
         <source>%1 was refunded on this receipt already.</source>
         <translation>%1 在这张票据上已经退过费。</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="172" />
+        <location filename="../receipts_page.py" line="178" />
         <source>Refund %1 (%2) on receipt %3 because: %4? Their enrolment ends; %5.</source>
         <translation>确认为 %1（%2）办理票据 %3 的退费，原因：%4？其本年度参保随之终止；%5。</translation>
     </message>
@@ -1589,175 +1592,175 @@
 <context>
     <name>RosterImportDialog</name>
     <message>
-        <location filename="../import_dialog.py" line="49" />
-        <location filename="../import_dialog.py" line="136" />
+        <location filename="../import_dialog.py" line="50" />
+        <location filename="../import_dialog.py" line="137" />
         <source>Import roster</source>
         <translation>导入花名册</translation>
     </message>
     <message>
-        <location filename="../import_dialog.py" line="58" />
+        <location filename="../import_dialog.py" line="59" />
         <source>Last year's roster (.xlsx or .csv)</source>
         <translation>上年花名册（.xlsx 或 .csv）</translation>
     </message>
     <message>
-        <location filename="../import_dialog.py" line="59" />
+        <location filename="../import_dialog.py" line="60" />
         <source>Choose file…</source>
         <translation>选择文件…</translation>
     </message>
     <message>
-        <location filename="../import_dialog.py" line="62" />
+        <location filename="../import_dialog.py" line="63" />
         <source>Check file</source>
         <translation>检查文件</translation>
     </message>
     <message>
-        <location filename="../import_dialog.py" line="72" />
+        <location filename="../import_dialog.py" line="73" />
         <source>Choose the file, then check it: nothing is written until you confirm.</source>
         <translation>请选择文件并检查：确认导入之前不会写入任何数据。</translation>
     </message>
     <message>
-        <location filename="../import_dialog.py" line="79" />
-        <location filename="../import_dialog.py" line="92" />
+        <location filename="../import_dialog.py" line="80" />
+        <location filename="../import_dialog.py" line="93" />
         <source>Row</source>
         <translation>行号</translation>
     </message>
     <message>
-        <location filename="../import_dialog.py" line="80" />
+        <location filename="../import_dialog.py" line="81" />
         <source>Column</source>
         <translation>列</translation>
     </message>
     <message>
-        <location filename="../import_dialog.py" line="81" />
+        <location filename="../import_dialog.py" line="82" />
         <source>Reason</source>
         <translation>原因</translation>
     </message>
     <message>
-        <location filename="../import_dialog.py" line="85" />
+        <location filename="../import_dialog.py" line="86" />
         <source>Warning</source>
         <translation>提示</translation>
     </message>
     <message>
-        <location filename="../import_dialog.py" line="88" />
+        <location filename="../import_dialog.py" line="89" />
         <source>Rejected rows</source>
         <translation>未通过的行</translation>
     </message>
     <message>
-        <location filename="../import_dialog.py" line="89" />
+        <location filename="../import_dialog.py" line="90" />
         <source>Warnings</source>
         <translation>提示</translation>
     </message>
     <message>
-        <location filename="../import_dialog.py" line="93" />
+        <location filename="../import_dialog.py" line="94" />
         <source>Change</source>
         <translation>变化</translation>
     </message>
     <message>
-        <location filename="../import_dialog.py" line="94" />
+        <location filename="../import_dialog.py" line="95" />
         <source>ID number</source>
         <translation>身份证号</translation>
     </message>
     <message>
-        <location filename="../import_dialog.py" line="95" />
+        <location filename="../import_dialog.py" line="96" />
         <source>Before</source>
         <translation>原登记</translation>
     </message>
     <message>
-        <location filename="../import_dialog.py" line="96" />
+        <location filename="../import_dialog.py" line="97" />
         <source>After</source>
         <translation>改为</translation>
     </message>
     <message>
-        <location filename="../import_dialog.py" line="99" />
+        <location filename="../import_dialog.py" line="100" />
         <source>Moves and renames</source>
         <translation>迁户和改名</translation>
     </message>
     <message>
-        <location filename="../import_dialog.py" line="102" />
+        <location filename="../import_dialog.py" line="103" />
         <source>I have checked every move and rename above against the paper roster: apply them with this import</source>
         <translation>我已对照纸质花名册逐条核对以上迁户和改名，确认随本次导入一并办理</translation>
     </message>
     <message>
-        <location filename="../import_dialog.py" line="108" />
+        <location filename="../import_dialog.py" line="109" />
         <source>Confirm import</source>
         <translation>确认导入</translation>
     </message>
     <message>
-        <location filename="../import_dialog.py" line="111" />
+        <location filename="../import_dialog.py" line="112" />
         <source>Close</source>
         <translation>关闭</translation>
     </message>
     <message>
-        <location filename="../import_dialog.py" line="138" />
+        <location filename="../import_dialog.py" line="139" />
         <source>Spreadsheets (*.xlsx *.csv)</source>
         <translation>表格文件 (*.xlsx *.csv)</translation>
     </message>
     <message>
-        <location filename="../import_dialog.py" line="180" />
+        <location filename="../import_dialog.py" line="181" />
         <source>Reading the file: %1 rows…</source>
         <translation>正在读取文件：已读 %1 行…</translation>
     </message>
     <message>
-        <location filename="../import_dialog.py" line="193" />
+        <location filename="../import_dialog.py" line="194" />
         <source>Checking the file…</source>
         <translation>正在检查文件…</translation>
     </message>
     <message>
-        <location filename="../import_dialog.py" line="206" />
+        <location filename="../import_dialog.py" line="207" />
         <source>Nothing has been written yet. This file moves %1 people to another household and renames %2: check each one below and tick the box to confirm them before importing.</source>
         <translation>尚未写入任何数据。此文件将把 %1 人迁到其他户、为 %2 人改名：请逐条核对下方列表，勾选确认后才能导入。</translation>
     </message>
     <message>
-        <location filename="../import_dialog.py" line="210" />
+        <location filename="../import_dialog.py" line="211" />
         <source>Nothing has been written yet. Check the report, then confirm: the accepted rows are imported all together.</source>
         <translation>尚未写入任何数据。请核对检查结果，确认后通过检查的行将一次性全部导入。</translation>
     </message>
     <message>
-        <location filename="../import_dialog.py" line="213" />
+        <location filename="../import_dialog.py" line="214" />
         <source>Nothing to import: the roster already has every accepted row.</source>
         <translation>没有需要导入的内容：通过检查的行都已在花名册中。</translation>
     </message>
     <message>
-        <location filename="../import_dialog.py" line="227" />
+        <location filename="../import_dialog.py" line="228" />
         <source>Importing…</source>
         <translation>正在导入…</translation>
     </message>
     <message>
-        <location filename="../import_dialog.py" line="239" />
+        <location filename="../import_dialog.py" line="240" />
         <source>Imported.</source>
         <translation>导入完成。</translation>
     </message>
     <message>
-        <location filename="../import_dialog.py" line="246" />
+        <location filename="../import_dialog.py" line="247" />
         <source>New households %1 · new persons %2 · updated %3 · unchanged %4 · rejected rows %5 · warnings %6</source>
         <translation>新户 %1 · 新增人员 %2 · 更新 %3 · 未变 %4 · 未通过 %5 行 · 提示 %6 条</translation>
     </message>
     <message>
-        <location filename="../import_dialog.py" line="250" />
+        <location filename="../import_dialog.py" line="251" />
         <source>Household move</source>
         <translation>迁户</translation>
     </message>
     <message>
-        <location filename="../import_dialog.py" line="251" />
         <location filename="../import_dialog.py" line="252" />
+        <location filename="../import_dialog.py" line="253" />
         <source>%1 in household %2</source>
         <translation>%1（户 %2）</translation>
     </message>
     <message>
-        <location filename="../import_dialog.py" line="254" />
+        <location filename="../import_dialog.py" line="255" />
         <source>Name change</source>
         <translation>改名</translation>
     </message>
     <message>
-        <location filename="../import_dialog.py" line="257" />
+        <location filename="../import_dialog.py" line="258" />
         <source>Moves and renames to confirm (%1)</source>
         <translation>须确认的迁户和改名（%1）</translation>
     </message>
     <message>
-        <location filename="../import_dialog.py" line="266" />
+        <location filename="../import_dialog.py" line="267" />
         <source>Rejected rows (%1)</source>
         <translation>未通过的行（%1）</translation>
     </message>
     <message>
-        <location filename="../import_dialog.py" line="267" />
+        <location filename="../import_dialog.py" line="268" />
         <source>Warnings (%1)</source>
         <translation>提示（%1）</translation>
     </message>
@@ -1765,202 +1768,202 @@
 <context>
     <name>RosterPage</name>
     <message>
-        <location filename="../roster_page.py" line="46" />
+        <location filename="../roster_page.py" line="55" />
         <source>Search: name, initials, ID digits, household no. (empty lists all)</source>
         <translation>搜索：姓名、拼音首字母、身份证号、户号（留空显示全部）</translation>
     </message>
     <message>
-        <location filename="../roster_page.py" line="50" />
+        <location filename="../roster_page.py" line="59" />
         <source>Household no.</source>
         <translation>户号</translation>
     </message>
     <message>
-        <location filename="../roster_page.py" line="51" />
+        <location filename="../roster_page.py" line="60" />
         <source>Head</source>
         <translation>户主</translation>
     </message>
     <message>
-        <location filename="../roster_page.py" line="52" />
+        <location filename="../roster_page.py" line="61" />
         <source>Group</source>
         <translation>组</translation>
     </message>
     <message>
-        <location filename="../roster_page.py" line="53" />
+        <location filename="../roster_page.py" line="62" />
         <source>Members</source>
         <translation>人数</translation>
     </message>
     <message>
-        <location filename="../roster_page.py" line="57" />
+        <location filename="../roster_page.py" line="66" />
         <source>New household…</source>
         <translation>新增户…</translation>
     </message>
     <message>
-        <location filename="../roster_page.py" line="59" />
+        <location filename="../roster_page.py" line="68" />
         <source>Import roster…</source>
         <translation>导入花名册…</translation>
     </message>
     <message>
-        <location filename="../roster_page.py" line="61" />
+        <location filename="../roster_page.py" line="70" />
         <source>Export</source>
         <translation>导出</translation>
     </message>
     <message>
-        <location filename="../roster_page.py" line="75" />
+        <location filename="../roster_page.py" line="84" />
         <source>Choose a household</source>
         <translation>请选择一户</translation>
     </message>
     <message>
-        <location filename="../roster_page.py" line="78" />
+        <location filename="../roster_page.py" line="87" />
         <source>Edit household…</source>
         <translation>修改户信息…</translation>
     </message>
     <message>
-        <location filename="../roster_page.py" line="84" />
+        <location filename="../roster_page.py" line="93" />
         <source>Name</source>
         <translation>姓名</translation>
     </message>
     <message>
-        <location filename="../roster_page.py" line="85" />
+        <location filename="../roster_page.py" line="94" />
         <source>Relation</source>
         <translation>与户主关系</translation>
     </message>
     <message>
-        <location filename="../roster_page.py" line="86" />
+        <location filename="../roster_page.py" line="95" />
         <source>Certificate</source>
         <translation>证件</translation>
     </message>
     <message>
-        <location filename="../roster_page.py" line="87" />
+        <location filename="../roster_page.py" line="96" />
         <source>Number</source>
         <translation>号码</translation>
     </message>
     <message>
-        <location filename="../roster_page.py" line="88" />
+        <location filename="../roster_page.py" line="97" />
         <source>Sex</source>
         <translation>性别</translation>
     </message>
     <message>
-        <location filename="../roster_page.py" line="88" />
+        <location filename="../roster_page.py" line="97" />
         <source>M</source>
         <translation>男</translation>
     </message>
     <message>
-        <location filename="../roster_page.py" line="88" />
+        <location filename="../roster_page.py" line="97" />
         <source>F</source>
         <translation>女</translation>
     </message>
     <message>
-        <location filename="../roster_page.py" line="89" />
+        <location filename="../roster_page.py" line="98" />
         <source>Born</source>
         <translation>出生日期</translation>
     </message>
     <message>
-        <location filename="../roster_page.py" line="90" />
+        <location filename="../roster_page.py" line="99" />
         <source>Status</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../roster_page.py" line="92" />
+        <location filename="../roster_page.py" line="101" />
         <source>This year</source>
         <translation>本年度</translation>
     </message>
     <message>
-        <location filename="../roster_page.py" line="95" />
+        <location filename="../roster_page.py" line="104" />
         <source>Categories</source>
         <translation>资助类别</translation>
     </message>
     <message>
-        <location filename="../roster_page.py" line="97" />
+        <location filename="../roster_page.py" line="106" />
         <source>Residence</source>
         <translation>户籍</translation>
     </message>
     <message>
-        <location filename="../roster_page.py" line="97" />
+        <location filename="../roster_page.py" line="106" />
         <source>non-local</source>
         <translation>外地</translation>
     </message>
     <message>
-        <location filename="../roster_page.py" line="98" />
+        <location filename="../roster_page.py" line="107" />
         <source>local</source>
         <translation>本地</translation>
     </message>
     <message>
-        <location filename="../roster_page.py" line="99" />
+        <location filename="../roster_page.py" line="108" />
         <source>Phone</source>
         <translation>电话</translation>
     </message>
     <message>
-        <location filename="../roster_page.py" line="107" />
+        <location filename="../roster_page.py" line="116" />
         <source>Add member…</source>
         <translation>新增成员…</translation>
     </message>
     <message>
-        <location filename="../roster_page.py" line="108" />
+        <location filename="../roster_page.py" line="117" />
         <source>Register newborn…</source>
         <translation>新生儿登记…</translation>
     </message>
     <message>
-        <location filename="../roster_page.py" line="109" />
+        <location filename="../roster_page.py" line="118" />
         <source>Edit member…</source>
         <translation>修改成员…</translation>
     </message>
     <message>
-        <location filename="../roster_page.py" line="110" />
+        <location filename="../roster_page.py" line="119" />
         <source>Add ID number…</source>
         <translation>补录身份证号…</translation>
     </message>
     <message>
-        <location filename="../roster_page.py" line="111" />
+        <location filename="../roster_page.py" line="120" />
         <source>Change status…</source>
         <translation>变更状态…</translation>
     </message>
     <message>
-        <location filename="../roster_page.py" line="112" />
+        <location filename="../roster_page.py" line="121" />
         <source>Move to household…</source>
         <translation>迁至他户…</translation>
     </message>
     <message>
-        <location filename="../roster_page.py" line="113" />
+        <location filename="../roster_page.py" line="122" />
         <source>End enrolment…</source>
         <translation>终止参保…</translation>
     </message>
     <message>
-        <location filename="../roster_page.py" line="120" />
+        <location filename="../roster_page.py" line="129" />
         <source>Subsidy categories come from the township's certified lists and are read-only here.</source>
         <translation>资助类别来自乡镇认定的名单，此处只能查看，不能修改。</translation>
     </message>
     <message>
-        <location filename="../roster_page.py" line="171" />
+        <location filename="../roster_page.py" line="170" />
         <source>%1 households</source>
         <translation>共 %1 户</translation>
     </message>
     <message>
-        <location filename="../roster_page.py" line="187" />
+        <location filename="../roster_page.py" line="186" />
         <source>Household %1 · head %2</source>
         <translation>户号 %1 · 户主 %2</translation>
     </message>
     <message>
-        <location filename="../roster_page.py" line="205" />
+        <location filename="../roster_page.py" line="204" />
         <source>Enrolled (receipt %1)</source>
         <translation>已参保 %1</translation>
     </message>
     <message>
-        <location filename="../roster_page.py" line="206" />
+        <location filename="../roster_page.py" line="205" />
         <source>Enrolled</source>
         <translation>已参保</translation>
     </message>
     <message>
-        <location filename="../roster_page.py" line="208" />
+        <location filename="../roster_page.py" line="207" />
         <source>Enrolled elsewhere (%1)</source>
         <translation>已在别处参保（%1）</translation>
     </message>
     <message>
-        <location filename="../roster_page.py" line="210" />
+        <location filename="../roster_page.py" line="209" />
         <source>Ended (%1)</source>
         <translation>已终止（%1）</translation>
     </message>
     <message>
-        <location filename="../roster_page.py" line="211" />
+        <location filename="../roster_page.py" line="210" />
         <source>Not paid</source>
         <translation>未缴费</translation>
     </message>
@@ -1968,118 +1971,118 @@
 <context>
     <name>SettingsPage</name>
     <message>
-        <location filename="../settings_page.py" line="50" />
+        <location filename="../settings_page.py" line="53" />
         <source>Print calibration page</source>
         <translation>打印校准页</translation>
     </message>
     <message>
-        <location filename="../settings_page.py" line="53" />
+        <location filename="../settings_page.py" line="56" />
         <source>A4, three parts on one sheet</source>
         <translation>A4 纸，三联一页</translation>
     </message>
     <message>
-        <location filename="../settings_page.py" line="54" />
+        <location filename="../settings_page.py" line="57" />
         <source>One part per page (210 × 99 mm)</source>
         <translation>每联一页（210 × 99 mm）</translation>
     </message>
     <message>
-        <location filename="../settings_page.py" line="55" />
+        <location filename="../settings_page.py" line="58" />
         <source>Pre-printed forms (overlay)</source>
         <translation>预印票据套打</translation>
     </message>
     <message>
-        <location filename="../settings_page.py" line="58" />
+        <location filename="../settings_page.py" line="61" />
         <source>Choose…</source>
         <translation>选择…</translation>
     </message>
     <message>
-        <location filename="../settings_page.py" line="70" />
+        <location filename="../settings_page.py" line="73" />
         <source>Save settings</source>
         <translation>保存设置</translation>
     </message>
     <message>
-        <location filename="../settings_page.py" line="76" />
+        <location filename="../settings_page.py" line="79" />
         <source>right</source>
         <translation>向右</translation>
     </message>
     <message>
-        <location filename="../settings_page.py" line="79" />
+        <location filename="../settings_page.py" line="82" />
         <source>down</source>
         <translation>向下</translation>
     </message>
     <message>
-        <location filename="../settings_page.py" line="86" />
+        <location filename="../settings_page.py" line="89" />
         <source>Printer</source>
         <translation>打印机</translation>
     </message>
     <message>
-        <location filename="../settings_page.py" line="87" />
+        <location filename="../settings_page.py" line="90" />
         <source>Overlay offsets</source>
         <translation>套打偏移</translation>
     </message>
     <message>
-        <location filename="../settings_page.py" line="88" />
+        <location filename="../settings_page.py" line="91" />
         <source>Receipt paper</source>
         <translation>收据版式</translation>
     </message>
     <message>
-        <location filename="../settings_page.py" line="89" />
-        <location filename="../settings_page.py" line="148" />
+        <location filename="../settings_page.py" line="92" />
+        <location filename="../settings_page.py" line="151" />
         <source>Backup folder</source>
         <translation>备份文件夹</translation>
     </message>
     <message>
-        <location filename="../settings_page.py" line="90" />
+        <location filename="../settings_page.py" line="93" />
         <source>Language</source>
         <translation>界面语言</translation>
     </message>
     <message>
-        <location filename="../settings_page.py" line="91" />
+        <location filename="../settings_page.py" line="94" />
         <source>County server address</source>
         <translation>县级服务器地址</translation>
     </message>
     <message>
-        <location filename="../settings_page.py" line="92" />
+        <location filename="../settings_page.py" line="95" />
         <source>Cash limits</source>
         <translation>现金限额</translation>
     </message>
     <message>
-        <location filename="../settings_page.py" line="96" />
+        <location filename="../settings_page.py" line="99" />
         <source>Calibration: print the page on plain A4 paper at actual size, measure where the red cross lands and follow the instructions printed on the page; enter the offsets here and print it again until the cross sits 20 mm from the left and top edges.</source>
         <translation>校准方法：用普通 A4 纸按实际大小打印校准页，量出红色十字的位置，按页上的说明算出偏移，填在这里后再打印一次，直到十字中心距纸张左边缘和上边缘各 20 mm。</translation>
     </message>
     <message>
-        <location filename="../settings_page.py" line="105" />
+        <location filename="../settings_page.py" line="108" />
         <source>Settings of this computer</source>
         <translation>本机设置</translation>
     </message>
     <message>
-        <location filename="../settings_page.py" line="118" />
+        <location filename="../settings_page.py" line="121" />
         <source>Ask every time</source>
         <translation>每次询问</translation>
     </message>
     <message>
-        <location filename="../settings_page.py" line="123" />
+        <location filename="../settings_page.py" line="126" />
         <source>%1 (not connected)</source>
         <translation>%1（未连接）</translation>
     </message>
     <message>
-        <location filename="../settings_page.py" line="132" />
+        <location filename="../settings_page.py" line="135" />
         <source>deposit when cash on hand exceeds %1 or is older than %2 day(s) (set by the township)</source>
         <translation>现金在手超过 %1 或超过 %2 天须缴存（由乡镇设定）</translation>
     </message>
     <message>
-        <location filename="../settings_page.py" line="157" />
+        <location filename="../settings_page.py" line="160" />
         <source>The server address must start with https://</source>
         <translation>服务器地址必须以 https:// 开头</translation>
     </message>
     <message>
-        <location filename="../settings_page.py" line="164" />
+        <location filename="../settings_page.py" line="167" />
         <source>Settings saved.</source>
         <translation>设置已保存。</translation>
     </message>
     <message>
-        <location filename="../settings_page.py" line="166" />
+        <location filename="../settings_page.py" line="169" />
         <source>The new language is used from the next start.</source>
         <translation>新的界面语言在下次启动时生效。</translation>
     </message>
@@ -2087,62 +2090,62 @@
 <context>
     <name>SettleBookDialog</name>
     <message>
-        <location filename="../township_pages.py" line="126" />
+        <location filename="../township_books.py" line="91" />
         <source>Settle a receipt book</source>
         <translation>票据结报核销</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="126" />
+        <location filename="../township_books.py" line="91" />
         <source>Settle</source>
         <translation>核销</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="129" />
+        <location filename="../township_books.py" line="94" />
         <source>Book</source>
         <translation>票据本</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="130" />
+        <location filename="../township_books.py" line="95" />
         <source>Village / collector</source>
         <translation>村 / 收款员</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="131" />
+        <location filename="../township_books.py" line="96" />
         <source>Used</source>
         <translation>已开具</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="132" />
+        <location filename="../township_books.py" line="97" />
         <source>Voided</source>
         <translation>已作废</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="133" />
+        <location filename="../township_books.py" line="98" />
         <source>Lost</source>
         <translation>遗失</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="134" />
+        <location filename="../township_books.py" line="99" />
         <source>Returned unused</source>
         <translation>缴销（未用）</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="135" />
+        <location filename="../township_books.py" line="100" />
         <source>Amount on receipts</source>
         <translation>票面金额</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="136" />
+        <location filename="../township_books.py" line="101" />
         <source>Cash not deposited</source>
         <translation>未缴存现金</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="140" />
+        <location filename="../township_books.py" line="105" />
         <source>Note</source>
         <translation>备注</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="142" />
+        <location filename="../township_books.py" line="107" />
         <source>Cannot settle yet:</source>
         <translation>暂不能核销：</translation>
     </message>
@@ -2150,32 +2153,32 @@
 <context>
     <name>StatusDialog</name>
     <message>
-        <location filename="../roster_dialogs.py" line="307" />
+        <location filename="../roster_dialogs.py" line="301" />
         <source>Change status of %1</source>
         <translation>变更 %1 的状态</translation>
     </message>
     <message>
-        <location filename="../roster_dialogs.py" line="308" />
+        <location filename="../roster_dialogs.py" line="302" />
         <source>Change status</source>
         <translation>变更状态</translation>
     </message>
     <message>
-        <location filename="../roster_dialogs.py" line="312" />
+        <location filename="../roster_dialogs.py" line="306" />
         <source>e.g. date of death, where they moved</source>
         <translation>例如：死亡日期、迁往何处</translation>
     </message>
     <message>
-        <location filename="../roster_dialogs.py" line="313" />
+        <location filename="../roster_dialogs.py" line="307" />
         <source>Current status</source>
         <translation>当前状态</translation>
     </message>
     <message>
-        <location filename="../roster_dialogs.py" line="314" />
+        <location filename="../roster_dialogs.py" line="308" />
         <source>New status</source>
         <translation>新状态</translation>
     </message>
     <message>
-        <location filename="../roster_dialogs.py" line="315" />
+        <location filename="../roster_dialogs.py" line="309" />
         <source>Note</source>
         <translation>备注</translation>
     </message>
@@ -2183,13 +2186,13 @@
 <context>
     <name>SyncButton</name>
     <message>
-        <location filename="../sync_page.py" line="149" />
-        <location filename="../sync_page.py" line="181" />
+        <location filename="../sync_controller.py" line="113" />
+        <location filename="../sync_controller.py" line="145" />
         <source>Sync now</source>
         <translation>立即同步</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="169" />
+        <location filename="../sync_controller.py" line="133" />
         <source>Syncing…</source>
         <translation>正在同步…</translation>
     </message>
@@ -2197,223 +2200,223 @@
 <context>
     <name>SyncPage</name>
     <message>
-        <location filename="../sync_page.py" line="285" />
+        <location filename="../sync_page.py" line="162" />
         <source>Enrolled twice</source>
         <translation>重复参保</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="286" />
+        <location filename="../sync_page.py" line="163" />
         <source>In employee insurance</source>
         <translation>已参加职工医保</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="287" />
+        <location filename="../sync_page.py" line="164" />
         <source>Paid through another channel</source>
         <translation>已通过其他渠道缴费</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="288" />
+        <location filename="../sync_page.py" line="165" />
         <source>to refund</source>
         <translation>待退费</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="288" />
+        <location filename="../sync_page.py" line="165" />
         <source>refunded</source>
         <translation>已退费</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="289" />
+        <location filename="../sync_page.py" line="166" />
         <source>receipt voided</source>
         <translation>票据已作废</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="293" />
-        <location filename="../sync_page.py" line="396" />
+        <location filename="../sync_page.py" line="170" />
+        <location filename="../sync_page.py" line="273" />
         <source>Enrol this device…</source>
         <translation>登记本机…</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="294" />
+        <location filename="../sync_page.py" line="171" />
         <source>Sync now</source>
         <translation>立即同步</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="302" />
+        <location filename="../sync_page.py" line="179" />
         <source>Export bundle for USB…</source>
         <translation>导出U盘数据包…</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="303" />
+        <location filename="../sync_page.py" line="180" />
         <source>Import reply bundle…</source>
         <translation>导入县医保回执…</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="317" />
+        <location filename="../sync_page.py" line="194" />
         <source>No network? Take the bundle to the township on a USB stick and bring back the county's reply bundle.</source>
         <translation>没有网络？用U盘把数据包交到乡镇，再把县医保的回执数据包带回导入。</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="322" />
+        <location filename="../sync_page.py" line="199" />
         <source>Received</source>
         <translation>收到时间</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="323" />
+        <location filename="../sync_page.py" line="200" />
         <source>Name</source>
         <translation>姓名</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="324" />
+        <location filename="../sync_page.py" line="201" />
         <source>ID number</source>
         <translation>身份证号</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="325" />
+        <location filename="../sync_page.py" line="202" />
         <source>Receipt</source>
         <translation>票据</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="326" />
+        <location filename="../sync_page.py" line="203" />
         <source>Reason</source>
         <translation>原因</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="327" />
+        <location filename="../sync_page.py" line="204" />
         <source>State</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="329" />
+        <location filename="../sync_page.py" line="206" />
         <source>County's message</source>
         <translation>县医保说明</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="333" />
+        <location filename="../sync_page.py" line="210" />
         <source>Refund…</source>
         <translation>退费…</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="343" />
+        <location filename="../sync_page.py" line="220" />
         <source>County server</source>
         <translation>县医保服务器</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="348" />
+        <location filename="../sync_page.py" line="225" />
         <source>USB bundle</source>
         <translation>U盘数据包</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="352" />
+        <location filename="../sync_page.py" line="229" />
         <source>Refund tasks from the county</source>
         <translation>县医保下发的退费任务</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="371" />
+        <location filename="../sync_page.py" line="248" />
         <source>enrolled (village %1)</source>
         <translation>已登记（村代码 %1）</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="373" />
+        <location filename="../sync_page.py" line="250" />
         <source>enrolment sent by USB bundle, waiting for the county's reply</source>
         <translation>已通过U盘数据包申请登记，等待县医保回执</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="375" />
+        <location filename="../sync_page.py" line="252" />
         <source>not enrolled</source>
         <translation>尚未登记</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="376" />
+        <location filename="../sync_page.py" line="253" />
         <source>Server</source>
         <translation>服务器地址</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="377" />
+        <location filename="../sync_page.py" line="254" />
         <source>This device</source>
         <translation>本机</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="378" />
+        <location filename="../sync_page.py" line="255" />
         <source>Waiting to sync</source>
         <translation>待同步</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="378" />
+        <location filename="../sync_page.py" line="255" />
         <source>%1 records</source>
         <translation>%1 条记录</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="379" />
+        <location filename="../sync_page.py" line="256" />
         <source>Last sync</source>
         <translation>上次同步</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="395" />
+        <location filename="../sync_page.py" line="272" />
         <source>Enrol again…</source>
         <translation>重新登记…</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="409" />
+        <location filename="../sync_page.py" line="285" />
         <source>Syncing in the background — you can keep collecting.</source>
         <translation>正在后台同步，可以继续收款。</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="417" />
+        <location filename="../sync_page.py" line="293" />
         <source>Sending records: %1 of %2</source>
         <translation>正在上传记录：%1 / %2</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="418" />
+        <location filename="../sync_page.py" line="294" />
         <source>Receiving county data: %1 items</source>
         <translation>正在接收县医保数据：%1 条</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="422" />
+        <location filename="../sync_page.py" line="298" />
         <source>Sync complete: %1 sent, %2 received, %3 still waiting.</source>
         <translation>同步完成：上传 %1 条，接收 %2 条，仍待同步 %3 条。</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="425" />
+        <location filename="../sync_page.py" line="301" />
         <source>%1 refund task(s) from the county: see below.</source>
         <translation>县医保下发 %1 个退费任务，见下方列表。</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="428" />
+        <location filename="../sync_page.py" line="304" />
         <source>Skipped:</source>
         <translation>已跳过：</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="450" />
+        <location filename="../sync_page.py" line="326" />
         <source>This device is enrolled with %1 for village %2. Press “Sync now”.</source>
         <translation>本机已登记到 %1（村代码 %2）。请点“立即同步”。</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="458" />
+        <location filename="../sync_page.py" line="334" />
         <source>Bundle saved: %1 (%2 records). Take it to the township.</source>
         <translation>数据包已保存：%1（%2 条记录）。请交到乡镇。</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="463" />
+        <location filename="../sync_page.py" line="339" />
         <source>Import reply bundle</source>
         <translation>导入县医保回执</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="465" />
+        <location filename="../sync_page.py" line="341" />
         <source>Sync bundles (*.json)</source>
         <translation>同步数据包 (*.json)</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="470" />
+        <location filename="../sync_page.py" line="346" />
         <source>Importing the reply bundle…</source>
         <translation>正在导入回执数据包…</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="473" />
+        <location filename="../sync_page.py" line="349" />
         <source>Reply bundle imported: %1 acknowledged, %2 received, %3 still waiting.</source>
         <translation>回执已导入：确认 %1 条，接收 %2 条，仍待同步 %3 条。</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="487" />
+        <location filename="../sync_page.py" line="363" />
         <source>The county did not name the receipt for this task: find the payment on the Receipts page.</source>
         <translation>县医保没有注明此任务的票号：请在“票据”页找到这笔收款后退费。</translation>
     </message>
@@ -2421,102 +2424,102 @@
 <context>
     <name>TownshipBooksPage</name>
     <message>
-        <location filename="../township_pages.py" line="170" />
+        <location filename="../township_books.py" line="140" />
         <source>Book</source>
         <translation>票据本</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="171" />
+        <location filename="../township_books.py" line="141" />
         <source>Village</source>
         <translation>村</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="172" />
+        <location filename="../township_books.py" line="142" />
         <source>Collector</source>
         <translation>收款员</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="173" />
+        <location filename="../township_books.py" line="143" />
         <source>Used</source>
         <translation>已开具</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="174" />
+        <location filename="../township_books.py" line="144" />
         <source>Voided</source>
         <translation>已作废</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="175" />
+        <location filename="../township_books.py" line="145" />
         <source>Unused</source>
         <translation>未用</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="176" />
+        <location filename="../township_books.py" line="146" />
         <source>Amount</source>
         <translation>金额</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="177" />
+        <location filename="../township_books.py" line="147" />
         <source>Settled</source>
         <translation>核销</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="177" />
+        <location filename="../township_books.py" line="147" />
         <source>no</source>
         <translation>未核销</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="179" />
+        <location filename="../township_books.py" line="149" />
         <source>Exception</source>
         <translation>例外原因</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="185" />
+        <location filename="../township_books.py" line="155" />
         <source>Receive books…</source>
         <translation>票据入库…</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="186" />
+        <location filename="../township_books.py" line="156" />
         <source>Issue a book…</source>
         <translation>发放票据…</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="187" />
+        <location filename="../township_books.py" line="157" />
         <source>Settle selected book…</source>
         <translation>核销所选票据…</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="188" />
+        <location filename="../township_books.py" line="158" />
         <source>Confirm voided receipt…</source>
         <translation>确认作废票据…</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="195" />
+        <location filename="../township_books.py" line="165" />
         <source>Receipt books issued to collectors</source>
         <translation>收款员票据领用与核销</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="210" />
+        <location filename="../township_books.py" line="180" />
         <source>Received %1 %2–%3.</source>
         <translation>已入库 %1 %2–%3。</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="214" />
+        <location filename="../township_books.py" line="184" />
         <source>Issued %1 %2–%3 to %4 (%5).</source>
         <translation>已将 %1 %2–%3 发给 %4（%5）。</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="219" />
+        <location filename="../township_books.py" line="189" />
         <source>Voided receipt %1: all parts handed in.</source>
         <translation>作废票据 %1：各联已收回。</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="224" />
+        <location filename="../township_books.py" line="194" />
         <source>Select a book first.</source>
         <translation>请先选择一本票据。</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="232" />
+        <location filename="../township_books.py" line="202" />
         <source>Book %1 %2–%3 settled: %4 used, %5 voided, %6 returned.</source>
         <translation>票据 %1 %2–%3 已核销：开具 %4 张，作废 %5 张，缴销 %6 张。</translation>
     </message>
@@ -2524,114 +2527,114 @@
 <context>
     <name>TownshipDepositsPage</name>
     <message>
-        <location filename="../township_pages.py" line="272" />
+        <location filename="../township_deposits.py" line="63" />
         <source>Village</source>
         <translation>村</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="273" />
+        <location filename="../township_deposits.py" line="64" />
         <source>Collector</source>
         <translation>收款员</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="274" />
+        <location filename="../township_deposits.py" line="65" />
         <source>Slip</source>
         <translation>缴款单号</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="275" />
-        <location filename="../township_pages.py" line="282" />
+        <location filename="../township_deposits.py" line="66" />
+        <location filename="../township_deposits.py" line="73" />
         <source>Date</source>
         <translation>日期</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="276" />
-        <location filename="../township_pages.py" line="283" />
+        <location filename="../township_deposits.py" line="67" />
+        <location filename="../township_deposits.py" line="74" />
         <source>Amount</source>
         <translation>金额</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="277" />
+        <location filename="../township_deposits.py" line="68" />
         <source>Bank credit</source>
         <translation>银行到账</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="277" />
+        <location filename="../township_deposits.py" line="68" />
         <source>not matched</source>
         <translation>未核对</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="281" />
+        <location filename="../township_deposits.py" line="72" />
         <source>Bank reference</source>
         <translation>银行流水号</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="284" />
+        <location filename="../township_deposits.py" line="75" />
         <source>Memo</source>
         <translation>摘要</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="290" />
+        <location filename="../township_deposits.py" line="81" />
         <source>Add bank credit…</source>
         <translation>登记银行到账…</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="291" />
+        <location filename="../township_deposits.py" line="82" />
         <source>Import bank statement…</source>
         <translation>导入银行对账单…</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="292" />
+        <location filename="../township_deposits.py" line="83" />
         <source>Match selected</source>
         <translation>核对所选</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="293" />
+        <location filename="../township_deposits.py" line="84" />
         <source>Match automatically</source>
         <translation>自动核对</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="304" />
+        <location filename="../township_deposits.py" line="95" />
         <source>Deposits recorded by collectors</source>
         <translation>收款员登记的缴存</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="308" />
+        <location filename="../township_deposits.py" line="99" />
         <source>Bank credits not yet matched</source>
         <translation>尚未核对的银行到账</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="315" />
+        <location filename="../township_deposits.py" line="106" />
         <source>Deposits and bank credits</source>
         <translation>缴存与银行到账核对</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="330" />
+        <location filename="../township_deposits.py" line="121" />
         <source>Bank credit %1 (%2) added.</source>
         <translation>已登记银行到账 %1（%2）。</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="335" />
+        <location filename="../township_deposits.py" line="126" />
         <source>Bank statement (CSV)</source>
         <translation>银行对账单（CSV）</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="340" />
+        <location filename="../township_deposits.py" line="131" />
         <source>%1 credits imported, %2 already known.</source>
         <translation>导入到账 %1 笔，已有 %2 笔。</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="347" />
+        <location filename="../township_deposits.py" line="138" />
         <source>Select a deposit and a bank credit.</source>
         <translation>请选择一笔缴存和一笔银行到账。</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="352" />
+        <location filename="../township_deposits.py" line="143" />
         <source>Slip %1 matched with bank credit %2.</source>
         <translation>缴款单 %1 已与银行流水 %2 核对。</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="358" />
+        <location filename="../township_deposits.py" line="150" />
         <source>%1 matched; %2 deposits and %3 credits left unmatched.</source>
         <translation>核对 %1 笔；未核对缴存 %2 笔，到账 %3 笔。</translation>
     </message>
@@ -2639,89 +2642,89 @@
 <context>
     <name>TownshipProgressPage</name>
     <message>
-        <location filename="../township_pages.py" line="443" />
+        <location filename="../township_progress.py" line="42" />
         <source>Village</source>
         <translation>村</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="444" />
+        <location filename="../township_progress.py" line="43" />
         <source>Group</source>
         <translation>组</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="445" />
+        <location filename="../township_progress.py" line="44" />
         <source>Roster</source>
         <translation>花名册</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="446" />
-        <location filename="../township_pages.py" line="509" />
+        <location filename="../township_progress.py" line="45" />
+        <location filename="../township_progress.py" line="101" />
         <source>Enrolled</source>
         <translation>已参保</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="447" />
+        <location filename="../township_progress.py" line="46" />
         <source>Subsidised</source>
         <translation>资助人数</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="448" />
-        <location filename="../township_pages.py" line="510" />
+        <location filename="../township_progress.py" line="47" />
+        <location filename="../township_progress.py" line="102" />
         <source>Target</source>
         <translation>征缴任务</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="450" />
+        <location filename="../township_progress.py" line="49" />
         <source>Completion</source>
         <translation>完成率</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="451" />
+        <location filename="../township_progress.py" line="50" />
         <source>Amount</source>
         <translation>金额</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="452" />
+        <location filename="../township_progress.py" line="51" />
         <source>Reward</source>
         <translation>奖励</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="465" />
+        <location filename="../township_progress.py" line="59" />
         <source>Export to Excel…</source>
         <translation>导出 Excel…</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="466" />
+        <location filename="../township_progress.py" line="60" />
         <source>Export to PDF…</source>
         <translation>导出 PDF…</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="474" />
+        <location filename="../township_progress.py" line="68" />
         <source>Collection progress by village and group</source>
         <translation>各村、各村民小组征缴进度</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="492" />
+        <location filename="../township_progress.py" line="86" />
         <source>(whole village)</source>
         <translation>（全村）</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="497" />
+        <location filename="../township_progress.py" line="91" />
         <source>%1: %2 enrolled, %3 subsidised, %4 collected, rewards %5</source>
         <translation>%1：参保 %2 人，资助参保 %3 人，收取 %4，奖励 %5</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="554" />
+        <location filename="../township_progress.py" line="142" />
         <source>Enrolled and target by village</source>
         <translation>各村参保人数与征缴任务</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="557" />
+        <location filename="../township_progress.py" line="145" />
         <source>Export progress</source>
         <translation>导出征缴进度</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="561" />
+        <location filename="../township_progress.py" line="149" />
         <source>Saved %1.</source>
         <translation>已保存 %1。</translation>
     </message>
@@ -2729,123 +2732,123 @@
 <context>
     <name>TownshipReconcilePage</name>
     <message>
-        <location filename="../township_pages.py" line="369" />
+        <location filename="../township_reconcile.py" line="24" />
         <source>Village</source>
         <translation>村</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="370" />
+        <location filename="../township_reconcile.py" line="25" />
         <source>Collector</source>
         <translation>收款员</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="371" />
+        <location filename="../township_reconcile.py" line="26" />
         <source>Receipts</source>
         <translation>票据</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="372" />
+        <location filename="../township_reconcile.py" line="27" />
         <source>Voided</source>
         <translation>已作废</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="373" />
+        <location filename="../township_reconcile.py" line="28" />
         <source>Refunds</source>
         <translation>退费</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="374" />
+        <location filename="../township_reconcile.py" line="29" />
         <source>Cash collected</source>
         <translation>累计收取现金</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="375" />
+        <location filename="../township_reconcile.py" line="30" />
         <source>Deposited</source>
         <translation>已缴存</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="376" />
+        <location filename="../township_reconcile.py" line="31" />
         <source>On hand</source>
         <translation>在手现金</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="377" />
-        <location filename="../township_pages.py" line="397" />
+        <location filename="../township_reconcile.py" line="32" />
+        <location filename="../township_reconcile.py" line="52" />
         <source>Problems</source>
         <translation>问题</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="381" />
+        <location filename="../township_reconcile.py" line="36" />
         <source>Receipt</source>
         <translation>票据</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="382" />
+        <location filename="../township_reconcile.py" line="37" />
         <source>Household</source>
         <translation>户号</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="383" />
+        <location filename="../township_reconcile.py" line="38" />
         <source>Date</source>
         <translation>日期</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="384" />
+        <location filename="../township_reconcile.py" line="39" />
         <source>Amount</source>
         <translation>金额</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="385" />
+        <location filename="../township_reconcile.py" line="40" />
         <source>State</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="386" />
+        <location filename="../township_reconcile.py" line="41" />
         <source>Signature</source>
         <translation>签名</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="396" />
+        <location filename="../township_reconcile.py" line="51" />
         <source>Receipts of the selected collector</source>
         <translation>所选收款员的票据</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="403" />
+        <location filename="../township_reconcile.py" line="58" />
         <source>Receipts, money and collectors across villages</source>
         <translation>各村票、款、人核对</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="409" />
+        <location filename="../township_reconcile.py" line="64" />
         <source>issued</source>
         <translation>已开具</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="409" />
+        <location filename="../township_reconcile.py" line="64" />
         <source>not printed</source>
         <translation>待打印</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="410" />
+        <location filename="../township_reconcile.py" line="65" />
         <source>voided</source>
         <translation>已作废</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="413" />
+        <location filename="../township_reconcile.py" line="68" />
         <source>verified</source>
         <translation>有效</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="413" />
+        <location filename="../township_reconcile.py" line="68" />
         <source>DOES NOT VERIFY</source>
         <translation>校验失败</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="424" />
+        <location filename="../township_reconcile.py" line="79" />
         <source>No problems.</source>
         <translation>没有发现问题。</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="425" />
+        <location filename="../township_reconcile.py" line="80" />
         <source>Problems (%1)</source>
         <translation>问题（%1）</translation>
     </message>
@@ -2955,52 +2958,52 @@ Nothing is lost, and your receipts and payments stay as they are.</source>
 <context>
     <name>VoidDialog</name>
     <message>
-        <location filename="../receipts_page.py" line="79" />
+        <location filename="../receipts_page.py" line="84" />
         <source>Void receipt %1</source>
         <translation>作废票据 %1</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="80" />
+        <location filename="../receipts_page.py" line="85" />
         <source>Void…</source>
         <translation>作废…</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="80" />
+        <location filename="../receipts_page.py" line="85" />
         <source>Yes, void it</source>
         <translation>确认作废</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="87" />
+        <location filename="../receipts_page.py" line="92" />
         <source>Why is it voided? (required)</source>
         <translation>作废原因（必填）</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="88" />
+        <location filename="../receipts_page.py" line="93" />
         <source>Receipt</source>
         <translation>票据</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="90" />
+        <location filename="../receipts_page.py" line="95" />
         <source>This is the next unused (blank) form, spoiled before use.</source>
         <translation>这是下一张未用的空白票据，使用前已损坏。</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="92" />
+        <location filename="../receipts_page.py" line="97" />
         <source>Reason</source>
         <translation>原因</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="97" />
+        <location filename="../receipts_page.py" line="102" />
         <source>A reason is required to void a receipt.</source>
         <translation>作废票据必须填写原因。</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="100" />
+        <location filename="../receipts_page.py" line="105" />
         <source>Void the blank form %1? Its number is never used again. Keep all parts of the paper form.</source>
         <translation>确认作废空白票据 %1？此号码以后不再使用。请保留纸质票据的全部联次。</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="102" />
+        <location filename="../receipts_page.py" line="107" />
         <source>Void %1? The payment is cancelled, the members are no longer enrolled and the household must be collected again on a new receipt. Keep all parts of the paper receipt.</source>
         <translation>确认作废 %1？该笔收款将撤销，成员不再算参保，该户需要用新票据重新收款。请收回并保留纸质票据的全部联次。</translation>
     </message>
@@ -3008,37 +3011,37 @@ Nothing is lost, and your receipts and payments stay as they are.</source>
 <context>
     <name>common</name>
     <message>
-        <location filename="../common.py" line="56" />
+        <location filename="../common.py" line="64" />
         <source>Cash</source>
         <translation>现金</translation>
     </message>
     <message>
-        <location filename="../common.py" line="56" />
+        <location filename="../common.py" line="64" />
         <source>WeChat</source>
         <translation>微信</translation>
     </message>
     <message>
-        <location filename="../common.py" line="57" />
+        <location filename="../common.py" line="65" />
         <source>Bank transfer</source>
         <translation>银行转账</translation>
     </message>
     <message>
-        <location filename="../common.py" line="57" />
+        <location filename="../common.py" line="65" />
         <source>Other</source>
         <translation>其他</translation>
     </message>
     <message>
-        <location filename="../common.py" line="63" />
+        <location filename="../common.py" line="71" />
         <source>Unexpected error: %1. The details were written to the log file.</source>
         <translation>意外错误：%1。详细信息已写入日志文件。</translation>
     </message>
     <message>
-        <location filename="../common.py" line="73" />
+        <location filename="../common.py" line="81" />
         <source>Yibao Collect</source>
         <translation>医保收缴通</translation>
     </message>
     <message>
-        <location filename="../common.py" line="207" />
+        <location filename="../common.py" line="252" />
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
@@ -3046,27 +3049,27 @@ Nothing is lost, and your receipts and payments stay as they are.</source>
 <context>
     <name>exports</name>
     <message>
-        <location filename="../import_dialog.py" line="282" />
+        <location filename="../import_dialog.py" line="283" />
         <source>Roster</source>
         <translation>花名册</translation>
     </message>
     <message>
-        <location filename="../import_dialog.py" line="283" />
+        <location filename="../import_dialog.py" line="284" />
         <source>Payments with lines</source>
         <translation>收款明细</translation>
     </message>
     <message>
-        <location filename="../import_dialog.py" line="284" />
+        <location filename="../import_dialog.py" line="285" />
         <source>Receipts with states</source>
         <translation>票据状态表</translation>
     </message>
     <message>
-        <location filename="../import_dialog.py" line="285" />
+        <location filename="../import_dialog.py" line="286" />
         <source>Deposits</source>
         <translation>缴存记录</translation>
     </message>
     <message>
-        <location filename="../import_dialog.py" line="286" />
+        <location filename="../import_dialog.py" line="287" />
         <source>Unpaid list</source>
         <translation>未缴费名单</translation>
     </message>
@@ -3074,74 +3077,74 @@ Nothing is lost, and your receipts and payments stay as they are.</source>
 <context>
     <name>printing</name>
     <message>
-        <location filename="../printing.py" line="54" />
+        <location filename="../printing.py" line="55" />
         <source>The receipt PDF could not be read (%1).</source>
         <translation>无法读取票据 PDF（%1）。</translation>
     </message>
     <message>
-        <location filename="../printing.py" line="60" />
+        <location filename="../printing.py" line="61" />
         <source>The printer could not be opened. Is it switched on and connected?</source>
         <translation>无法连接打印机。请检查打印机是否开机并已连接。</translation>
     </message>
     <message>
-        <location filename="../printing.py" line="69" />
+        <location filename="../printing.py" line="70" />
         <source>The printer stopped in the middle of the job.</source>
         <translation>打印机在打印过程中停止了。</translation>
     </message>
     <message>
-        <location filename="../printing.py" line="146" />
+        <location filename="../printing.py" line="147" />
         <source>Receipt %1</source>
         <translation>票据 %1</translation>
     </message>
     <message>
-        <location filename="../printing.py" line="155" />
+        <location filename="../printing.py" line="156" />
         <source>Reprint of %1 failed: %2</source>
         <translation>补打 %1 失败：%2</translation>
     </message>
     <message>
-        <location filename="../printing.py" line="158" />
+        <location filename="../printing.py" line="159" />
         <source>Printing failed: %1
 Receipt %2 is collected but NOT printed yet. Check the printer, then print it from the banner or the Receipts page.</source>
         <translation>打印失败：%1
 票据 %2 已收款，但还没有打印！请检查打印机，然后点窗口上方红色提示条或“票据”页的“打印”重新打印。</translation>
     </message>
     <message>
-        <location filename="../printing.py" line="166" />
+        <location filename="../printing.py" line="167" />
         <source>Reprint of %1 cancelled.</source>
         <translation>已取消补打 %1。</translation>
     </message>
     <message>
-        <location filename="../printing.py" line="168" />
+        <location filename="../printing.py" line="169" />
         <source>Printing cancelled. Receipt %1 is collected but NOT printed yet: print it from the banner or the Receipts page.</source>
         <translation>已取消打印。票据 %1 已收款，但还没有打印！请点窗口上方红色提示条或“票据”页的“打印”。</translation>
     </message>
     <message>
-        <location filename="../printing.py" line="174" />
+        <location filename="../printing.py" line="175" />
         <source>Receipt %1 printed.</source>
         <translation>票据 %1 已打印。</translation>
     </message>
     <message>
-        <location filename="../printing.py" line="187" />
+        <location filename="../printing.py" line="188" />
         <source>Calibration page</source>
         <translation>套打校准页</translation>
     </message>
     <message>
-        <location filename="../printing.py" line="194" />
+        <location filename="../printing.py" line="195" />
         <source>Printing failed: %1</source>
         <translation>打印失败：%1</translation>
     </message>
     <message>
-        <location filename="../printing.py" line="198" />
+        <location filename="../printing.py" line="199" />
         <source>Printing cancelled.</source>
         <translation>已取消打印。</translation>
     </message>
     <message>
-        <location filename="../printing.py" line="204" />
+        <location filename="../printing.py" line="205" />
         <source>Calibration page printed.</source>
         <translation>校准页已打印。</translation>
     </message>
     <message>
-        <location filename="../printing.py" line="214" />
+        <location filename="../printing.py" line="215" />
         <source>Preview of receipt %1</source>
         <translation>预览票据 %1</translation>
     </message>
@@ -3149,17 +3152,17 @@ Receipt %2 is collected but NOT printed yet. Check the printer, then print it fr
 <context>
     <name>sync</name>
     <message>
-        <location filename="../sync_page.py" line="60" />
+        <location filename="../sync_page.py" line="53" />
         <source>never</source>
         <translation>从未</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="140" />
+        <location filename="../sync_controller.py" line="104" />
         <source>Sync failed: %1</source>
         <translation>同步失败：%1</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="214" />
+        <location filename="../sync_page.py" line="85" />
         <source>Browse…</source>
         <translation>浏览…</translation>
     </message>
@@ -3167,22 +3170,22 @@ Receipt %2 is collected but NOT printed yet. Check the printer, then print it fr
 <context>
     <name>township</name>
     <message>
-        <location filename="../township_pages.py" line="569" />
+        <location filename="../township_pages.py" line="22" />
         <source>Book issuance</source>
         <translation>票据领用</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="570" />
+        <location filename="../township_pages.py" line="23" />
         <source>Deposit matching</source>
         <translation>缴存核对</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="571" />
+        <location filename="../township_pages.py" line="24" />
         <source>Cross-village reconciliation</source>
         <translation>各村对账</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="572" />
+        <location filename="../township_pages.py" line="25" />
         <source>Village progress</source>
         <translation>各村进度</translation>
     </message>
