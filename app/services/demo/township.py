@@ -22,7 +22,7 @@ from app.services.exchange.township_bundles import (
     import_village_bundle,
 )
 from app.services.township.books import confirm_void, issue_book, receive_books
-from app.services.township.money import add_bank_credit, auto_match
+from app.services.township.money import add_bank_credit, auto_match, deposit_matching
 from app.services.township.progress import set_incentive, set_target
 from app.services.village import roster
 from app.services.village.books import mark_printed, register_book, void_receipt
@@ -108,6 +108,4 @@ def create_township_demo(folder: Path, *, passphrase: str, households: int = 24,
 
 
 def _deposits(ws: Any) -> list[dict[str, Any]]:
-    from app.services.township.money import deposit_matching
-
     return deposit_matching(ws)["deposits"]

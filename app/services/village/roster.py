@@ -27,6 +27,7 @@ from app.domain.roster import (
 from app.services.base.common import business_date, iso, new_id, utc_now
 from app.services.base.roles import any_role, require_role, requires_role
 from app.services.base.workspace import Workspace
+from app.services.village.campaigns import active_campaign
 from db.connection import IntegrityError, tx
 
 # Names repeat (a township has thousands of 张伟): an import or a roster pull converts each
@@ -321,8 +322,6 @@ def _record_category(ws: Workspace, person_id: str, category: str, *, source: st
                      certified_by: str, valid_from: date | None = None,
                      valid_to: date | None = None) -> dict:
     """The row and its journal event, for a caller whose role or source was checked."""
-    from app.services.village.campaigns import active_campaign
-
     category = _clean(category)
     policy = active_campaign(ws).policy
     if policy.subsidy_for(category) is None:
