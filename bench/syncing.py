@@ -219,7 +219,7 @@ def _pull(county: County, folder: Path, persons: int, seed: int) -> Metric:
         publish_policy(srv, policy_for(LAST_YEAR))
         load_roster(srv, village=PULL_VILLAGE, households=households, employee_ids=[])
         allocate_book(srv, village=PULL_VILLAGE, collector=CLERK, series="皖医保",
-                      first=1, last=1_000)
+                      first=10_001, last=11_000)  # the push village holds 1–9999
     finally:
         srv.close()
     with _new_village(folder / "village.db", PULL_VILLAGE) as ws:

@@ -1,8 +1,9 @@
 """Signed QR payload printed on every receipt, checkable offline with the device's public key.
 
-Format (version 1)::
+Format (version 1, prefix ``YB1``; version 2, prefix ``YB2``)::
 
     YB1:<base64url(JSON)>.<base64url(Ed25519 signature over exactly those JSON bytes)>
+    YB2:<base64url(JSON)>.<base64url(Ed25519 signature over exactly those JSON bytes)>
 
 without ``=`` padding. The JSON is canonical — ``json.dumps(obj, ensure_ascii=False,
 sort_keys=True, separators=(",", ":"))`` encoded as UTF-8 — and uses one-letter keys: with
@@ -14,6 +15,19 @@ and ``QrVerdict.fields``); the short keys exist only on the wire:
 
     d device_id   s series        n number       h household_no   p payer_name
     t total_fen   m member_count  y benefit_year i issued_at      w method
+
+Version 2 adds two signed fields that pin the receipt to its place in the device's journal
+(docs/SYNC.md, "County trust"), so a receipt checked later exposes an erased or altered
+record even beyond the county's last countersigned head:
+
+    q journal_seq   the journal sequence number of the ``payment.collected`` event (int ≥ 1)
+    c prev_hash16   the first 16 hex digits (lower case) of that event's ``prev_hash``
+
+(The event's own hash cannot be inside a QR that its payload stores; the previous hash and
+the position pin it just as well, since the event's hash covers both.) A v2 code carries
+exactly the twelve keys above, a v1 code exactly the first ten; ``sign_qr`` issues v2 when
+the fields carry ``journal_seq`` and ``prev_hash16`` and v1 otherwise, and ``verify_qr``
+reads both (``QrVerdict.version``). The v2 text is about 40 characters longer.
 
 ``issued_at`` is UTC, ISO 8601 to the second with a ``Z`` suffix.
 """
@@ -36,6 +50,7 @@ from app.domain.money import format_fen
 from receipts.model import METHOD_LABELS
 
 PREFIX = "YB1:"
+PREFIX_V2 = "YB2:"
 
 # Full name → wire key, and the type each field must have.
 _KEYS: dict[str, tuple[str, type]] = {
@@ -50,8 +65,16 @@ _KEYS: dict[str, tuple[str, type]] = {
     "issued_at": ("i", str),
     "method": ("w", str),
 }
+# Version 2's chain pins, in addition to every version-1 field.
+_CHAIN_KEYS: dict[str, tuple[str, type]] = {
+    "journal_seq": ("q", int),
+    "prev_hash16": ("c", str),
+}
+_KEYS_V2: dict[str, tuple[str, type]] = {**_KEYS, **_CHAIN_KEYS}
 _BASE64URL = re.compile(r"[A-Za-z0-9_-]+")
+_HEX16 = re.compile(r"[0-9a-f]{16}")
 _WIRE_KEYS = frozenset(short for short, _ in _KEYS.values())
+_WIRE_KEYS_V2 = frozenset(short for short, _ in _KEYS_V2.values())
 
 
 @dataclass(frozen=True)
@@ -67,6 +90,7 @@ class QrVerdict:
     status: str
     fields: dict[str, Any] | None
     message: str
+    version: int = 1  # 1 (YB1) or 2 (YB2, with journal_seq and prev_hash16)
 
     @property
     def ok(self) -> bool:
@@ -85,11 +109,17 @@ def receipt_fields(
     benefit_year: int,
     issued_at: datetime,
     method: str,
+    journal_seq: int | None = None,
+    prev_hash: str | None = None,
 ) -> dict[str, Any]:
     """The essential fields of a receipt, in the form ``sign_qr`` signs.
 
-    ``issued_at`` must be aware; it is stored in UTC to the second.
+    ``issued_at`` must be aware; it is stored in UTC to the second. With ``journal_seq`` (the
+    payment event's journal seq) and ``prev_hash`` (its previous event's hash, 64 hex or
+    already cut to 16) the fields are version 2 and carry ``journal_seq`` and ``prev_hash16``.
     """
+    if (journal_seq is None) != (prev_hash is None):
+        raise ValueError("journal_seq and prev_hash go together")
     if issued_at.tzinfo is None or issued_at.utcoffset() is None:
         raise ValueError("issued_at must be timezone-aware")
     if method not in METHOD_LABELS:
@@ -105,6 +135,8 @@ def receipt_fields(
         "benefit_year": benefit_year,
         "issued_at": issued_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "method": method,
+        **({} if journal_seq is None or prev_hash is None else
+           {"journal_seq": journal_seq, "prev_hash16": prev_hash[:16].lower()}),
     }
 
 
@@ -125,16 +157,23 @@ def sign_qr(fields: Mapping[str, Any], private_key: Ed25519PrivateKey) -> str:
     problem = _field_problem(fields)
     if problem:
         raise ValueError(problem)
-    payload = canonical_bytes({_KEYS[name][0]: value for name, value in fields.items()})
+    keys, prefix = (_KEYS_V2, PREFIX_V2) if "journal_seq" in fields else (_KEYS, PREFIX)
+    payload = canonical_bytes({keys[name][0]: value for name, value in fields.items()})
     signature = private_key.sign(payload)
-    return f"{PREFIX}{_b64encode(payload)}.{_b64encode(signature)}"
+    return f"{prefix}{_b64encode(payload)}.{_b64encode(signature)}"
 
 
 def verify_qr(text: str, public_keys: Mapping[str, Ed25519PublicKey]) -> QrVerdict:
     """Check a scanned QR text against the known device public keys (device id → key)."""
     malformed = QrVerdict("malformed", None, "不是有效的医保收据二维码，无法识别")
     text = text.strip()
-    if not text.startswith(PREFIX) or text.count(".") != 1:
+    if text.startswith(PREFIX):
+        version, keys, wire_keys = 1, _KEYS, _WIRE_KEYS
+    elif text.startswith(PREFIX_V2):
+        version, keys, wire_keys = 2, _KEYS_V2, _WIRE_KEYS_V2
+    else:
+        return malformed
+    if text.count(".") != 1 or len(text) > 4096:
         return malformed
     encoded_payload, encoded_signature = text[len(PREFIX):].split(".")
     try:
@@ -144,9 +183,9 @@ def verify_qr(text: str, public_keys: Mapping[str, Ed25519PublicKey]) -> QrVerdi
     # ValueError covers bad base64, UTF-8 and JSON; absurdly nested JSON raises RecursionError.
     except (ValueError, RecursionError):
         return malformed
-    if not isinstance(wire, dict) or set(wire) != _WIRE_KEYS or len(signature) != 64:
+    if not isinstance(wire, dict) or set(wire) != wire_keys or len(signature) != 64:
         return malformed
-    fields = {name: wire[short] for name, (short, _) in _KEYS.items()}
+    fields = {name: wire[short] for name, (short, _) in keys.items()}
     if _field_problem(fields):
         return malformed
 
@@ -154,30 +193,47 @@ def verify_qr(text: str, public_keys: Mapping[str, Ed25519PublicKey]) -> QrVerdi
     key = public_keys.get(device)
     if key is None:
         return QrVerdict("unknown_device", fields,
-                         f"未知设备（{device}）签发，无法校验；请先同步设备公钥后再扫码")
+                         f"未知设备（{device}）签发，无法校验；请先同步设备公钥后再扫码",
+                         version)
     try:
         key.verify(signature, payload)
     except InvalidSignature:
-        return QrVerdict("forged", fields, "签名校验失败：二维码内容被篡改或伪造，此收据不可信")
+        return QrVerdict("forged", fields, "签名校验失败：二维码内容被篡改或伪造，此收据不可信",
+                         version)
     return QrVerdict(
         "valid", fields,
         f"签名有效：{fields['series']} {fields['number']}，交款人 {fields['payer_name']}，"
         f"{fields['member_count']} 人，金额 {format_fen(fields['total_fen'], symbol=True)}",
+        version,
     )
 
 
+def _utf8(text: str) -> bool:
+    try:
+        text.encode("utf-8")  # a lone surrogate ("\ud800") is no text
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _field_problem(fields: Mapping[str, Any]) -> str | None:
-    """Why ``fields`` is not a valid set of receipt fields, or None."""
-    if set(fields) != set(_KEYS):
-        return f"receipt QR fields must be exactly {sorted(_KEYS)}"
-    for name, (_, kind) in _KEYS.items():
+    """Why ``fields`` is not a valid set of receipt fields (v1 or v2), or None."""
+    keys = _KEYS_V2 if "journal_seq" in fields or "prev_hash16" in fields else _KEYS
+    if set(fields) != set(keys):
+        return f"receipt QR fields must be exactly {sorted(keys)}"
+    for name, (_, kind) in keys.items():
         value = fields[name]
         if not isinstance(value, kind) or isinstance(value, bool):
             return f"{name} must be {kind.__name__}"
+        if isinstance(value, str) and not _utf8(value):
+            return f"{name} must be valid Unicode text"
     if fields["method"] not in METHOD_LABELS:
         return f"unknown payment method {fields['method']!r}"
     if fields["total_fen"] < 0 or fields["member_count"] < 1:
         return "total_fen must be ≥ 0 and member_count ≥ 1"
+    if keys is _KEYS_V2 and not (1 <= fields["journal_seq"] <= 2**53
+                                 and _HEX16.fullmatch(fields["prev_hash16"])):
+        return "journal_seq must be ≥ 1 and prev_hash16 16 lower-case hex digits"
     try:
         datetime.strptime(fields["issued_at"], "%Y-%m-%dT%H:%M:%SZ")
     except ValueError:

@@ -1,9 +1,16 @@
 """The county server's HTTP API (FastAPI). OpenAPI at /openapi.json.
 
-Bad input never gets a 5xx: bodies are size-checked before they are read, validated against
-the strict protocol models (422), signatures checked (401), business refusals are 4xx with
-``{"error": code, "message": 中文}``. Only a database that is momentarily unavailable answers
-503, which clients retry.
+Authentication first: a signed endpoint checks the declared size, reads the raw body (bounded
+in size and time, ``server.wire``), checks the signature over exactly those bytes (401), and
+only then parses them against the strict protocol model (422). Enrolment is the one endpoint
+whose key is inside the body (proof of possession): its headers and clock are checked first,
+its body may be at most :data:`MAX_ENROL_BYTES`, and the key it carries must verify the
+signature before anything is done with it. Business refusals are 4xx with
+``{"error": code, "message": 中文}``; bad input never gets a 5xx. Only a database that is
+momentarily unavailable answers 503, which clients retry.
+
+``GET /r/{QR text}`` is the payer's receipt check page (``server.check``): plain HTML,
+rate-limited per client address.
 """
 
 from __future__ import annotations
@@ -11,13 +18,17 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import FastAPI, Header, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
+from fastapi.openapi.utils import get_openapi
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel
+from pydantic.json_schema import models_json_schema
 from sqlalchemy import delete, insert
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -26,11 +37,17 @@ from starlette.requests import ClientDisconnect
 from app import __version__
 from app.domain.canonical import canonical_bytes
 from app.domain.errors import YibaoError
-from server import store
+from server.check import MAX_TOKEN, CheckResult, RateLimiter, check_receipt, page_context
+from server.enrol import enrol as enrol_device
 from server.errors import ApiError
+from server.kernel import Server, device_row
+from server.pull import pull as pull_feed
+from server.push import push as push_events
 from server.schema import nonces
+from server.wire import parse_body, read_body
 from sync.protocol import (
     MAX_REQUEST_BYTES,
+    PATH_CHECK,
     PATH_ENROL,
     PATH_HEALTH,
     PATH_PULL,
@@ -62,8 +79,22 @@ _AUTH_MESSAGES = {
 }
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
-    code: {"model": ErrorBody} for code in (400, 401, 403, 409, 411, 413, 422, 503)
+    code: {"model": ErrorBody} for code in (400, 401, 403, 408, 409, 411, 413, 422, 503)
 }
+MAX_ENROL_BYTES = 8 * 1024  # an enrolment request is about 400 bytes
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+# Request models: the routes read raw bytes (signature first), so FastAPI does not list them
+# by itself; the schema names them for clients and for the fuzzer.
+_REQUEST_MODELS = (EnrolRequest, PushRequest, PullRequest)
+_CHECK_HEADERS = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff",
+                  "Referrer-Policy": "no-referrer", "X-Frame-Options": "DENY",
+                  "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; "
+                                             "frame-ancestors 'none'"}
+
+
+def _body(model: type[BaseModel]) -> dict[str, Any]:
+    return {"requestBody": {"required": True, "content": {"application/json": {
+        "schema": {"$ref": f"#/components/schemas/{model.__name__}"}}}}}
 
 # Declared so the OpenAPI schema documents (and fuzzers send) the signature headers; the
 # values themselves are read from the raw request in _auth, after the body is checked.
@@ -85,9 +116,8 @@ def _error(status: int, code: str, message: str) -> JSONResponse:
     return JSONResponse({"error": code, "message": message}, status_code=status)
 
 
-def _auth(srv: store.Server, request: Request, body: bytes, *,
-          enrolling: EnrolRequest | None = None) -> SignedHeaders:
-    """Signature, clock window, then the nonce: remembered so an exact replay is refused."""
+def _signed_headers(srv: Server, request: Request) -> SignedHeaders:
+    """The signature headers, well formed and inside the clock window (nothing read yet)."""
     parsed = parse_signed_headers(dict(request.headers))
     if isinstance(parsed, str):
         raise ApiError(401, parsed, _AUTH_MESSAGES[parsed])
@@ -95,18 +125,16 @@ def _auth(srv: store.Server, request: Request, body: bytes, *,
     if abs(now - parsed.timestamp) > REPLAY_WINDOW_SECONDS:
         raise ApiError(401, "clock_skew",
                        f"{_AUTH_MESSAGES['clock_skew']}（服务器时间 {srv.now_iso()}）")
-    if enrolling is not None:
-        if parsed.device_id != enrolling.device_id:
-            raise ApiError(401, "bad_signature", _AUTH_MESSAGES["bad_signature"])
-        public_key = enrolling.public_key
-    else:
-        device = store.device_row(srv, parsed.device_id)
-        if device is None:
-            raise ApiError(401, "unknown_device", _AUTH_MESSAGES["unknown_device"])
-        public_key = device.public_key
+    return parsed
+
+
+def _verified(srv: Server, request: Request, body: bytes, parsed: SignedHeaders,
+              public_key: str) -> SignedHeaders:
+    """The signature over the raw body, then the nonce: remembered so a replay is refused."""
     if not verify_request(public_key, parsed, method=request.method, path=request.url.path,
                           body=body):
         raise ApiError(401, "bad_signature", _AUTH_MESSAGES["bad_signature"])
+    now = int(srv.clock())
     try:
         with srv.engine.begin() as conn:
             conn.execute(delete(nonces).where(nonces.c.at < now - 2 * REPLAY_WINDOW_SECONDS))
@@ -117,19 +145,63 @@ def _auth(srv: store.Server, request: Request, body: bytes, *,
     return parsed
 
 
-def _signed(srv: store.Server, model: BaseModel, nonce: str) -> Response:
+def _auth(srv: Server, request: Request, body: bytes) -> SignedHeaders:
+    """A request of an enrolled device, authenticated on its raw bytes."""
+    parsed = _signed_headers(srv, request)
+    device = device_row(srv, parsed.device_id)
+    if device is None:
+        raise ApiError(401, "unknown_device", _AUTH_MESSAGES["unknown_device"])
+    return _verified(srv, request, body, parsed, device.public_key)
+
+
+def _auth_then_parse(srv: Server, request: Request, body: bytes,
+                     model: type[Any]) -> tuple[SignedHeaders, Any]:
+    signed = _auth(srv, request, body)
+    return signed, parse_body(model, body)
+
+
+def _enrol_auth(srv: Server, request: Request, body: bytes) -> tuple[SignedHeaders,
+                                                                     EnrolRequest]:
+    """Proof of possession: the key in the (small) body must have signed the request."""
+    parsed = _signed_headers(srv, request)
+    req = parse_body(EnrolRequest, body)
+    if parsed.device_id != req.device_id:
+        raise ApiError(401, "bad_signature", _AUTH_MESSAGES["bad_signature"])
+    return _verified(srv, request, body, parsed, req.public_key), req
+
+
+def _signed(srv: Server, model: BaseModel, nonce: str) -> Response:
     raw = canonical_bytes(model.model_dump())
     signature = sign_response(srv.sign_key, nonce=nonce, status=200, body=raw)
     return Response(raw, media_type="application/json",
                     headers={"X-Yibao-Server-Signature": signature})
 
 
-def create_app(srv: store.Server) -> FastAPI:
+def create_app(srv: Server, *, check_rate: tuple[float, float] = (30.0, 0.5)) -> FastAPI:
+    """The app; ``check_rate`` is the check page's bucket per client address (burst, then
+    checks per second)."""
     app = FastAPI(title="医保收缴通 县医保同步服务 (Yibao county sync)", version=__version__,
                   description="Reference county server: device enrolment, exactly-once push "
                               "of journal events, pull of roster, policy, receipt books, "
-                              "external payments and conflict notices.",
+                              "external payments and conflict notices; the payers' receipt "
+                              "check page.",
                   docs_url=None, redoc_url=None)
+    templates = Jinja2Templates(directory=str(TEMPLATES))
+    limiter = RateLimiter(capacity=check_rate[0], per_second=check_rate[1])
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = get_openapi(title=app.title, version=app.version,
+                                 description=app.description, routes=app.routes)
+            _, defs = models_json_schema([(m, "validation") for m in _REQUEST_MODELS],
+                                         ref_template="#/components/schemas/{model}")
+            known = schema.setdefault("components", {}).setdefault("schemas", {})
+            for name, definition in defs.get("$defs", {}).items():
+                known.setdefault(name, definition)
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
     @app.middleware("http")
     async def _limit_body(request: Request,
@@ -179,36 +251,57 @@ def create_app(srv: store.Server) -> FastAPI:
         return Health(status="ok", protocol=PROTOCOL_VERSION, server_id=srv.server_id,
                       server_time=srv.now_iso(), version=__version__)
 
-    @app.post(PATH_ENROL, responses={200: {"model": EnrolResponse}, **_ERRORS})
-    async def enrol(request: Request, body: EnrolRequest, x_yibao_device: DeviceHeader = None,
+    @app.post(PATH_ENROL, responses={200: {"model": EnrolResponse}, **_ERRORS},
+              openapi_extra=_body(EnrolRequest))
+    async def enrol(request: Request, x_yibao_device: DeviceHeader = None,
                     x_yibao_timestamp: TimestampHeader = None, x_yibao_nonce: NonceHeader = None,
                     x_yibao_signature: SignatureHeader = None) -> Response:
         """Register a device with a one-time code; signed by the key being registered."""
-        raw = await request.body()
-        signed = await run_in_threadpool(_auth, srv, request, raw, enrolling=body)
-        answer = await run_in_threadpool(store.enrol, srv, body)
+        raw = await read_body(request, limit=MAX_ENROL_BYTES)
+        signed, body = await run_in_threadpool(_enrol_auth, srv, request, raw)
+        answer = await run_in_threadpool(enrol_device, srv, body)
         return _signed(srv, answer, signed.nonce)
 
-    @app.post(PATH_PUSH, responses={200: {"model": PushResponse}, **_ERRORS})
-    async def push(request: Request, body: PushRequest, x_yibao_device: DeviceHeader = None,
+    @app.post(PATH_PUSH, responses={200: {"model": PushResponse}, **_ERRORS},
+              openapi_extra=_body(PushRequest))
+    async def push(request: Request, x_yibao_device: DeviceHeader = None,
                    x_yibao_timestamp: TimestampHeader = None, x_yibao_nonce: NonceHeader = None,
                    x_yibao_signature: SignatureHeader = None) -> Response:
         """Journal events, each applied exactly once; one result per event, in order."""
-        raw = await request.body()
-        signed = await run_in_threadpool(_auth, srv, request, raw)
+        raw = await read_body(request)
+        signed, body = await run_in_threadpool(_auth_then_parse, srv, request, raw,
+                                               PushRequest)
         started = time.monotonic()
-        answer = await run_in_threadpool(store.push, srv, signed.device_id, body)
+        answer = await run_in_threadpool(push_events, srv, signed.device_id, body)
         log.info("push %d events in %.3fs", len(body.events), time.monotonic() - started)
         return _signed(srv, answer, signed.nonce)
 
-    @app.post(PATH_PULL, responses={200: {"model": PullResponse}, **_ERRORS})
-    async def pull(request: Request, body: PullRequest, x_yibao_device: DeviceHeader = None,
+    @app.post(PATH_PULL, responses={200: {"model": PullResponse}, **_ERRORS},
+              openapi_extra=_body(PullRequest))
+    async def pull(request: Request, x_yibao_device: DeviceHeader = None,
                    x_yibao_timestamp: TimestampHeader = None, x_yibao_nonce: NonceHeader = None,
                    x_yibao_signature: SignatureHeader = None) -> Response:
         """Feed items for this device after ``cursor``."""
-        raw = await request.body()
-        signed = await run_in_threadpool(_auth, srv, request, raw)
-        answer = await run_in_threadpool(store.pull, srv, signed.device_id, body)
+        raw = await read_body(request)
+        signed, body = await run_in_threadpool(_auth_then_parse, srv, request, raw,
+                                               PullRequest)
+        answer = await run_in_threadpool(pull_feed, srv, signed.device_id, body)
         return _signed(srv, answer, signed.nonce)
+
+    @app.get(PATH_CHECK + "/{token}", response_class=HTMLResponse,
+             responses={400: {"description": "not a receipt code"},
+                        429: {"description": "too many checks from this address"}})
+    async def check(request: Request, token: str) -> Response:
+        """The payer's receipt check page: is this receipt in the county's records?"""
+        client = request.client.host if request.client else "-"
+        if not limiter.allow(client):
+            result = CheckResult("limited")
+        elif len(token) > MAX_TOKEN:
+            result = CheckResult("unreadable")
+        else:
+            result = await run_in_threadpool(check_receipt, srv, token)
+        return templates.TemplateResponse(request, "check.html", page_context(result),
+                                          status_code=result.http_status,
+                                          headers=_CHECK_HEADERS)
 
     return app

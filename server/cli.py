@@ -28,7 +28,7 @@ def _db_url(args: argparse.Namespace) -> str:
 
 
 def _with_server(args: argparse.Namespace, work: Callable[[Any], Any]) -> Any:
-    from server.store import open_server
+    from server.kernel import open_server
 
     srv = open_server(_db_url(args))
     try:
@@ -41,8 +41,8 @@ def _run(args: argparse.Namespace) -> None:
     import uvicorn
 
     from server.app import create_app
+    from server.kernel import open_server
     from server.schema import normalise_url
-    from server.store import open_server
 
     if bool(args.ssl_certfile) != bool(args.ssl_keyfile):
         raise ValidationError("--ssl-certfile 和 --ssl-keyfile 需要同时给出")
@@ -60,22 +60,23 @@ def _run(args: argparse.Namespace) -> None:
 
 
 def _enrol_code(args: argparse.Namespace) -> dict[str, Any]:
-    from server.store import create_enrol_code
+    from server.enrol import create_enrol_code
 
     return _with_server(args, lambda s: create_enrol_code(s, village=args.village,
-                                                          ttl_hours=args.ttl_hours))
+                                                          ttl_hours=args.ttl_hours,
+                                                          collector=args.collector))
 
 
 def _publish_policy(args: argparse.Namespace) -> dict[str, Any]:
-    from server.store import publish_policy
+    from server.admin import publish_policy
 
     policy = load_policy_file(args.file)
     return _with_server(args, lambda s: publish_policy(s, policy.to_dict()))
 
 
 def _load_roster(args: argparse.Namespace) -> dict[str, Any]:
+    from server.admin import load_roster
     from server.roster import load_roster_file
-    from server.store import load_roster
 
     roster = load_roster_file(Path(args.file), village=args.village)
     return _with_server(args, lambda s: load_roster(s, village=roster.village,
@@ -84,15 +85,36 @@ def _load_roster(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _allocate_book(args: argparse.Namespace) -> dict[str, Any]:
-    from server.store import allocate_book
+    from server.admin import allocate_book
 
     return _with_server(args, lambda s: allocate_book(
         s, village=args.village, collector=args.collector, series=args.series,
-        first=args.first, last=args.last, width=args.width))
+        first=args.first, last=args.last, width=args.width, device_id=args.device))
+
+
+def _move_book(args: argparse.Namespace) -> dict[str, Any]:
+    from server.admin import move_book
+
+    return _with_server(args, lambda s: move_book(
+        s, device_id=args.device, allocation_id=args.allocation_id, series=args.series,
+        first=args.first))
+
+
+def _books(args: argparse.Namespace) -> list[dict[str, Any]]:
+    from server.admin import list_books
+
+    return _with_server(args, lambda s: list_books(s, village=args.village))
+
+
+def _alerts(args: argparse.Namespace) -> list[dict[str, Any]]:
+    from server.alerts import list_alerts
+
+    return _with_server(args, lambda s: list_alerts(s, kind=args.kind, village=args.village,
+                                                     device_id=args.device))
 
 
 def _external_payment(args: argparse.Namespace) -> dict[str, Any]:
-    from server.store import record_external_payment
+    from server.admin import record_external_payment
 
     return _with_server(args, lambda s: record_external_payment(
         s, campaign_year=args.year, id_number=args.id_number, channel=args.channel,
@@ -100,13 +122,13 @@ def _external_payment(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _conflicts(args: argparse.Namespace) -> list[dict[str, Any]]:
-    from server.store import list_conflicts
+    from server.admin import list_conflicts
 
     return _with_server(args, list_conflicts)
 
 
 def _stats(args: argparse.Namespace) -> dict[str, Any]:
-    from server.store import stats
+    from server.admin import stats
 
     return _with_server(args, stats)
 
@@ -129,14 +151,14 @@ def _county_key(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _township(args: argparse.Namespace) -> dict[str, Any]:
-    from server.township import register_township
+    from server.admin import register_township
 
     return _with_server(args, lambda s: register_township(
         s, code=args.code, name=args.name, villages=args.villages.split(",")))
 
 
 def _township_code(args: argparse.Namespace) -> dict[str, Any]:
-    from server.township import township_enrol_code
+    from server.admin import township_enrol_code
 
     return _with_server(args, lambda s: township_enrol_code(s, township=args.township,
                                                             ttl_hours=args.ttl_hours))
@@ -174,6 +196,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = add("enrol-code", _enrol_code, "为一个村生成一次性设备登记码")
     p.add_argument("--village", required=True, help="村代码")
+    p.add_argument("--collector", help="收款员姓名：只有以此用户登记的设备才能使用此码（建议总是给出）")
     p.add_argument("--ttl-hours", type=int, default=72)
     p = add("publish-policy", _publish_policy, "发布征缴政策文件（下发到所有村）")
     p.add_argument("file", type=Path)
@@ -187,6 +210,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--first", type=int, required=True)
     p.add_argument("--last", type=int, required=True)
     p.add_argument("--width", type=int)
+    p.add_argument("--device", help="发给这台设备（收款员在本村有多台设备时必填）")
+    p = add("move-book", _move_book, "把已分配的票据改发给收款员的另一台设备（如更换电脑）")
+    p.add_argument("--device", required=True, help="新设备编号")
+    p.add_argument("--allocation-id", help="票据分配编号")
+    p.add_argument("--series", help="票据字轨（与 --first 一起指定票据）")
+    p.add_argument("--first", type=int, help="票据中的任一票号")
+    p = add("books", _books, "列出已分配的票据及其设备")
+    p.add_argument("--village")
     p = add("record-external-payment", _external_payment,
             "登记通过微信、税务 App 等渠道的缴费（村里不再重复收款）")
     p.add_argument("--year", type=int, required=True, help="征缴年度")
@@ -196,6 +227,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--paid-at", help="缴费时间（ISO 8601，默认现在）")
     p.add_argument("--village", help="只发给这个村（默认所有村）")
     add("conflicts", _conflicts, "列出重复参保等冲突")
+    p = add("alerts", _alerts, "列出告警：被账本模型拒收的记录、已同步记录被改写、与会签不符的日志头")
+    p.add_argument("--kind", choices=["refused", "rewritten_event", "countersignature_mismatch"])
+    p.add_argument("--village")
+    p.add_argument("--device")
     add("stats", _stats, "事件、设备、冲突统计")
     p = add("import-bundle", _import_bundle, "导入村里带来的同步数据包，写出回执数据包")
     p.add_argument("file", type=Path)

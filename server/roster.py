@@ -23,6 +23,7 @@ from pydantic import ValidationError as ModelError
 from app.domain.errors import InvalidIdNumber, ValidationError
 from app.domain.idcard import parse_id_number
 from app.domain.roster import ID_RESIDENT, parse_id_type, parse_relation
+from sync.files import read_limited
 from sync.protocol import CategoryData, HouseholdData, PersonData
 
 MAX_ROSTER_BYTES = 64 * 1024 * 1024
@@ -132,12 +133,8 @@ def parse_csv(text: str, *, village: str) -> Roster:
 
 def load_roster_file(path: Path, *, village: str | None) -> Roster:
     path = Path(path)
-    try:
-        if path.stat().st_size > MAX_ROSTER_BYTES:
-            raise ValidationError("花名册文件过大")
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise ValidationError(f"无法读取花名册文件：{path}") from exc
+    raw = read_limited(path, MAX_ROSTER_BYTES, too_large=ValidationError("花名册文件过大"),
+                       unreadable=f"无法读取花名册文件：{path}")
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

@@ -50,6 +50,9 @@ enrol_codes = Table(
     Column("expires_at", String(40), nullable=False),
     Column("device_id", String(36)),
     Column("used_at", String(40)),
+    # The collector the code is for (admin enrol-code --collector): the enrolling device must
+    # name this user. NULL for a code issued without one (still allowed, docs/SECURITY.md).
+    Column("collector", String(60)),
 )
 
 devices = Table(
@@ -66,6 +69,9 @@ devices = Table(
     Column("reported_hash", String(64)),
     Column("reported_at", String(40)),
     Column("last_seen_at", String(40)),
+    # 1 when user_name was fixed by the enrolment code (enrol-code --collector), 0 when the
+    # device named it itself under a code without a collector.
+    Column("collector_bound", Integer, nullable=False, server_default="0"),
 )
 
 nonces = Table(
@@ -174,7 +180,66 @@ books = Table(
     Column("village", String(40), nullable=False),
     Column("collector", String(60), nullable=False),
     Column("allocated_at", String(40), nullable=False),
+    # The one device the book is allocated to (its collector's laptop); NULL while no device
+    # of that collector is enrolled in the village yet (bound at that enrolment), or while
+    # the choice is ambiguous (admin move-book decides).
+    Column("device_id", String(36), index=True),
+    Column("bound_at", String(40)),
     UniqueConstraint("series", "first_no", name="books_series_first"),
+)
+
+# The county's roster: who each village may collect for (admin load-roster).
+roster_persons = Table(
+    "roster_persons", metadata,
+    Column("village", String(40), primary_key=True),
+    Column("id_type", String(4), primary_key=True),
+    Column("id_number", String(30), primary_key=True),
+    Column("household_no", String(30), nullable=False),
+    Column("loaded_at", String(40), nullable=False),
+    Index("roster_persons_person", "id_type", "id_number"),
+)
+
+# Persons a device added to its own roster by accepted events (person.added, roster.imported,
+# person.id_assigned): a newborn or a newcomer the county roster does not list yet.
+device_persons = Table(
+    "device_persons", metadata,
+    Column("device_id", String(36), primary_key=True),
+    Column("person_id", String(64), primary_key=True),
+    Column("id_type", String(4), nullable=False),
+    Column("id_number", String(30), nullable=False),
+)
+
+# Every stored payment with a receipt, for the payer's check page: where it sits in its
+# device's journal and what became of it (the event's status; voids and refunds are read
+# from the journal).
+receipt_index = Table(
+    "receipt_index", metadata,
+    Column("device_id", String(36), primary_key=True),
+    Column("seq", BigInteger, primary_key=True),
+    Column("series", String(20), nullable=False),
+    Column("number", BigInteger, nullable=False),
+    Column("payment_id", String(64), nullable=False),
+    Column("event_uuid", String(36), nullable=False),
+    Column("status", String(16), nullable=False),
+    Index("receipt_index_number", "device_id", "series", "number"),
+)
+
+# What the county must look at (admin alerts): events refused by the model, rewritten
+# synced events, heads contradicting a countersigned one. One row per finding.
+alerts = Table(
+    "alerts", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("kind", String(32), nullable=False),
+    Column("device_id", String(36), nullable=False),
+    Column("village", String(40), nullable=False),
+    Column("seq", BigInteger, nullable=False),
+    Column("reason", String(60), nullable=False),
+    Column("message", Text, nullable=False),
+    Column("event_uuid", String(36)),
+    Column("detail", String(64), nullable=False, server_default=""),  # the hash it is about
+    Column("at", String(40), nullable=False),
+    UniqueConstraint("kind", "device_id", "seq", "reason", "detail", name="alerts_once"),
+    Index("alerts_device", "device_id", "seq"),
 )
 
 pushes = Table(
@@ -190,6 +255,22 @@ pushes = Table(
     Column("duplicates", Integer, nullable=False),
     Column("conflicts", Integer, nullable=False),
     Column("rejected", Integer, nullable=False),
+    Column("refused", Integer, nullable=False, server_default="0"),
+)
+
+# The townships (乡镇) the county registered and the villages each one oversees.
+townships = Table(
+    "townships", metadata,
+    Column("code", String(40), primary_key=True),
+    Column("name", String(60), nullable=False),
+    Column("created_at", String(40), nullable=False),
+)
+
+township_villages = Table(
+    "township_villages", metadata,
+    Column("township", String(40), primary_key=True),
+    Column("village", String(40), primary_key=True),
+    Column("added_at", String(40), nullable=False),
 )
 
 

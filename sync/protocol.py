@@ -2,7 +2,9 @@
 
 Shared by the village client (``sync.client``) and the reference server (``server/``), so it
 imports nothing but ``app.domain``, pydantic and ``cryptography``. Every model is strict and
-forbids unknown fields: a new field is a new protocol version, never a silent guess.
+forbids unknown fields: a new field is a new protocol version, never a silent guess — except
+the optional county-trust fields (``countersignature`` on push answers and reply bundles,
+``countersigned`` on a push), which an older peer simply never sends (docs/SYNC.md).
 
 Request signing (every request, enrolment included): the device signs with its Ed25519 key
 
@@ -61,6 +63,7 @@ PATH_HEALTH = "/v1/health"
 PATH_ENROL = "/v1/enrol"
 PATH_PUSH = "/v1/push"
 PATH_PULL = "/v1/pull"
+PATH_CHECK = "/r"  # the payer's check page: GET /r/{QR text}
 
 BUNDLE_FORMAT = "yibao.bundle/1"
 COUNTY_KEY_FORMAT = "yibao.county-key/1"
@@ -163,14 +166,36 @@ class CountyKeys(_Model):
 
 # ---- push -----------------------------------------------------------------------------------
 
-EventStatus = Literal["accepted", "duplicate", "conflict", "rejected"]
-ACKNOWLEDGED: frozenset[str] = frozenset({"accepted", "duplicate", "conflict"})
+# "refused" (county trust, docs/SYNC.md): a genuine, chained event that breaks the ledger
+# model or the county's own checks. It is stored and acknowledged, so the device moves on,
+# but it claims nothing and is not folded into the county's view of the device.
+EventStatus = Literal["accepted", "duplicate", "conflict", "rejected", "refused"]
+ACKNOWLEDGED: frozenset[str] = frozenset({"accepted", "duplicate", "conflict", "refused"})
+
+# The stable ``reason`` codes of a refused event.
+REFUSAL_REASONS: tuple[str, ...] = ("ledger_rule", "not_on_roster", "book_not_allocated",
+                                    "malformed")
+
+
+class Countersignature(_Model):
+    """The county's Ed25519 signature over a device's journal head as the county holds it
+    (:func:`countersign_message`), sent with every push answer and reply bundle. The device
+    keeps the newest: a rewrite of anything up to that head is then provable."""
+
+    device_id: UuidText
+    seq: Seq
+    hash: Hex64
+    at: ShortText
+    signature: Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{128}$")]
 
 
 class PushRequest(_Model):
     protocol: Literal[1] = PROTOCOL_VERSION
     head: Head  # the client's whole journal head, recorded by the server at each push
     events: Annotated[list[WireEvent], Field(max_length=MAX_BATCH)]
+    # The newest countersignature the device keeps (optional): the county checks it is its
+    # own and that the device's journal still agrees with it (alert otherwise).
+    countersigned: Countersignature | None = None
 
 
 class EventResult(_Model):
@@ -179,8 +204,8 @@ class EventResult(_Model):
     status: EventStatus
     reason: Annotated[str, StringConstraints(max_length=60)] | None = None  # stable code
     message: Annotated[str, StringConstraints(max_length=500)] | None = None  # for the clerk
-    # For a duplicate: what the first copy was told (accepted or conflict).
-    first_status: Literal["accepted", "conflict"] | None = None
+    # For a duplicate: what the first copy was told (accepted, conflict or refused).
+    first_status: Literal["accepted", "conflict", "refused"] | None = None
 
 
 class PushResponse(_Model):
@@ -189,6 +214,8 @@ class PushResponse(_Model):
     results: Annotated[list[EventResult], Field(max_length=MAX_BATCH)]
     device_head: Head  # the last event of this device the server holds
     server_time: ShortText
+    # The county's signature over ``device_head`` (optional so older servers still parse).
+    countersignature: Countersignature | None = None
 
 
 # ---- pull -----------------------------------------------------------------------------------
@@ -365,6 +392,7 @@ class ReplyBundle(_Model):
     results: list[EventResult]
     device_head: Head
     pulls: Annotated[list[PullResponse], Field(max_length=1000)]
+    countersignature: Countersignature | None = None  # over device_head, as in PushResponse
 
 
 class BundleHeader(_Model):
@@ -479,6 +507,30 @@ def verify_response(public_key_hex: str, signature_hex: str, *, nonce: str, stat
         return False
     return _verify(public_key_hex, signature_hex,
                    response_message(nonce=nonce, status=status, body=body))
+
+
+# ---- countersigned heads -------------------------------------------------------------------
+
+
+def countersign_message(device_id: str, seq: int, hash: str, at: str) -> bytes:
+    """What the county signs for a device's head: ASCII
+    ``yibao-head/1\n{device_id}\n{seq}\n{hash}\n{at}`` (``at`` is the server's ISO time)."""
+    return f"yibao-head/1\n{device_id}\n{seq}\n{hash}\n{at}".encode("ascii")
+
+
+def countersign(key: Ed25519PrivateKey, *, device_id: str, seq: int, hash: str,
+                at: str) -> Countersignature:
+    signature = key.sign(countersign_message(device_id, seq, hash, at)).hex()
+    return Countersignature(device_id=device_id, seq=seq, hash=hash, at=at, signature=signature)
+
+
+def verify_countersignature(public_key_hex: str, cs: Countersignature) -> bool:
+    """True when ``cs`` is the county's signature (its ``server_sign_key``) over that head."""
+    try:
+        message = countersign_message(cs.device_id, cs.seq, cs.hash, cs.at)
+    except UnicodeEncodeError:
+        return False
+    return _verify(public_key_hex, cs.signature, message)
 
 
 # ---- bundle sealing -------------------------------------------------------------------------

@@ -23,7 +23,7 @@ from app.domain.idcard import make_id_number
 from app.services.exchange.county import list_refund_tasks, sync_now, sync_status
 from app.services.village.collect import collect_household, household_fees
 from app.services.village.refunds import refund_line
-from server.store import device_row, open_server
+from server.kernel import device_row, open_server
 from sync.protocol import (
     HEADER_SIGNATURE,
     PATH_ENROL,
@@ -79,7 +79,7 @@ def county(request: pytest.FixtureRequest, tmp_path: Path):
 
 
 def _server_events(server: CountyServer, device_id: str) -> list[tuple[int, str, str]]:
-    from server.store import device_events
+    from server.admin import device_events
 
     srv = open_server(server.db_url)
     try:

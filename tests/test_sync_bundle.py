@@ -10,10 +10,12 @@ from pathlib import Path
 import pytest
 
 from app.domain.errors import ValidationError
-from app.services.exchange.county import export_bundle, import_bundle, sync_now, sync_status
+from app.services.exchange.county import sync_now, sync_status
+from app.services.exchange.county_bundles import export_bundle, import_bundle
 from app.services.village.collect import collect_household
+from server.admin import device_events
 from server.bundles import import_bundle_file
-from server.store import device_events, open_server
+from server.kernel import open_server
 from sync.protocol import BundleError, SignatureInvalid
 from tests.conftest import ROOT
 from tests.test_sync_support import (

@@ -27,7 +27,8 @@ import pytest
 from app.services.exchange.county import sync_now, sync_status
 from app.services.upkeep.verify import verify_workspace
 from app.services.village.collect import collect_household
-from server.store import device_events, open_server
+from server.admin import device_events
+from server.kernel import open_server
 from tests.conftest import ROOT
 from tests.test_sync_support import (
     FAST_RETRY,

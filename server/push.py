@@ -1,0 +1,361 @@
+"""Push at the county (``/v1/push`` and a USB bundle's events): each event exactly once.
+
+An event is checked against its device's chain (right device, hash, next seq, previous hash,
+the genesis naming the enrolled key), then judged by the ledger model and the county's checks
+(``server.trust``): refused, it is stored and acknowledged but claims nothing; accepted, a
+payment claims each person's enrolment for the year (first accepted wins; the others get a
+conflict notice), a void or a refund releases it, and the township relay sees every stored
+event (``server.relay``). Every answer carries the county's countersignature over the
+device's head as now held; rewrites of held events and heads contradicting held ones raise
+alerts (``server.alerts``).
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from sqlalchemy import Connection, delete, insert, select, update
+
+from app.domain import events as catalogue
+from app.domain.canonical import canonical_json
+from app.domain.idcard import mask_id_number
+from server import relay, trust
+from server.alerts import raise_alert
+from server.kernel import Server, append_feed, enrolled_device, retrying
+from server.schema import (
+    claims,
+    conflicts,
+    devices,
+    employee_insured,
+    events,
+    external_payments,
+    pushes,
+    receipt_index,
+)
+from sync.protocol import (
+    GENESIS,
+    ConflictData,
+    Countersignature,
+    EventResult,
+    Head,
+    PushRequest,
+    PushResponse,
+    WireEvent,
+    public_hex,
+    verify_countersignature,
+)
+
+
+@dataclass
+class _Outcome:
+    status: Literal["accepted", "conflict", "refused"]
+    reason: str | None = None
+    message: str | None = None
+
+
+def _reject(ev: WireEvent, reason: str, message: str) -> EventResult:
+    return EventResult(uuid=ev.uuid, seq=ev.seq, status="rejected", reason=reason,
+                       message=message)
+
+
+def _link_problem(ev: WireEvent, device: Any, head_seq: int,
+                  head_hash: str) -> tuple[str, str] | None:
+    if ev.device != device.id:
+        return "wrong_device", "此记录属于另一台设备"
+    if not ev.hash_ok():
+        return "bad_hash", f"第 {ev.seq} 条记录的内容与哈希不符（被改动或损坏）"
+    if ev.seq <= head_seq:
+        return "fork", f"第 {ev.seq} 条记录与服务器已收到的同号记录不同（设备日志出现分叉）"
+    if ev.seq > head_seq + 1:
+        return "gap", f"缺少第 {head_seq + 1} 条记录，请从该条开始重新上传"
+    if ev.prev_hash != head_hash:
+        return "chain_broken", f"第 {ev.seq} 条记录与上一条记录的哈希链断开"
+    genesis = catalogue.parse_or_malformed(ev.type, ev.payload) if ev.seq == 1 else None
+    if ev.seq == 1 and (not isinstance(genesis, catalogue.DatabaseCreated)
+                        or genesis.device_public_key != device.public_key):
+        return "genesis_mismatch", "第一条记录与登记的设备密钥不符"
+    return None
+
+
+def _line_conflict(conn: Connection, year: int,
+                   line: catalogue.PaymentLine) -> tuple[str, str | None, str] | None:
+    who = mask_id_number(line.id_number)
+    if conn.execute(select(employee_insured.c.id_number)
+                    .where(employee_insured.c.id_number == line.id_number)).first():
+        return "employee_insured", None, f"{who} 已参加职工医保，不能再参加城乡居民医保，需要退费"
+    paid = conn.execute(select(external_payments.c.channel)
+                        .where(external_payments.c.campaign_year == year,
+                               external_payments.c.id_number == line.id_number)).first()
+    if paid is not None:
+        return "paid_elsewhere", None, f"{who} 已通过{paid.channel}缴纳{year}年度保费，本笔重复，需要退费"
+    # Only accepted claims are in the table: a refused payment never claimed anyone.
+    claim = conn.execute(select(claims).where(claims.c.campaign_year == year,
+                                              claims.c.id_type == line.id_type,
+                                              claims.c.id_number == line.id_number)).first()
+    if claim is not None and claim.line_id != line.line_id:
+        return ("duplicate_enrolment", claim.village,
+                f"{who} {year}年度已在村 {claim.village} 先行参保缴费（先到先得），本笔重复，需要退费")
+    return None
+
+
+def _apply_payment(srv: Server, conn: Connection, device: Any, ev: WireEvent,
+                   pay: catalogue.PaymentCollected) -> _Outcome:
+    messages: list[str] = []
+    for line in pay.lines:
+        found = _line_conflict(conn, pay.campaign_year, line)
+        if found is None:
+            conn.execute(insert(claims).values(
+                campaign_year=pay.campaign_year, id_type=line.id_type, id_number=line.id_number,
+                device_id=device.id, village=device.village, payment_id=pay.payment_id,
+                line_id=line.line_id, event_uuid=ev.uuid, claimed_at=srv.now_iso()))
+            continue
+        reason, other_village, message = found
+        notice = ConflictData(
+            notice_id=str(uuid.uuid4()), reason=reason, message=message, event_uuid=ev.uuid,
+            campaign_year=pay.campaign_year, payment_id=pay.payment_id, line_id=line.line_id,
+            id_number=line.id_number, name=line.name,
+            receipt=pay.receipt.label if pay.receipt else None, other_village=other_village)
+        conn.execute(insert(conflicts).values(
+            notice_id=notice.notice_id, device_id=device.id, village=device.village,
+            reason=reason, campaign_year=pay.campaign_year, id_number=line.id_number,
+            name=line.name, payment_id=pay.payment_id, line_id=line.line_id,
+            event_uuid=ev.uuid, other_village=other_village, created_at=srv.now_iso()))
+        append_feed(srv, conn, "conflict", notice, village=device.village, device_id=device.id)
+        messages.append(message)
+    if messages:
+        return _Outcome("conflict", "conflict", "；".join(dict.fromkeys(messages))[:500])
+    return _Outcome("accepted")
+
+
+def _release(srv: Server, conn: Connection, device: Any, *, column: str, value: object,
+             resolution: str) -> None:
+    """A void or a refund ends an enrolment: the person may be enrolled again elsewhere."""
+    if not isinstance(value, str) or not value:
+        return
+    claim_col = claims.c.payment_id if column == "payment_id" else claims.c.line_id
+    conflict_col = conflicts.c.payment_id if column == "payment_id" else conflicts.c.line_id
+    conn.execute(delete(claims).where(claims.c.device_id == device.id, claim_col == value))
+    conn.execute(update(conflicts)
+                 .where(conflicts.c.device_id == device.id, conflict_col == value,
+                        conflicts.c.resolved_at.is_(None))
+                 .values(resolved_at=srv.now_iso(), resolution=resolution))
+
+
+def _apply(srv: Server, conn: Connection, device: Any, ev: WireEvent,
+           typed: catalogue.Payload, townships: list[str], township: bool) -> _Outcome:
+    """An accepted event's effects at the county: relay, claims, releases."""
+    refused = relay.on_event(srv, conn, device, ev, townships, township=township)
+    if refused is not None:
+        return _Outcome("accepted", *refused)
+    if isinstance(typed, catalogue.PaymentCollected):
+        return _apply_payment(srv, conn, device, ev, typed)
+    if isinstance(typed, catalogue.ReceiptVoided):
+        _release(srv, conn, device, column="payment_id", value=typed.payment_id,
+                 resolution="voided")
+    elif isinstance(typed, catalogue.RefundMade):
+        _release(srv, conn, device, column="line_id", value=typed.payment_line_id,
+                 resolution="refunded")
+    return _Outcome("accepted")
+
+
+def push(srv: Server, device_id: str, req: PushRequest, *, via: str = "http") -> PushResponse:
+    """Apply a batch in one transaction, each event exactly once (UUID is the primary key)."""
+    def work() -> tuple[PushResponse, trust.DeviceLedger]:
+        with srv.engine.begin() as conn:
+            return _push_tx(srv, conn, device_id, req, via)
+
+    answer, ledger = retrying(work)
+    # Only now, committed, may the fold stand for the new head.
+    trust.keep(srv, device_id, ledger)
+    result: PushResponse = answer
+    return result
+
+
+class _Held:
+    """The hashes the county holds for a device, this batch's included."""
+
+    def __init__(self, conn: Connection, device_id: str) -> None:
+        self.conn = conn
+        self.device_id = device_id
+        self.batch: dict[int, str] = {}
+
+    def hash_at(self, seq: int) -> str | None:
+        if seq == 0:
+            return GENESIS
+        if seq in self.batch:
+            return self.batch[seq]
+        row = self.conn.execute(select(events.c.hash).where(
+            events.c.device_id == self.device_id, events.c.seq == seq)).first()
+        return row.hash if row is not None else None
+
+
+def _rewrite_alert(srv: Server, conn: Connection, device: Any, held: _Held, ev: WireEvent,
+                   reason: str) -> None:
+    stored = held.hash_at(ev.seq)
+    if stored is None or stored == ev.hash:
+        return
+    raise_alert(srv, conn, kind="rewritten_event", device=device, seq=ev.seq, reason=reason,
+                event_uuid=ev.uuid, detail=ev.hash,
+                message=f"第 {ev.seq} 条记录已同步到县医保（哈希 {stored[:12]}…），这次上传的同号"
+                        f"记录内容不同（哈希 {ev.hash[:12]}…）：设备日志在同步后被改写")
+
+
+def _head_alerts(srv: Server, conn: Connection, device: Any, held: _Held, head_seq: int,
+                 req: PushRequest) -> None:
+    """The device's reported head, and the countersignature it presents, against what the
+    county holds (and so countersigned)."""
+    reported = req.head
+    if reported.seq <= head_seq:
+        ours = held.hash_at(reported.seq)
+        if ours is not None and ours != reported.hash:
+            raise_alert(srv, conn, kind="countersignature_mismatch", device=device,
+                        seq=reported.seq, reason="head_contradicts", detail=reported.hash,
+                        message=f"设备报告日志末条为第 {reported.seq} 条（哈希 "
+                                f"{reported.hash[:12]}…），与县医保已会签的同号记录（哈希 "
+                                f"{ours[:12]}…）不符：设备日志被改写")
+    cs: Countersignature | None = req.countersigned
+    if cs is None:
+        return
+    if cs.device_id != device.id:
+        raise_alert(srv, conn, kind="countersignature_mismatch", device=device, seq=cs.seq,
+                    reason="foreign_countersignature", detail=cs.hash,
+                    message=f"设备出示的会签属于另一台设备（{cs.device_id}）")
+        return
+    if not verify_countersignature(public_hex(srv.sign_key), cs):
+        raise_alert(srv, conn, kind="countersignature_mismatch", device=device, seq=cs.seq,
+                    reason="forged_countersignature", detail=cs.hash,
+                    message=f"设备出示的第 {cs.seq} 条会签不是本县医保服务器签发的（签名无效）")
+        return
+    if cs.seq > head_seq:
+        raise_alert(srv, conn, kind="countersignature_mismatch", device=device, seq=cs.seq,
+                    reason="countersigned_head_missing", detail=cs.hash,
+                    message=f"县医保曾会签此设备的第 {cs.seq} 条记录，现在只保存到第 {head_seq} 条："
+                            "县医保数据可能从旧备份恢复过")
+    elif held.hash_at(cs.seq) != cs.hash:
+        raise_alert(srv, conn, kind="countersignature_mismatch", device=device, seq=cs.seq,
+                    reason="countersigned_head_differs", detail=cs.hash,
+                    message=f"县医保会签的第 {cs.seq} 条记录与现在保存的不符：县医保数据被改动")
+    if reported.seq < cs.seq:
+        raise_alert(srv, conn, kind="countersignature_mismatch", device=device, seq=cs.seq,
+                    reason="head_behind", detail=reported.hash,
+                    message=f"设备持有第 {cs.seq} 条的会签，却报告日志只到第 {reported.seq} 条："
+                            "设备日志被截断或从旧备份恢复")
+    elif reported.seq == cs.seq and reported.hash != cs.hash:
+        raise_alert(srv, conn, kind="countersignature_mismatch", device=device, seq=cs.seq,
+                    reason="head_contradicts", detail=reported.hash,
+                    message=f"设备报告的第 {cs.seq} 条记录与它持有的县医保会签不符")
+
+
+def _receipt_row(device_id: str, ev: WireEvent, typed: catalogue.Payload,
+                 status: str) -> dict[str, Any] | None:
+    if not isinstance(typed, catalogue.PaymentCollected) or typed.receipt is None:
+        return None
+    r = typed.receipt
+    if not (1 <= len(r.series) <= 20 and 0 <= r.number <= 10**12
+            and 1 <= len(typed.payment_id) <= 64):
+        return None
+    return {"device_id": device_id, "seq": ev.seq, "series": r.series, "number": r.number,
+            "payment_id": typed.payment_id, "event_uuid": ev.uuid, "status": status}
+
+
+def _push_tx(srv: Server, conn: Connection, device_id: str, req: PushRequest,
+             via: str) -> tuple[PushResponse, trust.DeviceLedger]:
+    # The row lock serialises two pushes of one device (a retry racing a slow original).
+    device = enrolled_device(conn, device_id, for_update=True)
+    head_seq, head_hash = int(device.head_seq), str(device.head_hash)
+    known: dict[str, tuple[tuple[str, int, str, str], _Outcome]] = {}
+    uuids = [ev.uuid for ev in req.events]
+    for row in conn.execute(select(events).where(events.c.uuid.in_(uuids))):
+        known[row.uuid] = ((row.device_id, int(row.seq), row.hash, row.prev_hash),
+                           _Outcome(row.status, row.reason, row.message))
+    typed = {ev.uuid: catalogue.parse_or_malformed(ev.type, ev.payload)
+             for ev in req.events if ev.uuid not in known}
+    ledger = trust.device_ledger(srv, conn, device.id, head_seq, head_hash)
+    judge = trust.Judge.for_batch(conn, device, ledger, typed.values())
+    township = relay.is_township(conn, device.village)
+    townships = [] if township else relay.townships_of(conn, device.village)
+    held = _Held(conn, device.id)
+    results: list[EventResult] = []
+    stored: list[dict[str, Any]] = []
+    receipts: list[dict[str, Any]] = []
+    refusals: list[tuple[WireEvent, trust.Refusal]] = []
+    broken = False
+    now = srv.now_iso()
+    for ev in req.events:
+        prior = known.get(ev.uuid)
+        if prior is not None:
+            identity, first = prior
+            # The stored copy's hash was verified on arrival, so equal verified hashes mean
+            # equal content: the same answer as the first time, marked as a repeat.
+            if identity == (device.id, ev.seq, ev.hash, ev.prev_hash) and ev.hash_ok():
+                results.append(EventResult(uuid=ev.uuid, seq=ev.seq, status="duplicate",
+                                           reason=first.reason, message=first.message,
+                                           first_status=first.status))
+            else:
+                results.append(_reject(ev, "uuid_reused",
+                                       "同一事件编号（UUID）已用于内容不同的记录，拒收"))
+                if ev.device == device.id and ev.seq <= head_seq:
+                    _rewrite_alert(srv, conn, device, held, ev, "uuid_reused")
+            continue
+        if broken:
+            results.append(_reject(ev, "after_rejected", "前面的记录被拒收，此条未处理"))
+            continue
+        problem = _link_problem(ev, device, head_seq, head_hash)
+        if problem is not None:
+            results.append(_reject(ev, *problem))
+            if problem[0] == "fork":
+                _rewrite_alert(srv, conn, device, held, ev, "fork")
+            broken = True
+            continue
+        payload = typed[ev.uuid]
+        journal_event = trust.journal_event(device.id, ev.seq, ev.type, ev.actor, ev.at,
+                                            payload)
+        refusal = judge.judge(journal_event) or judge.accept(journal_event, ev.payload)
+        if refusal is None:
+            outcome = _apply(srv, conn, device, ev, payload, townships, township)
+        else:
+            # Stored and acknowledged, claims nothing; the township still sees the record.
+            outcome = _Outcome("refused", refusal.reason, refusal.message)
+            refusals.append((ev, refusal))
+            if townships:
+                relay.relay(srv, conn, device.village, townships, ev)
+        # Inserted together below: nothing in this batch reads them back from the table.
+        stored.append({"uuid": ev.uuid, "device_id": device.id, "seq": ev.seq, "type": ev.type,
+                       "payload": canonical_json(ev.payload), "actor": ev.actor, "at": ev.at,
+                       "prev_hash": ev.prev_hash, "hash": ev.hash, "status": outcome.status,
+                       "reason": outcome.reason, "message": outcome.message,
+                       "received_at": now, "via": via})
+        row = _receipt_row(device.id, ev, payload, outcome.status)
+        if row is not None:
+            receipts.append(row)
+        known[ev.uuid] = ((device.id, ev.seq, ev.hash, ev.prev_hash), outcome)
+        held.batch[ev.seq] = ev.hash
+        head_seq, head_hash = ev.seq, ev.hash
+        results.append(EventResult(uuid=ev.uuid, seq=ev.seq, status=outcome.status,
+                                   reason=outcome.reason, message=outcome.message))
+    if stored:
+        conn.execute(insert(events), stored)
+    if receipts:
+        conn.execute(insert(receipt_index), receipts)
+    for ev, refusal in refusals:
+        raise_alert(srv, conn, kind="refused", device=device, seq=ev.seq,
+                    reason=refusal.reason, message=refusal.message, event_uuid=ev.uuid,
+                    detail=ev.hash)
+    _head_alerts(srv, conn, device, held, head_seq, req)
+    judge.flush(head_seq, head_hash)
+    conn.execute(update(devices).where(devices.c.id == device.id).values(
+        head_seq=head_seq, head_hash=head_hash, reported_seq=req.head.seq,
+        reported_hash=req.head.hash, reported_at=now, last_seen_at=now))
+    tally = {s: sum(1 for r in results if r.status == s)
+             for s in ("accepted", "duplicate", "conflict", "rejected", "refused")}
+    conn.execute(insert(pushes).values(
+        device_id=device.id, at=now, via=via, client_head_seq=req.head.seq,
+        client_head_hash=req.head.hash, events=len(req.events), accepted=tally["accepted"],
+        duplicates=tally["duplicate"], conflicts=tally["conflict"],
+        rejected=tally["rejected"], refused=tally["refused"]))
+    answer = PushResponse(device_id=device.id, results=results,
+                          device_head=Head(seq=head_seq, hash=head_hash), server_time=now,
+                          countersignature=srv.countersign(device.id, head_seq, head_hash))
+    return answer, judge.ledger
