@@ -307,7 +307,9 @@ def _campaigns(ws: Workspace, villages: list[_Village], spec: Spec,
                         break
                 on_hand = cash_position(ws, today=day).on_hand_fen
                 if on_hand > 0:
-                    record_deposit(ws, amount_fen=on_hand, slip_no=f"JC{day:%Y%m%d}",
+                    # A collector takes the day's cash to the bank (the owner is the office).
+                    record_deposit(villages[0].clerk, amount_fen=on_hand,
+                                   slip_no=f"JC{day:%Y%m%d}",
                                    now=datetime.combine(day, time(17, 30), tzinfo=BUSINESS_TZ))
             day += timedelta(days=1)
             days += 1

@@ -22,6 +22,7 @@ from db.steps import (
     step05_township,
     step06_township_performance,
     step07_refunds_and_matches,
+    step08_county_trust,
 )
 
 
@@ -39,7 +40,8 @@ STEPS: list[Step] = [
     Step(n + 1, module.DESCRIPTION, module.STATEMENTS)
     for n, module in enumerate((step01_foundation, step02_ledger, step03_sync,
                                 step04_performance, step05_township,
-                                step06_township_performance, step07_refunds_and_matches))
+                                step06_township_performance, step07_refunds_and_matches,
+                                step08_county_trust))
 ]
 
 

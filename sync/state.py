@@ -14,7 +14,14 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from app.domain.canonical import canonical_json
 from db import journal
 from db.connection import Connection
-from sync.protocol import GENESIS, Head, WireEvent
+from sync.protocol import (
+    GENESIS,
+    Countersignature,
+    EventResult,
+    Head,
+    WireEvent,
+    verify_countersignature,
+)
 
 
 @dataclass(frozen=True)
@@ -115,3 +122,71 @@ def event_link(conn: Connection, seq: int) -> tuple[str, str] | None:
     """(uuid, hash) of our journal event ``seq``, or None when there is no such event."""
     row = conn.execute("SELECT uuid, hash FROM journal WHERE seq = ?", (seq,)).fetchone()
     return None if row is None else (str(row[0]), str(row[1]))
+
+
+# ---- the county's countersignatures and refusals (docs/SYNC.md, "County trust") ------------
+
+
+def countersignature_problem(conn: Connection, device_id: str, cs: Countersignature,
+                             server_sign_key: str | None) -> str | None:
+    """Why a countersignature the county sent does not hold for this journal, or None: it
+    must be the county's signature (the key pinned at enrolment) over one of our own events."""
+    if cs.device_id != device_id:
+        return "县医保服务器的确认签名不是给本机的"
+    if not server_sign_key or not verify_countersignature(server_sign_key, cs):
+        return "县医保服务器的确认签名无效（不是县医保服务器签发的）"
+    if cs.seq == 0:
+        return None if cs.hash == GENESIS else "县医保服务器确认的日志末条与本机不符"
+    link = event_link(conn, cs.seq)
+    if link is None:
+        head_seq, _ = journal.head(conn)
+        return (f"日志被截断：县医保服务器已确认到第 {cs.seq} 条，本机日志只到第 {head_seq} 条"
+                "（请从备份恢复并报告乡镇财政所）")
+    if link[1] != cs.hash:
+        return (f"本机日志第 {cs.seq} 条及以前与县医保服务器确认的不符：日志被改写"
+                "（请报告乡镇财政所）")
+    return None
+
+
+def record_countersignature(conn: Connection, cs: Countersignature, *, via: str,
+                            received_at: str) -> None:
+    """Keep a countersignature (the caller checked it and holds the transaction)."""
+    conn.execute("INSERT OR IGNORE INTO county_countersignatures (seq, hash, at, signature, "
+                 "received_at, via) VALUES (?,?,?,?,?,?)",
+                 (cs.seq, cs.hash, cs.at, cs.signature, received_at, via))
+
+
+def latest_countersignature(conn: Connection, device_id: str) -> Countersignature | None:
+    """The newest countersignature kept (the highest seq), or None before the first."""
+    row = conn.execute("SELECT seq, hash, at, signature FROM county_countersignatures "
+                       "ORDER BY seq DESC, received_at DESC LIMIT 1").fetchone()
+    if row is None:
+        return None
+    return Countersignature(device_id=device_id, seq=int(row[0]), hash=str(row[1]),
+                            at=str(row[2]), signature=str(row[3]))
+
+
+def record_refusals(conn: Connection, results: list[EventResult], *,
+                    received_at: str) -> list[dict[str, object]]:
+    """Keep the events the county refused (stored there, claiming nothing); returns them."""
+    out: list[dict[str, object]] = []
+    for r in results:
+        if r.status != "refused":
+            continue
+        row = conn.execute("SELECT type FROM journal WHERE seq = ?", (r.seq,)).fetchone()
+        refusal = {"seq": r.seq, "uuid": r.uuid, "type": str(row[0]) if row else "",
+                   "reason": r.reason or "", "message": r.message or r.reason or "refused"}
+        conn.execute("INSERT OR IGNORE INTO county_refusals (seq, uuid, type, reason, message, "
+                     "received_at) VALUES (?,?,?,?,?,?)",
+                     (r.seq, r.uuid, refusal["type"], refusal["reason"], refusal["message"],
+                      received_at))
+        out.append(refusal)
+    return out
+
+
+def refusals(conn: Connection) -> list[dict[str, object]]:
+    """Every event the county refused, oldest first."""
+    return [{"seq": s, "uuid": u, "type": t, "reason": r, "message": m, "received_at": at}
+            for s, u, t, r, m, at in conn.execute(
+                "SELECT seq, uuid, type, reason, message, received_at FROM county_refusals "
+                "ORDER BY seq")]

@@ -12,12 +12,12 @@ from app.services.base.settings import set_setting
 from app.services.papers.printing import (
     calibration_pdf,
     daily_report_pdf,
-    device_public_key,
     payment_notice_pdf,
     receipt_document,
     receipt_pdf,
     settlement_pdf,
 )
+from app.services.papers.receipt_qr import device_public_key
 from app.services.village.books import mark_printed, register_book, void_receipt
 from app.services.village.campaigns import load_policy
 from app.services.village.cash import record_deposit
@@ -108,7 +108,7 @@ def test_qr_verifies_through_the_cli_and_a_forgery_does_not(village, new_db, tmp
     fields[amount_key] = 7600
     forged_body = base64.urlsafe_b64encode(json.dumps(
         fields, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()).decode()
-    forged = "YB1:" + forged_body.rstrip("=") + "." + sig
+    forged = qr[:4] + forged_body.rstrip("=") + "." + sig
     bad = run_cli("receipt", "verify", forged, "--pubkey", str(key_file), "--json")
     assert bad.returncode == 1 and json.loads(bad.stdout)["status"] == "forged"
     other = tmp_path / "other.json"

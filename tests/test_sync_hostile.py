@@ -60,6 +60,7 @@ class FakeCounty:
         self.pull: Callable[[PullRequest], Answer] = self.empty_page
         self.raw: Callable[[BaseHTTPRequestHandler], bool] | None = None
         self.sign_with = self.key
+        self.device_id = ""  # of the last push (the header says whose)
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -73,6 +74,7 @@ class FakeCounty:
                 if self.path == "/v1/enrol":
                     status, out, signed = fake.enrol(EnrolRequest.model_validate_json(body))
                 elif self.path == "/v1/push":
+                    fake.device_id = self.headers.get("X-Yibao-Device", "")
                     status, out, signed = fake.push(PushRequest.model_validate_json(body))
                 else:
                     status, out, signed = fake.pull(PullRequest.model_validate_json(body))
@@ -106,13 +108,15 @@ class FakeCounty:
                                server_box_key=public_hex(self.box), server_time=now_iso())
         return 200, canonical_bytes(answer.model_dump()), True
 
-    @staticmethod
-    def ack_all(req: PushRequest) -> Answer:
-        last = req.events[-1]
+    def ack_all(self, req: PushRequest) -> Answer:
+        # (an empty push, the device showing its head, is answered with that head)
+        head = {"seq": req.events[-1].seq, "hash": req.events[-1].hash} if req.events else \
+            {"seq": req.head.seq, "hash": req.head.hash}
+        device = req.events[-1].device if req.events else self.device_id
         return 200, canonical_bytes({
-            "protocol": 1, "device_id": last.device,
+            "protocol": 1, "device_id": device,
             "results": [{"uuid": e.uuid, "seq": e.seq, "status": "accepted"} for e in req.events],
-            "device_head": {"seq": last.seq, "hash": last.hash}, "server_time": now_iso()}), True
+            "device_head": head, "server_time": now_iso()}), True
 
     @staticmethod
     def empty_page(req: PullRequest) -> Answer:

@@ -19,7 +19,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from app.services.base.workspace import init_database
 from app.services.exchange import township_bundles as tb
-from app.services.exchange.county import enrol_device, sync_now
+from app.services.exchange.county import SyncRefused, enrol_device, sync_now, sync_status
 from app.services.township import books as township_books
 from app.services.township import money
 from app.services.township import reconcile as trec
@@ -208,11 +208,17 @@ def test_three_villages_one_township(county: CountyServer, tmp_path: Path) -> No
         _collect(ws, [extra])
         _deposit_all(ws, "SLIP-V1-2")
         books.register_book(ws, series="手工", first=1, last=50)
-        _sync(ws)
+        # The county never allocated it to this device: stored, refused, counted for nothing.
+        with pytest.raises(SyncRefused) as refused:
+            _sync(ws)
+        assert [r["type"] for r in refused.value.details["refusals"]] == ["book.registered"]
+        assert sync_status(ws)["refusals"][0]["reason"] == "book_not_allocated"
         assert any("手工" in p for p in township_books.allocation_problems(ws))
     with opened(paths["V2"]) as ws:  # a receipt number skipped without any record
         _skip_a_number(ws)
-        _sync(ws)
+        # Written straight into the journal, it breaks the ledger model: the county refuses it.
+        with pytest.raises(SyncRefused):
+            _sync(ws)
     with opened(paths["V3"]) as ws:  # a receipt signed by a key that is not the device's
         _forge_receipt(ws)
         tb.export_for_township(ws, tmp_path / "v3-3.bundle", township_key=key_file)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from html import escape as html_escape
 from pathlib import Path
 from typing import Any
 
@@ -253,10 +254,20 @@ class SyncPage(Page):
         rows = [(self.tr("Server"), status["server_url"] or "—"),
                 (self.tr("This device"), state),
                 (self.tr("Waiting to sync"), fmt(self.tr("%1 records"), status["pending"])),
-                (self.tr("Last sync"), _when(status["last_sync"]))]
+                (self.tr("Last sync"), _when(status["last_sync"])),
+                (self.tr("County confirmed"),
+                 fmt(self.tr("up to record %1"), status["countersigned_seq"])
+                 if status["countersigned_seq"] is not None else self.tr("not yet"))]
         html = "".join(f"<tr><td><b>{k}</b></td><td>{v}</td></tr>" for k, v in rows)
         if status["clock_warning"]:
             html += f"<tr><td></td><td style='color:#b00020'>⚠ {status['clock_warning']}</td></tr>"
+        refused = status["refusals"]
+        if refused:
+            header = fmt(self.tr("The county refused %1 record(s); they count for nothing there. "
+                                 "Check them with the township:"), len(refused))
+            lines = "<br>".join(html_escape(fmt(self.tr("record %1: %2"), r["seq"], r["message"]))
+                                for r in refused[-3:])
+            html += f"<tr><td></td><td style='color:#b00020'>⚠ {header}<br>{lines}</td></tr>"
         self.info.setText(f"<table cellpadding=3>{html}</table>")
         selected = self.selected_task()
         self.tasks_model.set_rows(data["tasks"])

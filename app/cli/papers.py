@@ -34,25 +34,35 @@ def _receipt_pdf(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _receipt_verify(args: argparse.Namespace) -> dict[str, Any]:
-    from app.services.papers.printing import known_device_keys, parse_device_keys, verify_receipt_qr
+    from app.services.papers.receipt_qr import (
+        check_receipt_qr,
+        parse_device_keys,
+        verify_receipt_qr,
+    )
 
     if args.pubkey:
         try:
             docs = [json.loads(Path(p).read_text(encoding="utf-8")) for p in args.pubkey]
         except (OSError, ValueError) as exc:
             raise ValidationError(f"无法读取设备公钥文件：{exc}") from exc
-        keys = parse_device_keys(docs)
+        result = verify_receipt_qr(args.qr_text, parse_device_keys(docs))
     else:
         with open_ws(args) as ws:
-            keys = known_device_keys(ws)
-    result = verify_receipt_qr(args.qr_text, keys)
-    if not result["valid"]:
+            result = check_receipt_qr(ws, args.qr_text)
+    if not result["valid"] or result.get("ledger") not in (None, "ok"):
         raise CheckFailed(result)
     return result
 
 
+def _receipt_qr(args: argparse.Namespace) -> dict[str, Any]:
+    from app.services.papers.receipt_qr import receipt_qr
+
+    with open_ws(args) as ws:
+        return receipt_qr(ws, args.number, series=args.series)
+
+
 def _device_key(args: argparse.Namespace) -> dict[str, Any]:
-    from app.services.papers.printing import device_public_key
+    from app.services.papers.receipt_qr import device_public_key
 
     with open_ws(args) as ws:
         doc = device_public_key(ws)
@@ -106,9 +116,13 @@ def register(cmd: Command) -> None:
     p.add_argument("--reprint", action="store_true", help="补打")
     p.add_argument("--layout", choices=["three_part", "single"])
     p.add_argument("--overlay", action="store_true", help="套打：只打印可变内容")
-    p = cmd.add("verify", _receipt_verify, "校验收据二维码（有效/伪造/未知设备）", group="receipt")
+    p = cmd.add("verify", _receipt_verify,
+                "校验收据二维码（有效/伪造/未知设备），本机收据再与账目核对", group="receipt")
     p.add_argument("qr_text")
     p.add_argument("--pubkey", action="append", type=Path, help="设备公钥文件（可多个）")
+    p = cmd.add("qr", _receipt_qr, "显示已开具收据的二维码内容", group="receipt")
+    p.add_argument("number")
+    p.add_argument("--series")
     p = cmd.add("pubkey", _device_key, "导出本设备的收据签名公钥", group="device")
     p.add_argument("--out", type=Path)
     p = cmd.add("daily", _report_daily, "收款日报（台账）PDF", group="report")

@@ -548,32 +548,32 @@
 <context>
     <name>EnrolDialog</name>
     <message>
-        <location filename="../sync_page.py" line="64" />
+        <location filename="../sync_page.py" line="65" />
         <source>Enrol this device</source>
         <translation>登记本机</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="64" />
+        <location filename="../sync_page.py" line="65" />
         <source>Enrol</source>
         <translation>登记</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="70" />
+        <location filename="../sync_page.py" line="71" />
         <source>One-time code from the township</source>
         <translation>乡镇或县医保发放的一次性登记码</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="71" />
+        <location filename="../sync_page.py" line="72" />
         <source>County server</source>
         <translation>县医保服务器</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="72" />
+        <location filename="../sync_page.py" line="73" />
         <source>Enrolment code</source>
         <translation>登记码</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="78" />
+        <location filename="../sync_page.py" line="79" />
         <source>Enter the server address and the enrolment code.</source>
         <translation>请填写服务器地址和登记码。</translation>
     </message>
@@ -581,47 +581,47 @@
 <context>
     <name>ExportBundleDialog</name>
     <message>
-        <location filename="../sync_page.py" line="102" />
+        <location filename="../sync_page.py" line="103" />
         <source>Export bundle for USB</source>
         <translation>导出U盘数据包</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="102" />
+        <location filename="../sync_page.py" line="103" />
         <source>Export</source>
         <translation>导出</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="108" />
+        <location filename="../sync_page.py" line="109" />
         <source>Save as</source>
         <translation>保存为</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="112" />
+        <location filename="../sync_page.py" line="113" />
         <source>This device is not enrolled yet: the bundle enrols it, with the county's key file and a one-time code.</source>
         <translation>本机尚未登记：数据包将同时申请登记，需要县医保公钥文件和一次性登记码。</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="115" />
+        <location filename="../sync_page.py" line="116" />
         <source>County key file</source>
         <translation>县医保公钥文件</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="117" />
+        <location filename="../sync_page.py" line="118" />
         <source>Enrolment code</source>
         <translation>登记码</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="122" />
+        <location filename="../sync_page.py" line="123" />
         <source>Sync bundles (*.json)</source>
         <translation>同步数据包 (*.json)</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="141" />
+        <location filename="../sync_page.py" line="142" />
         <source>Choose where to save the bundle.</source>
         <translation>请选择数据包的保存位置。</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="146" />
+        <location filename="../sync_page.py" line="147" />
         <source>Choose the county key file and enter the enrolment code.</source>
         <translation>请选择县医保公钥文件并填写登记码。</translation>
     </message>
@@ -2200,223 +2200,248 @@
 <context>
     <name>SyncPage</name>
     <message>
-        <location filename="../sync_page.py" line="162" />
+        <location filename="../sync_page.py" line="163" />
         <source>Enrolled twice</source>
         <translation>重复参保</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="163" />
+        <location filename="../sync_page.py" line="164" />
         <source>In employee insurance</source>
         <translation>已参加职工医保</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="164" />
+        <location filename="../sync_page.py" line="165" />
         <source>Paid through another channel</source>
         <translation>已通过其他渠道缴费</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="165" />
+        <location filename="../sync_page.py" line="166" />
         <source>to refund</source>
         <translation>待退费</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="165" />
+        <location filename="../sync_page.py" line="166" />
         <source>refunded</source>
         <translation>已退费</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="166" />
+        <location filename="../sync_page.py" line="167" />
         <source>receipt voided</source>
         <translation>票据已作废</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="170" />
-        <location filename="../sync_page.py" line="273" />
+        <location filename="../sync_page.py" line="171" />
+        <location filename="../sync_page.py" line="284" />
         <source>Enrol this device…</source>
         <translation>登记本机…</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="171" />
+        <location filename="../sync_page.py" line="172" />
         <source>Sync now</source>
         <translation>立即同步</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="179" />
+        <location filename="../sync_page.py" line="180" />
         <source>Export bundle for USB…</source>
         <translation>导出U盘数据包…</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="180" />
+        <location filename="../sync_page.py" line="181" />
         <source>Import reply bundle…</source>
         <translation>导入县医保回执…</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="194" />
+        <location filename="../sync_page.py" line="195" />
         <source>No network? Take the bundle to the township on a USB stick and bring back the county's reply bundle.</source>
         <translation>没有网络？用U盘把数据包交到乡镇，再把县医保的回执数据包带回导入。</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="199" />
+        <location filename="../sync_page.py" line="200" />
         <source>Received</source>
         <translation>收到时间</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="200" />
+        <location filename="../sync_page.py" line="201" />
         <source>Name</source>
         <translation>姓名</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="201" />
+        <location filename="../sync_page.py" line="202" />
         <source>ID number</source>
         <translation>身份证号</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="202" />
+        <location filename="../sync_page.py" line="203" />
         <source>Receipt</source>
         <translation>票据</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="203" />
+        <location filename="../sync_page.py" line="204" />
         <source>Reason</source>
         <translation>原因</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="204" />
+        <location filename="../sync_page.py" line="205" />
         <source>State</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="206" />
+        <location filename="../sync_page.py" line="207" />
         <source>County's message</source>
         <translation>县医保说明</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="210" />
+        <location filename="../sync_page.py" line="211" />
         <source>Refund…</source>
         <translation>退费…</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="220" />
+        <location filename="../sync_page.py" line="221" />
         <source>County server</source>
         <translation>县医保服务器</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="225" />
+        <location filename="../sync_page.py" line="226" />
         <source>USB bundle</source>
         <translation>U盘数据包</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="229" />
+        <location filename="../sync_page.py" line="230" />
         <source>Refund tasks from the county</source>
         <translation>县医保下发的退费任务</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="248" />
+        <location filename="../sync_page.py" line="249" />
         <source>enrolled (village %1)</source>
         <translation>已登记（村代码 %1）</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="250" />
+        <location filename="../sync_page.py" line="251" />
         <source>enrolment sent by USB bundle, waiting for the county's reply</source>
         <translation>已通过U盘数据包申请登记，等待县医保回执</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="252" />
+        <location filename="../sync_page.py" line="253" />
         <source>not enrolled</source>
         <translation>尚未登记</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="253" />
+        <location filename="../sync_page.py" line="254" />
         <source>Server</source>
         <translation>服务器地址</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="254" />
+        <location filename="../sync_page.py" line="255" />
         <source>This device</source>
         <translation>本机</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="255" />
+        <location filename="../sync_page.py" line="256" />
         <source>Waiting to sync</source>
         <translation>待同步</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="255" />
+        <location filename="../sync_page.py" line="256" />
         <source>%1 records</source>
         <translation>%1 条记录</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="256" />
+        <location filename="../sync_page.py" line="257" />
         <source>Last sync</source>
         <translation>上次同步</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="272" />
+        <location filename="../sync_page.py" line="258" />
+        <source>County confirmed</source>
+        <translation>县医保已确认</translation>
+    </message>
+    <message>
+        <location filename="../sync_page.py" line="259" />
+        <source>up to record %1</source>
+        <translation>到第 %1 条记录</translation>
+    </message>
+    <message>
+        <location filename="../sync_page.py" line="260" />
+        <source>not yet</source>
+        <translation>尚未确认</translation>
+    </message>
+    <message>
+        <location filename="../sync_page.py" line="266" />
+        <source>The county refused %1 record(s); they count for nothing there. Check them with the township:</source>
+        <translation>县医保按账目规则拒绝了 %1 条记录（已上传但不计入），请与乡镇财政所核对：</translation>
+    </message>
+    <message>
+        <location filename="../sync_page.py" line="268" />
+        <source>record %1: %2</source>
+        <translation>第 %1 条：%2</translation>
+    </message>
+    <message>
+        <location filename="../sync_page.py" line="283" />
         <source>Enrol again…</source>
         <translation>重新登记…</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="285" />
+        <location filename="../sync_page.py" line="296" />
         <source>Syncing in the background — you can keep collecting.</source>
         <translation>正在后台同步，可以继续收款。</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="293" />
+        <location filename="../sync_page.py" line="304" />
         <source>Sending records: %1 of %2</source>
         <translation>正在上传记录：%1 / %2</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="294" />
+        <location filename="../sync_page.py" line="305" />
         <source>Receiving county data: %1 items</source>
         <translation>正在接收县医保数据：%1 条</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="298" />
+        <location filename="../sync_page.py" line="309" />
         <source>Sync complete: %1 sent, %2 received, %3 still waiting.</source>
         <translation>同步完成：上传 %1 条，接收 %2 条，仍待同步 %3 条。</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="301" />
+        <location filename="../sync_page.py" line="312" />
         <source>%1 refund task(s) from the county: see below.</source>
         <translation>县医保下发 %1 个退费任务，见下方列表。</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="304" />
+        <location filename="../sync_page.py" line="315" />
         <source>Skipped:</source>
         <translation>已跳过：</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="326" />
+        <location filename="../sync_page.py" line="337" />
         <source>This device is enrolled with %1 for village %2. Press “Sync now”.</source>
         <translation>本机已登记到 %1（村代码 %2）。请点“立即同步”。</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="334" />
+        <location filename="../sync_page.py" line="345" />
         <source>Bundle saved: %1 (%2 records). Take it to the township.</source>
         <translation>数据包已保存：%1（%2 条记录）。请交到乡镇。</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="339" />
+        <location filename="../sync_page.py" line="350" />
         <source>Import reply bundle</source>
         <translation>导入县医保回执</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="341" />
+        <location filename="../sync_page.py" line="352" />
         <source>Sync bundles (*.json)</source>
         <translation>同步数据包 (*.json)</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="346" />
+        <location filename="../sync_page.py" line="357" />
         <source>Importing the reply bundle…</source>
         <translation>正在导入回执数据包…</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="349" />
+        <location filename="../sync_page.py" line="360" />
         <source>Reply bundle imported: %1 acknowledged, %2 received, %3 still waiting.</source>
         <translation>回执已导入：确认 %1 条，接收 %2 条，仍待同步 %3 条。</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="363" />
+        <location filename="../sync_page.py" line="374" />
         <source>The county did not name the receipt for this task: find the payment on the Receipts page.</source>
         <translation>县医保没有注明此任务的票号：请在“票据”页找到这笔收款后退费。</translation>
     </message>
@@ -3152,7 +3177,7 @@ Receipt %2 is collected but NOT printed yet. Check the printer, then print it fr
 <context>
     <name>sync</name>
     <message>
-        <location filename="../sync_page.py" line="53" />
+        <location filename="../sync_page.py" line="54" />
         <source>never</source>
         <translation>从未</translation>
     </message>
@@ -3162,7 +3187,7 @@ Receipt %2 is collected but NOT printed yet. Check the printer, then print it fr
         <translation>同步失败：%1</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="85" />
+        <location filename="../sync_page.py" line="86" />
         <source>Browse…</source>
         <translation>浏览…</translation>
     </message>

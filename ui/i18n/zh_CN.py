@@ -383,6 +383,12 @@ CATALOGUE: dict[str, str] = {
     "This device": "本机",
     "Waiting to sync": "待同步",
     "Last sync": "上次同步",
+    "County confirmed": "县医保已确认",
+    "up to record %1": "到第 %1 条记录",
+    "not yet": "尚未确认",
+    "The county refused %1 record(s); they count for nothing there. Check them with the township:":
+        "县医保按账目规则拒绝了 %1 条记录（已上传但不计入），请与乡镇财政所核对：",
+    "record %1: %2": "第 %1 条：%2",
     "%1 records": "%1 条记录",
     "never": "从未",
     "not enrolled": "尚未登记",

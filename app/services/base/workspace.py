@@ -294,8 +294,10 @@ def database_info(ws: Workspace) -> dict[str, Any]:
         "schema_version": migrations.current_version(ws.conn),
         "journal_events": seq,
         "journal_head": head,
+        # How far the county has countersigned this journal (None: never).
+        "countersigned_seq": ws.conn.execute(
+            "SELECT max(seq) FROM county_countersignatures").fetchone()[0],
     }
-
 
 
 @any_role

@@ -42,10 +42,15 @@ from sync.protocol import (
 )
 from sync.state import (
     SyncState,
+    countersignature_problem,
     journal_head,
+    latest_countersignature,
     load_state,
     pending_count,
     pending_events,
+    record_countersignature,
+    record_refusals,
+    refusals,
     save_state,
 )
 
@@ -70,6 +75,14 @@ class SyncRejected(Refused):
     """The server refused some of our events; what was accepted stays acknowledged."""
 
     code = "sync_rejected"
+
+
+class SyncRefused(Refused):
+    """The county stored some of our events but refused them by the ledger model (a foreign
+    claim, a number from a book not allocated to this device…): they count for nothing there
+    until the township sorts them out. Kept in ``county_refusals``."""
+
+    code = "sync_refused"
 
 
 # ---- enrolment ------------------------------------------------------------------------------
@@ -146,13 +159,22 @@ def _push_all(ws: Workspace, client: SyncClient, tally: SyncTally,
     start = load_state(ws.conn).acked_seq
     total = pending_count(ws.conn, start)
     rewinds = 0
-    for _ in range(MAX_PUSH_ROUNDS):
+    for round_no in range(MAX_PUSH_ROUNDS):
         state = load_state(ws.conn)
         batch = pending_events(ws.conn, state.acked_seq, PUSH_BATCH)
-        if not batch:
+        if not batch and round_no:
             return
-        answer = client.push(PushRequest(head=journal_head(ws.conn), events=batch))
+        # With nothing pending one empty push still goes: it shows the county this journal's
+        # head and the newest countersignature kept, so a rewrite is alerted at the next sync.
+        answer = client.push(PushRequest(
+            head=journal_head(ws.conn), events=batch,
+            countersigned=latest_countersignature(ws.conn, ws.device_id)))
         check_push(ws.conn, batch, answer.results, answer.device_head)
+        if answer.countersignature is not None:
+            problem = countersignature_problem(ws.conn, ws.device_id, answer.countersignature,
+                                               state.server_sign_key)
+            if problem is not None:
+                raise BadServerResponse(f"{problem}；响应已丢弃，本机数据未作任何更改")
         rejected = [r for r in answer.results if r.status == "rejected"]
         if (rejected and rejected[0].reason == "gap" and answer.device_head.seq < state.acked_seq
                 and rewinds < MAX_REWINDS):
@@ -169,10 +191,15 @@ def _push_all(ws: Workspace, client: SyncClient, tally: SyncTally,
         with tx(ws.conn):
             save_state(ws.conn, acked_seq=acked, acked_hash=acked_hash,
                        last_server_time=answer.server_time)
+            now = iso(utc_now())
+            if answer.countersignature is not None:
+                record_countersignature(ws.conn, answer.countersignature, via="county",
+                                        received_at=now)
+            tally.refusals += record_refusals(ws.conn, answer.results, received_at=now)
         tally.add(answer.results)
         if progress:
             progress("push", max(0, min(total, acked - start)), total)
-        if rejected:
+        if rejected or not batch:
             return
         if acked <= state.acked_seq:
             raise BadServerResponse("上传没有进展（服务器不确认任何记录），已停止；本机数据完好")
@@ -225,11 +252,24 @@ def finish_sync(ws: Workspace, tally: SyncTally, **first: Any) -> dict[str, Any]
               "conflicts": tally.conflicts, "rejected": tally.rejected, "pulled": tally.pulled,
               "applied": tally.applied, "skipped": tally.skipped,
               "pending": pending_count(ws.conn, load_state(ws.conn).acked_seq),
-              "refund_tasks": open_task_count(ws), "problems": tally.problems[:20]}
+              "refund_tasks": open_task_count(ws), "problems": tally.problems[:20],
+              "refused": len(tally.refusals), "refusals": tally.refusals[:20],
+              "countersigned_seq": _countersigned_seq(ws)}
     if tally.rejected:
         raise SyncRejected(f"县医保服务器拒收了 {tally.rejected} 条记录：{tally.problems[0]}",
                            details=result)
+    if tally.refusals:
+        first_refusal = tally.refusals[0]
+        raise SyncRefused(
+            f"县医保服务器按账目规则拒绝了 {len(tally.refusals)} 条记录（已上传但不计入）："
+            f"第 {first_refusal['seq']} 条：{first_refusal['message']}；请与乡镇财政所核对",
+            details=result)
     return result
+
+
+def _countersigned_seq(ws: Workspace) -> int | None:
+    cs = latest_countersignature(ws.conn, ws.device_id)
+    return None if cs is None else cs.seq
 
 
 # ---- status and refund tasks ----------------------------------------------------------------
@@ -256,6 +296,8 @@ def sync_status(ws: Workspace) -> dict[str, Any]:
         "acknowledged_seq": state.acked_seq,
         "cursor": state.cursor,
         "clock_warning": None,
+        "countersigned_seq": _countersigned_seq(ws),
+        "refusals": refusals(ws.conn),
     }
     if state.last_server_time:
         try:

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from app.domain.errors import Refused, ValidationError
+from app.services.base.common import iso, utc_now
 from app.services.base.roles import any_role
 from app.services.base.workspace import Workspace
 from app.services.exchange.county import (
@@ -34,7 +35,15 @@ from sync.protocol import (
     read_bundle_header,
     seal_bundle,
 )
-from sync.state import journal_head, load_state, pending_events, save_state
+from sync.state import (
+    countersignature_problem,
+    journal_head,
+    load_state,
+    pending_events,
+    record_countersignature,
+    record_refusals,
+    save_state,
+)
 
 MAX_BUNDLE_EVENTS = 200_000
 
@@ -105,6 +114,11 @@ def import_bundle(ws: Workspace, path: Path) -> dict[str, Any]:
         pages = check_reply_pages(reply.pulls)
     except BadServerResponse as exc:
         raise BundleError(f"回执数据包内容无效：{exc.message}") from exc
+    if reply.countersignature is not None:
+        problem = countersignature_problem(ws.conn, ws.device_id, reply.countersignature,
+                                           state.server_sign_key)
+        if problem is not None:
+            raise BundleError(f"回执数据包内容无效：{problem}")
     if pages and pages[0][0].cursor_from > state.cursor:
         # Applying it would skip the county's items in between.
         raise BundleError("回执数据包与本机的同步位置不连续，请重新导出数据包")
@@ -117,6 +131,11 @@ def import_bundle(ws: Workspace, path: Path) -> dict[str, Any]:
                                         "village": reply.enrol.village, "via": "bundle"})
         acked, acked_hash = new_ack(ws.conn, load_state(ws.conn), reply.results, reply.device_head)
         save_state(ws.conn, acked_seq=acked, acked_hash=acked_hash)
+        now = iso(utc_now())
+        if reply.countersignature is not None:
+            record_countersignature(ws.conn, reply.countersignature, via="bundle",
+                                    received_at=now)
+        tally.refusals += record_refusals(ws.conn, reply.results, received_at=now)
     tally.add(reply.results)
     for page, items in pages:
         apply_page(ws, page, items, tally)

@@ -56,11 +56,15 @@ class SyncTally:
     applied: int = 0
     skipped: int = 0
     problems: list[str] = field(default_factory=list)
+    # Events the county stored but refused by the ledger model: they claim nothing there.
+    refusals: list[dict[str, object]] = field(default_factory=list)
 
     def add(self, results: list[EventResult]) -> None:
         for r in results:
             if r.status == "duplicate":
                 self.duplicates += 1
+            elif r.status == "refused":
+                continue  # counted by the refusals the caller records
             elif r.status == "rejected":
                 self.rejected += 1
                 self.problems.append(r.message or r.reason or "rejected")

@@ -55,9 +55,11 @@ def _public_key(hex_key: str) -> Ed25519PublicKey | None:
         return None
 
 
-def receipt_verdict(device_id: str, public_key_hex: str, payment: catalogue.Payload) -> str:
+def receipt_verdict(device_id: str, public_key_hex: str, payment: catalogue.Payload, *,
+                    seq: int | None = None, prev_hash: str | None = None) -> str:
     """'ok' when the receipt's signed QR verifies with the device key and says what the
-    payment says; 'bad' otherwise (a payment its model does not accept included); 'none' for
+    payment says (and, for a version-2 QR, pins the event's seq and previous hash, when
+    given); 'bad' otherwise (a payment its model does not accept included); 'none' for
     a payment without a receipt (fully subsidised)."""
     if isinstance(payment, catalogue.PaymentCollected) and payment.receipt is None:
         return "none"
@@ -72,6 +74,8 @@ def receipt_verdict(device_id: str, public_key_hex: str, payment: catalogue.Payl
     f = verdict.fields
     same = (f["device_id"] == device_id and f"{f['series']} {f['number']}" == receipt.label
             and f["series"] == receipt.series and f["total_fen"] == payment.amount_fen)
+    if "journal_seq" in f and seq is not None and prev_hash is not None:
+        same = same and f["journal_seq"] == seq and prev_hash.startswith(f["prev_hash16"])
     return "ok" if same else "bad"
 
 
@@ -137,7 +141,8 @@ def ingest_events(ws: Workspace, events: Iterable[tuple[str, WireEvent]], *,
                 devices[ev.device] = (str(row[0]), str(row[1]))
             home, key_hex = devices[ev.device]
             sig = receipt_verdict(ev.device, key_hex, catalogue.parse_or_malformed(
-                ev.type, ev.payload)) if ev.type == "payment.collected" else "none"
+                ev.type, ev.payload), seq=ev.seq, prev_hash=ev.prev_hash) \
+                if ev.type == "payment.collected" else "none"
             ws.conn.execute(
                 "INSERT INTO tw_events (device_id, seq, uuid, type, payload, actor, at, "
                 "prev_hash, hash, village, receipt_sig, received_at, via) "

@@ -7,23 +7,19 @@ is pure, so a reprint (补打) is the same document drawn again with its mark.
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
-from typing import Any
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-
-from app.domain import events as ev
-from app.domain.errors import NotFound, ValidationError
+from app.domain.errors import NotFound
 from app.domain.idcard import mask_id_number
 from app.domain.roster import REFUND_REASONS
 from app.services.base.common import BUSINESS_TZ, iso, utc_now
 from app.services.base.roles import any_role
 from app.services.base.settings import all_settings, get_setting
 from app.services.base.workspace import Workspace
+from app.services.papers.receipt_qr import stored_qr
 from app.services.views.reconcile import book_summaries
 from app.services.village.books import resolve_receipt
 from app.services.village.campaigns import active_campaign, campaign_by_id
 from app.services.village.collect import household_fees
-from db import journal
 from receipts import calibration, overlay, render, reports
 from receipts.model import (
     DailyLedger,
@@ -39,7 +35,7 @@ from receipts.model import (
     SettlementSheet,
     VoidEntry,
 )
-from receipts.qr import receipt_fields, sign_qr, verify_qr
+from receipts.qr import receipt_fields, sign_qr
 
 
 def _village_label(ws: Workspace, group: str = "") -> str:
@@ -93,7 +89,9 @@ def receipt_document(ws: Workspace, receipt_no: str, *, series: str | None = Non
         insurance_type=policy.insurance_type,
         state="voided" if void_reason else "issued", void_reason=void_reason,
         reprint=reprint, reprinted_at=utc_now() if reprint else None,
-        qr_text=sign_qr(fields, ws.signing_key()),
+        # The QR its payment event holds (it pins the event's place in the journal); one of
+        # a payment journaled without one is signed from the receipt's fields.
+        qr_text=stored_qr(ws, ref.book.series, ref.number) or sign_qr(fields, ws.signing_key()),
         coverage_start=date.fromisoformat(coverage_start) if coverage_start else None)
 
 
@@ -251,49 +249,3 @@ def payment_notice_pdf(ws: Workspace, household_no: str, tier_code: str) -> byte
         lines=lines, total_fen=sum(ln.payable_fen for ln in lines),
         deadline=policy.collection_end, collector=ws.user, phone=phone,
         collection_period=(policy.collection_start, policy.collection_end)))
-
-
-DEVICE_KEY_FORMAT = "yibao.device-key/1"
-
-
-@any_role
-def device_public_key(ws: Workspace) -> dict[str, str]:
-    """This device's receipt-signing public key, to hand to whoever checks receipts."""
-    row = ws.conn.execute("SELECT public_key FROM device WHERE id = ?",
-                          (ws.device_id,)).fetchone()
-    return {"format": DEVICE_KEY_FORMAT, "device_id": ws.device_id,
-            "public_key": bytes(row[0]).hex(), "village": ws.meta("village") or ""}
-
-
-def parse_device_keys(documents: list[dict[str, Any]]) -> dict[str, Ed25519PublicKey]:
-    """Device id → public key from exported key files; bad entries are refused, not skipped."""
-    keys = {}
-    for doc in documents:
-        if not isinstance(doc, dict) or doc.get("format") != DEVICE_KEY_FORMAT:
-            raise ValidationError("设备公钥文件格式不正确（应为 yibao.device-key/1）")
-        try:
-            keys[str(doc["device_id"])] = Ed25519PublicKey.from_public_bytes(
-                bytes.fromhex(str(doc["public_key"])))
-        except (KeyError, ValueError) as exc:
-            raise ValidationError("设备公钥文件内容无效") from exc
-    return keys
-
-
-@any_role
-def known_device_keys(ws: Workspace) -> dict[str, Ed25519PublicKey]:
-    """Devices whose receipts this database can check: itself and every device whose
-    `database.created` event it holds (the township receives its villages' journals)."""
-    keys = {}
-    for event in journal.iter_ledger_events(ws.conn, types=(ev.DatabaseCreated.TYPE,)):
-        genesis = event.payload
-        if isinstance(genesis, ev.DatabaseCreated) and genesis.device_public_key:
-            keys[event.device] = Ed25519PublicKey.from_public_bytes(
-                bytes.fromhex(genesis.device_public_key))
-    return keys
-
-
-def verify_receipt_qr(text: str, keys: dict[str, Ed25519PublicKey]) -> dict[str, Any]:
-    """valid / forged / unknown_device / malformed, with the fields the QR claims."""
-    verdict = verify_qr(text, keys)
-    return {"status": verdict.status, "valid": verdict.ok, "message": verdict.message,
-            "fields": verdict.fields}

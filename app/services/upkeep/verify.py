@@ -13,6 +13,7 @@ from app.services.base.workspace import Workspace
 from app.services.views.reconcile import VERIFY_TYPES, journal_invariants, table_invariants
 from db import journal
 from db.connection import Connection, DatabaseError, open_database
+from sync.state import countersignature_problem, latest_countersignature, load_state
 
 
 @dataclass
@@ -107,5 +108,16 @@ def _verify(ws: Workspace) -> VerifyReport:
         raise failure
     if checks.tables is None:
         raise DatabaseError("数据库读取失败")
-    problems = [*chain.problems, *checks.tables, *folded]
+    problems = [*chain.problems, *checks.tables, *folded, *_countersigned(ws)]
     return VerifyReport(not problems, chain.events, chain.head, problems, chain.first_bad_seq)
+
+
+def _countersigned(ws: Workspace) -> list[str]:
+    """The journal against the newest head the county countersigned: a rewrite of anything
+    up to it (even with the chain and head recomputed) shows as a different hash there."""
+    cs = latest_countersignature(ws.conn, ws.device_id)
+    if cs is None:
+        return []
+    problem = countersignature_problem(ws.conn, ws.device_id, cs,
+                                       load_state(ws.conn).server_sign_key)
+    return [] if problem is None else [problem]

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from typing import Any
 
 from app.domain import events as ev
-from app.domain.errors import NotFound, Refused, ValidationError
+from app.domain.errors import NotFound, Refused, StorageError, ValidationError
 from app.domain.events import ENROLMENT_END_REASONS
 from app.domain.fees import (
     CategoryHolding,
@@ -24,6 +24,7 @@ from app.services.base.roles import any_role, requires_role
 from app.services.base.workspace import Workspace
 from app.services.village.books import next_receipt
 from app.services.village.campaigns import Campaign, active_campaign, campaign_for_benefit_year
+from db import journal
 from db.connection import tx
 from receipts.qr import receipt_fields, sign_qr
 
@@ -219,6 +220,7 @@ class CollectResult:
     benefit_year: int
     coverage_start: str | None
     lines: tuple[CollectedLine, ...]
+    qr: str | None = None  # the signed QR text printed on the receipt
 
     @property
     def amount_capitals(self) -> str:
@@ -229,7 +231,7 @@ class CollectResult:
                 "series": self.series, "receipt_label": self.receipt_label,
                 "amount_fen": self.amount_fen, "amount_capitals": self.amount_capitals,
                 "benefit_year": self.benefit_year, "coverage_start": self.coverage_start,
-                "lines": [asdict(line) for line in self.lines]}
+                "lines": [asdict(line) for line in self.lines], "qr": self.qr}
 
 
 def _newborn_campaign(ws: Workspace, chosen: list[MemberStatus], day: date) -> Campaign:
@@ -311,33 +313,37 @@ def collect_household(ws: Workspace, *, household_no: str, tier_code: str,
                               "请核对纸质票据后重试")
         payment_id = new_id()
         at = iso(moment)
+        # The QR pins the receipt to its place in the journal: the seq this payment's event
+        # will take and the hash before it (docs/SYNC.md, "County trust").
+        head_seq, head_hash = journal.head(ws.conn)
+        qr = sign_qr(receipt_fields(
+            device_id=ws.device_id, series=receipt.book.series, number=receipt.formatted,
+            household_no=hh[1], payer_name=hh[2], total_fen=total, member_count=len(chosen),
+            benefit_year=policy.benefit_year, issued_at=moment, method=method,
+            journal_seq=head_seq + 1, prev_hash=head_hash), ws.signing_key()) if receipt else None
         coverage = min(m.birth_date for m in chosen) if newborn else None  # type: ignore[type-var]
         lines = tuple(ev.PaymentLine(
             new_id(), m.person_id, m.name, m.id_type, m.id_number, m.residence == "nonlocal",
             fee.price_fen, fee.subsidy_fen, fee.category, fee.payable_fen) for m, fee in fees)
-        ws.commit_event(ev.PaymentCollected(
+        stored = ws.commit_event(ev.PaymentCollected(
             payment_id=payment_id, campaign_id=campaign.id,
             campaign_year=campaign.campaign_year, benefit_year=policy.benefit_year,
             household=ev.HouseholdRef(hh[0], hh[1], hh[2], hh[3], hh[4]), tier=tier.code,
             method=method, method_ref=(method_ref or "").strip() or None, amount_fen=total,
             collected_at=at, business_date=day.isoformat(), override_reason=override,
-            receipt=ev.ReceiptOnPayment(
-                receipt.book.series, receipt.number, receipt.label,
-                # The signed QR text, so the township can check every receipt offline.
-                sign_qr(receipt_fields(
-                    device_id=ws.device_id, series=receipt.book.series,
-                    number=receipt.formatted, household_no=hh[1], payer_name=hh[2],
-                    total_fen=total, member_count=len(lines),
-                    benefit_year=policy.benefit_year, issued_at=moment, method=method),
-                    ws.signing_key())) if receipt else None,
+            # The signed QR text, so the township can check every receipt offline.
+            receipt=ev.ReceiptOnPayment(receipt.book.series, receipt.number, receipt.label,
+                                        qr) if receipt else None,
             lines=lines, book_id=receipt.book.id if receipt else None,
             coverage_start=coverage), at=moment)
+        if qr is not None and stored.seq != head_seq + 1:
+            raise StorageError("收据二维码的日志位置与实际不符")  # never: one writer in the tx
     return CollectResult(
         payment_id, receipt.formatted if receipt else None,
         receipt.book.series if receipt else None, receipt.label if receipt else None, total,
         policy.benefit_year, coverage,
         tuple(CollectedLine(ln.id_number, ln.name, ln.price_fen, ln.subsidy_fen, ln.category,
-                            ln.payable_fen) for ln in lines))
+                            ln.payable_fen) for ln in lines), qr)
 
 
 @any_role
