@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import json
 from typing import Any
+from urllib.parse import quote
 
 import pytest
+import requests
 
 from app.services.base.workspace import open_workspace
 from app.services.exchange.county import SyncRefused, sync_now, sync_status
@@ -16,6 +18,7 @@ from app.services.upkeep.verify import verify_workspace
 from app.services.village.books import register_book
 from app.services.village.collect import collect_household
 from db import journal
+from sync.client import BadServerResponse
 from tests.conftest import PASSPHRASE, run_cli
 from tests.test_receipt_pinning import _erase_last_payment, _lower_amount
 from tests.test_sync_support import (
@@ -96,3 +99,26 @@ def test_a_refused_event_is_kept_and_shown(county, tmp_path):
     ws.close()
     cli = run_cli("sync", "status", "--db", str(ws.path), "--json", env=cli_env())
     assert json.loads(cli.stdout)["refusals"][0]["reason"] == "book_not_allocated"
+
+
+def test_a_rewritten_synced_journal_is_alerted_at_the_next_sync(county, tmp_path):
+    ws, done = _synced_village(county, tmp_path)
+    _lower_amount(ws, done[0], 100)
+    with pytest.raises(BadServerResponse, match=r"不一致|被改写"):
+        sync_now(ws, retry=FAST_RETRY)  # the county's own countersignature contradicts us
+    found = {(a["kind"], a["device_id"]) for a in county.admin("alerts")}
+    assert ("countersignature_mismatch", ws.device_id) in found
+    ws.close()
+
+
+def test_an_unsynced_rewrite_shows_on_the_payers_check_page_after_sync(county, tmp_path):
+    ws, _ = _synced_village(county, tmp_path)
+    late = collect_household(ws, household_no=_households(ws)[3], tier_code="1")
+    page = requests.get(f"{county.url}/r/{quote(late.qr, safe='')}", timeout=10)
+    assert 'data-state="not_uploaded"' in page.text  # 尚未上传
+    _lower_amount(ws, late, 100)
+    assert verify_workspace(ws).ok  # consistent, and newer than anything countersigned
+    sync_now(ws, retry=FAST_RETRY)  # the ¥1 version reaches the county
+    page = requests.get(f"{county.url}/r/{quote(late.qr, safe='')}", timeout=10)
+    assert 'data-state="mismatch"' in page.text and "与县医保记录不符" in page.text
+    ws.close()

@@ -66,20 +66,24 @@ def _lower_amount(ws, done, fen: int) -> None:
                                 "'payment.collected' AND payload LIKE ?",
                                 (f"%{done.payment_id}%",)).fetchone()
     p = ev.parse_stored(ev.PaymentCollected.TYPE, text)
-    line = p.lines[0]
-    new_line = ev.PaymentLine(line.line_id, line.person_id, line.name, line.id_type,
-                              line.id_number, line.nonlocal_, fen, 0, None, fen)
+    # The first member pays ``fen``, any others nothing: the lines still add up.
+    new_lines = tuple(ev.PaymentLine(line.line_id, line.person_id, line.name, line.id_type,
+                                     line.id_number, line.nonlocal_, share, 0, None, share)
+                      for line, share in zip(p.lines, [fen] + [0] * (len(p.lines) - 1),
+                                             strict=True))
     fields = verify_qr(p.receipt.qr, {ws.device_id: ws.signing_key().public_key()}).fields
     resigned = sign_qr({**fields, "total_fen": fen}, ws.signing_key())
     forged = ev.PaymentCollected(**{
         **{f: getattr(p, f) for f in p.__struct_fields__}, "amount_fen": fen,
-        "lines": (new_line,), "receipt": ev.ReceiptOnPayment(
+        "lines": new_lines, "receipt": ev.ReceiptOnPayment(
             p.receipt.series, p.receipt.number, p.receipt.label, resigned)})
     ws.conn.execute("UPDATE journal SET payload = ? WHERE seq = ?",
                     (canonical_json(ev.payload_of(forged)), seq))
     ws.conn.execute("UPDATE payments SET amount_fen = ? WHERE id = ?", (fen, done.payment_id))
-    ws.conn.execute("UPDATE payment_lines SET price_fen = ?, subsidy_fen = 0, payable_fen = ?, "
-                    "category = NULL WHERE payment_id = ?", (fen, fen, done.payment_id))
+    for line in new_lines:
+        ws.conn.execute("UPDATE payment_lines SET price_fen = ?, subsidy_fen = 0, "
+                        "payable_fen = ?, category = NULL WHERE id = ?",
+                        (line.price_fen, line.payable_fen, line.line_id))
     _rechain(ws, seq)
 
 
