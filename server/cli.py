@@ -1,6 +1,8 @@
 """`yibao-server`: run the reference county server, and the county's admin commands.
 
 Exit codes as for `yibao`: 0 success, 1 refused (one line on stderr), 2 usage error.
+Each command imports what it needs when it runs, so an admin command does not load FastAPI,
+uvicorn and the web page templates (start-up time), and `run` does not load the admin code.
 """
 
 from __future__ import annotations

@@ -6,6 +6,9 @@ forbids unknown fields: a new field is a new protocol version, never a silent gu
 the optional county-trust fields (``countersignature`` on push answers and reply bundles,
 ``countersigned`` on a push), which an older peer simply never sends (docs/SYNC.md).
 
+One module on purpose (longer than most): it is the whole contract between a device and the
+county, read by both sides and by whoever writes a third.
+
 Request signing (every request, enrolment included): the device signs with its Ed25519 key
 
     yibao-req/1 \\n METHOD \\n PATH \\n TIMESTAMP \\n NONCE \\n DEVICE \\n SHA256(body)

@@ -6,6 +6,9 @@ settlements — and names every broken invariant by the event that broke it. The
 services call :meth:`LedgerState.check` with the event they are about to write and refuse when
 it names a problem; ``verify``, the township and the county run the same fold over what they
 received, so a rule written here holds at every party (票款人三线合一, across time).
+
+Longer than most modules on purpose: the state and every rule's check and apply sit side by
+side, so that a rule and the state it changes are read, reviewed and changed together.
 """
 
 from __future__ import annotations

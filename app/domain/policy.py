@@ -15,6 +15,9 @@ the birth date (default 3). Files written before it was counted in months say
 ``newborn_days`` instead; they still load, as ``ceil(days / 31)`` months (90 → 3, 180 → 6,
 366 → 12). When a file gives both, ``newborn_months`` wins. :meth:`Policy.to_dict` always
 writes ``newborn_months``.
+
+The file format, its checks and the policy's questions (which price, which subsidy, which
+window) are one module, a little over 500 lines: the schema is read in one place.
 """
 
 from __future__ import annotations
