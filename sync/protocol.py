@@ -386,6 +386,9 @@ class PushBundle(_Model):
     push: Annotated[list[WireEvent], Field(max_length=1_000_000)]
     head: Head
     cursor: Seq
+    # The newest countersignature the village keeps (optional): the township holds the
+    # journal it receives to it too (docs/SYNC.md, "County trust").
+    countersigned: Countersignature | None = None
 
 
 class ReplyBundle(_Model):

@@ -12,8 +12,14 @@ from urllib.parse import quote
 import pytest
 import requests
 
-from app.services.base.workspace import open_workspace
-from app.services.exchange.county import SyncRefused, sync_now, sync_status
+from app.services.base.workspace import init_database, open_workspace
+from app.services.exchange.county import SyncRefused, enrol_device, sync_now, sync_status
+from app.services.exchange.township_bundles import (
+    export_for_township,
+    export_township_key,
+    import_village_bundle,
+)
+from app.services.township.reconcile import reconcile_villages
 from app.services.upkeep.verify import verify_workspace
 from app.services.village.books import register_book
 from app.services.village.collect import collect_household
@@ -122,3 +128,33 @@ def test_an_unsynced_rewrite_shows_on_the_payers_check_page_after_sync(county, t
     page = requests.get(f"{county.url}/r/{quote(late.qr, safe='')}", timeout=10)
     assert 'data-state="mismatch"' in page.text and "与县医保记录不符" in page.text
     ws.close()
+
+
+def _township(county: CountyServer, tmp_path) -> tuple[Any, Any]:
+    """A township office for VILLAGE, enrolled with the county, and its public key file."""
+    county.admin("township", "--code", "T01", "--name", "示例镇", "--villages", VILLAGE)
+    tpath = tmp_path / "township" / "yibao.db"
+    init_database(tpath, user="王所长", role="township", passphrase=PASSPHRASE, village="T01")
+    tws = open_workspace(tpath, user=None, passphrase=PASSPHRASE)
+    code = county.admin("township-code", "--township", "T01")["code"]
+    enrol_device(tws, server_url=county.url, code=code, retry=FAST_RETRY)
+    key_file = tmp_path / "township.key"
+    export_township_key(tws, key_file)
+    return tws, key_file
+
+
+@pytest.mark.parametrize("rewritten", [False, True], ids=["same journal", "split view"])
+def test_the_township_holds_a_village_bundle_to_the_countys_countersignature(
+        county, tmp_path, rewritten):
+    tws, key_file = _township(county, tmp_path)
+    ws, done = _synced_village(county, tmp_path)
+    if rewritten:  # the county got one journal; the township is given another
+        _lower_amount(ws, done[0], 100)
+    export_for_township(ws, tmp_path / "v.bundle", township_key=key_file)
+    ws.close()
+    imported = import_village_bundle(tws, tmp_path / "v.bundle")
+    verdict = "differs" if rewritten else "agrees"
+    assert imported["countersigned"]["verdict"] == verdict
+    kinds = [p["kind"] for p in reconcile_villages(tws)["problems"]]
+    assert ("countersignature_mismatch" in kinds) is rewritten
+    tws.close()

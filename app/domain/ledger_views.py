@@ -170,9 +170,27 @@ class ConflictReceived(ev.Payload, frozen=True):
     receipt: str | None = None
 
 
+COUNTERSIGNED_VERDICTS = ("agrees", "differs", "behind", "forged", "unverified")
+
+
+class TownshipCountersignatureSeen(ev.Payload, frozen=True):
+    """县医保确认 as a village's bundle brought it: the county's countersignature of that
+    device's head, and whether the journal the township holds agrees with it (``verdict``:
+    agrees, differs, behind — the township holds less —, forged, unverified — no county key)."""
+
+    TYPE: ClassVar[str] = "township.countersignature_seen"
+    device_id: str
+    village: str
+    seq: int
+    hash: str
+    at: str
+    signature: str
+    verdict: str
+
+
 TOWNSHIP_CATALOGUE: dict[str, type[ev.Payload]] = {cls.TYPE: cls for cls in (
     TownshipBookIssued, TownshipBookSettled, TownshipCategoryCertified, TownshipRefundPaid,
-    TownshipNoncashMatched, ConflictReceived)}
+    TownshipNoncashMatched, ConflictReceived, TownshipCountersignatureSeen)}
 
 
 def parse_township(type_: str, payload: Any) -> ev.Payload:
@@ -214,6 +232,7 @@ class RosterPerson:
     household_id: str | None
     status: str
     village: str
+    cert: tuple[str, str] = ("", "")  # (id_type, id_number): one person across villages
 
 
 @dataclass
@@ -265,7 +284,8 @@ class RosterView:
 
     def _add_person(self, village: str, person: dict[str, Any]) -> None:
         self.persons[person["person_id"]] = RosterPerson(
-            person["household_id"], person.get("status") or "active", village)
+            person["household_id"], person.get("status") or "active", village,
+            (person.get("id_type") or "01", person.get("id_number") or ""))
 
     def _move(self, person_id: str | None, household_id: str | None) -> None:
         if person_id in self.persons:

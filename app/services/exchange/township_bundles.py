@@ -18,7 +18,7 @@ from pydantic import ValidationError as ModelError
 
 from app.domain import events as ev
 from app.domain.errors import Refused, ValidationError
-from app.domain.ledger_views import genesis_village
+from app.domain.ledger_views import TownshipCountersignatureSeen, genesis_village
 from app.services.base.common import iso, utc_now
 from app.services.base.roles import requires_role
 from app.services.base.workspace import Workspace
@@ -34,6 +34,7 @@ from sync.protocol import (
     BookSettledData,
     BundleError,
     CategoryGrantData,
+    Countersignature,
     FeedItem,
     PushBundle,
     open_bundle,
@@ -41,8 +42,15 @@ from sync.protocol import (
     public_hex,
     read_bundle_header,
     seal_bundle,
+    verify_countersignature,
 )
-from sync.state import journal_head, load_state, pending_events, save_state
+from sync.state import (
+    journal_head,
+    latest_countersignature,
+    load_state,
+    pending_events,
+    save_state,
+)
 from sync.township import TownshipKeys, TownshipReply
 
 MAX_EVENTS = 1_000_000
@@ -111,8 +119,33 @@ def import_village_bundle(ws: Workspace, path: Path) -> dict[str, Any]:
         ws.record("township.bundle_imported", {"device_id": header.sender, "village": village,
                                                "bundle_id": header.bundle_id,
                                                "events": len(content.push), **tally.to_dict()})
+        seen = None
+        if content.countersigned is not None:
+            seen = _countersignature_seen(ws, header.sender, village, content.countersigned)
+            ws.record(seen.TYPE, ev.payload_of(seen))
     return {"device_id": header.sender, "village": village, "events": len(content.push),
-            **tally.to_dict()}
+            **tally.to_dict(),
+            "countersigned": None if seen is None else {"seq": seen.seq,
+                                                        "verdict": seen.verdict}}
+
+
+def _countersignature_seen(ws: Workspace, device_id: str, village: str,
+                           cs: Countersignature) -> TownshipCountersignatureSeen:
+    """The county's countersignature a village brought, held against the journal of that
+    device the township keeps (the county's key: the one this office enrolled with)."""
+    county_key = load_state(ws.conn).server_sign_key
+    if cs.device_id != device_id:
+        verdict = "forged"
+    elif not county_key:
+        verdict = "unverified"
+    elif not verify_countersignature(county_key, cs):
+        verdict = "forged"
+    else:
+        row = ws.conn.execute("SELECT hash FROM tw_events WHERE device_id = ? AND seq = ?",
+                              (device_id, cs.seq)).fetchone()
+        verdict = "behind" if row is None else "agrees" if row[0] == cs.hash else "differs"
+    return TownshipCountersignatureSeen(device_id, village, cs.seq, cs.hash, cs.at,
+                                        cs.signature, verdict)
 
 
 def _reply_items(ws: Workspace, village: str) -> list[FeedItem]:
@@ -170,7 +203,7 @@ def export_for_township(ws: Workspace, out: Path, *, township_key: Path) -> dict
         raise Refused("财政所公钥文件与本机以前使用的不同：请向财政所核实")
     events = pending_events(ws.conn, 0, MAX_EVENTS)
     content = PushBundle(device_id=ws.device_id, push=events, head=journal_head(ws.conn),
-                         cursor=0)
+                         cursor=0, countersigned=latest_countersignature(ws.conn, ws.device_id))
     box = _box(ws)
     sealed = seal_bundle(kind="push", sender=ws.device_id, recipient=keys.device_id,
                          recipient_box_key=keys.box_key, sign_key=ws.signing_key(),

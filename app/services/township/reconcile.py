@@ -16,6 +16,8 @@ from collections import Counter, defaultdict
 from datetime import date
 from typing import Any
 
+from app.domain import events as ev
+from app.domain import ledger_views as views
 from app.domain.bulk import collector_paused
 from app.domain.idcard import mask_id_number
 from app.domain.ledger import book_gaps
@@ -33,6 +35,7 @@ from app.services.township.ledger import (
     load_ledger,
     refunded_fen,
 )
+from db import journal
 
 _FIGURES = ("receipts", "voids", "lost", "refunds", "amount_fen", "refunds_fen",
             "cash_collected_fen", "cash_refunded_fen", "deposited_fen", "on_hand_fen",
@@ -194,6 +197,7 @@ def _reconcile(ws: Workspace, led: Ledger, today: date | None) -> dict[str, Any]
             span = label(led, (book.series, a)) + ("" if a == b else f"–{b}")
             _problem(problems, dev.village, book.collector, "gap",
                      f"票据 {span} 跳号：既未使用也未作废或登记遗失", span)
+    _countersigned_problems(ws, problems)
     for book in _books(ws, led):
         if book.get("hand"):
             _problem(problems, book["village"], book["collector"], "book_mismatch",
@@ -304,3 +308,30 @@ def village_receipts(ws: Workspace, village: str,
     issued.sort(key=lambda held: held[0])
     blanks.sort(key=lambda held: held[0])
     return [entry for _key, entry in issued + blanks]
+
+
+_COUNTERSIGNED_WORDS = {
+    "differs": "本所收到的该设备日志与县医保确认的不符：日志被改写（村里给县和给乡镇的不是同一份）",
+    "forged": "数据包中的县医保确认签名无效：不是县医保签发的",
+}
+
+
+def _countersigned_problems(ws: Workspace, problems: list[dict[str, Any]]) -> None:
+    """The newest county countersignature each village's bundle brought, where the journal
+    the township holds does not agree with it."""
+    latest: dict[str, views.TownshipCountersignatureSeen] = {}
+    for event in journal.iter_ledger_events(
+            ws.conn, types=(views.TownshipCountersignatureSeen.TYPE,)):
+        if not isinstance(event.payload, ev.Other):
+            continue
+        try:
+            seen = views.parse_township(event.type, event.payload.raw)
+        except ev.EventFormatError:
+            continue
+        if isinstance(seen, views.TownshipCountersignatureSeen):
+            latest[seen.device_id] = seen
+    for seen in latest.values():
+        if seen.verdict in _COUNTERSIGNED_WORDS:
+            _problem(problems, seen.village, "", "countersignature_mismatch",
+                     f"县医保确认到第 {seen.seq} 条：{_COUNTERSIGNED_WORDS[seen.verdict]}",
+                     device_id=seen.device_id, seq=seen.seq)
