@@ -23,6 +23,7 @@ from db.steps import (
     step06_township_performance,
     step07_refunds_and_matches,
     step08_county_trust,
+    step09_county_lists,
 )
 
 
@@ -41,7 +42,7 @@ STEPS: list[Step] = [
     for n, module in enumerate((step01_foundation, step02_ledger, step03_sync,
                                 step04_performance, step05_township,
                                 step06_township_performance, step07_refunds_and_matches,
-                                step08_county_trust))
+                                step08_county_trust, step09_county_lists))
 ]
 
 

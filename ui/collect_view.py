@@ -241,6 +241,12 @@ class CollectView(QWidget):
         layout = QVBoxLayout(panel)
         layout.addWidget(self.title)
         layout.addWidget(self.members, 1)
+        # Who the county's lists (by file or sync) cover here, and from which list.
+        self.county_note = QLabel()
+        self.county_note.setWordWrap(True)
+        self.county_note.setStyleSheet("color: #666;")
+        self.county_note.setVisible(False)
+        layout.addWidget(self.county_note)
         layout.addLayout(tier_row)
         layout.addLayout(method_row)
         layout.addLayout(override_row)
@@ -316,6 +322,11 @@ class CollectView(QWidget):
         self.members_model.set_rows(
             fees["members"], checked=collectable if checked is None else checked & collectable)
         self._show_tiers(fees["tiers"], fees["tier"])
+        listed = [f"{m['name']}：{m['status_label']}（{m['status_source']}）"
+                  for m in fees["members"] if m.get("status_source")]
+        self.county_note.setText(fmt(self.tr("From the county's lists, not collected: %1"),
+                                     "；".join(listed)) if listed else "")
+        self.county_note.setVisible(bool(listed))
         self.title.setText(fmt(self.tr("Household %1 · %2 · head %3"), fees["household_no"],
                                fees["group"] or "—", fees["head_name"]))
         outside = not fees["in_window"]

@@ -29,6 +29,7 @@ from ui.common import (
     side_by_side,
     table_view,
 )
+from ui.county_import_dialog import CountyListDialog
 from ui.import_dialog import ExportMenu, RosterImportDialog
 from ui.models import ALERT, MUTED, RIGHT, Column, RowsModel
 from ui.roster_dialogs import (
@@ -67,6 +68,9 @@ class RosterPage(Page):
         add_household.clicked.connect(self.new_household)
         self.import_button = QPushButton(self.tr("Import roster…"))
         self.import_button.clicked.connect(self.import_roster)
+        # The county's lists (线上缴费 / 职工医保 / 重复参保): who is not to be collected.
+        self.county_button = QPushButton(self.tr("County lists…"))
+        self.county_button.clicked.connect(self.import_county_list)
         self.export_button = QPushButton(self.tr("Export"))
         self.export_button.setMenu(ExportMenu(ctx, self))
         left = QWidget()
@@ -77,6 +81,7 @@ class RosterPage(Page):
         bottom = QHBoxLayout()
         bottom.addWidget(self.count, 1)
         bottom.addWidget(self.import_button)
+        bottom.addWidget(self.county_button)
         bottom.addWidget(self.export_button)
         bottom.addWidget(add_household)
         left_layout.addLayout(bottom)
@@ -246,6 +251,9 @@ class RosterPage(Page):
 
     def import_roster(self) -> None:
         self._open(RosterImportDialog(self.ctx, self))
+
+    def import_county_list(self) -> None:
+        self._open(CountyListDialog(self.ctx, self))
 
     def edit_household(self) -> None:
         if self.detail is not None:

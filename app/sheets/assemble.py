@@ -21,7 +21,7 @@ from app.sheets.cells import (
     add_problem,
     convert,
 )
-from app.sheets.columns import COLUMNS, LABELS, REQUIRED, canonical_key
+from app.sheets.columns import ROSTER, Layout
 from app.sheets.header import Header, find_header, header_end
 from app.sheets.table import (
     HEADER_SCAN_ROWS,
@@ -46,25 +46,27 @@ def assemble(
     limits: ReadLimits,
     progress: Callable[[int], None] | None,
     warnings: list[str],
+    layout: Layout = ROSTER,
 ) -> Table:
     """Find the header, then turn every data row into normalised text cells."""
     numbered = enumerate(rows, 1)
     head = list(islice(numbered, HEADER_SCAN_ROWS))
     for number, values in head:
         check_row(number, values, limits)
-    found = find_header([values for _, values in head])
+    labels = layout.labels
+    found = find_header([values for _, values in head], layout)
     if found is None:
         raise ValidationError(
             f"找不到表头：前 {HEADER_SCAN_ROWS} 行中没有「姓名」或「证件号码」列。"
-            "请确认表头包含 户号、姓名、证件号码。"
+            + ("请确认表头包含 户号、姓名、证件号码。" if layout is ROSTER else "")
         )
     index, header = found
     header_row = index + 1
-    missing = [LABELS[key] for key in REQUIRED if key not in header.columns]
+    missing = [labels[key] for key in layout.required if key not in header.columns]
     if missing:
         raise ValidationError(
             f"缺少必需的列：{'、'.join(missing)}（表头在第 {header_row} 行）。"
-            "请检查列名，例如「户号」「姓名」「证件号码」。"
+            + ("请检查列名，例如「户号」「姓名」「证件号码」。" if layout is ROSTER else "")
         )
     if header_row > 1:
         warnings.append(f"表头在第 {header_row} 行，上面 {header_row - 1} 行（标题等）已跳过。")
@@ -75,11 +77,11 @@ def assemble(
         warnings.append(f"未识别的列已忽略：{names}。")
     for idx, text, key in header.duplicates:
         warnings.append(
-            f"「{text}」（{get_column_letter(idx + 1)}列）与前面的列同为「{LABELS[key]}」，已忽略。"
+            f"「{text}」（{get_column_letter(idx + 1)}列）与前面的列同为「{labels[key]}」，已忽略。"
         )
     first_data = header_end(header_row, header, merges) + 1
 
-    columns = {c.key: header.columns[c.key] for c in COLUMNS if c.key in header.columns}
+    columns = {c.key: header.columns[c.key] for c in layout.columns if c.key in header.columns}
     specs = tuple((key, KINDS.get(key, PLAIN)) for key in columns)
     # itemgetter pulls all roster cells of a row in one C call; the loop below is the hot
     # path of a 60,000-row import and runs once per cell.
@@ -90,7 +92,7 @@ def assemble(
     # field limit has done it already.
     unchecked = [] if fmt == "csv" else sorted(set(range(width)) - set(columns.values()))
     check_tail = fmt != "csv"
-    name_headers = {LABELS["name"], "name", "参保人姓名"}
+    name_headers = {labels.get("name"), "name", "参保人姓名"}
     max_chars = limits.max_cell_chars
     max_rows = limits.max_rows
     max_columns = limits.max_columns
@@ -134,14 +136,15 @@ def assemble(
             if any(v is not None and str(v).strip(STRIP) for v in values):
                 skipped_unknown_only += 1
             continue
-        if cells["name"] in name_headers and canonical_key(cells["id_number"]) == "id_number":
+        if (cells.get("name") in name_headers
+                and layout.canonical_key(cells["id_number"]) == "id_number"):
             repeated_headers += 1
             continue
         out.append(Row(number, cells, problems))
     if progress is not None:
         progress(number)
 
-    _summarise(out, fmt, first_data, header, merges, warnings)
+    _summarise(out, fmt, first_data, header, merges, warnings, layout)
     if skipped_unknown_only:
         warnings.append(f"{skipped_unknown_only} 行只有未识别的列有内容（如序号），已跳过。")
     if repeated_headers:
@@ -165,6 +168,7 @@ def _summarise(
     header: Header,
     merges: Sequence[Merge],
     warnings: list[str],
+    layout: Layout = ROSTER,
 ) -> None:
     """One warning per kind of repair, so that 3,000 float IDs make one line, not 3,000."""
     if rows:
@@ -178,7 +182,7 @@ def _summarise(
                 filled[key] = filled.get(key, 0) + min(m.max_row, last) - top
         if filled:
             parts = "、".join(
-                f"{LABELS[c.key]} {filled[c.key]} 行" for c in COLUMNS if filled.get(c.key)
+                f"{c.label} {filled[c.key]} 行" for c in layout.columns if filled.get(c.key)
             )
             warnings.append(f"合并单元格已按合并范围填到每一行：{parts}。")
     float_ids = sum(1 for r in rows for p in r.problems if p.reason == FLOAT_ID)

@@ -8,7 +8,7 @@ import datetime as dt
 import re
 from collections.abc import Callable
 
-from app.sheets.columns import LABELS
+from app.sheets.columns import ALL_LABELS
 from app.sheets.table import CellProblem
 
 # How a column's cells are read: as plain text unless KINDS makes them codes, ID numbers or
@@ -19,6 +19,11 @@ KINDS = {
     "phone": _CODE,
     "id_number": _ID,
     "birth_date": _DATE,
+    # The county's lists (COUNTY_COLUMNS).
+    "year": _CODE,
+    "paid_at": _DATE,
+    "valid_from": _DATE,
+    "valid_to": _DATE,
 }
 
 EXCEL_ERRORS = frozenset(
@@ -49,7 +54,7 @@ _INCOMPLETE_DATE = "日期不完整（缺少月或日）"
 
 
 def add_problem(problems: list[CellProblem], key: str, reason: str) -> None:
-    problems.append(CellProblem(LABELS[key], reason))
+    problems.append(CellProblem(ALL_LABELS[key], reason))
 
 
 def _serial_date(serial: float, epoch_1904: bool) -> str | None:

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from app.domain.errors import ValidationError
 from app.sheets.assemble import assemble
+from app.sheets.columns import ROSTER, Layout
 from app.sheets.header import find_header
 from app.sheets.table import HEADER_SCAN_ROWS, NOT_A_SPREADSHEET, ReadLimits, Table, too_many_rows
 
@@ -60,7 +61,7 @@ def _decode(data: bytes) -> tuple[str, str]:
 _DELIMITERS = (",", ";", "\t")
 
 
-def _pick_delimiter(text: str) -> str:
+def _pick_delimiter(text: str, layout: Layout = ROSTER) -> str:
     """The delimiter under which the first rows contain the best-matching header."""
     sample = text[: 256 * 1024]
     best = (-1, -1, ",")
@@ -74,7 +75,7 @@ def _pick_delimiter(text: str) -> str:
             )
         except csv.Error:
             continue
-        found = find_header(rows)
+        found = find_header(rows, layout)
         score = found[1].score if found else 0
         width = max((len(r) for r in rows), default=0)
         if (score, width) > best[:2]:
@@ -87,11 +88,12 @@ def read_csv(
     limits: ReadLimits,
     progress: Callable[[int], None] | None,
     warnings: list[str],
+    layout: Layout = ROSTER,
 ) -> Table:
     data = path.read_bytes()
     text, encoding = _decode(data)
     del data  # up to 50 MB that parsing no longer needs
-    delimiter = _pick_delimiter(text)
+    delimiter = _pick_delimiter(text, layout)
     if delimiter != ",":
         warnings.append(f"分隔符为{'分号' if delimiter == ';' else '制表符'}。")
     with _csv_field_limit(limits.max_cell_chars):
@@ -113,6 +115,7 @@ def read_csv(
                 limits=limits,
                 progress=progress,
                 warnings=warnings,
+                layout=layout,
             )
         except csv.Error as exc:
             row = active.line_num

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from app.sheets.columns import HEADER_ANCHORS, canonical_key
+from app.sheets.columns import ROSTER, Layout
 from app.sheets.table import Merge
 
 
@@ -21,7 +21,7 @@ class Header:
         return len(self.columns)
 
 
-def _match_header(values: Sequence[object]) -> Header:
+def _match_header(values: Sequence[object], layout: Layout) -> Header:
     header = Header({}, [], [])
     for idx, value in enumerate(values):
         if value is None:
@@ -29,7 +29,7 @@ def _match_header(values: Sequence[object]) -> Header:
         text = str(value).strip()
         if not text:
             continue
-        key = canonical_key(text)
+        key = layout.canonical_key(text)
         if key is None:
             header.unknown.append((idx, text))
         elif key in header.columns:
@@ -39,15 +39,16 @@ def _match_header(values: Sequence[object]) -> Header:
     return header
 
 
-def find_header(rows: Sequence[Sequence[object]]) -> tuple[int, Header] | None:
+def find_header(rows: Sequence[Sequence[object]],
+                layout: Layout = ROSTER) -> tuple[int, Header] | None:
     """The 0-based index of the row naming the most roster columns, and its match.
 
     Only rows naming 姓名 or 证件号码 qualify; ties go to the upper row.
     """
     best: tuple[int, Header] | None = None
     for index, values in enumerate(rows):
-        header = _match_header(values)
-        if HEADER_ANCHORS.isdisjoint(header.columns):
+        header = _match_header(values, layout)
+        if layout.anchors.isdisjoint(header.columns):
             continue
         if best is None or header.score > best[1].score:
             best = (index, header)

@@ -30,6 +30,7 @@ from pathlib import Path
 
 from app.domain.bulk import collector_paused
 from app.domain.errors import ValidationError
+from app.sheets.columns import ROSTER, Layout
 from app.sheets.csvfile import read_csv
 from app.sheets.table import (
     DEFAULT_LIMITS,
@@ -49,11 +50,13 @@ def read_table(
     *,
     limits: ReadLimits = DEFAULT_LIMITS,
     progress: Callable[[int], None] | None = None,
+    layout: Layout = ROSTER,
 ) -> Table:
     """Read the roster in ``path`` (.xlsx or .csv, whatever its extension says).
 
     ``progress`` is called with the number of sheet rows read so far, about every 1,000 rows
-    and once at the end. Raises :class:`ValidationError` with a message for the clerk when the
+    and once at the end. ``layout`` names the columns to look for (the roster's, or a county
+    list's: ``app.sheets.columns.COUNTY_LIST``). Raises :class:`ValidationError` with a message for the clerk when the
     file is not a spreadsheet, exceeds ``limits``, or lacks the required columns.
     """
     path = Path(path)
@@ -75,9 +78,9 @@ def read_table(
     # the collector would walk them again and again and add some 30 % to the read.
     with collector_paused():
         if head.startswith(b"PK\x03\x04"):
-            return read_xlsx(path, limits, progress, _extension_warning(suffix, "xlsx"))
+            return read_xlsx(path, limits, progress, _extension_warning(suffix, "xlsx"), layout)
         _reject_binary(head)
-        return read_csv(path, limits, progress, _extension_warning(suffix, "csv"))
+        return read_csv(path, limits, progress, _extension_warning(suffix, "csv"), layout)
 
 
 _SIGNATURES: tuple[tuple[bytes, str], ...] = (

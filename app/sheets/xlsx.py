@@ -25,6 +25,7 @@ from openpyxl.utils.exceptions import InvalidFileException
 
 from app.domain.errors import ValidationError, YibaoError
 from app.sheets.assemble import assemble
+from app.sheets.columns import ROSTER, Layout
 from app.sheets.header import find_header
 from app.sheets.table import (
     HEADER_SCAN_ROWS,
@@ -79,6 +80,7 @@ def read_xlsx(
     limits: ReadLimits,
     progress: Callable[[int], None] | None,
     warnings: list[str],
+    layout: Layout = ROSTER,
 ) -> Table:
     if not openpyxl.DEFUSEDXML:
         # openpyxl silently falls back to the stdlib parser when defusedxml is missing or
@@ -97,7 +99,8 @@ def read_xlsx(
                 pywarnings.simplefilter("ignore")
                 wb = openpyxl.load_workbook(fh, read_only=True, data_only=True, keep_links=False)
                 try:
-                    return _read_workbook(wb, sheets, active, merges, limits, progress, warnings)
+                    return _read_workbook(wb, sheets, active, merges, limits, progress, warnings,
+                                          layout)
                 finally:
                     wb.close()
     except _OPENPYXL_ERRORS as exc:
@@ -327,6 +330,7 @@ def _read_workbook(
     limits: ReadLimits,
     progress: Callable[[int], None] | None,
     warnings: list[str],
+    layout: Layout = ROSTER,
 ) -> Table:
     # Probe the sheet Excel opens on first, then the others: a template often keeps code
     # lists on a second sheet, and a clerk may have left the roster on any tab.
@@ -343,7 +347,7 @@ def _read_workbook(
             rows.close()  # releases the open zip member at once
         for number, values in enumerate(head, 1):
             check_row(number, values, limits)
-        found = find_header(head)
+        found = find_header(head, layout)
         if found is not None and (best is None or found[1].score > best[0]):
             best = (found[1].score, sheet)
     chosen = best[1] if best is not None else order[0]
@@ -364,6 +368,7 @@ def _read_workbook(
         limits=limits,
         progress=progress,
         warnings=warnings,
+        layout=layout,
     )
 
 

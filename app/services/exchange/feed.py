@@ -24,7 +24,7 @@ from app.services.base.common import iso, utc_now
 from app.services.base.roles import any_role, requires_role
 from app.services.base.workspace import Workspace
 from app.services.exchange.township_ingest import ingest_events
-from app.services.village import roster
+from app.services.village import county_lists, roster
 from app.services.village.books import register_book
 from app.services.village.campaigns import active_campaign, load_policy
 from db.connection import tx
@@ -189,6 +189,10 @@ def _apply_person(ws: Workspace, household_no: str, p: PersonData, skipped: list
     if p.status != current_status:
         roster.set_person_status(ws, pid, p.status, note="县医保同步")
         changed = True
+    if p.status == "employee_insured" and p.id_type == "01":
+        # The county's employee-insured list, kept beside the file-imported ones.
+        county_lists.record_synced(ws, {"kind": "employee", "id_number": p.id_number.upper(),
+                                        "name": p.name, "benefit_year": None})
     held = {c for (c,) in ws.conn.execute(
         "SELECT category FROM person_categories WHERE person_id = ? AND revoked_at IS NULL",
         (pid,))}
@@ -250,6 +254,12 @@ def _apply_book(ws: Workspace, data: BookData) -> bool:
 
 
 def _apply_external_payment(ws: Workspace, data: ExternalPaymentData) -> bool:
+    # Also a county-list entry (source "sync"): a file listing the same payment adds nothing.
+    county_lists.record_synced(ws, {
+        "kind": "online", "id_number": data.id_number.upper(),
+        "benefit_year": county_lists.benefit_year_of(ws, data.campaign_year),
+        "channel": data.channel, "paid_at": data.paid_at[:10] or None,
+        "amount_fen": data.amount_fen})
     return _store_once(ws, "external_payments", "id", {
         "id": data.payment_id, "campaign_year": data.campaign_year,
         "id_number": data.id_number.upper(), "channel": data.channel, "paid_at": data.paid_at,
@@ -257,11 +267,21 @@ def _apply_external_payment(ws: Workspace, data: ExternalPaymentData) -> bool:
         "external_payment.received", data.model_dump())
 
 
+# What the county's conflict notice says of the person, as a county list would.
+_CONFLICT_KINDS = {"duplicate_enrolment": "duplicates", "employee_insured": "employee",
+                   "paid_elsewhere": "online"}
+
+
 def _apply_conflict(ws: Workspace, data: ConflictData) -> bool:
     if not ws.conn.execute("SELECT 1 FROM payment_lines WHERE id = ? AND payment_id = ? "
                            "AND id_number = ?",
                            (data.line_id, data.payment_id, data.id_number)).fetchone():
         raise NotFound("冲突通知指向本机没有的收款记录")
+    county_lists.record_synced(ws, {
+        "kind": _CONFLICT_KINDS[data.reason], "id_number": data.id_number.upper(),
+        "name": data.name, "benefit_year": county_lists.benefit_year_of(ws, data.campaign_year),
+        "place": data.other_village or None, "note": data.message or None,
+        **({"channel": "县医保"} if data.reason == "paid_elsewhere" else {})})
     return _store_once(ws, "sync_refund_tasks", "notice_id", {
         "notice_id": data.notice_id, "reason": data.reason, "message": data.message,
         "event_uuid": data.event_uuid, "campaign_year": data.campaign_year,

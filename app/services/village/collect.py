@@ -19,11 +19,13 @@ from app.domain.fees import (
 from app.domain.idcard import mask_id_number
 from app.domain.money import fen_to_capitals, format_fen
 from app.domain.roster import METHODS, STATUSES
+from app.domain.text import clean_text
 from app.services.base.common import business_date, iso, new_id, utc_now
 from app.services.base.roles import any_role, requires_role
 from app.services.base.workspace import Workspace
 from app.services.village.books import next_receipt
 from app.services.village.campaigns import Campaign, active_campaign, campaign_for_benefit_year
+from app.services.village.county_lists import CountyMark, county_marks
 from db import journal
 from db.connection import tx
 from receipts.qr import receipt_fields, sign_qr
@@ -43,6 +45,9 @@ class MemberStatus:
     enrolment_reason: str | None
     may_collect: bool  # the ledger allows a payment for this campaign
     paid_elsewhere: str | None  # channel and date when paid through another channel
+    # A county list (file or sync) that says this person needs no collecting this year:
+    # paid online, employee-insured, enrolled elsewhere (app.services.village.county_lists).
+    county: CountyMark | None = None
 
     @property
     def enrolled(self) -> bool:
@@ -50,13 +55,14 @@ class MemberStatus:
 
     @property
     def collectable(self) -> bool:
-        return self.status == "active" and self.may_collect and not self.paid_elsewhere
+        return (self.status == "active" and self.may_collect and not self.paid_elsewhere
+                and self.county is None)
 
 
 def _household(ws: Workspace, household_no: str) -> tuple:
     row = ws.conn.execute(
         "SELECT id, household_no, head_name, village, grp FROM households WHERE household_no = ?",
-        ((household_no or "").strip(),)).fetchone()
+        (clean_text(household_no),)).fetchone()
     if row is None:
         raise NotFound(f"找不到户号 {household_no}")
     return row
@@ -80,12 +86,13 @@ def member_statuses(ws: Workspace, household_id: str, campaign: Campaign) -> lis
             "AND c.revoked_at IS NULL ORDER BY c.created_at", (household_id,)):
         cats.setdefault(pid, []).append(CategoryHolding(
             cat, date.fromisoformat(vf) if vf else None, date.fromisoformat(vt) if vt else None))
+    marks = county_marks(ws, [r[3] for r in rows], campaign.policy.benefit_year)
     out = []
     for r in rows:
         state, reason = ledger.enrolment_state(r[0], year)
         out.append(MemberStatus(r[0], r[1], r[2], r[3], r[4], r[5], r[6],
                                 tuple(cats.get(r[0], ())), state, reason,
-                                ledger.collectable(r[0], year), r[7]))
+                                ledger.collectable(r[0], year), r[7], marks.get(r[3])))
     return out
 
 
@@ -100,6 +107,8 @@ def _status_label(m: MemberStatus) -> str:
         return f"本年度已终止（{ENROLMENT_END_REASONS.get(m.enrolment_reason or '', '')}）"
     if m.paid_elsewhere:
         return f"已通过其他渠道缴费（{m.paid_elsewhere}）"
+    if m.county is not None:
+        return m.county.label
     return "未缴费"
 
 
@@ -152,6 +161,8 @@ def household_fees(ws: Workspace, household_no: str, tier_code: str, *,
             "person_id": m.person_id, "name": m.name, "id_number": m.id_number,
             "id_masked": mask_id_number(m.id_number), "status": m.status,
             "status_label": label, "collectable": collectable,
+            # The county list that covers the member (file name or sync, and date), if any.
+            "status_source": m.county.source if m.county is not None else None,
             "category": fee.category, "price_fen": fee.price_fen,
             "subsidy_fen": fee.subsidy_fen, "payable_fen": fee.payable_fen,
         })
@@ -190,8 +201,13 @@ def _select_members(all_members: list[MemberStatus], requested: list[str] | None
         if m.enrolled:
             raise Refused(f"{m.name}{campaign.policy.year_label()}已经参保缴费，"
                           "不能重复收款")
+        source = f"（来源：{m.county.source}）" if m.county is not None else ""
         if m.paid_elsewhere:
-            raise Refused(f"{m.name}已通过其他渠道缴费（{m.paid_elsewhere}），不能重复收款")
+            raise Refused(f"{m.name}已通过其他渠道缴费（{m.paid_elsewhere}），不能重复收款"
+                          f"{source}")
+        if m.county is not None:
+            raise Refused(f"{m.name}在县医保名单中为“{m.county.label}”{source}，"
+                          "本年度不能在村里收款")
         if not m.may_collect:
             raise Refused(f"{m.name}{_status_label(m)}，本年度不能再收款"
                           "（如有误请由乡镇财政所更正）")
@@ -269,13 +285,13 @@ def collect_household(ws: Workspace, *, household_no: str, tier_code: str,
     """
     if method not in METHODS:
         raise ValidationError(f"缴费方式应为：{'、'.join(METHODS)}")
-    if method != "cash" and not (method_ref or "").strip():
+    if method != "cash" and not clean_text(method_ref):
         raise ValidationError(f"{METHODS[method]}缴费请填写交易参考号")
     moment = now or utc_now()
     day = business_date(moment)
     active = active_campaign(ws)
     hh = _household(ws, household_no)
-    override = (override_reason or "").strip() or None
+    override = clean_text(override_reason) or None
     with tx(ws.conn):
         if newborn:
             if members is None:
@@ -329,7 +345,7 @@ def collect_household(ws: Workspace, *, household_no: str, tier_code: str,
             payment_id=payment_id, campaign_id=campaign.id,
             campaign_year=campaign.campaign_year, benefit_year=policy.benefit_year,
             household=ev.HouseholdRef(hh[0], hh[1], hh[2], hh[3], hh[4]), tier=tier.code,
-            method=method, method_ref=(method_ref or "").strip() or None, amount_fen=total,
+            method=method, method_ref=clean_text(method_ref) or None, amount_fen=total,
             collected_at=at, business_date=day.isoformat(), override_reason=override,
             # The signed QR text, so the township can check every receipt offline.
             receipt=ev.ReceiptOnPayment(receipt.book.series, receipt.number, receipt.label,
