@@ -134,13 +134,19 @@ class Report:
         self.pages[-1].append(op)
 
     def render(self) -> bytes:
-        canvas, buffer = new_canvas(A4, self.title)
-        total = len(self.pages)
-        for number, ops in enumerate(self.pages, start=1):
-            self._page_frame(canvas, number, total)
-            for op in ops:
-                op(canvas)
-            canvas.showPage()
+        return Report.render_all([self])
+
+    @staticmethod
+    def render_all(reports: Sequence[Report]) -> bytes:
+        """Several reports one after another in one PDF, each numbering its own pages."""
+        canvas, buffer = new_canvas(A4, reports[0].title if reports else "")
+        for report in reports:
+            total = len(report.pages)
+            for number, ops in enumerate(report.pages, start=1):
+                report._page_frame(canvas, number, total)
+                for op in ops:
+                    op(canvas)
+                canvas.showPage()
         return finish(canvas, buffer)
 
     def _page_frame(self, canvas: Canvas, number: int, total: int) -> None:

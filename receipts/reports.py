@@ -263,6 +263,16 @@ def render_deposit_list(deposits: DepositList) -> bytes:
 
 def render_payment_notice(notice: PaymentNotice) -> bytes:
     """缴费通知单 for one household: members, tier, subsidies, amount due and the deadline."""
+    return _payment_notice_report(notice).render()
+
+
+def render_payment_notices(notices: Sequence[PaymentNotice]) -> bytes:
+    """Many households' notices in one PDF (a chase list's 催缴通知单), each on its own pages
+    and numbered by itself."""
+    return Report.render_all([_payment_notice_report(n) for n in notices])
+
+
+def _payment_notice_report(notice: PaymentNotice) -> Report:
     report = Report(
         "城乡居民基本医疗保险费缴费通知单",
         [f"户号：{notice.household_no}    户主：{notice.head}    "
@@ -295,4 +305,4 @@ def render_payment_notice(notice: PaymentNotice) -> bytes:
     if notice.issuer:
         report.spacer(6)
         report.paragraph(f"{notice.issuer}（盖章）", size=10, align="right")
-    return report.render()
+    return report

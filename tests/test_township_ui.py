@@ -128,7 +128,7 @@ def test_progress_chart_shows_enrolled_against_target(qtbot, window):
     assert [int(target.at(i)) for i in range(target.count())] == [v["target"] for v in villages]
     categories = next(a for a in progress.chart.axes() if isinstance(a, QBarCategoryAxis))
     for label, v in zip(categories.categories(), villages, strict=True):
-        assert label.startswith(v["village"])
+        assert label.startswith(v["name"])  # the village name, not its code
         assert f"完成率 {v['completion'] * 100:.1f}%" in label
     assert progress.chart.title() == "各村参保人数与征缴任务"
 

@@ -31,11 +31,13 @@ from app.services.upkeep.verify import verify_workspace
 from app.services.views.status import status_snapshot, township_status
 from ui.cash_page import CashPage
 from ui.changes import Changes
+from ui.chase_page import add_chase_page
 from ui.collect_view import CollectView
 from ui.common import AppContext, Page, fmt, show_error, yuan
 from ui.printing import PrintManager
 from ui.progress_page import ProgressPage
 from ui.receipts_page import ReceiptsPage
+from ui.reports_page import add_reports_page
 from ui.roster_page import RosterPage
 from ui.settings_page import SettingsPage
 from ui.sync_controller import SyncButton, SyncController
@@ -170,6 +172,9 @@ class MainWindow(QMainWindow):
                                 self.progress, self.sync, self.settings, self.overview),
                                self.tab_titles, strict=True):
             self.tabs.addTab(page, title)
+        self.chase = add_chase_page(self.tabs, self.ctx, self.printer, self.progress) \
+            if ws.role == "collector" else None
+        self.reports = add_reports_page(self.tabs, self.ctx, self.printer, self.settings)
         self.township_pages = add_township_pages(self.tabs, self.ctx) \
             if ws.role == "township" else []
         if self.township_pages:

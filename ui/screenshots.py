@@ -157,7 +157,8 @@ def shoot_window(window: MainWindow, worker: ServiceWorker, ws: Workspace, out: 
 
     for page, name in ((window.roster, "roster"), (window.receipts, "receipts"),
                        (window.cash, "cash"), (window.progress, "progress"),
-                       (window.sync, "sync"), (window.settings, "settings")):
+                       (window.sync, "sync"), (window.reports, "reports"),
+                       (window.settings, "settings")):
         window.tabs.setCurrentWidget(page)
         settle(worker, 0.8)
         if page is window.roster:

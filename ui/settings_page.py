@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtPrintSupport import QPrinterInfo
@@ -11,17 +13,20 @@ from PySide6.QtWidgets import (
     QDoubleSpinBox,
     QFileDialog,
     QFormLayout,
+    QGroupBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QProgressBar,
     QPushButton,
     QVBoxLayout,
 )
 
 from app.services.base.settings import all_settings, set_setting
-from app.services.base.workspace import Workspace
+from app.services.base.workspace import Workspace, change_passphrase
+from app.services.upkeep.backup import BackupResult, backup_database
 from ui.changes import Changes
-from ui.common import AppContext, Page, fmt, heading, yuan
+from ui.common import AppContext, Page, error_text, fmt, heading, yuan
 from ui.printing import PrintManager
 
 
@@ -110,7 +115,103 @@ class SettingsPage(Page):
         layout.addWidget(hint)
         layout.addLayout(buttons)
         layout.addWidget(self.result)
+        layout.addWidget(self._upkeep_box())
         layout.addStretch(1)
+
+    # ---- 备份 and 修改口令 ------------------------------------------------------------------
+
+    def _upkeep_box(self) -> QGroupBox:
+        box = QGroupBox(self.tr("Backup and passphrase"))
+        self.backup_now = QPushButton(self.tr("Back up to a folder (USB)…"))
+        self.backup_now.clicked.connect(self.choose_backup_target)
+        self.old_pass, self.new_pass, self.confirm_pass = QLineEdit(), QLineEdit(), QLineEdit()
+        for edit in (self.old_pass, self.new_pass, self.confirm_pass):
+            edit.setEchoMode(QLineEdit.EchoMode.Password)
+        self.change_pass = QPushButton(self.tr("Change passphrase"))
+        self.change_pass.clicked.connect(self.change_passphrase)
+        self.upkeep_busy = QProgressBar()
+        self.upkeep_busy.setRange(0, 0)
+        self.upkeep_busy.setMaximumWidth(120)
+        self.upkeep_busy.hide()
+        self.upkeep_result = QLabel()
+        self.upkeep_result.setWordWrap(True)
+        self.backup_chooser: QFileDialog | None = None
+        row = QHBoxLayout()
+        row.addWidget(self.backup_now)
+        row.addWidget(self.upkeep_busy)
+        row.addStretch(1)
+        form = QFormLayout()
+        form.addRow(self.tr("Backup"), row)
+        form.addRow(self.tr("Current passphrase"), self.old_pass)
+        form.addRow(self.tr("New passphrase"), self.new_pass)
+        form.addRow(self.tr("New passphrase again"), self.confirm_pass)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.change_pass)
+        buttons.addStretch(1)
+        form.addRow("", buttons)
+        form.addRow("", self.upkeep_result)
+        box.setLayout(form)
+        return box
+
+    def _upkeep_working(self, on: bool, text: str = "") -> None:
+        self.upkeep_busy.setVisible(on)
+        self.backup_now.setEnabled(not on)
+        self.change_pass.setEnabled(not on)
+        if text:
+            self.upkeep_result.setText(text)
+
+    def choose_backup_target(self) -> None:
+        """Choose the folder (a USB stick), then back up there on the database worker."""
+        chooser = QFileDialog(self, self.tr("Choose the backup folder"),
+                              self.backup.text() or str(Path.home()))
+        chooser.setFileMode(QFileDialog.FileMode.Directory)
+        chooser.setOption(QFileDialog.Option.ShowDirsOnly, True)
+        chooser.fileSelected.connect(lambda folder: self.backup_to(Path(folder)))
+        self.backup_chooser = chooser
+        chooser.open()
+
+    def backup_to(self, folder: Path) -> None:
+        name = f"yibao-backup-{datetime.now().strftime('%Y%m%d-%H%M%S')}.db"
+        self._upkeep_working(True, self.tr("Backing up…"))
+
+        def done(result: BackupResult) -> None:
+            self._upkeep_working(False, fmt(self.tr("Backup written to %1 (with its key file "
+                                                    "%2). Keep the stick in a safe place."),
+                                            str(result.path), result.key_path.name))
+
+        def failed(exc: BaseException) -> None:
+            self._upkeep_working(False, fmt(self.tr("Backup failed: %1"), error_text(exc)))
+
+        self.ctx.run(lambda ws: backup_database(ws, folder / name), done, failed)
+
+    def change_passphrase(self) -> None:
+        old, new, again = self.old_pass.text(), self.new_pass.text(), self.confirm_pass.text()
+        if not old or not new:
+            self.upkeep_result.setText(self.tr("Enter the current passphrase and the new one."))
+            return
+        if new != again:
+            self.upkeep_result.setText(self.tr("The two new passphrases differ. Type them "
+                                               "again."))
+            return
+        if new == old:
+            self.upkeep_result.setText(self.tr("The new passphrase is the same as the current "
+                                               "one."))
+            return
+        self._upkeep_working(True, self.tr("Changing the passphrase…"))
+
+        def done(_name: object) -> None:
+            for edit in (self.old_pass, self.new_pass, self.confirm_pass):
+                edit.clear()
+            self._upkeep_working(False, self.tr("Passphrase changed. Use the new passphrase "
+                                                "from the next unlock."))
+
+        def failed(exc: BaseException) -> None:
+            self.old_pass.clear()
+            self._upkeep_working(False, fmt(self.tr("The passphrase was not changed: %1"),
+                                            error_text(exc)))
+
+        self.ctx.run(lambda ws: change_passphrase(ws.path, user=ws.user, old=old, new=new),
+                     done, failed)
 
     def refresh(self, changes: Changes = Changes.EVERYTHING) -> None:
         self.ctx.run(all_settings, self._show, parent=self)

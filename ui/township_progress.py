@@ -39,7 +39,7 @@ class TownshipProgressPage(Page):
     def __init__(self, ctx: AppContext) -> None:
         super().__init__(ctx)
         self.model = RowsModel([
-            Column(self.tr("Village"), lambda r: r["village"]),
+            Column(self.tr("Village"), lambda r: r.get("name") or r["village"]),
             Column(self.tr("Group"), lambda r: r["group"]),
             Column(self.tr("Roster"), lambda r: r["roster"], RIGHT),
             Column(self.tr("Enrolled"), lambda r: r["enrolled"], RIGHT),
@@ -84,7 +84,7 @@ class TownshipProgressPage(Page):
         rows = []
         for v in data["villages"]:
             rows.append({**v, "group": self.tr("(whole village)")})
-            rows += [{**g, "village": v["village"], "group": g["group"] or "—"}
+            rows += [{**g, "village": v["village"], "name": v["name"], "group": g["group"] or "—"}
                      for g in v["groups"]]
         self.model.set_rows(rows)
         totals = data["totals"]
@@ -113,7 +113,8 @@ class TownshipProgressPage(Page):
             enrolled.append(v["enrolled"])
             target.append(v["target"] or 0)
             rate = v["completion"]
-            name = v["village"][len(prefix):] or v["village"]
+            name = v["name"] if v.get("name") not in (None, v["village"]) \
+                else v["village"][len(prefix):] or v["village"]
             if crowded:
                 # Qt shortens a label by the width of its whole markup, line breaks included:
                 # crowded labels are one plain line, turned upright below.

@@ -108,6 +108,18 @@ class Rules:
 
 
 @dataclass(frozen=True)
+class Rewards:
+    """奖惩 (``rewards``): fen per valid offline paid enrolment (线下有效缴费, not refunded,
+    not zero-amount), per enrolment entered (录入), and per person short of the target
+    (未完成任务), counted up to ``deadline`` (inclusive) when it is set."""
+
+    offline_valid_fen_per_person: int = 0
+    entry_fen_per_person: int = 0
+    shortfall_fen_per_person: int = 0
+    deadline: date | None = None
+
+
+@dataclass(frozen=True)
 class Policy:
     """One campaign's policy; build it with :func:`parse_policy`."""
 
@@ -121,6 +133,7 @@ class Policy:
     tiers: tuple[Tier, ...]
     subsidies: tuple[Subsidy, ...]
     rules: Rules
+    rewards: Rewards | None = None
 
     def tier(self, code: str) -> Tier:
         """The tier with ``code``; raises :class:`ValidationError` (未知档次) otherwise."""
@@ -182,7 +195,18 @@ class Policy:
                 # Written only when set, so a policy without it keeps its hash.
                 **({"void_days": self.rules.void_days} if self.rules.void_days else {}),
             },
+            # Written only when set, so a policy without it keeps its hash.
+            **({"rewards": _rewards_to_dict(self.rewards)} if self.rewards else {}),
         }
+
+
+def _rewards_to_dict(r: Rewards) -> dict[str, Any]:
+    out: dict[str, Any] = {"offline_valid_fen_per_person": r.offline_valid_fen_per_person,
+                           "entry_fen_per_person": r.entry_fen_per_person,
+                           "shortfall_fen_per_person": r.shortfall_fen_per_person}
+    if r.deadline is not None:
+        out["deadline"] = r.deadline.isoformat()
+    return out
 
 
 def _subsidy_to_dict(s: Subsidy) -> dict[str, Any]:
@@ -315,7 +339,10 @@ _TOP_KEYS = (
     "tiers",
     "subsidies",
     "rules",
+    "rewards",
 )
+_REWARD_KEYS = ("offline_valid_fen_per_person", "entry_fen_per_person",
+                "shortfall_fen_per_person", "deadline")
 _TIER_KEYS = ("code", "name", "local_fen", "nonlocal_fen")
 _SUBSIDY_KEYS = ("category", "name", "kind", "amount_fen", "of_tier", "percent")
 _RULE_KEYS = ("household_same_tier", "highest_single_subsidy", "newborn_months", "newborn_days",
@@ -372,6 +399,7 @@ def parse_policy(data: object) -> Policy:
         elif _ok(same_tier, highest, newborn, refund_before):
             rules = Rules(same_tier, highest, newborn, refund_before, void_days)
 
+    rewards = _parse_rewards(c, root)
     if c.problems:
         raise PolicyError(f"政策文件有误，共 {len(c.problems)} 处问题", c.problems)
     return Policy(
@@ -385,7 +413,22 @@ def parse_policy(data: object) -> Policy:
         tiers=tuple(tiers),
         subsidies=tuple(subsidies),
         rules=rules,
+        rewards=rewards,
     )
+
+
+def _parse_rewards(c: _Checker, root: dict) -> Rewards | None:
+    """The optional ``rewards`` block (奖惩): each rate in fen, the deadline a date."""
+    if "rewards" not in root:
+        return None
+    obj = c.obj(root["rewards"], "rewards", _REWARD_KEYS)
+    if obj is _MISSING:
+        return None
+    rates = [c.fen(obj.get(k, 0), f"rewards.{k}") for k in _REWARD_KEYS[:3]]
+    deadline = c.day(obj["deadline"], "rewards.deadline") if "deadline" in obj else None
+    if not _ok(*rates, deadline):
+        return None
+    return Rewards(*rates, deadline=deadline)
 
 
 def _newborn_months(c: _Checker, rules: dict) -> Any:

@@ -23,7 +23,7 @@ from app.services.exchange.township_bundles import (
 )
 from app.services.township.books import confirm_void, issue_book, receive_books
 from app.services.township.money import add_bank_credit, auto_match, deposit_matching
-from app.services.township.progress import set_incentive, set_target
+from app.services.township.progress import set_incentive, set_target, set_village_name
 from app.services.village import roster
 from app.services.village.books import mark_printed, register_book, void_receipt
 from app.services.village.campaigns import load_policy
@@ -34,6 +34,7 @@ from db.connection import tx
 SERIES = "皖医保"
 VILLAGES = (("3404220010", "李会计"), ("3404220011", "张会计"), ("3404220012", "王会计"))
 TOWNSHIP = "3404220"
+VILLAGE_NAMES = ("东山村", "西河村", "南岗村")
 
 
 def create_township_demo(folder: Path, *, passphrase: str, households: int = 24,
@@ -44,7 +45,12 @@ def create_township_demo(folder: Path, *, passphrase: str, households: int = 24,
     init_database(tpath, user="王所长", role="township", passphrase=passphrase, village=TOWNSHIP)
     key = folder / "township.key"
     with open_workspace(tpath, user=None, passphrase=passphrase) as tws:
-        load_policy(tws, demo_policy(now))
+        # The county's rewards (seed 001): 3元 per valid offline payment, 1元 per entry,
+        # 10元 per person short of the target.
+        load_policy(tws, {**demo_policy(now), "rewards": {
+            "offline_valid_fen_per_person": 300, "entry_fen_per_person": 100,
+            "shortfall_fen_per_person": 1000}})
+        set_village_name(tws, village=TOWNSHIP, name="示例镇")
         export_township_key(tws, key)
         receive_books(tws, series=SERIES, first=1, last=3000)
         for i, (village, collector) in enumerate(VILLAGES):
@@ -101,8 +107,9 @@ def create_township_demo(folder: Path, *, passphrase: str, households: int = 24,
                             bank_ref=f"95588{village[-4:]}", memo=f"缴款单 {dep['slip_no']}")
         auto_match(tws)
         confirm_void(tws, series=SERIES, number=3)
-        for village, _collector in VILLAGES:
+        for (village, _collector), name in zip(VILLAGES, VILLAGE_NAMES, strict=True):
             set_target(tws, village=village, target=households)
+            set_village_name(tws, village=village, name=name)
         set_incentive(tws, reward_fen_per_person=200, deadline=None)
     return {"township": str(tpath), "villages": [v for v, _ in VILLAGES]}
 

@@ -233,19 +233,29 @@ def deposit_list_pdf(ws: Workspace) -> bytes:
 @any_role
 def payment_notice_pdf(ws: Workspace, household_no: str, tier_code: str) -> bytes:
     """缴费通知单 for door-to-door work: the members still unpaid and what they owe."""
+    return reports.render_payment_notice(payment_notice(ws, household_no, tier_code))
+
+
+@any_role
+def payment_notice(ws: Workspace, household_no: str, tier_code: str, *,
+                   notes: tuple[str, ...] = (), only: frozenset[str] | None = None
+                   ) -> PaymentNotice:
+    """What a 缴费通知单 shows; ``only`` keeps those members (person ids), ``notes`` adds
+    lines (a 催缴通知单 says what the household paid last year)."""
     fees = household_fees(ws, household_no, tier_code)
     policy = active_campaign(ws).policy
     lines = tuple(NoticeLine(name=m["name"], id_masked=m["id_masked"], price_fen=m["price_fen"],
                              subsidy_fen=m["subsidy_fen"], category=m["category"],
                              payable_fen=m["payable_fen"])
-                  for m in fees["members"] if m["collectable"])
+                  for m in fees["members"]
+                  if m["collectable"] and (only is None or m["person_id"] in only))
     if not lines:
         raise NotFound(f"户 {household_no} 没有未缴费的成员")
     phone = ws.conn.execute("SELECT phone FROM households WHERE id = ?",
                             (fees["household_id"],)).fetchone()[0]
-    return reports.render_payment_notice(PaymentNotice(
+    return PaymentNotice(
         household_no=fees["household_no"], head=fees["head_name"], village=_village_label(ws),
         group=fees["group"], benefit_year=policy.benefit_year, tier_name=fees["tier_name"],
         lines=lines, total_fen=sum(ln.payable_fen for ln in lines),
-        deadline=policy.collection_end, collector=ws.user, phone=phone,
-        collection_period=(policy.collection_start, policy.collection_end)))
+        deadline=policy.collection_end, collector=ws.user, phone=phone, notes=notes,
+        collection_period=(policy.collection_start, policy.collection_end))
