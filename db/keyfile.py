@@ -15,6 +15,8 @@ Failed unlocks are counted per user in the file; from the 6th attempt on each tr
 from __future__ import annotations
 
 import base64
+import contextlib
+import hmac
 import json
 import os
 import secrets
@@ -31,7 +33,13 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from app.domain.errors import AuthError, StorageError, UnlockDelayed, ValidationError
+from app.domain.errors import (
+    AuthError,
+    KeyFileDamaged,
+    StorageError,
+    UnlockDelayed,
+    ValidationError,
+)
 from db.fsutil import write_atomic
 
 FORMAT = "yibao.keyfile/1"
@@ -127,10 +135,21 @@ class KeyFile:
             data = json.loads(path.read_text(encoding="utf-8"))
         except FileNotFoundError as exc:
             raise StorageError(f"找不到密钥文件：{path}") from exc
-        except (OSError, ValueError) as exc:
-            raise StorageError(f"密钥文件已损坏，无法读取：{path}") from exc
-        if not isinstance(data, dict) or data.get("format") != FORMAT:
-            raise StorageError(f"密钥文件格式不支持：{path}")
+        except PermissionError as exc:
+            raise StorageError(f"没有权限读取密钥文件：{path}（请用建库时的系统账户运行）") \
+                from exc
+        except OSError as exc:
+            raise StorageError(f"密钥文件无法读取（{exc.strerror or exc}）：{path}") from exc
+        except ValueError as exc:
+            raise damaged(path, "整个文件（不是有效的 JSON 文本，可能有字节被改动）",
+                          "file") from exc
+        if not isinstance(data, dict):
+            raise damaged(path, "整个文件（内容不是密钥文件）", "file")
+        if data.get("format") != FORMAT:
+            if isinstance(data.get("format"), str) and data["format"].startswith("yibao.keyfile/"):
+                raise StorageError(f"密钥文件格式不支持（{data['format']}），请升级程序：{path}")
+            raise damaged(path, "格式标记（format）", "format")
+        _check_header(path, data)
         return cls(path, data)
 
     def save(self) -> None:
@@ -161,6 +180,7 @@ class KeyFile:
                 data_key, normalize_recovery_code(code), _aad(db_id, "recovery", "code")
             )
             kf.data["recovery"]["kind"] = "code"
+        kf.data[RECOVERY_CHECK] = _recovery_tag(data_key, db_id, kf.data["recovery"])
         kf.save()
         return kf, code
 
@@ -172,13 +192,13 @@ class KeyFile:
 
     def users(self) -> list[UserEntry]:
         return [
-            UserEntry(u["name"], u["role"], u.get("failed_attempts", 0), u.get("last_failed_at"))
+            UserEntry(u["name"], u["role"], _attempts(u), u.get("last_failed_at"))
             for u in self.data["users"]
         ]
 
     def _entry(self, name: str) -> dict[str, Any]:
         for u in self.data["users"]:
-            if u["name"] == name:
+            if u.get("name") == name:
                 return u
         raise AuthError(f"没有名为“{name}”的用户")
 
@@ -205,6 +225,7 @@ class KeyFile:
         check_passphrase_strength(passphrase)
         entry = _wrap_with_secret(data_key, passphrase, _aad(self.db_id, name, role))
         entry.update({"name": name, "role": role, "failed_attempts": 0, "last_failed_at": None})
+        entry[ENTRY_CHECK] = _entry_check(self.db_id, entry)
         self.data["users"].append(entry)
 
     def add_user(self, data_key: bytes, name: str, role: str, passphrase: str) -> None:
@@ -216,9 +237,9 @@ class KeyFile:
     def wait_seconds(self, name: str, *, now: float | None = None) -> float:
         """How long ``name`` must still wait before the next unlock attempt is allowed."""
         entry = self._entry(name)
-        delay = lockout_delay(entry.get("failed_attempts", 0))
+        delay = lockout_delay(_attempts(entry))
         last = entry.get("last_failed_at")
-        if not delay or last is None:
+        if not delay or not isinstance(last, int | float):
             return 0.0
         now = time.time() if now is None else now
         return max(0.0, last + delay - now)
@@ -231,19 +252,26 @@ class KeyFile:
             raise UnlockDelayed(
                 f"口令错误次数过多，请 {int(wait + 0.999)} 秒后再试", wait_seconds=wait
             )
+        part = f"用户“{name}”的条目"
+        problem = _entry_check_problem(self.db_id, entry)
+        if problem is not None:
+            raise damaged(self.path, f"{part}（{problem}）", "user")
         try:
-            key = _unwrap_with_secret(entry, passphrase, _aad(self.db_id, name, entry["role"]))
+            key = _unwrap_with_secret(entry, passphrase, _aad(self.db_id, name, entry["role"]),
+                                      path=self.path, part=part)
         except AuthError:
-            entry["failed_attempts"] = entry.get("failed_attempts", 0) + 1
+            entry["failed_attempts"] = _attempts(entry) + 1
             entry["last_failed_at"] = time.time() if now is None else now
             self.save()
             left = FREE_ATTEMPTS - entry["failed_attempts"]
             hint = f"（再错 {left} 次将需要等待）" if left > 0 else "（下次尝试需要等待）"
             raise AuthError("口令不正确" + hint) from None
-        if entry.get("failed_attempts"):
+        if entry.get("failed_attempts") or ENTRY_CHECK not in entry:
             entry["failed_attempts"] = 0
             entry["last_failed_at"] = None
-            self.save()
+            entry[ENTRY_CHECK] = _entry_check(self.db_id, entry)  # an older file's entry
+            with contextlib.suppress(OSError):
+                self.save()
         return key
 
     def change_passphrase(self, name: str, old: str, new: str) -> None:
@@ -258,30 +286,69 @@ class KeyFile:
         entry.update(wrapped)
         entry["failed_attempts"] = 0
         entry["last_failed_at"] = None
+        entry[ENTRY_CHECK] = _entry_check(self.db_id, entry)
         self.save()
 
     # ---- recovery -----------------------------------------------------------------------
 
     @property
     def recovery_kind(self) -> str:
-        return str(self.data["recovery"]["kind"])
+        return str(self._recovery()["kind"])
+
+    def _recovery(self) -> dict[str, Any]:
+        problem = _recovery_shape_problem(self.data.get("recovery"))
+        if problem is not None:
+            raise damaged(self.path, f"恢复条目（{problem}），无法用它恢复", "recovery")
+        rec: dict[str, Any] = self.data["recovery"]
+        return rec
 
     def recover_with_code(self, code: str) -> bytes:
-        rec = self.data["recovery"]
+        rec = self._recovery()
         if rec["kind"] != "code":
             raise AuthError("此数据库的恢复密钥由乡镇财政所保管，请用财政所私钥恢复")
         try:
             return _unwrap_with_secret(
-                rec, normalize_recovery_code(code), _aad(self.db_id, "recovery", "code")
+                rec, normalize_recovery_code(code), _aad(self.db_id, "recovery", "code"),
+                path=self.path, part="恢复条目"
             )
         except AuthError:
-            raise AuthError("恢复码不正确") from None
+            hint = "（或恢复条目已损坏）" if self.data.get(RECOVERY_CHECK) is None else ""
+            raise AuthError("恢复码不正确" + hint) from None
 
     def recover_with_private_key(self, private_key: X25519PrivateKey) -> bytes:
-        rec = self.data["recovery"]
+        rec = self._recovery()
         if rec["kind"] != "x25519":
             raise AuthError("此数据库使用恢复码，而不是财政所私钥")
         return _open_sealed(rec, private_key, self.db_id)
+
+    def recovery_problem(self, data_key: bytes) -> str | None:
+        """Check the recovery entry against its authentication tag, made with the data key
+        (which unlocking gives): a damaged entry is noticed now, not on the day it is needed.
+
+        A file written before the tag existed gets one now (it is then trusted as it is).
+        Returns a message for the clerk, or None when the entry is intact.
+        """
+        tag = self.data.get(RECOVERY_CHECK)
+        rec = self.data.get("recovery")
+        shape = _recovery_shape_problem(rec)
+        if tag is None and set(self.data) <= LEGACY_FIELDS and shape is None:
+            self.data[RECOVERY_CHECK] = _recovery_tag(data_key, self.db_id, rec)
+            with contextlib.suppress(OSError):  # a read-only folder: tagged on a later unlock
+                self.save()
+            return None
+        expected = _recovery_tag(data_key, self.db_id, rec)
+        if shape is None and isinstance(tag, str) and hmac.compare_digest(tag, expected):
+            return None
+        return (f"密钥文件中的恢复条目已损坏（{shape or '校验不符'}）：口令仍可照常使用，但忘记口令时"
+                "将无法用恢复码或财政所私钥恢复。请保留最近一次备份旁的密钥文件副本（备份文件名"
+                " + .key，其中的恢复条目可用），并告知乡镇财政所")
+
+    def seal_recovery_check(self, data_key: bytes) -> None:
+        """Tag the recovery entry as it now is (after it proved itself in a recovery)."""
+        if _recovery_shape_problem(self.data.get("recovery")) is None:
+            self.data[RECOVERY_CHECK] = _recovery_tag(data_key, self.db_id,
+                                                      self.data["recovery"])
+            self.save()
 
 
 def check_passphrase_strength(passphrase: str) -> None:
@@ -305,16 +372,146 @@ def _wrap_with_secret(data_key: bytes, secret: str, aad: bytes) -> dict[str, Any
     }
 
 
-def _unwrap_with_secret(entry: dict[str, Any], secret: str, aad: bytes) -> bytes:
+def _unwrap_with_secret(entry: dict[str, Any], secret: str, aad: bytes, *,
+                        path: Path | None = None, part: str = "口令条目") -> bytes:
+    problem = _wrapped_shape_problem(entry)
+    if problem is not None:
+        raise damaged(path, f"{part}（{problem}）", "recovery" if part == "恢复条目" else "user")
+    kdf = entry["kdf"]
+    params = KdfParams(int(kdf["memory_kib"]), int(kdf["iterations"]), int(kdf["lanes"]))
+    kek = _derive(secret, _unb64(kdf["salt"]), params)
     try:
-        kdf = entry["kdf"]
-        params = KdfParams(int(kdf["memory_kib"]), int(kdf["iterations"]), int(kdf["lanes"]))
-        kek = _derive(secret, _unb64(kdf["salt"]), params)
         return AESGCM(kek).decrypt(_unb64(entry["nonce"]), _unb64(entry["wrapped"]), aad)
     except InvalidTag:
         raise AuthError("口令不正确") from None
-    except (KeyError, ValueError, TypeError) as exc:
-        raise StorageError("密钥文件已损坏") from exc
+
+
+# ---- the shape of the file: a damaged part is named, never a KeyError -----------------------
+
+RECOVERY_CHECK = "recovery_check"
+# The fields of a file written before the tag: any other field (a flipped byte in the tag's
+# own name) reads as damage, not as an old file.
+LEGACY_FIELDS = frozenset({"format", "db_id", "users", "recovery"})
+KEY_FILE_ADVICE = ("请用最近一次备份旁的密钥文件副本（备份文件名 + .key）替换它"
+                   "（口令以备份时为准），或联系乡镇财政所")
+_B64_LENGTHS = {"salt": 16, "nonce": 12, "wrapped": 48, "recipient": 32, "ephemeral": 32}
+
+
+def damaged(path: Path | None, part: str, code: str) -> KeyFileDamaged:
+    where = f"：{path}" if path is not None else ""
+    return KeyFileDamaged(f"密钥文件已损坏，无法读取{part}{where}。{KEY_FILE_ADVICE}",
+                          part=code)
+
+
+def _attempts(entry: dict[str, Any]) -> int:
+    value = entry.get("failed_attempts", 0)
+    return value if isinstance(value, int) and value >= 0 else 0
+
+
+def _b64_problem(holder: dict[str, Any], name: str, label: str) -> str | None:
+    value = holder.get(name)
+    if not isinstance(value, str):
+        return f"缺少字段 {label}"
+    try:
+        raw = _unb64(value)
+    except ValueError:
+        return f"字段 {label} 不是有效的 base64"
+    if len(raw) != _B64_LENGTHS[name]:
+        return f"字段 {label} 长度不对"
+    return None
+
+
+def _wrapped_shape_problem(entry: Any) -> str | None:
+    """What is wrong with a passphrase or recovery-code entry's fields, or None."""
+    if not isinstance(entry, dict):
+        return "不是对象"
+    kdf = entry.get("kdf")
+    if not isinstance(kdf, dict):
+        return "缺少字段 kdf"
+    if kdf.get("alg") != "argon2id":
+        return "字段 kdf.alg 不对"
+    for name, low, high in (("memory_kib", 8, 4 * 1024 * 1024), ("iterations", 1, 1000),
+                            ("lanes", 1, 64)):
+        value = kdf.get(name)
+        if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+            return f"字段 kdf.{name} 缺少或超出范围"
+    for problem in (_b64_problem(kdf, "salt", "kdf.salt"), _b64_problem(entry, "nonce", "nonce"),
+                    _b64_problem(entry, "wrapped", "wrapped")):
+        if problem is not None:
+            return problem
+    return None
+
+
+def _recovery_shape_problem(rec: Any) -> str | None:
+    if not isinstance(rec, dict):
+        return "缺少恢复条目"
+    kind = rec.get("kind")
+    if kind == "code":
+        return _wrapped_shape_problem(rec)
+    if kind == "x25519":
+        for name in ("recipient", "ephemeral", "nonce", "wrapped"):
+            problem = _b64_problem(rec, name, name)
+            if problem is not None:
+                return problem
+        return None
+    return "字段 kind 不对"
+
+
+def _check_header(path: Path, data: dict[str, Any]) -> None:
+    """The parts every unlock needs: the database id and each user's name and role."""
+    if not isinstance(data.get("db_id"), str) or not data["db_id"]:
+        raise damaged(path, "数据库编号（db_id）", "db_id")
+    users = data.get("users")
+    if not isinstance(users, list) or not users:
+        raise damaged(path, "用户列表（users）", "users")
+    for index, u in enumerate(users, 1):
+        if not isinstance(u, dict) or not isinstance(u.get("name"), str) or not u["name"]:
+            raise damaged(path, f"第 {index} 个用户的用户名（name）", "user")
+        if u.get("role") not in ROLES:
+            raise damaged(path, f"用户“{u['name']}”的角色（role）", "user")
+
+
+ENTRY_CHECK = "check"
+# A user entry written before the check: any other field is damage (a flipped field name).
+ENTRY_LEGACY_FIELDS = frozenset({"kdf", "nonce", "wrapped", "name", "role", "failed_attempts",
+                                 "last_failed_at"})
+
+
+def _entry_check(db_id: str, entry: dict[str, Any]) -> str:
+    """A checksum over what unlocking reads from a user entry (not the failure counter).
+
+    It tells a damaged entry from a wrong passphrase: AES-GCM alone fails the same way for
+    both. Not a defence against editing (anyone can recompute it; the AES-GCM tag and the
+    associated data are that), only against a flipped byte.
+    """
+    body = {"db_id": db_id, **{k: entry.get(k) for k in ("kdf", "nonce", "wrapped", "name",
+                                                         "role")}}
+    text = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashes_sha256(text.encode("utf-8"))[:32]
+
+
+def hashes_sha256(data: bytes) -> str:
+    digest = hashes.Hash(hashes.SHA256())
+    digest.update(data)
+    return digest.finalize().hex()
+
+
+def _entry_check_problem(db_id: str, entry: dict[str, Any]) -> str | None:
+    held = entry.get(ENTRY_CHECK)
+    if held is None:
+        return None if set(entry) <= ENTRY_LEGACY_FIELDS else "有无法识别的字段"
+    if not isinstance(held, str) or not hmac.compare_digest(held, _entry_check(db_id, entry)):
+        return "校验不符"
+    return None
+
+
+def _recovery_tag(data_key: bytes, db_id: str, rec: Any) -> str:
+    """HMAC-SHA256 over the recovery entry's canonical JSON, keyed from the data key."""
+    mac_key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None,
+                   info=b"yibao-recovery-check/1").derive(data_key)
+    body = json.dumps({"db_id": db_id, "recovery": rec}, sort_keys=True, ensure_ascii=False,
+                      separators=(",", ":")).encode("utf-8")
+    return _b64(hmac.new(mac_key, body, "sha256").digest())
 
 
 def _seal_kek(shared: bytes, eph_pub: bytes, recipient_pub: bytes) -> bytes:

@@ -81,13 +81,16 @@ def enrol(srv: Server, req: EnrolRequest) -> EnrolResponse:
                 raise ApiError(403, "code_used", "登记码已被使用过：每个登记码只能登记一台设备")
             if code.expires_at < srv.now_iso():
                 raise ApiError(403, "code_expired", "登记码已过期，请索取新的登记码")
+            # The answers name only what the device sent: never the village or collector the
+            # code was issued for (a code found or guessed must not tell whose it is).
             if code.village != req.village:
                 raise ApiError(403, "village_mismatch",
-                               f"登记码属于村 {code.village}，而本机的村代码是 {req.village}")
+                               f"登记码不是发给本机所在村（{req.village}）的：请核对本机的村代码，"
+                               "或向乡镇财政所索取本村的登记码")
             if code.collector is not None and code.collector != req.user:
                 raise ApiError(403, "collector_mismatch",
-                               f"登记码是发给收款员{code.collector}的，而本机的用户是{req.user}："
-                               "请用本人的账户登记，或向乡镇财政所索取发给本人的登记码")
+                               f"登记码不是发给本机用户（{req.user}）的：请用本人的账户登记，"
+                               "或向乡镇财政所索取发给本人的登记码")
             if conn.execute(select(devices.c.id)
                             .where(devices.c.public_key == req.public_key)).first():
                 raise ApiError(409, "key_in_use", "此设备密钥已登记在另一个设备编号下")

@@ -55,6 +55,9 @@ class _Outcome:
     message: str | None = None
 
 
+UUID_REUSED = "此记录的事件编号（UUID）与县医保已保存的记录冲突，拒收"
+
+
 def _reject(ev: WireEvent, reason: str, message: str) -> EventResult:
     return EventResult(uuid=ev.uuid, seq=ev.seq, status="rejected", reason=reason,
                        message=message)
@@ -248,6 +251,18 @@ def _head_alerts(srv: Server, conn: Connection, device: Any, held: _Held, head_s
                     message=f"设备报告的第 {cs.seq} 条记录与它持有的县医保会签不符")
 
 
+def _reported_head_holds(held: _Held, head_seq: int, reported: Head, *, clean: bool) -> bool:
+    """Whether the device's reported head may be recorded (``devices.reported_seq/hash``).
+
+    A head at or below what the county holds is checked against the stored event of that seq
+    and recorded only when the hashes agree (a contradiction raised an alert instead). A head
+    ahead of it (events still to come, the batch limit) cannot be checked yet, so it is
+    recorded only after a push with no event rejected; the push log keeps every claim."""
+    if reported.seq <= head_seq:
+        return held.hash_at(reported.seq) == reported.hash
+    return clean
+
+
 def _receipt_row(device_id: str, ev: WireEvent, typed: catalogue.Payload,
                  status: str) -> dict[str, Any] | None:
     if not isinstance(typed, catalogue.PaymentCollected) or typed.receipt is None:
@@ -285,6 +300,21 @@ def _push_tx(srv: Server, conn: Connection, device_id: str, req: PushRequest,
     now = srv.now_iso()
     for ev in req.events:
         prior = known.get(ev.uuid)
+        if prior is not None and prior[0][0] != device.id:
+            # Another device's event UUID. The answer must not tell that it exists there:
+            # the event is checked like a new one, and only where a new one would be stored
+            # is it refused, in the same words as a UUID this device reused.
+            problem = None if broken else _link_problem(ev, device, head_seq, head_hash)
+            if broken:
+                results.append(_reject(ev, "after_rejected", "前面的记录被拒收，此条未处理"))
+            elif problem is not None:
+                results.append(_reject(ev, *problem))
+                if problem[0] == "fork":
+                    _rewrite_alert(srv, conn, device, held, ev, "fork")
+            else:
+                results.append(_reject(ev, "uuid_reused", UUID_REUSED))
+            broken = True
+            continue
         if prior is not None:
             identity, first = prior
             # The stored copy's hash was verified on arrival, so equal verified hashes mean
@@ -294,8 +324,7 @@ def _push_tx(srv: Server, conn: Connection, device_id: str, req: PushRequest,
                                            reason=first.reason, message=first.message,
                                            first_status=first.status))
             else:
-                results.append(_reject(ev, "uuid_reused",
-                                       "同一事件编号（UUID）已用于内容不同的记录，拒收"))
+                results.append(_reject(ev, "uuid_reused", UUID_REUSED))
                 if ev.device == device.id and ev.seq <= head_seq:
                     _rewrite_alert(srv, conn, device, held, ev, "uuid_reused")
             continue
@@ -345,9 +374,12 @@ def _push_tx(srv: Server, conn: Connection, device_id: str, req: PushRequest,
                     detail=ev.hash)
     _head_alerts(srv, conn, device, held, head_seq, req)
     judge.flush(head_seq, head_hash)
+    reported: dict[str, Any] = {}
+    if _reported_head_holds(held, head_seq, req.head, clean=not broken):
+        reported = {"reported_seq": req.head.seq, "reported_hash": req.head.hash,
+                    "reported_at": now}
     conn.execute(update(devices).where(devices.c.id == device.id).values(
-        head_seq=head_seq, head_hash=head_hash, reported_seq=req.head.seq,
-        reported_hash=req.head.hash, reported_at=now, last_seen_at=now))
+        head_seq=head_seq, head_hash=head_hash, last_seen_at=now, **reported))
     tally = {s: sum(1 for r in results if r.status == s)
              for s in ("accepted", "duplicate", "conflict", "rejected", "refused")}
     conn.execute(insert(pushes).values(

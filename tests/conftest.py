@@ -23,6 +23,8 @@ def _isolated_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("YIBAO_LOG_DIR", str(tmp_path / "logs"))
     monkeypatch.delenv("YIBAO_PASSPHRASE", raising=False)
     monkeypatch.delenv("YIBAO_NEW_PASSPHRASE", raising=False)
+    monkeypatch.delenv("YIBAO_RECOVERY_CODE", raising=False)
+    monkeypatch.delenv("YIBAO_ENROL_CODE", raising=False)
     monkeypatch.delenv("YIBAO_DB", raising=False)
 
 

@@ -7,7 +7,7 @@ import json
 import pytest
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
-from app.domain.errors import AuthError, UnlockDelayed, ValidationError
+from app.domain.errors import AuthError, KeyFileDamaged, UnlockDelayed, ValidationError
 from app.services.base.workspace import (
     add_user,
     change_passphrase,
@@ -56,6 +56,13 @@ def test_editing_the_role_in_the_key_file_breaks_that_users_unlock(new_db):
     kpath = key_path_for(new_db.path)
     data = json.loads(kpath.read_text(encoding="utf-8"))
     data["users"][0]["role"] = "township"
+    kpath.write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(KeyFileDamaged):  # the entry's checksum no longer matches
+        open_workspace(new_db.path, user=None, passphrase=PASSPHRASE)
+    # The checksum is no secret: recomputed, the AES-GCM associated data still refuses it.
+    from db.keyfile import _entry_check
+
+    data["users"][0]["check"] = _entry_check(data["db_id"], data["users"][0])
     kpath.write_text(json.dumps(data), encoding="utf-8")
     with pytest.raises(AuthError):
         open_workspace(new_db.path, user=None, passphrase=PASSPHRASE)

@@ -331,14 +331,15 @@ def test_cli_enrol_sync_status_and_refund_tasks(sqlite_county, tmp_path):
     path = new_village(tmp_path, "a", VILLAGE_A)
     code = sqlite_county.admin("enrol-code", "--village", VILLAGE_A)["code"]
 
-    def cli(*args: str) -> dict | list:
+    def cli(*args: str, env: dict[str, str] | None = None) -> dict | list:
         done = subprocess.run([sys.executable, "-m", "ui.launcher", *args, "--db", str(path),
-                               "--json"], cwd=ROOT, env=cli_env(), capture_output=True,
-                              text=True, timeout=120)
+                               "--json"], cwd=ROOT, env={**cli_env(), **(env or {})},
+                              capture_output=True, text=True, timeout=120)
         assert done.returncode == 0, done.stderr
         return json.loads(done.stdout)
 
-    enrolled = cli("enrol", "--server", sqlite_county.url, "--code", code)
+    # The code comes from the environment, never argv (issue 19).
+    enrolled = cli("enrol", "--server", sqlite_county.url, env={"YIBAO_ENROL_CODE": code})
     assert enrolled["village"] == VILLAGE_A
     synced = cli("sync")
     assert {k: type(synced[k]) for k in ("pushed", "duplicates", "conflicts", "pulled")} == \

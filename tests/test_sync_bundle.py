@@ -54,9 +54,10 @@ def test_village_without_network_enrols_and_syncs_by_usb_with_the_real_clis(coun
     code = county.admin("enrol-code", "--village", VILLAGE)["code"]
     db = new_village(tmp_path, "v", VILLAGE)
 
-    def village(*args: str) -> dict:
+    def village(*args: str, env: dict[str, str] | None = None) -> dict:
         done = subprocess.run([sys.executable, "-m", "ui.launcher", *args, "--db", str(db),
-                               "--json"], cwd=ROOT, env=cli_env(), capture_output=True,
+                               "--json"], cwd=ROOT, env={**cli_env(), **(env or {})},
+                              capture_output=True,
                               text=True, timeout=120)
         assert done.returncode == 0, done.stderr
         return json.loads(done.stdout)
@@ -70,8 +71,9 @@ def test_village_without_network_enrols_and_syncs_by_usb_with_the_real_clis(coun
 
     usb = tmp_path / "usb"
     usb.mkdir()
+    # The code comes from the environment, never argv (issue 19).
     out = village("bundle", "export", "--out", str(usb / "1.yb"), "--county-key", str(key_file),
-                  "--code", code)
+                  env={"YIBAO_ENROL_CODE": code})
     assert out["enrolment"] and out["events"] == 1
     at_county = township(usb / "1.yb", usb / "1.reply")
     assert at_county["enrolled"] and at_county["accepted"] == 1 and at_county["pulled"] == 6

@@ -10,13 +10,13 @@ from types import TracebackType
 
 from PySide6.QtCore import QLibraryInfo, QLocale, QTranslator
 from PySide6.QtGui import QFont, QFontDatabase
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QMessageBox
 
 from app.logsetup import setup_logging
 from app.services.base.paths import log_dir
 from app.services.base.workspace import Workspace
 from receipts.fonts import FONT_PATH
-from ui.common import show_error
+from ui.common import message, show_error
 
 log = logging.getLogger(__name__)
 
@@ -109,6 +109,8 @@ def run_app(db_path: Path, *, user: str | None = None) -> int:
         window = MainWindow(ws, worker)
         windows.append(window)
         window.show()
+        if ws.warnings:  # said once at unlock (a damaged recovery entry in the key file)
+            message(window, "\n\n".join(ws.warnings), icon=QMessageBox.Icon.Warning)
 
     dialog.unlocked.connect(unlocked)
     dialog.show()

@@ -14,11 +14,13 @@ import logging
 from collections.abc import Callable
 from typing import Any, ClassVar
 
-from PySide6.QtCore import QCoreApplication, QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QFileInfo, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QFont, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
+    QFileDialog,
+    QFileIconProvider,
     QFormLayout,
     QHBoxLayout,
     QHeaderView,
@@ -35,6 +37,7 @@ from PySide6.QtWidgets import (
 from app.domain.errors import ValidationError, YibaoError
 from app.domain.money import format_fen, parse_yuan
 from app.services.base.workspace import Workspace
+from db.connection import storage_failure
 from ui.changes import Changes
 from ui.worker import ServiceWorker
 
@@ -68,6 +71,9 @@ def method_names() -> dict[str, str]:
 def error_text(exc: BaseException) -> str:
     if isinstance(exc, YibaoError):
         return exc.message
+    named = storage_failure(exc)  # a full disk, a damaged file: said as such, not "unexpected"
+    if named is not None:
+        return named.message
     return fmt(translate("common", "Unexpected error: %1. The details were written to the log file."),
                type(exc).__name__)
 
@@ -296,3 +302,30 @@ class ActionDialog(QDialog):
             self.say(error_text(exc))
 
         self.run_action(fn, ok, failed, changes=self.changes)
+
+
+class _KindIcons(QFileIconProvider):
+    """File-dialog icons by kind only (folder or file). Qt's own provider opens each file to
+    guess its type, and on POSIX closing that handle drops this process's SQLite locks on the
+    database it looked at (db/applock.py)."""
+
+    def icon(self, what: object) -> object:  # type: ignore[override]
+        if isinstance(what, QFileInfo):
+            kind = QFileIconProvider.IconType.Folder if what.isDir() \
+                else QFileIconProvider.IconType.File
+            return super().icon(kind)
+        return super().icon(what)  # type: ignore[arg-type]
+
+    def type(self, info: QFileInfo) -> str:  # type: ignore[override]
+        if info.isDir():
+            return QCoreApplication.translate("FileDialog", "Folder")
+        suffix = info.suffix().upper()
+        return fmt(QCoreApplication.translate("FileDialog", "%1 file"), suffix) if suffix \
+            else QCoreApplication.translate("FileDialog", "File")
+
+
+def file_dialog(parent: QWidget | None, title: str, directory: str) -> QFileDialog:
+    """A file dialog that never opens the files it lists (see :class:`_KindIcons`)."""
+    dialog = QFileDialog(parent, title, directory)
+    dialog.setIconProvider(_KindIcons())
+    return dialog

@@ -32,7 +32,16 @@ from app.domain.idcard import mask_id_number
 from app.services.papers.exports import export
 from app.services.village.roster_import import import_roster
 from ui.changes import Changes
-from ui.common import AppContext, error_text, fmt, heading, message, table_view, translate
+from ui.common import (
+    AppContext,
+    error_text,
+    file_dialog,
+    fmt,
+    heading,
+    message,
+    table_view,
+    translate,
+)
 from ui.models import RIGHT, Column, RowsModel
 
 ERROR_STYLE = "color: #b00020; font-weight: bold;"
@@ -134,7 +143,7 @@ class RosterImportDialog(QDialog):
         self.path.textChanged.connect(lambda _t: self._file_changed())
 
     def choose_file(self) -> None:
-        chooser = QFileDialog(self, self.tr("Import roster"), str(Path.home()))
+        chooser = file_dialog(self, self.tr("Import roster"), str(Path.home()))
         chooser.setFileMode(QFileDialog.FileMode.ExistingFile)
         chooser.setNameFilter(self.tr("Spreadsheets (*.xlsx *.csv)"))
         chooser.fileSelected.connect(self.path.setText)
@@ -301,7 +310,7 @@ class ExportMenu(QMenu):
 
     def choose(self, kind: str) -> None:
         default = Path.home() / f"{export_names()[kind]}.xlsx"
-        chooser = QFileDialog(self.owner, self.tr("Export to Excel"), str(default))
+        chooser = file_dialog(self.owner, self.tr("Export to Excel"), str(default))
         chooser.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
         chooser.setDefaultSuffix("xlsx")
         chooser.setNameFilter(self.tr("Excel workbooks (*.xlsx)"))

@@ -35,6 +35,7 @@ from ui.common import (
     AppContext,
     Page,
     error_text,
+    file_dialog,
     fmt,
     heading,
     message,
@@ -118,7 +119,7 @@ class ExportBundleDialog(ActionDialog):
             self.form.addRow(self.tr("Enrolment code"), self.code)
 
     def _choose(self, target: QLineEdit, save: bool) -> None:
-        chooser = QFileDialog(self, self.windowTitle(), str(Path(target.text()).parent
+        chooser = file_dialog(self, self.windowTitle(), str(Path(target.text()).parent
                                                             if target.text() else Path.home()))
         chooser.setNameFilter(self.tr("Sync bundles (*.json)"))
         if save:
@@ -347,7 +348,7 @@ class SyncPage(Page):
         self._open(dialog)
 
     def choose_import(self) -> None:
-        chooser = QFileDialog(self, self.tr("Import reply bundle"), str(Path.home()))
+        chooser = file_dialog(self, self.tr("Import reply bundle"), str(Path.home()))
         chooser.setFileMode(QFileDialog.FileMode.ExistingFile)
         chooser.setNameFilter(self.tr("Sync bundles (*.json)"))
         chooser.fileSelected.connect(lambda path: self.import_from(Path(path)))

@@ -26,7 +26,7 @@ from ui.worker import ServiceWorker
 def _unlock(db_path: Path, user: str | None, passphrase: str) -> tuple[Workspace, str]:
     # The language setting lives in the database: read it in the same trip so the main
     # window can be built in the clerk's language the moment the database opens.
-    ws = open_workspace(db_path, user=user, passphrase=passphrase)
+    ws = open_workspace(db_path, user=user, passphrase=passphrase, hold_lock=True)
     return ws, str(get_setting(ws, "language") or "zh_CN")
 
 
@@ -162,6 +162,6 @@ class UnlockDialog(QDialog):
             self.tr("Your data stays encrypted and safe. Ask the township finance office "
                     "(乡镇财政所) for help: with the recovery code you were given when the "
                     "database was created, or with the township's recovery key, they can set "
-                    "a new passphrase for you:\n\n    yibao recover --code RECOVERY-CODE\n\n"
+                    "a new passphrase for you (the command asks for the code):\n\n    yibao recover\n\n"
                     "Nothing is lost, and your receipts and payments stay as they are."),
         )

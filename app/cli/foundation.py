@@ -9,8 +9,18 @@ from typing import Any
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
-from app.cli.shared import CheckFailed, Command, open_ws, read_new_passphrase, read_passphrase
+from app.cli.shared import (
+    RECOVERY_CODE_ENV,
+    CheckFailed,
+    Command,
+    add_code_arguments,
+    open_ws,
+    read_new_passphrase,
+    read_passphrase,
+    read_secret,
+)
 from app.domain.errors import ValidationError
+from db.applock import IN_USE_MESSAGE, DatabaseInUse, app_is_running
 from db.fsutil import write_atomic
 from db.keyfile import load_x25519_private_key, load_x25519_public_key
 
@@ -43,10 +53,12 @@ def _passwd(args: argparse.Namespace) -> dict[str, Any]:
 def _recover(args: argparse.Namespace) -> dict[str, Any]:
     from app.services.base.workspace import recover
 
-    code = args.code
     key = load_x25519_private_key(args.township_key) if args.township_key else None
+    code = None if key is not None else read_secret(
+        RECOVERY_CODE_ENV, "恢复码", file=args.code_file, prompt="恢复码: ", required=False)
     if code is None and key is None:
-        raise ValidationError("请用 --code 提供恢复码，或用 --township-key 提供财政所恢复私钥文件")
+        raise ValidationError(f"请提供恢复码（环境变量 {RECOVERY_CODE_ENV}、--code-file 文件，或在"
+                              "终端中按提示输入），或用 --township-key 提供财政所恢复私钥文件")
     name = recover(args.db, user=args.user, new_passphrase=read_new_passphrase(), code=code,
                    private_key=key)
     return {"user": name, "recovered": True}
@@ -63,14 +75,14 @@ def _user_add(args: argparse.Namespace) -> dict[str, Any]:
 def _info(args: argparse.Namespace) -> dict[str, Any]:
     from app.services.base.workspace import database_info
 
-    with open_ws(args) as ws:
+    with open_ws(args, reads_only=True) as ws:
         return database_info(ws)
 
 
 def _verify(args: argparse.Namespace) -> dict[str, Any]:
     from app.services.upkeep.verify import verify_workspace
 
-    with open_ws(args) as ws:
+    with open_ws(args, reads_only=True) as ws:
         report = verify_workspace(ws).to_dict()
     if not report["ok"]:
         raise CheckFailed(report)
@@ -80,7 +92,7 @@ def _verify(args: argparse.Namespace) -> dict[str, Any]:
 def _backup(args: argparse.Namespace) -> dict[str, Any]:
     from app.services.upkeep.backup import backup_database
 
-    with open_ws(args) as ws:
+    with open_ws(args, reads_only=True) as ws:
         result = backup_database(ws, args.out)
     return {"backup": str(result.path), "key_file": str(result.key_path),
             "events": result.events}
@@ -89,6 +101,8 @@ def _backup(args: argparse.Namespace) -> dict[str, Any]:
 def _restore(args: argparse.Namespace) -> dict[str, Any]:
     from app.services.upkeep.backup import restore_database
 
+    if app_is_running(args.db):  # replacing the file under the desktop loses its work
+        raise DatabaseInUse(IN_USE_MESSAGE)
     return restore_database(args.db, args.file, user=args.user, passphrase=read_passphrase())
 
 
@@ -115,8 +129,9 @@ def register(cmd: Command) -> None:
     p.add_argument("--village", help="村代码")
     p.add_argument("--recovery-pubkey", type=Path, help="乡镇财政所的 X25519 恢复公钥文件")
     cmd.add("passwd", _passwd, "修改口令（数据密钥重新包装，数据库不重新加密）")
-    p = cmd.add("recover", _recover, "忘记口令时用恢复码或财政所私钥设置新口令")
-    p.add_argument("--code", help="恢复码")
+    p = cmd.add("recover", _recover, "忘记口令时用恢复码或财政所私钥设置新口令（恢复码来自环境变量 "
+                f"{RECOVERY_CODE_ENV}、--code-file 文件或终端提示，从不写在命令行上）")
+    add_code_arguments(p, env=RECOVERY_CODE_ENV, what="恢复码")
     p.add_argument("--township-key", type=Path, help="财政所恢复私钥 PEM 文件")
     p = cmd.add("add", _user_add, "添加用户", group="user")
     p.add_argument("--name", required=True)

@@ -30,14 +30,14 @@ def _policy_load(args: argparse.Namespace) -> dict[str, Any]:
 def _policy_list(args: argparse.Namespace) -> list[dict[str, Any]]:
     from app.services.village.campaigns import list_campaigns
 
-    with open_ws(args) as ws:
+    with open_ws(args, reads_only=True) as ws:
         return list_campaigns(ws)
 
 
 def _roster_find(args: argparse.Namespace) -> list[dict[str, Any]]:
     from app.services.village.roster import find_households
 
-    with open_ws(args) as ws:
+    with open_ws(args, reads_only=True) as ws:
         return find_households(ws, args.query, limit=args.limit)
 
 
@@ -45,7 +45,7 @@ def _roster_show(args: argparse.Namespace) -> dict[str, Any]:
     from app.services.village.collect import household_fees, member_enrolments
     from app.services.village.roster import household_by_no, household_members
 
-    with open_ws(args) as ws:
+    with open_ws(args, reads_only=True) as ws:
         if args.tier:
             shown = household_fees(ws, args.household, args.tier)
             members = shown["members"]
@@ -126,7 +126,7 @@ def _book_add(args: argparse.Namespace) -> dict[str, Any]:
 def _book_next(args: argparse.Namespace) -> dict[str, Any]:
     from app.services.village.books import next_receipt
 
-    with open_ws(args) as ws:
+    with open_ws(args, reads_only=True) as ws:
         nxt = next_receipt(ws)
         return {"series": nxt.book.series, "number": nxt.formatted, "label": nxt.label,
                 "remaining": nxt.remaining}
@@ -201,7 +201,7 @@ def _deposit(args: argparse.Namespace) -> dict[str, Any]:
 def _cash(args: argparse.Namespace) -> dict[str, Any]:
     from app.services.village.cash import cash_position
 
-    with open_ws(args) as ws:
+    with open_ws(args, reads_only=True) as ws:
         return cash_position(ws).to_dict()
 
 
@@ -218,7 +218,7 @@ def _close(args: argparse.Namespace) -> dict[str, Any]:
 def _reconcile(args: argparse.Namespace) -> dict[str, Any]:
     from app.services.views.reconcile import reconcile
 
-    with open_ws(args) as ws:
+    with open_ws(args, reads_only=True) as ws:
         return reconcile(ws)
 
 
@@ -363,7 +363,10 @@ def _import(args: argparse.Namespace) -> dict[str, Any]:
 def _export(args: argparse.Namespace) -> dict[str, Any]:
     from app.services.papers.exports import export
 
-    with open_ws(args) as ws:
+    if args.kind in ("chase", "tax"):  # app/cli/campaign.py
+        from app.cli import campaign
+        return (campaign.export_chase if args.kind == "chase" else campaign.export_tax)(args)
+    with open_ws(args, reads_only=True) as ws:
         return export(ws, args.kind, Path(args.out))
 
 
@@ -375,6 +378,10 @@ def register_transfer(cmd: Command) -> None:
     p.add_argument("--accept-moves", action="store_true",
                    help="确认导入文件中的迁户和改名（先用 --dry-run 核对）；已参加本期征缴的人"
                         "不会被迁户")
-    p = cmd.add("export", _export, "导出 Excel/CSV：roster|payments|receipts|deposits|unpaid")
-    p.add_argument("kind", choices=["roster", "payments", "receipts", "deposits", "unpaid"])
+    p = cmd.add("export", _export, "导出 Excel/CSV：roster|payments|receipts|deposits|unpaid|"
+                "chase（催缴名单）|tax（报税文件，需 --layout）")
+    p.add_argument("kind", choices=["roster", "payments", "receipts", "deposits", "unpaid",
+                                    "chase", "tax"])
     p.add_argument("--out", required=True)
+    p.add_argument("--layout", help="tax：报税格式文件（yibao.tax-layout/1 JSON）")
+    p.add_argument("--year", type=int, help="tax：待遇年度（默认当前征缴年度的）")

@@ -11,12 +11,13 @@ import json
 import logging
 import sys
 
-from app.cli import foundation, ledger, papers, township
+from app.cli import campaign, county, foundation, ledger, papers, township
 from app.cli import sync as sync_commands
 from app.cli.shared import CheckFailed, Command, print_result
 from app.domain.errors import YibaoError
 from app.logsetup import setup_logging
 from app.services.base.paths import default_db_path, log_dir
+from db.connection import storage_failure
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +31,8 @@ def build() -> Command:
     ledger.register_transfer(cmd)
     papers.register(cmd)
     township.register(cmd)
+    campaign.register(cmd)
+    county.register(cmd)
     return cmd
 
 
@@ -50,15 +53,16 @@ def main(argv: list[str] | None = None) -> int:
         print_result(failed.result, args.json)
         return 1
     except YibaoError as exc:
-        if args.json:
-            print(json.dumps({"error": exc.code, "message": exc.message, **exc.details},
-                             ensure_ascii=False, default=str))
-        print(f"yibao: {exc.message}", file=sys.stderr)
-        return 1
+        return _refused(exc, args.json)
     except KeyboardInterrupt:
         print("yibao: 已取消", file=sys.stderr)
         return 130
     except Exception as exc:
+        # A full disk or a damaged database file is the clerk's to fix: its own message.
+        failure = storage_failure(exc, args.db)
+        if failure is not None:
+            log.warning("%s failed: %s (%s)", args.command, type(exc).__name__, exc)
+            return _refused(failure, args.json)
         log.exception("unexpected error in %s", args.command)
         print(f"yibao: 内部错误（{type(exc).__name__}），详情见日志 {log_dir()}", file=sys.stderr)
         return 3
@@ -67,6 +71,14 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # `yibao … | head` closed the pipe; the work itself is done
         sys.stderr.close()
     return 0
+
+
+def _refused(exc: YibaoError, as_json: bool) -> int:
+    if as_json:
+        print(json.dumps({"error": exc.code, "message": exc.message, **exc.details},
+                         ensure_ascii=False, default=str))
+    print(f"yibao: {exc.message}", file=sys.stderr)
+    return 1
 
 
 if __name__ == "__main__":

@@ -28,7 +28,7 @@ def _run(fn_name: str, module: str, **fixed: Any) -> Handler:
         fn = getattr(importlib.import_module(f"app.services.{module}"), fn_name)
         values = {k: getattr(args, k) for k in fixed.get("args", ())}
         positional = [getattr(args, k) for k in fixed.get("positional", ())]
-        with open_ws(args) as ws:
+        with open_ws(args, reads_only=fixed.get("reads", False)) as ws:
             return fn(ws, *positional, **values)
 
     return handler
@@ -71,7 +71,7 @@ def _refund_paid(args: argparse.Namespace) -> dict[str, Any]:
 def _progress(args: argparse.Namespace) -> dict[str, Any]:
     from app.services.township.progress import export_progress, progress
 
-    with open_ws(args) as ws:
+    with open_ws(args, reads_only=True) as ws:
         if args.export:
             return export_progress(ws, args.export, campaign_year=args.year)
         return progress(ws, campaign_year=args.year)
@@ -80,7 +80,7 @@ def _progress(args: argparse.Namespace) -> dict[str, Any]:
 def _reconcile(args: argparse.Namespace) -> dict[str, Any]:
     from app.services.township.reconcile import reconcile_villages, village_receipts
 
-    with open_ws(args) as ws:
+    with open_ws(args, reads_only=True) as ws:
         if args.village:
             return {"village": args.village,
                     "receipts": village_receipts(ws, args.village, args.collector)}
@@ -131,15 +131,15 @@ def register(cmd: Command) -> None:
     p.add_argument("--village", required=True)
     p.add_argument("--collector", required=True)
     p.add_argument("--override-reason", help="上一本未核销仍要发放时的原因")
-    p = add("book check", _run("settlement_check", "township.books",
+    p = add("book check", _run("settlement_check", "township.books", reads=True,
                                positional=("allocation_id",)), "核销前检查一本票据")
     p.add_argument("allocation_id")
     p = add("book settle", _run("settle_book", "township.books", positional=("allocation_id",),
                                 args=("note",)), "核销一本票据（结报，未用票号按缴销处理）")
     p.add_argument("allocation_id")
     p.add_argument("--note", default="")
-    add("book list", _run("issued_books", "township.books"), "已发放的票据及使用情况")
-    add("book stock", _run("stock", "township.books"), "已入库的票据")
+    add("book list", _run("issued_books", "township.books", reads=True), "已发放的票据及使用情况")
+    add("book stock", _run("stock", "township.books", reads=True), "已入库的票据")
     p = add("void confirm", _run("confirm_void", "township.books",
                                  args=("series", "number", "note")), "确认作废票据的各联已收回")
     p.add_argument("--series", required=True)
@@ -158,16 +158,16 @@ def register(cmd: Command) -> None:
     p = add("deposit match", _match, "核对缴存与银行到账（不给参数时自动核对）")
     p.add_argument("--deposit", help="缴存编号")
     p.add_argument("--credit", help="银行到账编号")
-    add("deposit list", _run("deposit_matching", "township.money"), "缴存与到账，含未核对的")
+    add("deposit list", _run("deposit_matching", "township.money", reads=True), "缴存与到账，含未核对的")
     p = add("match-noncash", _run("match_noncash", "township.money",
                                   args=("credit_id", "device_id", "payment_id")),
             "把一笔微信/银行等非现金收款与银行到账核对")
     p.add_argument("--credit", dest="credit_id", required=True, help="银行到账编号")
     p.add_argument("--device", dest="device_id", required=True, help="村设备编号")
     p.add_argument("--payment", dest="payment_id", required=True, help="收款编号")
-    add("noncash", _run("noncash_receipts", "township.money"),
+    add("noncash", _run("noncash_receipts", "township.money", reads=True),
         "各村非现金收款及其银行到账核对情况")
-    add("refunds", _run("township_refund_requests", "township.refunds"),
+    add("refunds", _run("township_refund_requests", "township.refunds", reads=True),
         "各村向乡镇财政所提出的退费申请（含是否已支付）")
     p = add("refund-paid", _refund_paid, "登记一笔退费申请已由财政所支付")
     p.add_argument("--device", required=True, help="村设备编号")
@@ -189,6 +189,10 @@ def register(cmd: Command) -> None:
     p.add_argument("--village", required=True)
     p.add_argument("--group", default="")
     p.add_argument("--target", type=int, required=True)
+    p = add("village-name", _run("set_village_name", "township.progress",
+                                 args=("village", "name")), "设置村名（报表显示村名而非村代码）")
+    p.add_argument("--village", required=True, help="村代码")
+    p.add_argument("--name", required=True, help="村名")
     p = add("incentive", _incentive, "设置奖励标准（元/人）和按期完成的截止日期")
     p.add_argument("--per-person", required=True, help="每参保一人奖励（元）")
     p.add_argument("--deadline", type=_date)
@@ -217,5 +221,5 @@ def register(cmd: Command) -> None:
     p = add("receive", _run("import_township_reply", "exchange.township_bundles", positional=("file",)),
             "收款员：导入财政所的数据包（票据、核销、资助认定）")
     p.add_argument("file", type=Path)
-    add("allocation-check", _run("allocation_problems", "township.books"),
+    add("allocation-check", _run("allocation_problems", "township.books", reads=True),
         "收款员：本机登记的票据与财政所发放的是否一致")

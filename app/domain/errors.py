@@ -78,3 +78,29 @@ class IntegrityProblem(YibaoError):
     """The journal or ledger invariants do not hold."""
 
     code = "integrity"
+
+
+class KeyFileDamaged(StorageError):
+    """The key file cannot be read or a part of it is damaged; ``part`` names which."""
+
+    code = "key_file_damaged"
+
+    def __init__(self, message: str, *, part: str) -> None:
+        super().__init__(message, details={"part": part})
+        self.part = part
+
+
+class DatabaseDamaged(StorageError):
+    """The encrypted database file is damaged (a page fails its check): restore a backup."""
+
+    code = "database_damaged"
+
+
+class DiskFull(StorageError):
+    """The disk (or the file size limit) is full: nothing of the failed action was written."""
+
+    code = "disk_full"
+
+    def __init__(self, message: str, *, needed_bytes: int) -> None:
+        super().__init__(message, details={"needed_bytes": needed_bytes})
+        self.needed_bytes = needed_bytes

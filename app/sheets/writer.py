@@ -32,6 +32,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._writer import ALL_TEMP_FILES, WorksheetWriter
 
 from app.domain.errors import YibaoError
+from app.domain.text import clean_text
 
 if TYPE_CHECKING:
     from openpyxl.worksheet._write_only import WriteOnlyWorksheet
@@ -50,8 +51,6 @@ _CONTROL_STARTS = ("\t", "\r")
 _NUMBER_LIKE = re.compile(r"[0-9][0-9Xx.,:/ -]*", re.ASCII)
 # Digits beyond this lose precision in an Excel number (15 significant digits).
 _EXACT_DIGITS = 10**15
-# XML 1.0 forbids these; openpyxl refuses the whole workbook if one slips into a cell.
-_ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 _BAD_TITLE = re.compile(r"[\[\]:*?/\\]")
 
 # Rows looked at to size columns: enough to be representative, few enough to keep the
@@ -92,7 +91,7 @@ def write_xlsx(path: Path, sheets: list[Sheet]) -> None:
             _spool_beside(ws, path)
             header_cells = []
             for label in header:
-                cell = WriteOnlyCell(ws, value=_clean_text(neutralise(str(label))))
+                cell = WriteOnlyCell(ws, value=_safe(str(label)))
                 cell.font = header_font
                 header_cells.append(cell)
             ws.append(header_cells)
@@ -147,7 +146,7 @@ def write_csv(path: Path, header: Sequence[str], rows: Iterable[Sequence[object]
     with _atomic_file(Path(path)) as fh:
         text = io.TextIOWrapper(fh, encoding="utf-8-sig", newline="")
         writer = csv.writer(text, lineterminator="\r\n")
-        writer.writerow([neutralise(str(label)) for label in header])
+        writer.writerow([_safe(str(label)) for label in header])
         writer.writerows([_csv_value(value) for value in row] for row in rows)
         text.flush()
         text.detach()  # the atomic writer still owns and closes the binary file
@@ -156,7 +155,7 @@ def write_csv(path: Path, header: Sequence[str], rows: Iterable[Sequence[object]
 def _xlsx_value(ws: WriteOnlyWorksheet, value: object) -> object:
     # Text first: it is most of an export, and this runs once per cell.
     if type(value) is str:
-        text = _clean_text(neutralise(value))
+        text = _safe(value)
         if "0" <= text[:1] <= "9" and _NUMBER_LIKE.fullmatch(text):
             return _text_cell(ws, text)
         return text
@@ -183,8 +182,11 @@ def _text_cell(ws: WriteOnlyWorksheet, text: str) -> WriteOnlyCell:
     return cell
 
 
-def _clean_text(text: str) -> str:
-    return text if text.isprintable() else _ILLEGAL_XML.sub("", text)
+def _safe(text: str) -> str:
+    """A text cell as exported: cleaned first (control, bidi and zero-width characters out, a
+    database from before the rule may hold them), then neutralised, so that ``"\x01=…"``
+    cannot hide a formula from the check."""
+    return neutralise(clean_text(text, multiline=True))
 
 
 def _csv_value(value: object) -> str:
@@ -198,7 +200,7 @@ def _csv_value(value: object) -> str:
         return value.isoformat(sep=" ", timespec="seconds")
     if isinstance(value, dt.date):
         return value.isoformat()
-    return neutralise(str(value))
+    return _safe(str(value))
 
 
 def _sheet_title(title: str, used: set[str]) -> str:

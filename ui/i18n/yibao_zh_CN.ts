@@ -198,6 +198,144 @@
     </message>
 </context>
 <context>
+    <name>ChasePage</name>
+    <message>
+        <location filename="../chase_page.py" line="32" />
+        <source>Group</source>
+        <translation>组</translation>
+    </message>
+    <message>
+        <location filename="../chase_page.py" line="33" />
+        <source>Household no.</source>
+        <translation>户号</translation>
+    </message>
+    <message>
+        <location filename="../chase_page.py" line="34" />
+        <source>Head</source>
+        <translation>户主</translation>
+    </message>
+    <message>
+        <location filename="../chase_page.py" line="35" />
+        <source>Phone</source>
+        <translation>电话</translation>
+    </message>
+    <message>
+        <location filename="../chase_page.py" line="36" />
+        <source>Name</source>
+        <translation>姓名</translation>
+    </message>
+    <message>
+        <location filename="../chase_page.py" line="37" />
+        <source>ID number</source>
+        <translation>身份证号</translation>
+    </message>
+    <message>
+        <location filename="../chase_page.py" line="38" />
+        <source>Last year's tier</source>
+        <translation>上年档次</translation>
+    </message>
+    <message>
+        <location filename="../chase_page.py" line="39" />
+        <source>Paid last year</source>
+        <translation>上年个人缴费</translation>
+    </message>
+    <message>
+        <location filename="../chase_page.py" line="40" />
+        <source>Due this year</source>
+        <translation>本年按上年档次应缴</translation>
+    </message>
+    <message>
+        <location filename="../chase_page.py" line="42" />
+        <source>Subsidy category</source>
+        <translation>资助类别</translation>
+    </message>
+    <message>
+        <location filename="../chase_page.py" line="45" />
+        <source>Save as Excel…</source>
+        <translation>保存为 Excel…</translation>
+    </message>
+    <message>
+        <location filename="../chase_page.py" line="46" />
+        <source>Print chase notices</source>
+        <translation>打印催缴通知单</translation>
+    </message>
+    <message>
+        <location filename="../chase_page.py" line="47" />
+        <source>Save notices as PDF…</source>
+        <translation>催缴通知单保存为 PDF…</translation>
+    </message>
+    <message>
+        <location filename="../chase_page.py" line="76" />
+        <source>Chase list — %1</source>
+        <translation>催缴名单 — %1</translation>
+    </message>
+    <message>
+        <location filename="../chase_page.py" line="79" />
+        <source>No campaign of the year before is loaded on this computer: there is nobody to chase.</source>
+        <translation>本机没有上一年度的征缴记录：没有需要催缴的人。</translation>
+    </message>
+    <message>
+        <location filename="../chase_page.py" line="82" />
+        <source>%1: %2</source>
+        <translation>%1：%2</translation>
+    </message>
+    <message>
+        <location filename="../chase_page.py" line="84" />
+        <source>Enrolled in %1 and not yet renewed: %2 people in %3 households. %4</source>
+        <translation>%1已参保、本年度尚未续保：%3 户 %2 人。%4</translation>
+    </message>
+    <message>
+        <location filename="../chase_page.py" line="97" />
+        <source>Save chase list</source>
+        <translation>保存催缴名单</translation>
+    </message>
+    <message>
+        <location filename="../chase_page.py" line="97" />
+        <source>Excel workbooks (*.xlsx)</source>
+        <translation>Excel 工作簿 (*.xlsx)</translation>
+    </message>
+    <message>
+        <location filename="../chase_page.py" line="100" />
+        <source>Save chase notices</source>
+        <translation>保存催缴通知单</translation>
+    </message>
+    <message>
+        <location filename="../chase_page.py" line="100" />
+        <source>PDF files (*.pdf)</source>
+        <translation>PDF 文件 (*.pdf)</translation>
+    </message>
+    <message>
+        <location filename="../chase_page.py" line="113" />
+        <source>Saved %1 rows to %2.</source>
+        <translation>已导出 %1 行到 %2。</translation>
+    </message>
+    <message>
+        <location filename="../chase_page.py" line="118" />
+        <source>Saved the notices of %1 households to %2.</source>
+        <translation>已将 %1 户的催缴通知单保存到 %2。</translation>
+    </message>
+    <message>
+        <location filename="../chase_page.py" line="123" />
+        <source>Chase notices</source>
+        <translation>催缴通知单</translation>
+    </message>
+    <message>
+        <location filename="../chase_page.py" line="125" />
+        <source>Printing cancelled.</source>
+        <translation>已取消打印。</translation>
+    </message>
+    <message>
+        <location filename="../chase_page.py" line="134" />
+        <source>Printing failed: %1</source>
+        <translation>打印失败：%1</translation>
+    </message>
+    <message>
+        <location filename="../chase_page.py" line="139" />
+        <source>Printed the notices of %1 households.</source>
+        <translation>已打印 %1 户的催缴通知单。</translation>
+    </message>
+</context>
+<context>
     <name>CollectView</name>
     <message>
         <location filename="../collect_view.py" line="156" />
@@ -275,57 +413,62 @@
         <translation>空格 勾选/取消成员 · Alt+1/2 档次 · Alt+X/W/Y/Q 方式 · Ctrl+Enter 收款 · Esc 返回搜索</translation>
     </message>
     <message>
-        <location filename="../collect_view.py" line="280" />
+        <location filename="../collect_view.py" line="286" />
         <source>No household found. Try pinyin initials, the last digits of an ID number or the household number.</source>
         <translation>没有找到。可试试拼音首字母、身份证号后几位或户号。</translation>
     </message>
     <message>
-        <location filename="../collect_view.py" line="319" />
+        <location filename="../collect_view.py" line="327" />
+        <source>From the county's lists, not collected: %1</source>
+        <translation>县医保名单所列，不在村里收款：%1</translation>
+    </message>
+    <message>
+        <location filename="../collect_view.py" line="330" />
         <source>Household %1 · %2 · head %3</source>
         <translation>户号 %1 · %2 · 户主 %3</translation>
     </message>
     <message>
-        <location filename="../collect_view.py" line="325" />
+        <location filename="../collect_view.py" line="336" />
         <source>Nobody in this household needs to pay: everyone is enrolled, paid elsewhere or not insurable.</source>
         <translation>本户没有需要缴费的成员：都已参保、已通过其他渠道缴费或不在参保状态。</translation>
     </message>
     <message>
-        <location filename="../collect_view.py" line="376" />
+        <location filename="../collect_view.py" line="387" />
         <source>Total %1</source>
         <translation>合计 %1</translation>
     </message>
     <message>
-        <location filename="../collect_view.py" line="396" />
+        <location filename="../collect_view.py" line="407" />
         <source>Open a household first.</source>
         <translation>请先打开一户。</translation>
     </message>
     <message>
-        <location filename="../collect_view.py" line="400" />
+        <location filename="../collect_view.py" line="411" />
         <source>Tick at least one member to collect for.</source>
         <translation>请至少勾选一名成员。</translation>
     </message>
     <message>
-        <location filename="../collect_view.py" line="404" />
+        <location filename="../collect_view.py" line="415" />
         <source>Enter the transaction reference for a non-cash payment.</source>
         <translation>非现金缴费请填写交易参考号。</translation>
     </message>
     <message>
-        <location filename="../collect_view.py" line="409" />
+        <location filename="../collect_view.py" line="420" />
         <source>Today is outside the collection period: enter the reason to collect anyway.</source>
         <translation>今天不在征缴期内：确需收款请填写原因。</translation>
     </message>
     <message>
-        <location filename="../collect_view.py" line="453" />
+        <location filename="../collect_view.py" line="464" />
         <source>Enrolled household %1 (fully subsidised, no receipt).</source>
         <translation>户 %1 已登记参保（全额资助，不开票据）。</translation>
     </message>
     <message>
-        <location filename="../collect_view.py" line="457" />
+        <location filename="../collect_view.py" line="468" />
         <source>Collected %1 on receipt %2 — printing…</source>
         <translation>已收款 %1，票据 %2 — 正在打印…</translation>
     </message>
     <message>
-        <location filename="../collect_view.py" line="479" />
+        <location filename="../collect_view.py" line="490" />
         <source>Collected %1 on receipt %2 and printed.</source>
         <translation>已收款 %1，票据 %2 已打印。</translation>
     </message>
@@ -399,6 +542,100 @@
         <location filename="../township_books.py" line="125" />
         <source>Number</source>
         <translation>号码</translation>
+    </message>
+</context>
+<context>
+    <name>CountyListDialog</name>
+    <message>
+        <location filename="../county_import_dialog.py" line="43" />
+        <location filename="../county_import_dialog.py" line="98" />
+        <source>Import a county list</source>
+        <translation>导入县医保名单</translation>
+    </message>
+    <message>
+        <location filename="../county_import_dialog.py" line="50" />
+        <source>The county's list (.xlsx or .csv)</source>
+        <translation>县医保下发的名单（.xlsx 或 .csv）</translation>
+    </message>
+    <message>
+        <location filename="../county_import_dialog.py" line="51" />
+        <source>Choose file…</source>
+        <translation>选择文件…</translation>
+    </message>
+    <message>
+        <location filename="../county_import_dialog.py" line="55" />
+        <source>Kind: from the header</source>
+        <translation>类型：按表头判断</translation>
+    </message>
+    <message>
+        <location filename="../county_import_dialog.py" line="56" />
+        <source>Online payments</source>
+        <translation>线上缴费名单</translation>
+    </message>
+    <message>
+        <location filename="../county_import_dialog.py" line="57" />
+        <source>Employee-insured</source>
+        <translation>职工医保参保名单</translation>
+    </message>
+    <message>
+        <location filename="../county_import_dialog.py" line="58" />
+        <source>Duplicate enrolment feedback</source>
+        <translation>重复参保反馈</translation>
+    </message>
+    <message>
+        <location filename="../county_import_dialog.py" line="60" />
+        <source>Import</source>
+        <translation>导入</translation>
+    </message>
+    <message>
+        <location filename="../county_import_dialog.py" line="71" />
+        <source>Importing the same file again changes nothing.</source>
+        <translation>同一文件再次导入不会改变任何数据。</translation>
+    </message>
+    <message>
+        <location filename="../county_import_dialog.py" line="76" />
+        <source>Row</source>
+        <translation>行号</translation>
+    </message>
+    <message>
+        <location filename="../county_import_dialog.py" line="77" />
+        <source>Column</source>
+        <translation>列</translation>
+    </message>
+    <message>
+        <location filename="../county_import_dialog.py" line="78" />
+        <source>Reason</source>
+        <translation>原因</translation>
+    </message>
+    <message>
+        <location filename="../county_import_dialog.py" line="81" />
+        <source>Close</source>
+        <translation>关闭</translation>
+    </message>
+    <message>
+        <location filename="../county_import_dialog.py" line="100" />
+        <source>Spreadsheets (*.xlsx *.csv)</source>
+        <translation>表格文件 (*.xlsx *.csv)</translation>
+    </message>
+    <message>
+        <location filename="../county_import_dialog.py" line="114" />
+        <source>Importing…</source>
+        <translation>正在导入…</translation>
+    </message>
+    <message>
+        <location filename="../county_import_dialog.py" line="128" />
+        <source>Reading the file: %1 rows…</source>
+        <translation>正在读取文件：已读 %1 行…</translation>
+    </message>
+    <message>
+        <location filename="../county_import_dialog.py" line="138" />
+        <source>Imported.</source>
+        <translation>导入完成。</translation>
+    </message>
+    <message>
+        <location filename="../county_import_dialog.py" line="140" />
+        <source>Rows %1 · new %2 · unchanged %3 · rejected rows %4</source>
+        <translation>共 %1 行 · 新增 %2 · 未变 %3 · 拒收 %4 行</translation>
     </message>
 </context>
 <context>
@@ -548,32 +785,32 @@
 <context>
     <name>EnrolDialog</name>
     <message>
-        <location filename="../sync_page.py" line="65" />
+        <location filename="../sync_page.py" line="66" />
         <source>Enrol this device</source>
         <translation>登记本机</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="65" />
+        <location filename="../sync_page.py" line="66" />
         <source>Enrol</source>
         <translation>登记</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="71" />
+        <location filename="../sync_page.py" line="72" />
         <source>One-time code from the township</source>
         <translation>乡镇或县医保发放的一次性登记码</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="72" />
+        <location filename="../sync_page.py" line="73" />
         <source>County server</source>
         <translation>县医保服务器</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="73" />
+        <location filename="../sync_page.py" line="74" />
         <source>Enrolment code</source>
         <translation>登记码</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="79" />
+        <location filename="../sync_page.py" line="80" />
         <source>Enter the server address and the enrolment code.</source>
         <translation>请填写服务器地址和登记码。</translation>
     </message>
@@ -581,47 +818,47 @@
 <context>
     <name>ExportBundleDialog</name>
     <message>
-        <location filename="../sync_page.py" line="103" />
+        <location filename="../sync_page.py" line="104" />
         <source>Export bundle for USB</source>
         <translation>导出U盘数据包</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="103" />
+        <location filename="../sync_page.py" line="104" />
         <source>Export</source>
         <translation>导出</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="109" />
+        <location filename="../sync_page.py" line="110" />
         <source>Save as</source>
         <translation>保存为</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="113" />
+        <location filename="../sync_page.py" line="114" />
         <source>This device is not enrolled yet: the bundle enrols it, with the county's key file and a one-time code.</source>
         <translation>本机尚未登记：数据包将同时申请登记，需要县医保公钥文件和一次性登记码。</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="116" />
+        <location filename="../sync_page.py" line="117" />
         <source>County key file</source>
         <translation>县医保公钥文件</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="118" />
+        <location filename="../sync_page.py" line="119" />
         <source>Enrolment code</source>
         <translation>登记码</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="123" />
+        <location filename="../sync_page.py" line="124" />
         <source>Sync bundles (*.json)</source>
         <translation>同步数据包 (*.json)</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="142" />
+        <location filename="../sync_page.py" line="143" />
         <source>Choose where to save the bundle.</source>
         <translation>请选择数据包的保存位置。</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="147" />
+        <location filename="../sync_page.py" line="148" />
         <source>Choose the county key file and enter the enrolment code.</source>
         <translation>请选择县医保公钥文件并填写登记码。</translation>
     </message>
@@ -629,19 +866,37 @@
 <context>
     <name>ExportMenu</name>
     <message>
-        <location filename="../import_dialog.py" line="304" />
+        <location filename="../import_dialog.py" line="313" />
         <source>Export to Excel</source>
         <translation>导出到 Excel</translation>
     </message>
     <message>
-        <location filename="../import_dialog.py" line="307" />
+        <location filename="../import_dialog.py" line="316" />
         <source>Excel workbooks (*.xlsx)</source>
         <translation>Excel 工作簿 (*.xlsx)</translation>
     </message>
     <message>
-        <location filename="../import_dialog.py" line="315" />
+        <location filename="../import_dialog.py" line="324" />
         <source>Saved %1 rows to %2.</source>
         <translation>已导出 %1 行到 %2。</translation>
+    </message>
+</context>
+<context>
+    <name>FileDialog</name>
+    <message>
+        <location filename="../common.py" line="321" />
+        <source>Folder</source>
+        <translation>文件夹</translation>
+    </message>
+    <message>
+        <location filename="../common.py" line="323" />
+        <source>%1 file</source>
+        <translation>%1 文件</translation>
+    </message>
+    <message>
+        <location filename="../common.py" line="324" />
+        <source>File</source>
+        <translation>文件</translation>
     </message>
 </context>
 <context>
@@ -786,127 +1041,127 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../main_window.py" line="166" />
+        <location filename="../main_window.py" line="168" />
         <source>Collect</source>
         <translation>收款</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="166" />
+        <location filename="../main_window.py" line="168" />
         <source>Roster</source>
         <translation>花名册</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="166" />
+        <location filename="../main_window.py" line="168" />
         <source>Receipts</source>
         <translation>票据</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="167" />
+        <location filename="../main_window.py" line="169" />
         <source>Cash</source>
         <translation>现金</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="167" />
+        <location filename="../main_window.py" line="169" />
         <source>Progress</source>
         <translation>进度</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="167" />
+        <location filename="../main_window.py" line="169" />
         <source>Sync</source>
         <translation>同步</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="168" />
+        <location filename="../main_window.py" line="170" />
         <source>Settings</source>
         <translation>设置</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="323" />
+        <location filename="../main_window.py" line="328" />
         <source>Received from %1 village(s), %2 device(s)</source>
         <translation>已收 %1 个村 %2 台设备</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="325" />
+        <location filename="../main_window.py" line="330" />
         <source>Books issued %1, not settled %2</source>
         <translation>已发票据 %1 本，未核销 %2 本</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="329" />
+        <location filename="../main_window.py" line="334" />
         <source>%1 deposit(s) without bank credit</source>
         <translation>%1 笔缴存未见银行到账</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="330" />
+        <location filename="../main_window.py" line="335" />
         <source>All deposits credited</source>
         <translation>缴存均已到账</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="334" />
+        <location filename="../main_window.py" line="339" />
         <source>%1 reconciliation problem(s)</source>
         <translation>对账问题 %1 个</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="335" />
+        <location filename="../main_window.py" line="340" />
         <source>No reconciliation problems</source>
         <translation>对账无问题</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="344" />
+        <location filename="../main_window.py" line="349" />
         <source>No county server configured</source>
         <translation>未配置县级服务器</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="350" />
+        <location filename="../main_window.py" line="355" />
         <source>last sync %1</source>
         <translation>上次同步 %1</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="352" />
+        <location filename="../main_window.py" line="357" />
         <source>never synced</source>
         <translation>尚未同步</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="353" />
+        <location filename="../main_window.py" line="358" />
         <source>%1 to sync · %2</source>
         <translation>待同步 %1 条 · %2</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="355" />
+        <location filename="../main_window.py" line="360" />
         <source>%1 refund task(s)</source>
         <translation>退费任务 %1 条</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="266" />
+        <location filename="../main_window.py" line="271" />
         <source>No active campaign</source>
         <translation>没有启用的征缴年度</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="276" />
+        <location filename="../main_window.py" line="281" />
         <source>Yibao Collect</source>
         <translation>医保收缴通</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="284" />
+        <location filename="../main_window.py" line="289" />
         <source>No receipt forms left</source>
         <translation>没有可用票据</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="287" />
+        <location filename="../main_window.py" line="292" />
         <source>Receipt %1 (%2 left)</source>
         <translation>票据 %1（剩 %2 张）</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="292" />
+        <location filename="../main_window.py" line="297" />
         <source>Cash on hand %1</source>
         <translation>现金在手 %1</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="301" />
+        <location filename="../main_window.py" line="306" />
         <source>%1 not printed</source>
         <translation>%1 张待打印</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="168" />
+        <location filename="../main_window.py" line="170" />
         <source>Overview</source>
         <translation>概况</translation>
     </message>
@@ -1090,52 +1345,52 @@
 <context>
     <name>OverviewPage</name>
     <message>
-        <location filename="../main_window.py" line="75" />
+        <location filename="../main_window.py" line="77" />
         <source>Check integrity (verify)</source>
         <translation>校验数据完整性</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="88" />
+        <location filename="../main_window.py" line="90" />
         <source>User</source>
         <translation>用户</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="89" />
+        <location filename="../main_window.py" line="91" />
         <source>Village</source>
         <translation>村</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="90" />
+        <location filename="../main_window.py" line="92" />
         <source>Database</source>
         <translation>数据库</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="91" />
+        <location filename="../main_window.py" line="93" />
         <source>Journal events</source>
         <translation>日志事件数</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="92" />
+        <location filename="../main_window.py" line="94" />
         <source>Journal head</source>
         <translation>日志末条哈希</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="93" />
+        <location filename="../main_window.py" line="95" />
         <source>Schema version</source>
         <translation>数据库结构版本</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="99" />
+        <location filename="../main_window.py" line="101" />
         <source>Checking…</source>
         <translation>正在校验…</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="104" />
+        <location filename="../main_window.py" line="106" />
         <source>All %1 journal events verified; the ledger is consistent.</source>
         <translation>全部 %1 条日志事件校验通过，账务一致。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="107" />
+        <location filename="../main_window.py" line="109" />
         <source>Problems found:</source>
         <translation>发现问题：</translation>
     </message>
@@ -1143,12 +1398,12 @@
 <context>
     <name>PendingPrintBanner</name>
     <message>
-        <location filename="../main_window.py" line="135" />
+        <location filename="../main_window.py" line="137" />
         <source>%1 receipt(s) collected but NOT printed: %2 — the payer has no receipt yet!</source>
         <translation>%1 张票据已收款但未打印：%2 — 交款人还没有拿到收据！</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="138" />
+        <location filename="../main_window.py" line="140" />
         <source>Print %1 now</source>
         <translation>立即打印 %1</translation>
     </message>
@@ -1590,177 +1845,327 @@
     </message>
 </context>
 <context>
+    <name>ReportsPage</name>
+    <message>
+        <location filename="../reports_page.py" line="97" />
+        <source>Daily collection report</source>
+        <translation>收款日报</translation>
+    </message>
+    <message>
+        <location filename="../reports_page.py" line="98" />
+        <source>Receipt book settlement sheet</source>
+        <translation>票据核销表</translation>
+    </message>
+    <message>
+        <location filename="../reports_page.py" line="100" />
+        <source>Payment notice for a household</source>
+        <translation>缴费（催缴）通知单</translation>
+    </message>
+    <message>
+        <location filename="../reports_page.py" line="103" />
+        <source>Coverage by village and group (with rewards)</source>
+        <translation>征缴进度表（含奖惩）</translation>
+    </message>
+    <message>
+        <location filename="../reports_page.py" line="105" />
+        <source>Subsidised people by category and channel</source>
+        <translation>资助参保人员名册</translation>
+    </message>
+    <message>
+        <location filename="../reports_page.py" line="121" />
+        <location filename="../reports_page.py" line="126" />
+        <source>Household no.</source>
+        <translation>户号</translation>
+    </message>
+    <message>
+        <location filename="../reports_page.py" line="124" />
+        <source>Business day</source>
+        <translation>收款日期</translation>
+    </message>
+    <message>
+        <location filename="../reports_page.py" line="125" />
+        <source>Receipt book</source>
+        <translation>票据本</translation>
+    </message>
+    <message>
+        <location filename="../reports_page.py" line="127" />
+        <source>Tier</source>
+        <translation>档次</translation>
+    </message>
+    <message>
+        <location filename="../reports_page.py" line="134" />
+        <source>Preview</source>
+        <translation>预览</translation>
+    </message>
+    <message>
+        <location filename="../reports_page.py" line="135" />
+        <source>Print…</source>
+        <translation>打印…</translation>
+    </message>
+    <message>
+        <location filename="../reports_page.py" line="136" />
+        <source>Save as PDF…</source>
+        <translation>保存为 PDF…</translation>
+    </message>
+    <message>
+        <location filename="../reports_page.py" line="137" />
+        <source>Save as Excel…</source>
+        <translation>保存为 Excel…</translation>
+    </message>
+    <message>
+        <location filename="../reports_page.py" line="172" />
+        <source>Reports</source>
+        <translation>报表</translation>
+    </message>
+    <message>
+        <location filename="../reports_page.py" line="236" />
+        <source>No receipt book is registered yet.</source>
+        <translation>还没有登记票据本。</translation>
+    </message>
+    <message>
+        <location filename="../reports_page.py" line="241" />
+        <source>Enter the household number first.</source>
+        <translation>请先填写户号。</translation>
+    </message>
+    <message>
+        <location filename="../reports_page.py" line="255" />
+        <source>Choose the report and press Preview.</source>
+        <translation>选择报表后点“预览”。</translation>
+    </message>
+    <message>
+        <location filename="../reports_page.py" line="274" />
+        <source>Preparing the report…</source>
+        <translation>正在生成报表…</translation>
+    </message>
+    <message>
+        <location filename="../reports_page.py" line="283" />
+        <source>The report could not be made: %1</source>
+        <translation>报表未能生成：%1</translation>
+    </message>
+    <message>
+        <location filename="../reports_page.py" line="299" />
+        <source>%1 page(s). Print it or save it.</source>
+        <translation>共 %1 页。可以打印或保存。</translation>
+    </message>
+    <message>
+        <location filename="../reports_page.py" line="307" />
+        <source>Printing cancelled.</source>
+        <translation>已取消打印。</translation>
+    </message>
+    <message>
+        <location filename="../reports_page.py" line="309" />
+        <source>Printing…</source>
+        <translation>正在打印…</translation>
+    </message>
+    <message>
+        <location filename="../reports_page.py" line="312" />
+        <source>Printed %1 page(s).</source>
+        <translation>已打印 %1 页。</translation>
+    </message>
+    <message>
+        <location filename="../reports_page.py" line="315" />
+        <source>Printing failed: %1</source>
+        <translation>打印失败：%1</translation>
+    </message>
+    <message>
+        <location filename="../reports_page.py" line="323" />
+        <source>Save report</source>
+        <translation>保存报表</translation>
+    </message>
+    <message>
+        <location filename="../reports_page.py" line="326" />
+        <source>PDF documents (*.pdf)</source>
+        <translation>PDF 文件 (*.pdf)</translation>
+    </message>
+    <message>
+        <location filename="../reports_page.py" line="327" />
+        <source>Excel workbooks (*.xlsx)</source>
+        <translation>Excel 工作簿 (*.xlsx)</translation>
+    </message>
+    <message>
+        <location filename="../reports_page.py" line="338" />
+        <source>Saving…</source>
+        <translation>正在保存…</translation>
+    </message>
+    <message>
+        <location filename="../reports_page.py" line="341" />
+        <location filename="../reports_page.py" line="354" />
+        <source>Saved to %1.</source>
+        <translation>已保存到 %1。</translation>
+    </message>
+</context>
+<context>
     <name>RosterImportDialog</name>
     <message>
-        <location filename="../import_dialog.py" line="50" />
-        <location filename="../import_dialog.py" line="137" />
+        <location filename="../import_dialog.py" line="59" />
+        <location filename="../import_dialog.py" line="146" />
         <source>Import roster</source>
         <translation>导入花名册</translation>
     </message>
     <message>
-        <location filename="../import_dialog.py" line="59" />
+        <location filename="../import_dialog.py" line="68" />
         <source>Last year's roster (.xlsx or .csv)</source>
         <translation>上年花名册（.xlsx 或 .csv）</translation>
     </message>
     <message>
-        <location filename="../import_dialog.py" line="60" />
+        <location filename="../import_dialog.py" line="69" />
         <source>Choose file…</source>
         <translation>选择文件…</translation>
     </message>
     <message>
-        <location filename="../import_dialog.py" line="63" />
+        <location filename="../import_dialog.py" line="72" />
         <source>Check file</source>
         <translation>检查文件</translation>
     </message>
     <message>
-        <location filename="../import_dialog.py" line="73" />
+        <location filename="../import_dialog.py" line="82" />
         <source>Choose the file, then check it: nothing is written until you confirm.</source>
         <translation>请选择文件并检查：确认导入之前不会写入任何数据。</translation>
     </message>
     <message>
-        <location filename="../import_dialog.py" line="80" />
-        <location filename="../import_dialog.py" line="93" />
+        <location filename="../import_dialog.py" line="89" />
+        <location filename="../import_dialog.py" line="102" />
         <source>Row</source>
         <translation>行号</translation>
     </message>
     <message>
-        <location filename="../import_dialog.py" line="81" />
+        <location filename="../import_dialog.py" line="90" />
         <source>Column</source>
         <translation>列</translation>
     </message>
     <message>
-        <location filename="../import_dialog.py" line="82" />
+        <location filename="../import_dialog.py" line="91" />
         <source>Reason</source>
         <translation>原因</translation>
     </message>
     <message>
-        <location filename="../import_dialog.py" line="86" />
+        <location filename="../import_dialog.py" line="95" />
         <source>Warning</source>
         <translation>提示</translation>
     </message>
     <message>
-        <location filename="../import_dialog.py" line="89" />
+        <location filename="../import_dialog.py" line="98" />
         <source>Rejected rows</source>
         <translation>未通过的行</translation>
     </message>
     <message>
-        <location filename="../import_dialog.py" line="90" />
+        <location filename="../import_dialog.py" line="99" />
         <source>Warnings</source>
         <translation>提示</translation>
     </message>
     <message>
-        <location filename="../import_dialog.py" line="94" />
+        <location filename="../import_dialog.py" line="103" />
         <source>Change</source>
         <translation>变化</translation>
     </message>
     <message>
-        <location filename="../import_dialog.py" line="95" />
+        <location filename="../import_dialog.py" line="104" />
         <source>ID number</source>
         <translation>身份证号</translation>
     </message>
     <message>
-        <location filename="../import_dialog.py" line="96" />
+        <location filename="../import_dialog.py" line="105" />
         <source>Before</source>
         <translation>原登记</translation>
     </message>
     <message>
-        <location filename="../import_dialog.py" line="97" />
+        <location filename="../import_dialog.py" line="106" />
         <source>After</source>
         <translation>改为</translation>
     </message>
     <message>
-        <location filename="../import_dialog.py" line="100" />
+        <location filename="../import_dialog.py" line="109" />
         <source>Moves and renames</source>
         <translation>迁户和改名</translation>
     </message>
     <message>
-        <location filename="../import_dialog.py" line="103" />
+        <location filename="../import_dialog.py" line="112" />
         <source>I have checked every move and rename above against the paper roster: apply them with this import</source>
         <translation>我已对照纸质花名册逐条核对以上迁户和改名，确认随本次导入一并办理</translation>
     </message>
     <message>
-        <location filename="../import_dialog.py" line="109" />
+        <location filename="../import_dialog.py" line="118" />
         <source>Confirm import</source>
         <translation>确认导入</translation>
     </message>
     <message>
-        <location filename="../import_dialog.py" line="112" />
+        <location filename="../import_dialog.py" line="121" />
         <source>Close</source>
         <translation>关闭</translation>
     </message>
     <message>
-        <location filename="../import_dialog.py" line="139" />
+        <location filename="../import_dialog.py" line="148" />
         <source>Spreadsheets (*.xlsx *.csv)</source>
         <translation>表格文件 (*.xlsx *.csv)</translation>
     </message>
     <message>
-        <location filename="../import_dialog.py" line="181" />
+        <location filename="../import_dialog.py" line="190" />
         <source>Reading the file: %1 rows…</source>
         <translation>正在读取文件：已读 %1 行…</translation>
     </message>
     <message>
-        <location filename="../import_dialog.py" line="194" />
+        <location filename="../import_dialog.py" line="203" />
         <source>Checking the file…</source>
         <translation>正在检查文件…</translation>
     </message>
     <message>
-        <location filename="../import_dialog.py" line="207" />
+        <location filename="../import_dialog.py" line="216" />
         <source>Nothing has been written yet. This file moves %1 people to another household and renames %2: check each one below and tick the box to confirm them before importing.</source>
         <translation>尚未写入任何数据。此文件将把 %1 人迁到其他户、为 %2 人改名：请逐条核对下方列表，勾选确认后才能导入。</translation>
     </message>
     <message>
-        <location filename="../import_dialog.py" line="211" />
+        <location filename="../import_dialog.py" line="220" />
         <source>Nothing has been written yet. Check the report, then confirm: the accepted rows are imported all together.</source>
         <translation>尚未写入任何数据。请核对检查结果，确认后通过检查的行将一次性全部导入。</translation>
     </message>
     <message>
-        <location filename="../import_dialog.py" line="214" />
+        <location filename="../import_dialog.py" line="223" />
         <source>Nothing to import: the roster already has every accepted row.</source>
         <translation>没有需要导入的内容：通过检查的行都已在花名册中。</translation>
     </message>
     <message>
-        <location filename="../import_dialog.py" line="228" />
+        <location filename="../import_dialog.py" line="237" />
         <source>Importing…</source>
         <translation>正在导入…</translation>
     </message>
     <message>
-        <location filename="../import_dialog.py" line="240" />
+        <location filename="../import_dialog.py" line="249" />
         <source>Imported.</source>
         <translation>导入完成。</translation>
     </message>
     <message>
-        <location filename="../import_dialog.py" line="247" />
+        <location filename="../import_dialog.py" line="256" />
         <source>New households %1 · new persons %2 · updated %3 · unchanged %4 · rejected rows %5 · warnings %6</source>
         <translation>新户 %1 · 新增人员 %2 · 更新 %3 · 未变 %4 · 未通过 %5 行 · 提示 %6 条</translation>
     </message>
     <message>
-        <location filename="../import_dialog.py" line="251" />
+        <location filename="../import_dialog.py" line="260" />
         <source>Household move</source>
         <translation>迁户</translation>
     </message>
     <message>
-        <location filename="../import_dialog.py" line="252" />
-        <location filename="../import_dialog.py" line="253" />
+        <location filename="../import_dialog.py" line="261" />
+        <location filename="../import_dialog.py" line="262" />
         <source>%1 in household %2</source>
         <translation>%1（户 %2）</translation>
     </message>
     <message>
-        <location filename="../import_dialog.py" line="255" />
+        <location filename="../import_dialog.py" line="264" />
         <source>Name change</source>
         <translation>改名</translation>
     </message>
     <message>
-        <location filename="../import_dialog.py" line="258" />
+        <location filename="../import_dialog.py" line="267" />
         <source>Moves and renames to confirm (%1)</source>
         <translation>须确认的迁户和改名（%1）</translation>
     </message>
     <message>
-        <location filename="../import_dialog.py" line="267" />
+        <location filename="../import_dialog.py" line="276" />
         <source>Rejected rows (%1)</source>
         <translation>未通过的行（%1）</translation>
     </message>
     <message>
-        <location filename="../import_dialog.py" line="268" />
+        <location filename="../import_dialog.py" line="277" />
         <source>Warnings (%1)</source>
         <translation>提示（%1）</translation>
     </message>
@@ -1768,202 +2173,207 @@
 <context>
     <name>RosterPage</name>
     <message>
-        <location filename="../roster_page.py" line="55" />
+        <location filename="../roster_page.py" line="56" />
         <source>Search: name, initials, ID digits, household no. (empty lists all)</source>
         <translation>搜索：姓名、拼音首字母、身份证号、户号（留空显示全部）</translation>
     </message>
     <message>
-        <location filename="../roster_page.py" line="59" />
+        <location filename="../roster_page.py" line="60" />
         <source>Household no.</source>
         <translation>户号</translation>
     </message>
     <message>
-        <location filename="../roster_page.py" line="60" />
+        <location filename="../roster_page.py" line="61" />
         <source>Head</source>
         <translation>户主</translation>
     </message>
     <message>
-        <location filename="../roster_page.py" line="61" />
+        <location filename="../roster_page.py" line="62" />
         <source>Group</source>
         <translation>组</translation>
     </message>
     <message>
-        <location filename="../roster_page.py" line="62" />
+        <location filename="../roster_page.py" line="63" />
         <source>Members</source>
         <translation>人数</translation>
     </message>
     <message>
-        <location filename="../roster_page.py" line="66" />
+        <location filename="../roster_page.py" line="67" />
         <source>New household…</source>
         <translation>新增户…</translation>
     </message>
     <message>
-        <location filename="../roster_page.py" line="68" />
+        <location filename="../roster_page.py" line="69" />
         <source>Import roster…</source>
         <translation>导入花名册…</translation>
     </message>
     <message>
-        <location filename="../roster_page.py" line="70" />
+        <location filename="../roster_page.py" line="72" />
+        <source>County lists…</source>
+        <translation>县医保名单…</translation>
+    </message>
+    <message>
+        <location filename="../roster_page.py" line="74" />
         <source>Export</source>
         <translation>导出</translation>
     </message>
     <message>
-        <location filename="../roster_page.py" line="84" />
+        <location filename="../roster_page.py" line="89" />
         <source>Choose a household</source>
         <translation>请选择一户</translation>
     </message>
     <message>
-        <location filename="../roster_page.py" line="87" />
+        <location filename="../roster_page.py" line="92" />
         <source>Edit household…</source>
         <translation>修改户信息…</translation>
     </message>
     <message>
-        <location filename="../roster_page.py" line="93" />
+        <location filename="../roster_page.py" line="98" />
         <source>Name</source>
         <translation>姓名</translation>
     </message>
     <message>
-        <location filename="../roster_page.py" line="94" />
+        <location filename="../roster_page.py" line="99" />
         <source>Relation</source>
         <translation>与户主关系</translation>
     </message>
     <message>
-        <location filename="../roster_page.py" line="95" />
+        <location filename="../roster_page.py" line="100" />
         <source>Certificate</source>
         <translation>证件</translation>
     </message>
     <message>
-        <location filename="../roster_page.py" line="96" />
+        <location filename="../roster_page.py" line="101" />
         <source>Number</source>
         <translation>号码</translation>
     </message>
     <message>
-        <location filename="../roster_page.py" line="97" />
+        <location filename="../roster_page.py" line="102" />
         <source>Sex</source>
         <translation>性别</translation>
     </message>
     <message>
-        <location filename="../roster_page.py" line="97" />
+        <location filename="../roster_page.py" line="102" />
         <source>M</source>
         <translation>男</translation>
     </message>
     <message>
-        <location filename="../roster_page.py" line="97" />
+        <location filename="../roster_page.py" line="102" />
         <source>F</source>
         <translation>女</translation>
     </message>
     <message>
-        <location filename="../roster_page.py" line="98" />
+        <location filename="../roster_page.py" line="103" />
         <source>Born</source>
         <translation>出生日期</translation>
     </message>
     <message>
-        <location filename="../roster_page.py" line="99" />
+        <location filename="../roster_page.py" line="104" />
         <source>Status</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../roster_page.py" line="101" />
+        <location filename="../roster_page.py" line="106" />
         <source>This year</source>
         <translation>本年度</translation>
     </message>
     <message>
-        <location filename="../roster_page.py" line="104" />
+        <location filename="../roster_page.py" line="109" />
         <source>Categories</source>
         <translation>资助类别</translation>
     </message>
     <message>
-        <location filename="../roster_page.py" line="106" />
+        <location filename="../roster_page.py" line="111" />
         <source>Residence</source>
         <translation>户籍</translation>
     </message>
     <message>
-        <location filename="../roster_page.py" line="106" />
+        <location filename="../roster_page.py" line="111" />
         <source>non-local</source>
         <translation>外地</translation>
     </message>
     <message>
-        <location filename="../roster_page.py" line="107" />
+        <location filename="../roster_page.py" line="112" />
         <source>local</source>
         <translation>本地</translation>
     </message>
     <message>
-        <location filename="../roster_page.py" line="108" />
+        <location filename="../roster_page.py" line="113" />
         <source>Phone</source>
         <translation>电话</translation>
     </message>
     <message>
-        <location filename="../roster_page.py" line="116" />
+        <location filename="../roster_page.py" line="121" />
         <source>Add member…</source>
         <translation>新增成员…</translation>
     </message>
     <message>
-        <location filename="../roster_page.py" line="117" />
+        <location filename="../roster_page.py" line="122" />
         <source>Register newborn…</source>
         <translation>新生儿登记…</translation>
     </message>
     <message>
-        <location filename="../roster_page.py" line="118" />
+        <location filename="../roster_page.py" line="123" />
         <source>Edit member…</source>
         <translation>修改成员…</translation>
     </message>
     <message>
-        <location filename="../roster_page.py" line="119" />
+        <location filename="../roster_page.py" line="124" />
         <source>Add ID number…</source>
         <translation>补录身份证号…</translation>
     </message>
     <message>
-        <location filename="../roster_page.py" line="120" />
+        <location filename="../roster_page.py" line="125" />
         <source>Change status…</source>
         <translation>变更状态…</translation>
     </message>
     <message>
-        <location filename="../roster_page.py" line="121" />
+        <location filename="../roster_page.py" line="126" />
         <source>Move to household…</source>
         <translation>迁至他户…</translation>
     </message>
     <message>
-        <location filename="../roster_page.py" line="122" />
+        <location filename="../roster_page.py" line="127" />
         <source>End enrolment…</source>
         <translation>终止参保…</translation>
     </message>
     <message>
-        <location filename="../roster_page.py" line="129" />
+        <location filename="../roster_page.py" line="134" />
         <source>Subsidy categories come from the township's certified lists and are read-only here.</source>
         <translation>资助类别来自乡镇认定的名单，此处只能查看，不能修改。</translation>
     </message>
     <message>
-        <location filename="../roster_page.py" line="170" />
+        <location filename="../roster_page.py" line="175" />
         <source>%1 households</source>
         <translation>共 %1 户</translation>
     </message>
     <message>
-        <location filename="../roster_page.py" line="186" />
+        <location filename="../roster_page.py" line="191" />
         <source>Household %1 · head %2</source>
         <translation>户号 %1 · 户主 %2</translation>
     </message>
     <message>
-        <location filename="../roster_page.py" line="204" />
+        <location filename="../roster_page.py" line="209" />
         <source>Enrolled (receipt %1)</source>
         <translation>已参保 %1</translation>
     </message>
     <message>
-        <location filename="../roster_page.py" line="205" />
+        <location filename="../roster_page.py" line="210" />
         <source>Enrolled</source>
         <translation>已参保</translation>
     </message>
     <message>
-        <location filename="../roster_page.py" line="207" />
+        <location filename="../roster_page.py" line="212" />
         <source>Enrolled elsewhere (%1)</source>
         <translation>已在别处参保（%1）</translation>
     </message>
     <message>
-        <location filename="../roster_page.py" line="209" />
+        <location filename="../roster_page.py" line="214" />
         <source>Ended (%1)</source>
         <translation>已终止（%1）</translation>
     </message>
     <message>
-        <location filename="../roster_page.py" line="210" />
+        <location filename="../roster_page.py" line="215" />
         <source>Not paid</source>
         <translation>未缴费</translation>
     </message>
@@ -1971,118 +2381,203 @@
 <context>
     <name>SettingsPage</name>
     <message>
-        <location filename="../settings_page.py" line="53" />
+        <location filename="../settings_page.py" line="58" />
         <source>Print calibration page</source>
         <translation>打印校准页</translation>
     </message>
     <message>
-        <location filename="../settings_page.py" line="56" />
+        <location filename="../settings_page.py" line="61" />
         <source>A4, three parts on one sheet</source>
         <translation>A4 纸，三联一页</translation>
     </message>
     <message>
-        <location filename="../settings_page.py" line="57" />
+        <location filename="../settings_page.py" line="62" />
         <source>One part per page (210 × 99 mm)</source>
         <translation>每联一页（210 × 99 mm）</translation>
     </message>
     <message>
-        <location filename="../settings_page.py" line="58" />
+        <location filename="../settings_page.py" line="63" />
         <source>Pre-printed forms (overlay)</source>
         <translation>预印票据套打</translation>
     </message>
     <message>
-        <location filename="../settings_page.py" line="61" />
+        <location filename="../settings_page.py" line="66" />
         <source>Choose…</source>
         <translation>选择…</translation>
     </message>
     <message>
-        <location filename="../settings_page.py" line="73" />
+        <location filename="../settings_page.py" line="78" />
         <source>Save settings</source>
         <translation>保存设置</translation>
     </message>
     <message>
-        <location filename="../settings_page.py" line="79" />
+        <location filename="../settings_page.py" line="84" />
         <source>right</source>
         <translation>向右</translation>
     </message>
     <message>
-        <location filename="../settings_page.py" line="82" />
+        <location filename="../settings_page.py" line="87" />
         <source>down</source>
         <translation>向下</translation>
     </message>
     <message>
-        <location filename="../settings_page.py" line="89" />
+        <location filename="../settings_page.py" line="94" />
         <source>Printer</source>
         <translation>打印机</translation>
     </message>
     <message>
-        <location filename="../settings_page.py" line="90" />
+        <location filename="../settings_page.py" line="95" />
         <source>Overlay offsets</source>
         <translation>套打偏移</translation>
     </message>
     <message>
-        <location filename="../settings_page.py" line="91" />
+        <location filename="../settings_page.py" line="96" />
         <source>Receipt paper</source>
         <translation>收据版式</translation>
     </message>
     <message>
-        <location filename="../settings_page.py" line="92" />
-        <location filename="../settings_page.py" line="151" />
+        <location filename="../settings_page.py" line="97" />
+        <location filename="../settings_page.py" line="252" />
         <source>Backup folder</source>
         <translation>备份文件夹</translation>
     </message>
     <message>
-        <location filename="../settings_page.py" line="93" />
+        <location filename="../settings_page.py" line="98" />
         <source>Language</source>
         <translation>界面语言</translation>
     </message>
     <message>
-        <location filename="../settings_page.py" line="94" />
+        <location filename="../settings_page.py" line="99" />
         <source>County server address</source>
         <translation>县级服务器地址</translation>
     </message>
     <message>
-        <location filename="../settings_page.py" line="95" />
+        <location filename="../settings_page.py" line="100" />
         <source>Cash limits</source>
         <translation>现金限额</translation>
     </message>
     <message>
-        <location filename="../settings_page.py" line="99" />
+        <location filename="../settings_page.py" line="104" />
         <source>Calibration: print the page on plain A4 paper at actual size, measure where the red cross lands and follow the instructions printed on the page; enter the offsets here and print it again until the cross sits 20 mm from the left and top edges.</source>
         <translation>校准方法：用普通 A4 纸按实际大小打印校准页，量出红色十字的位置，按页上的说明算出偏移，填在这里后再打印一次，直到十字中心距纸张左边缘和上边缘各 20 mm。</translation>
     </message>
     <message>
-        <location filename="../settings_page.py" line="108" />
+        <location filename="../settings_page.py" line="113" />
         <source>Settings of this computer</source>
         <translation>本机设置</translation>
     </message>
     <message>
-        <location filename="../settings_page.py" line="121" />
+        <location filename="../settings_page.py" line="124" />
+        <source>Backup and passphrase</source>
+        <translation>备份与口令</translation>
+    </message>
+    <message>
+        <location filename="../settings_page.py" line="125" />
+        <source>Back up to a folder (USB)…</source>
+        <translation>备份到文件夹（U 盘）…</translation>
+    </message>
+    <message>
+        <location filename="../settings_page.py" line="130" />
+        <source>Change passphrase</source>
+        <translation>修改口令</translation>
+    </message>
+    <message>
+        <location filename="../settings_page.py" line="144" />
+        <source>Backup</source>
+        <translation>备份</translation>
+    </message>
+    <message>
+        <location filename="../settings_page.py" line="145" />
+        <source>Current passphrase</source>
+        <translation>当前口令</translation>
+    </message>
+    <message>
+        <location filename="../settings_page.py" line="146" />
+        <source>New passphrase</source>
+        <translation>新口令</translation>
+    </message>
+    <message>
+        <location filename="../settings_page.py" line="147" />
+        <source>New passphrase again</source>
+        <translation>再次输入新口令</translation>
+    </message>
+    <message>
+        <location filename="../settings_page.py" line="165" />
+        <source>Choose the backup folder</source>
+        <translation>选择备份文件夹</translation>
+    </message>
+    <message>
+        <location filename="../settings_page.py" line="175" />
+        <source>Backing up…</source>
+        <translation>正在备份…</translation>
+    </message>
+    <message>
+        <location filename="../settings_page.py" line="178" />
+        <source>Backup written to %1 (with its key file %2). Keep the stick in a safe place.</source>
+        <translation>已备份到 %1（密钥文件 %2 在同一文件夹）。请妥善保管 U 盘。</translation>
+    </message>
+    <message>
+        <location filename="../settings_page.py" line="183" />
+        <source>Backup failed: %1</source>
+        <translation>备份失败：%1</translation>
+    </message>
+    <message>
+        <location filename="../settings_page.py" line="190" />
+        <source>Enter the current passphrase and the new one.</source>
+        <translation>请填写当前口令和新口令。</translation>
+    </message>
+    <message>
+        <location filename="../settings_page.py" line="193" />
+        <source>The two new passphrases differ. Type them again.</source>
+        <translation>两次输入的新口令不一致，请重新输入。</translation>
+    </message>
+    <message>
+        <location filename="../settings_page.py" line="197" />
+        <source>The new passphrase is the same as the current one.</source>
+        <translation>新口令与当前口令相同。</translation>
+    </message>
+    <message>
+        <location filename="../settings_page.py" line="200" />
+        <source>Changing the passphrase…</source>
+        <translation>正在修改口令…</translation>
+    </message>
+    <message>
+        <location filename="../settings_page.py" line="205" />
+        <source>Passphrase changed. Use the new passphrase from the next unlock.</source>
+        <translation>口令已修改。下次解锁时请使用新口令。</translation>
+    </message>
+    <message>
+        <location filename="../settings_page.py" line="210" />
+        <source>The passphrase was not changed: %1</source>
+        <translation>口令未修改：%1</translation>
+    </message>
+    <message>
+        <location filename="../settings_page.py" line="222" />
         <source>Ask every time</source>
         <translation>每次询问</translation>
     </message>
     <message>
-        <location filename="../settings_page.py" line="126" />
+        <location filename="../settings_page.py" line="227" />
         <source>%1 (not connected)</source>
         <translation>%1（未连接）</translation>
     </message>
     <message>
-        <location filename="../settings_page.py" line="135" />
+        <location filename="../settings_page.py" line="236" />
         <source>deposit when cash on hand exceeds %1 or is older than %2 day(s) (set by the township)</source>
         <translation>现金在手超过 %1 或超过 %2 天须缴存（由乡镇设定）</translation>
     </message>
     <message>
-        <location filename="../settings_page.py" line="160" />
+        <location filename="../settings_page.py" line="261" />
         <source>The server address must start with https://</source>
         <translation>服务器地址必须以 https:// 开头</translation>
     </message>
     <message>
-        <location filename="../settings_page.py" line="167" />
+        <location filename="../settings_page.py" line="268" />
         <source>Settings saved.</source>
         <translation>设置已保存。</translation>
     </message>
     <message>
-        <location filename="../settings_page.py" line="169" />
+        <location filename="../settings_page.py" line="270" />
         <source>The new language is used from the next start.</source>
         <translation>新的界面语言在下次启动时生效。</translation>
     </message>
@@ -2200,248 +2695,248 @@
 <context>
     <name>SyncPage</name>
     <message>
-        <location filename="../sync_page.py" line="163" />
+        <location filename="../sync_page.py" line="164" />
         <source>Enrolled twice</source>
         <translation>重复参保</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="164" />
+        <location filename="../sync_page.py" line="165" />
         <source>In employee insurance</source>
         <translation>已参加职工医保</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="165" />
+        <location filename="../sync_page.py" line="166" />
         <source>Paid through another channel</source>
         <translation>已通过其他渠道缴费</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="166" />
+        <location filename="../sync_page.py" line="167" />
         <source>to refund</source>
         <translation>待退费</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="166" />
+        <location filename="../sync_page.py" line="167" />
         <source>refunded</source>
         <translation>已退费</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="167" />
+        <location filename="../sync_page.py" line="168" />
         <source>receipt voided</source>
         <translation>票据已作废</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="171" />
-        <location filename="../sync_page.py" line="284" />
+        <location filename="../sync_page.py" line="172" />
+        <location filename="../sync_page.py" line="285" />
         <source>Enrol this device…</source>
         <translation>登记本机…</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="172" />
+        <location filename="../sync_page.py" line="173" />
         <source>Sync now</source>
         <translation>立即同步</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="180" />
+        <location filename="../sync_page.py" line="181" />
         <source>Export bundle for USB…</source>
         <translation>导出U盘数据包…</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="181" />
+        <location filename="../sync_page.py" line="182" />
         <source>Import reply bundle…</source>
         <translation>导入县医保回执…</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="195" />
+        <location filename="../sync_page.py" line="196" />
         <source>No network? Take the bundle to the township on a USB stick and bring back the county's reply bundle.</source>
         <translation>没有网络？用U盘把数据包交到乡镇，再把县医保的回执数据包带回导入。</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="200" />
+        <location filename="../sync_page.py" line="201" />
         <source>Received</source>
         <translation>收到时间</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="201" />
+        <location filename="../sync_page.py" line="202" />
         <source>Name</source>
         <translation>姓名</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="202" />
+        <location filename="../sync_page.py" line="203" />
         <source>ID number</source>
         <translation>身份证号</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="203" />
+        <location filename="../sync_page.py" line="204" />
         <source>Receipt</source>
         <translation>票据</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="204" />
+        <location filename="../sync_page.py" line="205" />
         <source>Reason</source>
         <translation>原因</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="205" />
+        <location filename="../sync_page.py" line="206" />
         <source>State</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="207" />
+        <location filename="../sync_page.py" line="208" />
         <source>County's message</source>
         <translation>县医保说明</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="211" />
+        <location filename="../sync_page.py" line="212" />
         <source>Refund…</source>
         <translation>退费…</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="221" />
+        <location filename="../sync_page.py" line="222" />
         <source>County server</source>
         <translation>县医保服务器</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="226" />
+        <location filename="../sync_page.py" line="227" />
         <source>USB bundle</source>
         <translation>U盘数据包</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="230" />
+        <location filename="../sync_page.py" line="231" />
         <source>Refund tasks from the county</source>
         <translation>县医保下发的退费任务</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="249" />
+        <location filename="../sync_page.py" line="250" />
         <source>enrolled (village %1)</source>
         <translation>已登记（村代码 %1）</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="251" />
+        <location filename="../sync_page.py" line="252" />
         <source>enrolment sent by USB bundle, waiting for the county's reply</source>
         <translation>已通过U盘数据包申请登记，等待县医保回执</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="253" />
+        <location filename="../sync_page.py" line="254" />
         <source>not enrolled</source>
         <translation>尚未登记</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="254" />
+        <location filename="../sync_page.py" line="255" />
         <source>Server</source>
         <translation>服务器地址</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="255" />
+        <location filename="../sync_page.py" line="256" />
         <source>This device</source>
         <translation>本机</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="256" />
+        <location filename="../sync_page.py" line="257" />
         <source>Waiting to sync</source>
         <translation>待同步</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="256" />
+        <location filename="../sync_page.py" line="257" />
         <source>%1 records</source>
         <translation>%1 条记录</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="257" />
+        <location filename="../sync_page.py" line="258" />
         <source>Last sync</source>
         <translation>上次同步</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="258" />
+        <location filename="../sync_page.py" line="259" />
         <source>County confirmed</source>
         <translation>县医保已确认</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="259" />
+        <location filename="../sync_page.py" line="260" />
         <source>up to record %1</source>
         <translation>到第 %1 条记录</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="260" />
+        <location filename="../sync_page.py" line="261" />
         <source>not yet</source>
         <translation>尚未确认</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="266" />
+        <location filename="../sync_page.py" line="267" />
         <source>The county refused %1 record(s); they count for nothing there. Check them with the township:</source>
         <translation>县医保按账目规则拒绝了 %1 条记录（已上传但不计入），请与乡镇财政所核对：</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="268" />
+        <location filename="../sync_page.py" line="269" />
         <source>record %1: %2</source>
         <translation>第 %1 条：%2</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="283" />
+        <location filename="../sync_page.py" line="284" />
         <source>Enrol again…</source>
         <translation>重新登记…</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="296" />
+        <location filename="../sync_page.py" line="297" />
         <source>Syncing in the background — you can keep collecting.</source>
         <translation>正在后台同步，可以继续收款。</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="304" />
+        <location filename="../sync_page.py" line="305" />
         <source>Sending records: %1 of %2</source>
         <translation>正在上传记录：%1 / %2</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="305" />
+        <location filename="../sync_page.py" line="306" />
         <source>Receiving county data: %1 items</source>
         <translation>正在接收县医保数据：%1 条</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="309" />
+        <location filename="../sync_page.py" line="310" />
         <source>Sync complete: %1 sent, %2 received, %3 still waiting.</source>
         <translation>同步完成：上传 %1 条，接收 %2 条，仍待同步 %3 条。</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="312" />
+        <location filename="../sync_page.py" line="313" />
         <source>%1 refund task(s) from the county: see below.</source>
         <translation>县医保下发 %1 个退费任务，见下方列表。</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="315" />
+        <location filename="../sync_page.py" line="316" />
         <source>Skipped:</source>
         <translation>已跳过：</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="337" />
+        <location filename="../sync_page.py" line="338" />
         <source>This device is enrolled with %1 for village %2. Press “Sync now”.</source>
         <translation>本机已登记到 %1（村代码 %2）。请点“立即同步”。</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="345" />
+        <location filename="../sync_page.py" line="346" />
         <source>Bundle saved: %1 (%2 records). Take it to the township.</source>
         <translation>数据包已保存：%1（%2 条记录）。请交到乡镇。</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="350" />
+        <location filename="../sync_page.py" line="351" />
         <source>Import reply bundle</source>
         <translation>导入县医保回执</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="352" />
+        <location filename="../sync_page.py" line="353" />
         <source>Sync bundles (*.json)</source>
         <translation>同步数据包 (*.json)</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="357" />
+        <location filename="../sync_page.py" line="358" />
         <source>Importing the reply bundle…</source>
         <translation>正在导入回执数据包…</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="360" />
+        <location filename="../sync_page.py" line="361" />
         <source>Reply bundle imported: %1 acknowledged, %2 received, %3 still waiting.</source>
         <translation>回执已导入：确认 %1 条，接收 %2 条，仍待同步 %3 条。</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="374" />
+        <location filename="../sync_page.py" line="375" />
         <source>The county did not name the receipt for this task: find the payment on the Receipts page.</source>
         <translation>县医保没有注明此任务的票号：请在“票据”页找到这笔收款后退费。</translation>
     </message>
@@ -2739,17 +3234,17 @@
         <translation>%1：参保 %2 人，资助参保 %3 人，收取 %4，奖励 %5</translation>
     </message>
     <message>
-        <location filename="../township_progress.py" line="142" />
+        <location filename="../township_progress.py" line="143" />
         <source>Enrolled and target by village</source>
         <translation>各村参保人数与征缴任务</translation>
     </message>
     <message>
-        <location filename="../township_progress.py" line="145" />
+        <location filename="../township_progress.py" line="146" />
         <source>Export progress</source>
         <translation>导出征缴进度</translation>
     </message>
     <message>
-        <location filename="../township_progress.py" line="149" />
+        <location filename="../township_progress.py" line="150" />
         <source>Saved %1.</source>
         <translation>已保存 %1。</translation>
     </message>
@@ -2968,14 +3463,14 @@
     </message>
     <message>
         <location filename="../unlock.py" line="162" />
-        <source>Your data stays encrypted and safe. Ask the township finance office (乡镇财政所) for help: with the recovery code you were given when the database was created, or with the township's recovery key, they can set a new passphrase for you:
+        <source>Your data stays encrypted and safe. Ask the township finance office (乡镇财政所) for help: with the recovery code you were given when the database was created, or with the township's recovery key, they can set a new passphrase for you (the command asks for the code):
 
-    yibao recover --code RECOVERY-CODE
+    yibao recover
 
 Nothing is lost, and your receipts and payments stay as they are.</source>
-        <translation>您的数据仍然加密保存，不会丢失。请联系乡镇财政所：凭创建数据库时交给财政所保管的恢复码，或由财政所用其恢复私钥，为您设置新口令：
+        <translation>您的数据仍然加密保存，不会丢失。请联系乡镇财政所：凭创建数据库时交给财政所保管的恢复码，或由财政所用其恢复私钥，为您设置新口令（命令会提示输入恢复码）：
 
-    yibao recover --code 恢复码
+    yibao recover
 
 票据和收款记录都不会改变。</translation>
     </message>
@@ -3034,39 +3529,47 @@ Nothing is lost, and your receipts and payments stay as they are.</source>
     </message>
 </context>
 <context>
+    <name>chase</name>
+    <message>
+        <location filename="../chase_page.py" line="149" />
+        <source>Chase</source>
+        <translation>催缴</translation>
+    </message>
+</context>
+<context>
     <name>common</name>
     <message>
-        <location filename="../common.py" line="64" />
+        <location filename="../common.py" line="67" />
         <source>Cash</source>
         <translation>现金</translation>
     </message>
     <message>
-        <location filename="../common.py" line="64" />
+        <location filename="../common.py" line="67" />
         <source>WeChat</source>
         <translation>微信</translation>
     </message>
     <message>
-        <location filename="../common.py" line="65" />
+        <location filename="../common.py" line="68" />
         <source>Bank transfer</source>
         <translation>银行转账</translation>
     </message>
     <message>
-        <location filename="../common.py" line="65" />
+        <location filename="../common.py" line="68" />
         <source>Other</source>
         <translation>其他</translation>
     </message>
     <message>
-        <location filename="../common.py" line="71" />
+        <location filename="../common.py" line="77" />
         <source>Unexpected error: %1. The details were written to the log file.</source>
         <translation>意外错误：%1。详细信息已写入日志文件。</translation>
     </message>
     <message>
-        <location filename="../common.py" line="81" />
+        <location filename="../common.py" line="87" />
         <source>Yibao Collect</source>
         <translation>医保收缴通</translation>
     </message>
     <message>
-        <location filename="../common.py" line="252" />
+        <location filename="../common.py" line="258" />
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
@@ -3074,29 +3577,37 @@ Nothing is lost, and your receipts and payments stay as they are.</source>
 <context>
     <name>exports</name>
     <message>
-        <location filename="../import_dialog.py" line="283" />
+        <location filename="../import_dialog.py" line="292" />
         <source>Roster</source>
         <translation>花名册</translation>
     </message>
     <message>
-        <location filename="../import_dialog.py" line="284" />
+        <location filename="../import_dialog.py" line="293" />
         <source>Payments with lines</source>
         <translation>收款明细</translation>
     </message>
     <message>
-        <location filename="../import_dialog.py" line="285" />
+        <location filename="../import_dialog.py" line="294" />
         <source>Receipts with states</source>
         <translation>票据状态表</translation>
     </message>
     <message>
-        <location filename="../import_dialog.py" line="286" />
+        <location filename="../import_dialog.py" line="295" />
         <source>Deposits</source>
         <translation>缴存记录</translation>
     </message>
     <message>
-        <location filename="../import_dialog.py" line="287" />
+        <location filename="../import_dialog.py" line="296" />
         <source>Unpaid list</source>
         <translation>未缴费名单</translation>
+    </message>
+</context>
+<context>
+    <name>page</name>
+    <message>
+        <location filename="../reports_page.py" line="364" />
+        <source>Reports</source>
+        <translation>报表</translation>
     </message>
 </context>
 <context>
@@ -3177,7 +3688,7 @@ Receipt %2 is collected but NOT printed yet. Check the printer, then print it fr
 <context>
     <name>sync</name>
     <message>
-        <location filename="../sync_page.py" line="54" />
+        <location filename="../sync_page.py" line="55" />
         <source>never</source>
         <translation>从未</translation>
     </message>
@@ -3187,7 +3698,7 @@ Receipt %2 is collected but NOT printed yet. Check the printer, then print it fr
         <translation>同步失败：%1</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="86" />
+        <location filename="../sync_page.py" line="87" />
         <source>Browse…</source>
         <translation>浏览…</translation>
     </message>

@@ -25,11 +25,11 @@ CATALOGUE: dict[str, str] = {
     "Forgot passphrase": "忘记口令",
     "Your data stays encrypted and safe. Ask the township finance office (乡镇财政所) for help: "
     "with the recovery code you were given when the database was created, or with the "
-    "township's recovery key, they can set a new passphrase for you:\n\n"
-    "    yibao recover --code RECOVERY-CODE\n\n"
+    "township's recovery key, they can set a new passphrase for you (the command asks for "
+    "the code):\n\n    yibao recover\n\n"
     "Nothing is lost, and your receipts and payments stay as they are.":
     "您的数据仍然加密保存，不会丢失。请联系乡镇财政所：凭创建数据库时交给财政所保管的恢复码，"
-    "或由财政所用其恢复私钥，为您设置新口令：\n\n    yibao recover --code 恢复码\n\n"
+    "或由财政所用其恢复私钥，为您设置新口令（命令会提示输入恢复码）：\n\n    yibao recover\n\n"
     "票据和收款记录都不会改变。",
     "Check integrity (verify)": "校验数据完整性",
     "Village": "村",
@@ -135,6 +135,18 @@ CATALOGUE: dict[str, str] = {
     "Household %1 · %2 · head %3": "户号 %1 · %2 · 户主 %3",
     "Nobody in this household needs to pay: everyone is enrolled, paid elsewhere or not "
     "insurable.": "本户没有需要缴费的成员：都已参保、已通过其他渠道缴费或不在参保状态。",
+    "From the county's lists, not collected: %1": "县医保名单所列，不在村里收款：%1",
+    "County lists…": "县医保名单…",
+    "Import a county list": "导入县医保名单",
+    "The county's list (.xlsx or .csv)": "县医保下发的名单（.xlsx 或 .csv）",
+    "Kind: from the header": "类型：按表头判断",
+    "Online payments": "线上缴费名单",
+    "Employee-insured": "职工医保参保名单",
+    "Duplicate enrolment feedback": "重复参保反馈",
+    "Import": "导入",
+    "Importing the same file again changes nothing.": "同一文件再次导入不会改变任何数据。",
+    "Rows %1 · new %2 · unchanged %3 · rejected rows %4":
+        "共 %1 行 · 新增 %2 · 未变 %3 · 拒收 %4 行",
     "Total %1": "合计 %1",
     "Open a household first.": "请先打开一户。",
     "Tick at least one member to collect for.": "请至少勾选一名成员。",
@@ -383,6 +395,9 @@ CATALOGUE: dict[str, str] = {
     "This device": "本机",
     "Waiting to sync": "待同步",
     "Last sync": "上次同步",
+    "Folder": "文件夹",
+    "%1 file": "%1 文件",
+    "File": "文件",
     "County confirmed": "县医保已确认",
     "up to record %1": "到第 %1 条记录",
     "not yet": "尚未确认",
@@ -509,3 +524,13 @@ CATALOGUE: dict[str, str] = {
 from ui.township_i18n import TOWNSHIP  # noqa: E402
 
 CATALOGUE.update({k: v for k, v in TOWNSHIP.items() if k not in CATALOGUE})
+
+# The 催缴 page keeps its strings beside the catalogue (ui/i18n/chase_zh.py).
+from ui.i18n.chase_zh import CHASE  # noqa: E402
+
+CATALOGUE.update({k: v for k, v in CHASE.items() if k not in CATALOGUE})
+
+# The 报表 page and the settings page's backup and passphrase keep theirs in reports_zh.py.
+from ui.i18n.reports_zh import REPORTS  # noqa: E402
+
+CATALOGUE.update({k: v for k, v in REPORTS.items() if k not in CATALOGUE})

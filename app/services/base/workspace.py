@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import os
-import shutil
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -19,9 +18,12 @@ from app.domain import events as ev
 from app.domain.bulk import collector_paused
 from app.domain.errors import AuthError, Refused, StorageError, ValidationError
 from app.domain.ledger import LedgerState
+from app.domain.text import clean_text
 from app.services.base.roles import any_role
 from db import journal, migrations
-from db.connection import Connection, open_database, tx
+from db.applock import IN_USE_MESSAGE, AppLock, DatabaseInUse
+from db.connection import Connection, open_database, storage_failure, tx
+from db.fsutil import copy_private
 from db.keyfile import KeyFile
 from db.projector import project
 
@@ -43,7 +45,14 @@ class Workspace:
     role: str
     device_id: str
     data_key: bytes = field(repr=False)
+    # Said once at unlock, without stopping it (a damaged recovery entry in the key file).
+    warnings: list[str] = field(default_factory=list, repr=False)
     _closed: bool = field(default=False, repr=False)
+    # Opened beside a running desktop: a read-only connection that never writes,
+    # checkpoints or deletes the WAL (db/applock.py).
+    read_only: bool = field(default=False, repr=False)
+    # The desktop's lock file on this database, released at close (db/applock.py).
+    app_lock: AppLock | None = field(default=None, repr=False)
     # Each workspace object folds for itself: a copy made with dataclasses.replace (another
     # user on the same connection) must not share a fold whose mark it does not share.
     _ledger: LedgerState | None = field(default=None, repr=False, init=False)
@@ -114,9 +123,12 @@ class Workspace:
             return
         self._closed = True
         try:
-            self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            if not self.read_only:
+                self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         finally:
             self.conn.close()
+            if self.app_lock is not None:
+                self.app_lock.release()
 
 
 @dataclass(frozen=True)
@@ -141,6 +153,8 @@ def init_database(
 ) -> InitResult:
     """Create a new encrypted database with its key file, device key and first user."""
     path = Path(path)
+    user = clean_text(user)
+    village = clean_text(village) or None
     kpath = key_path_for(path)
     if path.exists() or kpath.exists():
         raise ValidationError(f"数据库已存在：{path}（不会覆盖）")
@@ -191,22 +205,33 @@ def init_database(
 def _pre_upgrade_backup(path: Path, conn: Connection) -> Path:
     target = path.with_name(f"{path.name}.v{migrations.current_version(conn)}.bak")
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    shutil.copyfile(path, target)
+    copy_private(path, target)
     return target
 
 
-def open_with_key(path: Path, data_key: bytes, user: str) -> Workspace:
-    conn = open_database(path, data_key)
+def open_with_key(path: Path, data_key: bytes, user: str, *,
+                  read_only: bool = False) -> Workspace:
+    conn = open_database(path, data_key, read_only=read_only)
     try:
-        migrations.migrate(conn, backup=lambda _v: _pre_upgrade_backup(path, conn))
+        if not read_only:
+            migrations.migrate(conn, backup=lambda _v: _pre_upgrade_backup(path, conn))
+        elif migrations.current_version(conn) != migrations.latest_version():
+            raise DatabaseInUse(f"{IN_USE_MESSAGE}（数据库需要先在程序里升级）")
         row = conn.execute("SELECT role FROM users WHERE name = ?", (user,)).fetchone()
         if row is None:
             raise AuthError(f"用户“{user}”不在此数据库中")
         device_id = conn.execute("SELECT value FROM meta WHERE key='device_id'").fetchone()[0]
+    except Exception as exc:
+        conn.close()
+        failure = storage_failure(exc, Path(path))  # a damaged page, a full disk
+        if failure is None or failure is exc:
+            raise
+        raise failure from exc
     except BaseException:
         conn.close()
         raise
-    return Workspace(Path(path), conn, user, str(row[0]), str(device_id), data_key)
+    return Workspace(Path(path), conn, user, str(row[0]), str(device_id), data_key,
+                     read_only=read_only)
 
 
 def load_key_file(path: Path) -> KeyFile:
@@ -216,16 +241,44 @@ def load_key_file(path: Path) -> KeyFile:
     return KeyFile.load(key_path_for(path))
 
 
-def open_workspace(path: Path, *, user: str | None, passphrase: str) -> Workspace:
-    """Unlock with a user's passphrase and open the database (upgrading it if needed)."""
+def open_workspace(path: Path, *, user: str | None, passphrase: str,
+                   read_only: bool = False, hold_lock: bool = False) -> Workspace:
+    """Unlock with a user's passphrase and open the database (upgrading it if needed).
+
+    ``hold_lock``: the desktop's way — the database's lock file is held until close, so a CLI
+    beside it only reads. ``read_only``: a connection that cannot write (a CLI command that
+    only reads, while the desktop holds the lock).
+    """
     kf = load_key_file(path)
     name = kf.resolve_user(user)
     data_key = kf.unlock(name, passphrase)
-    ws = open_with_key(Path(path), data_key, name)
+    lock = AppLock(Path(path)) if hold_lock else None
+    try:
+        ws = open_with_key(Path(path), data_key, name, read_only=read_only)
+    except BaseException:
+        if lock is not None:
+            lock.release()
+        raise
+    ws.app_lock = lock
     if ws.role != kf.role_of(name):
         ws.close()
         raise AuthError("密钥文件中的角色与数据库记录不符")
+    problem = kf.recovery_problem(data_key)
+    if problem is not None:
+        log.warning("the key file's recovery entry is damaged")
+        ws.warnings.append(problem)
     return ws
+
+
+@any_role
+def key_file_problems(ws: Workspace) -> list[str]:
+    """What `verify` says about the key file: a damaged recovery entry (checked against its
+    tag), or a file that no longer loads."""
+    try:
+        problem = load_key_file(ws.path).recovery_problem(ws.data_key)
+    except StorageError as exc:
+        return [exc.message]
+    return [] if problem is None else [problem]
 
 
 def change_passphrase(path: Path, *, user: str | None, old: str, new: str) -> str:
@@ -255,6 +308,7 @@ def recover(
     # Prove the key opens the database before touching the user's entry.
     conn = open_database(Path(path), data_key)
     conn.close()
+    kf.seal_recovery_check(data_key)  # the entry just proved itself: its tag is renewed
     kf.set_passphrase(data_key, name, new_passphrase)
     with open_workspace(path, user=name, passphrase=new_passphrase) as ws, tx(ws.conn):
         ws.record("user.recovered", {"user": name, "via": "code" if code else "township_key"})
@@ -265,7 +319,7 @@ def recover(
 def add_user(ws: Workspace, *, name: str, role: str, passphrase: str) -> None:
     """Add a user who unlocks the same data key with their own passphrase."""
     kf = load_key_file(ws.path)
-    name = name.strip()
+    name = clean_text(name)
     kf.add_user(ws.data_key, name, role, passphrase)
     try:
         with tx(ws.conn):

@@ -141,7 +141,7 @@ def enrol_device(ws: Workspace, *, server_url: str, code: str, ca_bundle: str | 
 
 def _require_enrolled(state: SyncState) -> None:
     if not state.enrolled or not state.server_sign_key:
-        raise Refused("本机尚未登记到县医保服务器：请先运行 yibao enrol --server 地址 --code 登记码")
+        raise Refused("本机尚未登记到县医保服务器：请先运行 yibao enrol --server 地址（按提示输入登记码）")
 
 
 def _client(ws: Workspace, state: SyncState, server_url: str | None,

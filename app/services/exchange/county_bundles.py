@@ -65,7 +65,7 @@ def export_bundle(ws: Workspace, out: Path, *, county_key: Path | None = None,
     enrol = None
     if not state.enrolled:
         if not code:
-            raise ValidationError("本机尚未登记到县医保：请同时用 --code 提供登记码")
+            raise ValidationError("本机尚未登记到县医保：请同时提供登记码（环境变量 YIBAO_ENROL_CODE 或 --code-file 文件）")
         enrol = enrol_request(ws, code, box)
     events = pending_events(ws.conn, state.acked_seq, MAX_BUNDLE_EVENTS)
     content = PushBundle(device_id=ws.device_id, enrol=enrol, push=events,

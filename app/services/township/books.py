@@ -24,6 +24,7 @@ from app.domain.errors import NotFound, Refused, ValidationError
 from app.domain.ledger import number_ranges
 from app.domain.ledger_views import TownshipBookIssued, TownshipBookSettled
 from app.domain.money import format_fen
+from app.domain.text import clean_text
 from app.services.base.common import iso, new_id, utc_now
 from app.services.base.roles import any_role, requires_role
 from app.services.base.workspace import Workspace
@@ -34,7 +35,7 @@ MAX_BOOK = 10_000
 
 
 def _range(series: str, first: int, last: int, width: int | None) -> tuple[str, int]:
-    series = (series or "").strip()
+    series = clean_text(series)
     if not series or len(series) > 20:
         raise ValidationError("请填写票据字轨（例如：皖医保）")
     if first < 0 or last < first:
@@ -78,11 +79,11 @@ def _unsettled(ws: Workspace, village: str, collector: str) -> list[tuple[str, i
 def issue_book(ws: Workspace, *, series: str, first: int, last: int, village: str,
                collector: str, override_reason: str | None = None) -> dict[str, Any]:
     """领用: hand a range from stock to one collector of one village (验旧换新 enforced)."""
-    village, collector = (village or "").strip(), (collector or "").strip()
+    village, collector = clean_text(village), clean_text(collector)
     if not village or not collector:
         raise ValidationError("请填写村代码和收款员姓名")
-    override = (override_reason or "").strip() or None
-    series = (series or "").strip()
+    override = clean_text(override_reason) or None
+    series = clean_text(series)
     with tx(ws.conn):
         stock = ws.conn.execute("SELECT id, width FROM tw_stock WHERE series = ? AND "
                                 "first_no <= ? AND last_no >= ?", (series, first, last)).fetchone()
@@ -118,7 +119,7 @@ def issue_book(ws: Workspace, *, series: str, first: int, last: int, village: st
 def confirm_void(ws: Workspace, *, series: str, number: int, note: str = "") -> dict[str, Any]:
     """作废票据联次已收回: the office has seen all parts of a voided receipt."""
     led = load_ledger(ws)
-    key = ((series or "").strip(), int(number))
+    key = (clean_text(series), int(number))
     if not any(state in ("voided", "skipped") for _dev, state in led.number_states(key)):
         raise Refused(f"票据 {label(led, key)} 在村里的记录中不是作废票据")
     with tx(ws.conn):
@@ -126,10 +127,10 @@ def confirm_void(ws: Workspace, *, series: str, number: int, note: str = "") -> 
                            key).fetchone():
             raise Refused(f"作废票据 {label(led, key)} 已经确认过")
         ws.conn.execute("INSERT INTO tw_void_checks (series, number, note, at, actor) "
-                        "VALUES (?,?,?,?,?)", (*key, (note or "").strip(), iso(utc_now()),
+                        "VALUES (?,?,?,?,?)", (*key, clean_text(note), iso(utc_now()),
                                                ws.user))
         ws.record("township.void_confirmed", {"series": key[0], "number": key[1],
-                                              "note": (note or "").strip()})
+                                              "note": clean_text(note)})
     return {"receipt": label(led, key), "confirmed": True}
 
 
@@ -224,7 +225,7 @@ def settle_book(ws: Workspace, allocation_id: str, *, note: str = "",
             "INSERT INTO tw_settlements (issue_id, issued, voided, returned, lost, amount_fen, "
             "note, at, actor) VALUES (?,?,?,?,?,?,?,?,?)",
             (allocation_id, check["issued"], check["voided"], check["unused"], check["lost"],
-             check["amount_fen"], (note or "").strip(), at, ws.user))
+             check["amount_fen"], clean_text(note), at, ws.user))
         # Stamped with the settlement's own time, so the county's notice to the village
         # (settled_at = the event's time) and the township's record say the same instant.
         ws.record("township.book_settled", ev.payload_of(TownshipBookSettled(

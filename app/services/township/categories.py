@@ -17,6 +17,7 @@ from typing import Any
 from app.domain.errors import Refused, ValidationError, YibaoError
 from app.domain.idcard import mask_id_number, parse_id_number
 from app.domain.ledger_views import PERSON_ID_NUMBER_PATH
+from app.domain.text import clean_text
 from app.services.base.common import iso, new_id, utc_now
 from app.services.base.roles import requires_role
 from app.services.base.workspace import Workspace
@@ -39,7 +40,7 @@ def _village_of(ws: Workspace, id_number: str) -> str | None:
 
 
 def _day(text: str | None) -> date | None:
-    text = (text or "").strip()
+    text = clean_text(text)
     if not text:
         return None
     try:
@@ -54,8 +55,8 @@ def certify_category(ws: Workspace, *, name: str, id_number: str, category: str,
                      valid_to: date | None = None, village: str | None = None,
                      id_type: str = "01") -> dict[str, Any]:
     """认定资助对象: one person, one category, from one department's list."""
-    number = parse_id_number(id_number).number if id_type == "01" else (id_number or "").strip()
-    category, department = (category or "").strip(), (department or "").strip()
+    number = parse_id_number(id_number).number if id_type == "01" else clean_text(id_number)
+    category, department = clean_text(category), clean_text(department)
     if not category or not department:
         raise ValidationError("请填写资助类别和认定部门")
     if valid_from and valid_to and valid_to < valid_from:
@@ -66,12 +67,12 @@ def certify_category(ws: Workspace, *, name: str, id_number: str, category: str,
         policy = None
     if policy is not None and policy.subsidy_for(category) is None:
         raise ValidationError(f"政策中没有资助类别“{category}”")
-    home = (village or "").strip() or _village_of(ws, number)
+    home = clean_text(village) or _village_of(ws, number)
     if not home:
         raise Refused(f"{mask_id_number(number)} 不在任何村的花名册中：请在名单中注明所在村")
     cid = new_id()
     values = {"certification_id": cid, "id_type": id_type, "id_number": number,
-              "name": (name or "").strip(), "category": category, "department": department,
+              "name": clean_text(name), "category": category, "department": department,
               "valid_from": valid_from.isoformat() if valid_from else None,
               "valid_to": valid_to.isoformat() if valid_to else None, "village": home}
     with tx(ws.conn):
@@ -100,7 +101,7 @@ def import_certifications(ws: Workspace, path: Path, *,
         raise ValidationError("名单没有“认定部门”列：请用 --department 指定")
     certified, problems = 0, []
     for line_no, row in enumerate(rows[1:], start=2):
-        cell = {k: (row[i].strip() if i is not None and i < len(row) else "")
+        cell = {k: (clean_text(row[i]) if i is not None and i < len(row) else "")
                 for k, i in where.items()}
         try:
             certify_category(ws, name=cell["name"], id_number=cell["id_number"],

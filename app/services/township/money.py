@@ -25,6 +25,7 @@ from app.domain.errors import NotFound, Refused, ValidationError
 from app.domain.ledger_views import TownshipNoncashMatched
 from app.domain.money import format_fen, parse_yuan
 from app.domain.roster import METHODS
+from app.domain.text import clean_text
 from app.services.base.common import iso, new_id, utc_now
 from app.services.base.roles import requires_role
 from app.services.base.workspace import Workspace
@@ -43,7 +44,7 @@ _COLUMNS = {
 
 def _credit(ws: Workspace, *, amount_fen: int, credit_date: date, bank_ref: str, payer: str,
             memo: str, source: str) -> dict[str, Any]:
-    ref = (bank_ref or "").strip()
+    ref = clean_text(bank_ref)
     if not ref:
         raise ValidationError("请填写银行流水号")
     if not isinstance(amount_fen, int) or isinstance(amount_fen, bool) or amount_fen <= 0:
@@ -52,8 +53,8 @@ def _credit(ws: Workspace, *, amount_fen: int, credit_date: date, bank_ref: str,
         raise Refused(f"银行流水号 {ref} 已经登记过")
     credit_id = new_id()
     values = {"credit_id": credit_id, "bank_ref": ref, "amount_fen": amount_fen,
-              "credit_date": credit_date.isoformat(), "payer": (payer or "").strip(),
-              "memo": (memo or "").strip(), "source": source}
+              "credit_date": credit_date.isoformat(), "payer": clean_text(payer),
+              "memo": clean_text(memo), "source": source}
     ws.conn.execute(
         "INSERT INTO tw_bank_credits (id, bank_ref, amount_fen, credit_date, payer, memo, "
         "source, at, actor) VALUES (?,?,?,?,?,?,?,?,?)",
@@ -95,7 +96,7 @@ def import_bank_statement(ws: Workspace, path: Path) -> dict[str, Any]:
     new_credits: set[str] = set()
     with tx(ws.conn):
         for line_no, row in enumerate(rows[1:], start=2):
-            cell = {k: (row[i].strip() if i < len(row) else "") for k, i in where.items()}
+            cell = {k: (clean_text(row[i]) if i < len(row) else "") for k, i in where.items()}
             if not cell["amount"]:
                 continue
             try:
@@ -325,7 +326,7 @@ def _auto_noncash(ws: Workspace, only: set[str] | None) -> list[dict[str, Any]]:
     by_ref: dict[str, list[tuple[DeviceLedger, Any]]] = {}
     for dev, p in _noncash(led):
         facts = dev.facts.get(p.payment_id)
-        ref = (facts.method_ref or "").strip() if facts else ""
+        ref = clean_text(facts.method_ref) if facts else ""
         if ref and (dev.device_id, p.payment_id) not in matched_payments:
             by_ref.setdefault(ref, []).append((dev, p))
     out = []

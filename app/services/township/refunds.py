@@ -18,6 +18,7 @@ from app.domain.errors import NotFound, Refused, ValidationError
 from app.domain.events import ENROLMENT_END_REASONS, RefundMade
 from app.domain.idcard import mask_id_number
 from app.domain.ledger_views import TownshipRefundPaid
+from app.domain.text import clean_text
 from app.services.base.common import business_date, iso, utc_now
 from app.services.base.roles import requires_role
 from app.services.base.workspace import Workspace
@@ -63,7 +64,7 @@ def mark_refund_paid(ws: Workspace, *, device_id: str, refund_id: str, reference
                      paid_on: date | None = None) -> dict[str, Any]:
     """退费已支付: the office paid a village's refund request; ``reference`` is the transfer's
     (or the voucher's) number, ``paid_on`` the day it was paid (today if not given)."""
-    ref = (reference or "").strip()
+    ref = clean_text(reference)
     if not ref:
         raise ValidationError("请填写退费支付的凭证号或银行流水号")
     day = paid_on or business_date(utc_now())

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import os
-import shutil
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -15,7 +14,7 @@ from app.services.base.settings import get_setting
 from app.services.base.workspace import Workspace, key_path_for, load_key_file, open_with_key
 from app.services.upkeep.verify import verify_workspace
 from db.connection import open_database
-from db.fsutil import fsync_directory
+from db.fsutil import copy_private, fsync_directory, make_private
 
 log = logging.getLogger(__name__)
 
@@ -54,8 +53,7 @@ def backup_database(ws: Workspace, out: Path) -> BackupResult:
     _fsync_file(tmp)
     os.replace(tmp, out)
     key_copy = key_path_for(out)
-    shutil.copyfile(key_path_for(ws.path), key_copy)
-    _fsync_file(key_copy)
+    copy_private(key_path_for(ws.path), key_copy)
     fsync_directory(out.parent)
     events = ws.conn.execute("SELECT count(*) FROM journal").fetchone()[0]
     log.info("backup written to %s (%d events)", out.name, events)
@@ -104,15 +102,15 @@ def restore_database(target: Path, backup_file: Path, *, user: str | None,
     if target.exists():
         kept = target.with_name(f"{target.name}.before-restore-{datetime.now():%Y%m%d-%H%M%S}")
         os.replace(target, kept)
+        make_private(kept)
         if key_path_for(target).exists():
-            shutil.copyfile(key_path_for(target), key_path_for(kept))
+            copy_private(key_path_for(target), key_path_for(kept))
         for suffix in ("-wal", "-shm"):
             Path(str(target) + suffix).unlink(missing_ok=True)
     tmp = target.with_name(f".{target.name}.restore.tmp")
-    shutil.copyfile(backup_file, tmp)
-    _fsync_file(tmp)
+    copy_private(backup_file, tmp)
     os.replace(tmp, target)
-    shutil.copyfile(key_path_for(backup_file), key_path_for(target))
+    copy_private(key_path_for(backup_file), key_path_for(target))
     fsync_directory(target.parent)
     return {"restored": str(target), "events": report.events, "head": report.head,
             "previous_kept_as": str(kept) if kept else None}

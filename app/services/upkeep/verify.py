@@ -9,7 +9,7 @@ from app.domain.bulk import collector_paused
 from app.domain.errors import StorageError
 from app.domain.ledger import LedgerState
 from app.services.base.roles import any_role
-from app.services.base.workspace import Workspace
+from app.services.base.workspace import Workspace, key_file_problems
 from app.services.views.reconcile import VERIFY_TYPES, journal_invariants, table_invariants
 from db import journal
 from db.connection import Connection, DatabaseError, open_database
@@ -68,7 +68,7 @@ def _side_checks(ws: Workspace) -> _SideChecks | None:
     long as the fold at a township (docs/PERFORMANCE.md).
     """
     try:
-        conn = open_database(ws.path, ws.data_key)
+        conn = open_database(ws.path, ws.data_key, read_only=ws.read_only)
     except StorageError:
         return None
     try:
@@ -108,7 +108,8 @@ def _verify(ws: Workspace) -> VerifyReport:
         raise failure
     if checks.tables is None:
         raise DatabaseError("数据库读取失败")
-    problems = [*chain.problems, *checks.tables, *folded, *_countersigned(ws)]
+    problems = [*chain.problems, *checks.tables, *folded, *_countersigned(ws),
+                *key_file_problems(ws)]
     return VerifyReport(not problems, chain.events, chain.head, problems, chain.first_bad_seq)
 
 

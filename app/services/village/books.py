@@ -15,6 +15,7 @@ from typing import Any
 
 from app.domain import events as ev
 from app.domain.errors import NotFound, Refused, ValidationError
+from app.domain.text import clean_text
 from app.services.base.common import business_date, new_id, utc_now
 from app.services.base.roles import any_role, requires_role
 from app.services.base.workspace import Workspace
@@ -64,7 +65,7 @@ def _book(row: tuple) -> Book:
 def register_book(ws: Workspace, *, series: str, first: int, last: int,
                   width: int | None = None) -> dict[str, Any]:
     """Register a book received from the township (领用): series 字轨 and number range."""
-    series = (series or "").strip()
+    series = clean_text(series)
     if not series or len(series) > 20:
         raise ValidationError("请填写票据字轨（例如：皖医保）")
     if first < 0 or last < first:
@@ -197,7 +198,7 @@ def void_receipt(ws: Workspace, receipt_no: str, *, reason: str, series: str | N
     the policy's void window (``void_days``) has passed — then the correction is a refund. The
     next unused number: the blank form is skipped with the reason recorded.
     """
-    reason = (reason or "").strip()
+    reason = clean_text(reason)
     if not reason:
         raise ValidationError("作废必须填写原因（例如：打印错位、填错户、卡纸）")
     ref = resolve_receipt(ws, receipt_no, series)
@@ -250,7 +251,7 @@ def mark_printed(ws: Workspace, receipt_no: str, *, reprint: bool = False,
 def mark_lost(ws: Workspace, *, series: str, first: int, last: int,
               reason: str) -> dict[str, Any]:
     """遗失: unused numbers reported lost; they are accounted for and never used."""
-    reason = (reason or "").strip()
+    reason = clean_text(reason)
     if not reason:
         raise ValidationError("登记遗失必须填写情况说明")
     ref = resolve_receipt(ws, str(first), series)

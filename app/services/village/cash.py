@@ -9,6 +9,7 @@ from typing import Any
 from app.domain import events as ev
 from app.domain.errors import Refused, ValidationError
 from app.domain.money import format_fen
+from app.domain.text import clean_text
 from app.services.base.common import business_date, new_id, utc_now
 from app.services.base.roles import any_role, requires_role
 from app.services.base.settings import get_setting
@@ -70,7 +71,7 @@ def record_deposit(ws: Workspace, *, amount_fen: int, slip_no: str,
                    deposit_date: date | None = None,
                    now: datetime | None = None) -> dict[str, Any]:
     """缴存: cash taken to the township account, with the bank slip number."""
-    slip = (slip_no or "").strip()
+    slip = clean_text(slip_no)
     if not slip:
         raise ValidationError("请填写缴款单（回单）号")
     if not isinstance(amount_fen, int) or isinstance(amount_fen, bool) or amount_fen <= 0:
@@ -101,7 +102,7 @@ def daily_close(ws: Workspace, *, counted_fen: int, note: str = "",
         raise ValidationError("清点金额不能为负数")
     moment = now or utc_now()
     day = business_date(moment)
-    note = (note or "").strip()
+    note = clean_text(note)
     with tx(ws.conn):
         expected = cash_position(ws, today=day).on_hand_fen
         difference = counted_fen - expected

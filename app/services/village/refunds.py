@@ -17,6 +17,7 @@ from app.domain import events as ev
 from app.domain.errors import NotFound, Refused, ValidationError
 from app.domain.events import ENROLMENT_END_REASONS
 from app.domain.idcard import mask_id_number
+from app.domain.text import clean_text
 from app.services.base.common import business_date, new_id, utc_now
 from app.services.base.roles import requires_role
 from app.services.base.workspace import Workspace
@@ -31,9 +32,9 @@ def _reason(reason: str, note: str | None) -> str:
     if reason not in ENROLMENT_END_REASONS:
         raise ValidationError("原因应为：" + "、".join(
             f"{k}（{v}）" for k, v in ENROLMENT_END_REASONS.items()))
-    if reason == "other" and not (note or "").strip():
+    if reason == "other" and not clean_text(note):
         raise ValidationError("原因为“其他”时请填写说明（--note）")
-    return (note or "").strip()
+    return clean_text(note)
 
 
 @dataclass(frozen=True)
@@ -73,7 +74,7 @@ def refund_line(ws: Workspace, *, receipt_no: str, id_number: str, reason: str,
             raise NotFound(f"票据 {label} 没有对应的收款")
         if pay[2]:
             raise Refused(f"票据 {label} 已作废，不能退费")
-        wanted = (id_number or "").strip().upper()
+        wanted = clean_text(id_number).upper()
         line = ws.conn.execute(
             "SELECT id, person_id, name, payable_fen FROM payment_lines "
             "WHERE payment_id = ? AND id_number = ?", (pay[0], wanted)).fetchone()
@@ -108,7 +109,7 @@ def end_enrolment(ws: Workspace, *, id_number: str, reason: str, note: str | Non
     note_text = _reason(reason, note)
     moment = now or utc_now()
     campaign = active_campaign(ws)
-    wanted = (id_number or "").strip().upper()
+    wanted = clean_text(id_number).upper()
     with tx(ws.conn):
         row = ws.conn.execute(
             "SELECT l.person_id, l.name, l.id, l.payment_id FROM payment_lines l "

@@ -24,6 +24,7 @@ from app.domain.roster import (
     parse_id_type,
     parse_relation,
 )
+from app.domain.text import clean_text
 from app.services.base.common import business_date, iso, new_id, utc_now
 from app.services.base.roles import any_role, require_role, requires_role
 from app.services.base.workspace import Workspace
@@ -41,7 +42,7 @@ PERSON_COLUMNS = (
 
 
 def _clean(text: str | None) -> str:
-    return (text or "").strip()
+    return clean_text(text)
 
 
 def _check_name(name: str) -> str:

@@ -28,6 +28,7 @@ from app.domain.errors import Refused, YibaoError
 from app.domain.idcard import mask_id_number
 from app.domain.pinyin import name_initials
 from app.domain.roster import HEAD, OTHER, RELATIONS, STATUSES, lookup_relation, parse_id_type
+from app.domain.text import clean_text
 from app.services.base.common import iso, new_id, utc_now
 from app.services.base.roles import any_role, has_role
 from app.services.base.workspace import Workspace
@@ -132,7 +133,7 @@ def _label(key: str) -> str:
 def _parse_row(cells: dict[str, str],
                known_categories: set[str]) -> tuple[dict, list[str], str | None]:
     def get(key: str) -> str:
-        return (cells.get(key) or "").strip()
+        return clean_text(cells.get(key))
 
     name = get("name")
     if not name:
