@@ -19,6 +19,7 @@ from app.services.papers.tax_export import export_tax, parse_layout
 from app.services.views.chase import chase_list, export_chase
 from app.services.views.listings import group_order
 from app.services.village import books, campaigns, collect, refunds, roster
+from app.services.village.county_lists import import_county_list
 from tests.conftest import PASSPHRASE, ROOT, run_cli
 from tests.helpers_ledger import POLICY_TWO_TIER, T0, expected_fee, make_village, snapshot, township
 
@@ -95,6 +96,9 @@ def test_two_campaigns_chase_tiers_and_categories(ws):
     assert campaigns.carried_tiers(ws) == {ids[h[0].no]: "1", ids[h[1].no]: "2",
                                            ids[h[2].no]: "1", ids[h[3].no]: "1",
                                            ids[h[4].no]: "1"}
+    # The collect panel suggests last year's tier for a household just opened.
+    assert collect.household_fees(ws, h[1].no, None, on=T1.date())["tier"] == "2"
+    assert collect.household_fees(ws, h[0].no, None, on=T1.date())["tier"] == "1"
     # Valid categories carry into the 2027 fees; the expired one does not.
     fees = {m["id_number"]: m for m in collect.household_fees(ws, h[0].no, "1",
                                                               on=T1.date())["members"]}
@@ -118,6 +122,15 @@ def test_two_campaigns_chase_tiers_and_categories(ws):
     assert by_id[h[0].members[2]]["due_fen"] == expected_fee("1")  # 残疾 expired
     order = [(group_order(r["group"]), r["household_no"]) for r in chased["rows"]]
     assert order == sorted(order)
+
+    # A county list saying a chased person is employee-insured takes them off the list.
+    employee = ws.path.parent / "employee.csv"
+    employee.write_text("身份证号码,姓名,参保单位,有效期\n"
+                        f"{h[4].members[2]},某某,示例县水泥厂,2027-01-01至2028-12-31\n",
+                        encoding="utf-8")
+    import_county_list(ws, employee, kind="employee")
+    expected -= {h[4].members[2]}
+    assert {r["id_number"] for r in chase_list(ws, on=T1.date())["rows"]} == expected
 
     # Export: xlsx rows and the JSON rows agree with the list.
     out = export_chase(ws, ws.path.parent / "催缴.xlsx", on=T1.date())

@@ -31,7 +31,6 @@ from PySide6.QtWidgets import (
 
 from app.domain.money import fen_to_capitals
 from app.services.village.books import next_receipt
-from app.services.village.campaigns import active_campaign
 from app.services.village.collect import CollectResult, collect_household, household_fees
 from ui.changes import Changes
 from ui.collect_search import HouseholdSearch, SearchBox
@@ -299,8 +298,10 @@ class CollectView(QWidget):
         newborn = self.newborn.isChecked()
 
         def fetch(ws: Any) -> dict[str, Any]:
-            code = tier or active_campaign(ws).policy.tiers[0].code
-            return household_fees(ws, household_no, code, newborn=newborn)
+            # A household just opened gets the tier to suggest (this year's, else last
+            # year's); the clerk's own choice holds while the same household stays open.
+            return household_fees(ws, household_no, tier if keep_checks else None,
+                                  newborn=newborn)
 
         def failed(exc: BaseException) -> None:
             if seq == self._load_seq:

@@ -32,6 +32,7 @@ from app.services.base.roles import any_role
 from app.services.base.workspace import Workspace
 from app.services.views.listings import group_order
 from app.services.village.campaigns import active_campaign, previous_campaign
+from app.services.village.county_lists import county_marks
 from app.sheets.writer import write_csv, write_xlsx
 
 HEADER = ["村民小组", "户号", "户主", "联系电话", "姓名", "证件号码", "上年档次", "上年个人缴费(元)",
@@ -89,6 +90,12 @@ def chase_list(ws: Workspace, *, on: date | None = None) -> dict[str, Any]:
             row.update(tier=tier, tier_name=tier_names[tier], due_fen=fee.payable_fen,
                        category=fee.category)
         rows.append(row)
+    # Paid online, employee-insured or enrolled elsewhere by a county list: not to be chased.
+    numbers = [row["id_number"] for row in rows]
+    marked: set[str] = set()
+    for i in range(0, len(numbers), 5000):
+        marked.update(county_marks(ws, numbers[i:i + 5000], policy.benefit_year))
+    rows = [row for row in rows if row["id_number"] not in marked]
     # 二组 before 十组; within a household the roster's order (head first).
     rows.sort(key=lambda row: (group_order(row["group"]), row["household_no"]))
     groups: dict[str, dict[str, Any]] = {}

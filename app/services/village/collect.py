@@ -24,7 +24,12 @@ from app.services.base.common import business_date, iso, new_id, utc_now
 from app.services.base.roles import any_role, requires_role
 from app.services.base.workspace import Workspace
 from app.services.village.books import next_receipt
-from app.services.village.campaigns import Campaign, active_campaign, campaign_for_benefit_year
+from app.services.village.campaigns import (
+    Campaign,
+    active_campaign,
+    campaign_for_benefit_year,
+    carried_tier,
+)
 from app.services.village.county_lists import CountyMark, county_marks
 from db import journal
 from db.connection import tx
@@ -130,12 +135,14 @@ def _newborn_campaigns(ws: Workspace, members: list[MemberStatus],
 
 
 @any_role
-def household_fees(ws: Workspace, household_no: str, tier_code: str, *,
+def household_fees(ws: Workspace, household_no: str, tier_code: str | None, *,
                    on: date | None = None, newborn: bool = False) -> dict[str, Any]:
     """What the household panel shows: each member's status, price, subsidy and payable.
 
-    With ``newborn``, what a newborn enrolment would charge: only newborns within their
-    window are collectable, at their birth year's price (新生儿当年参保).
+    ``tier_code`` None: the tier to suggest — the one the household already paid this year
+    (同户同档), else the one it paid last year (上年档次, carried by ``campaign start``), else
+    the policy's first. With ``newborn``, what a newborn enrolment would charge: only
+    newborns within their window are collectable, at their birth year's price (新生儿当年参保).
     """
     campaign = active_campaign(ws)
     day = on or business_date(utc_now())
@@ -147,6 +154,9 @@ def household_fees(ws: Workspace, household_no: str, tier_code: str, *,
         by_person = {m.person_id: m for m in member_statuses(ws, hh[0], campaign)}
         statuses = [by_person[m.person_id] for m in statuses]
     policy = campaign.policy
+    if tier_code is None:
+        tier_code = ws.ledger().household_tiers.get((hh[0], campaign.campaign_year)) \
+            or carried_tier(ws, hh[0]) or policy.tiers[0].code
     tier = policy.tier(tier_code)
     members = []
     total = 0
