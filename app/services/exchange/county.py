@@ -189,8 +189,9 @@ def _push_all(ws: Workspace, client: SyncClient, tally: SyncTally,
             continue
         acked, acked_hash = new_ack(ws.conn, state, answer.results, answer.device_head)
         with tx(ws.conn):
-            save_state(ws.conn, acked_seq=acked, acked_hash=acked_hash,
-                       last_server_time=answer.server_time)
+            if batch or acked != state.acked_seq:  # (an empty push acknowledges nothing)
+                save_state(ws.conn, acked_seq=acked, acked_hash=acked_hash,
+                           last_server_time=answer.server_time)
             now = iso(utc_now())
             if answer.countersignature is not None:
                 record_countersignature(ws.conn, answer.countersignature, via="county",
