@@ -231,6 +231,8 @@ class CollectView(QWidget):
 
         self.note = QLabel()
         self.note.setWordWrap(True)
+        self._note_about: str | None = None  # the household the note is about
+        self._note_kind = ""
         self.keys_hint = QLabel(self.tr("Space: tick or untick a member · Alt+1/2: tier · "
                                         "Alt+X/W/Y/Q: method · Ctrl+Enter: collect · "
                                         "Esc: back to search"))
@@ -317,8 +319,16 @@ class CollectView(QWidget):
         if seq != self._load_seq:
             return
         self._loading = False
+        reopened = self.household is not None and \
+            self.household["household_no"] == fees["household_no"]
         self.household = fees
         self.tier_code = fees["tier"]
+        # A note about another household goes; so does one about this household when it is
+        # shown again after a change (a receipt voided, a sync), but not the result of the
+        # collection that just happened.
+        if self._note_about != fees["household_no"] or (
+                reopened and self._note_kind not in ("collected", "")):
+            self._forget_note()
         collectable = {m["person_id"] for m in fees["members"] if m["collectable"]}
         self.members_model.set_rows(
             fees["members"], checked=collectable if checked is None else checked & collectable)
@@ -335,7 +345,10 @@ class CollectView(QWidget):
         self.override.setVisible(outside)
         if not collectable and checked is None:
             self.say(self.tr("Nobody in this household needs to pay: everyone is "
-                                      "enrolled, paid elsewhere or not insurable."))
+                                      "enrolled, paid elsewhere or not insurable."),
+                     kind="nobody")
+        elif collectable and self._note_kind == "nobody":
+            self._forget_note()
         if focus:
             self.members.setFocus(Qt.FocusReason.OtherFocusReason)
             self.members.setCurrentIndex(self.members_model.index(0, 0))
@@ -375,7 +388,9 @@ class CollectView(QWidget):
     def _method_changed(self) -> None:
         cash = self.method() == "cash"
         self.method_ref.setEnabled(not cash)
-        if not cash:
+        if cash:
+            self._forget_note("reference")  # back to cash: no reference is asked for
+        else:
             self.method_ref.setFocus()
 
     def method(self) -> str:
@@ -414,7 +429,7 @@ class CollectView(QWidget):
         method = self.method()
         if method != "cash" and not self.method_ref.text().strip():
             self.say(self.tr("Enter the transaction reference for a non-cash "
-                                      "payment."))
+                                      "payment."), kind="reference")
             self.method_ref.setFocus()
             return
         if not self.household["in_window"] and not self.override.text().strip():
@@ -463,14 +478,17 @@ class CollectView(QWidget):
             self.focus_search()
             if result.receipt_no is None:
                 self.say(fmt(self.tr("Enrolled household %1 (fully subsidised, no "
-                                              "receipt)."), household_no))
+                                              "receipt)."), household_no), about=household_no,
+                         kind="collected")
                 return
             receipt = result.receipt_label
             self.say(fmt(self.tr("Collected %1 on receipt %2 — printing…"),
-                                  yuan(result.amount_fen), receipt))
+                                  yuan(result.amount_fen), receipt), about=household_no,
+                     kind="collected")
             self.printer.print_receipt(
                 result.series, result.receipt_no,
-                on_done=lambda ok, text: self._printed(ok, text, receipt, result.amount_fen))
+                on_done=lambda ok, text: self._printed(ok, text, receipt, result.amount_fen,
+                                                       household_no))
 
         self.ctx.act(lambda ws: collect_household(
             ws, household_no=household_no, tier_code=tier, members=members, method=method,
@@ -482,14 +500,27 @@ class CollectView(QWidget):
         if self.household is not None:
             self.open_household(self.household["household_no"])
 
-    def say(self, text: str, *, alert: bool = False) -> None:
+    def say(self, text: str, *, alert: bool = False, about: str | None = None,
+            kind: str = "") -> None:
+        """The note under the panel. It belongs to one household (``about``, else the one
+        open): opening another household, or this one again after something changed,
+        clears it (a clerk must never read A's message beside B), and so does fixing what
+        it asked for (``kind``)."""
         self.note.setText(text)
         self.note.setStyleSheet("color: #b00020; font-weight: bold;" if alert else "")
+        self._note_about = about if about is not None else (
+            self.household["household_no"] if self.household is not None else None)
+        self._note_kind = kind if text else ""
 
-    def _printed(self, ok: bool, text: str, receipt: str, amount: int) -> None:
+    def _forget_note(self, kind: str | None = None) -> None:
+        if kind is None or self._note_kind == kind:
+            self.say("")
+
+    def _printed(self, ok: bool, text: str, receipt: str, amount: int,
+                 household_no: str) -> None:
         if ok:
             self.say(fmt(self.tr("Collected %1 on receipt %2 and printed."), yuan(amount),
-                         receipt))
+                         receipt), about=household_no, kind="collected")
             return
-        self.say(text, alert=True)
+        self.say(text, alert=True, about=household_no, kind="print")
         message(self, text, icon=QMessageBox.Icon.Warning)
