@@ -233,6 +233,7 @@ class CollectView(QWidget):
         self.note.setWordWrap(True)
         self._note_about: str | None = None  # the household the note is about
         self._note_kind = ""
+        self._note_load = 0
         self.keys_hint = QLabel(self.tr("Space: tick or untick a member · Alt+1/2: tier · "
                                         "Alt+X/W/Y/Q: method · Ctrl+Enter: collect · "
                                         "Esc: back to search"))
@@ -327,7 +328,8 @@ class CollectView(QWidget):
         # shown again after a change (a receipt voided, a sync), but not the result of the
         # collection that just happened.
         if self._note_about != fees["household_no"] or (
-                reopened and self._note_kind not in ("collected", "")):
+                reopened and self._note_kind not in ("collected", "")
+                and self._note_load < seq):
             self._forget_note()
         collectable = {m["person_id"] for m in fees["members"] if m["collectable"]}
         self.members_model.set_rows(
@@ -511,6 +513,7 @@ class CollectView(QWidget):
         self._note_about = about if about is not None else (
             self.household["household_no"] if self.household is not None else None)
         self._note_kind = kind if text else ""
+        self._note_load = self._load_seq  # said after the loads asked for so far
 
     def _forget_note(self, kind: str | None = None) -> None:
         if kind is None or self._note_kind == kind:
