@@ -49,3 +49,26 @@ def test_the_reference_request_goes_when_the_clerk_goes_back_to_cash(qtbot, wind
     assert collect.note.text() != ""  # 请填写交易参考号
     collect.method_buttons["cash"].setChecked(True)
     assert collect.note.text() == ""
+
+
+def test_the_keyboard_stays_in_the_view_after_going_back_to_cash(qtbot, window):
+    """Alt+W → Ctrl+Enter (a reference is asked for) → Alt+X: Alt+2 and Space still work."""
+    from PySide6.QtCore import Qt
+
+    collect = window.collect
+    _open(qtbot, collect, "3404220010001")
+    qtbot.waitUntil(collect.members.hasFocus, timeout=5_000)
+    qtbot.keyClick(collect.members, Qt.Key.Key_W, Qt.KeyboardModifier.AltModifier)
+    qtbot.waitUntil(collect.method_ref.hasFocus, timeout=5_000)
+    qtbot.keyClick(collect.method_ref, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    assert collect.note.text() != ""
+    qtbot.keyClick(collect.method_ref, Qt.Key.Key_X, Qt.KeyboardModifier.AltModifier)
+    assert collect.method() == "cash" and collect.note.text() == ""
+    focused = collect.focusWidget()
+    assert focused is not None and collect.isAncestorOf(focused)
+    qtbot.keyClick(focused, Qt.Key.Key_2, Qt.KeyboardModifier.AltModifier)
+    qtbot.waitUntil(lambda: collect.tier_code == "2" and not collect._loading, timeout=10_000)
+    before = len(collect.members_model.checked)
+    target = collect.focusWidget() or collect.members
+    qtbot.keyClick(target, Qt.Key.Key_Space)
+    assert len(collect.members_model.checked) != before

@@ -14,6 +14,7 @@ from typing import Any
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
+    QApplication,
     QButtonGroup,
     QCheckBox,
     QDialog,
@@ -389,6 +390,12 @@ class CollectView(QWidget):
 
     def _method_changed(self) -> None:
         cash = self.method() == "cash"
+        focused = QApplication.focusWidget()
+        if cash and (self.method_ref.hasFocus() or focused is None
+                     or not self.isAncestorOf(focused)):
+            # The reference box is about to be disabled: keep the keyboard in the view (its
+            # Alt+1/2, Space and Ctrl+Enter shortcuts only work from inside it).
+            self.members.setFocus(Qt.FocusReason.OtherFocusReason)
         self.method_ref.setEnabled(not cash)
         if cash:
             self._forget_note("reference")  # back to cash: no reference is asked for
