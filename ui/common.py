@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, ClassVar
 
 from PySide6.QtCore import QCoreApplication, QFileInfo, QObject, Qt, QTimer, Signal
@@ -39,6 +40,7 @@ from app.domain.money import format_fen, parse_yuan
 from app.services.base.workspace import Workspace
 from db.connection import storage_failure
 from ui.changes import Changes
+from ui.models import RIGHT, Column, RowsModel
 from ui.worker import ServiceWorker
 
 log = logging.getLogger(__name__)
@@ -329,3 +331,24 @@ def file_dialog(parent: QWidget | None, title: str, directory: str) -> QFileDial
     dialog = QFileDialog(parent, title, directory)
     dialog.setIconProvider(_KindIcons())
     return dialog
+
+
+def choose_spreadsheet(owner: QWidget, title: str, target: QLineEdit) -> QFileDialog:
+    """The file dialog of an import: an existing .xlsx or .csv, its path put in ``target``.
+    The caller keeps the returned dialog alive while it is open."""
+    chooser = file_dialog(owner, title, str(Path.home()))
+    chooser.setFileMode(QFileDialog.FileMode.ExistingFile)
+    chooser.setNameFilter(translate("common", "Spreadsheets (*.xlsx *.csv)"))
+    chooser.fileSelected.connect(target.setText)
+    chooser.open()
+    return chooser
+
+
+def rejected_rows_table(parent: QWidget) -> tuple[RowsModel, QTableView]:
+    """The table of an import's rejected rows: row, column, reason."""
+    model = RowsModel([
+        Column(translate("common", "Row"), lambda r: r["row"], RIGHT),
+        Column(translate("common", "Column"), lambda r: r["column"]),
+        Column(translate("common", "Reason"), lambda r: r["reason"]),
+    ], key=lambda r: (r["row"], r["column"], r["reason"]), parent=parent)
+    return model, table_view(model, stretch_column=2)

@@ -25,8 +25,14 @@ from PySide6.QtWidgets import (
 
 from app.services.village.county_lists import import_county_list
 from ui.changes import Changes
-from ui.common import AppContext, error_text, file_dialog, fmt, heading, table_view
-from ui.models import RIGHT, Column, RowsModel
+from ui.common import (
+    AppContext,
+    choose_spreadsheet,
+    error_text,
+    fmt,
+    heading,
+    rejected_rows_table,
+)
 
 ERROR_STYLE = "color: #b00020; font-weight: bold;"
 
@@ -72,12 +78,7 @@ class CountyListDialog(QDialog):
         self.status.setWordWrap(True)
         self.summary = heading("", 12)
         self.summary.setWordWrap(True)
-        self.rejected_model = RowsModel([
-            Column(self.tr("Row"), lambda r: r["row"], RIGHT),
-            Column(self.tr("Column"), lambda r: r["column"]),
-            Column(self.tr("Reason"), lambda r: r["reason"]),
-        ], key=lambda r: (r["row"], r["column"], r["reason"]), parent=self)
-        self.rejected = table_view(self.rejected_model, stretch_column=2)
+        self.rejected_model, self.rejected = rejected_rows_table(self)
         self.close_button = QPushButton(self.tr("Close"))
         self.close_button.setAutoDefault(False)
         self.close_button.clicked.connect(self.reject)
@@ -95,12 +96,7 @@ class CountyListDialog(QDialog):
         self.rows_read.connect(self._rows_read)
 
     def choose_file(self) -> None:
-        chooser = file_dialog(self, self.tr("Import a county list"), str(Path.home()))
-        chooser.setFileMode(QFileDialog.FileMode.ExistingFile)
-        chooser.setNameFilter(self.tr("Spreadsheets (*.xlsx *.csv)"))
-        chooser.fileSelected.connect(self.path.setText)
-        self.chooser = chooser
-        chooser.open()
+        self.chooser = choose_spreadsheet(self, self.tr("Import a county list"), self.path)
 
     def start_import(self) -> None:
         text = self.path.text().strip()

@@ -34,11 +34,13 @@ from app.services.village.roster_import import import_roster
 from ui.changes import Changes
 from ui.common import (
     AppContext,
+    choose_spreadsheet,
     error_text,
     file_dialog,
     fmt,
     heading,
     message,
+    rejected_rows_table,
     table_view,
     translate,
 )
@@ -85,12 +87,7 @@ class RosterImportDialog(QDialog):
         self.summary = heading("", 12)
         self.summary.setWordWrap(True)
 
-        self.rejected_model = RowsModel([
-            Column(self.tr("Row"), lambda r: r["row"], RIGHT),
-            Column(self.tr("Column"), lambda r: r["column"]),
-            Column(self.tr("Reason"), lambda r: r["reason"]),
-        ], key=lambda r: (r["row"], r["column"], r["reason"]), parent=self)
-        self.rejected = table_view(self.rejected_model, stretch_column=2)
+        self.rejected_model, self.rejected = rejected_rows_table(self)
         self.warnings_model = RowsModel([
             Column(self.tr("Warning"), lambda r: r["text"]),
         ], key=lambda r: r["n"], parent=self)
@@ -143,12 +140,7 @@ class RosterImportDialog(QDialog):
         self.path.textChanged.connect(lambda _t: self._file_changed())
 
     def choose_file(self) -> None:
-        chooser = file_dialog(self, self.tr("Import roster"), str(Path.home()))
-        chooser.setFileMode(QFileDialog.FileMode.ExistingFile)
-        chooser.setNameFilter(self.tr("Spreadsheets (*.xlsx *.csv)"))
-        chooser.fileSelected.connect(self.path.setText)
-        self.chooser = chooser
-        chooser.open()
+        self.chooser = choose_spreadsheet(self, self.tr("Import roster"), self.path)
 
     def _file_changed(self) -> None:
         # A report belongs to the file it checked: another file must be checked again.

@@ -139,10 +139,4 @@ def canonical_key(header: str) -> str | None:
     and letter case; a trailing hint in brackets ("出生日期(YYYY-MM-DD)", "证件号码（必填）")
     is ignored when the text before it is a known header.
     """
-    folded = _fold(header)
-    if not folded:
-        return None
-    key = _ALIASES.get(folded)
-    if key is None and ("(" in folded or "（" in folded):
-        key = _ALIASES.get(_HINT.sub("", folded))
-    return key
+    return _lookup(_ALIASES, header)

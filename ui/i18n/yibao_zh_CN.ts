@@ -408,67 +408,67 @@
         <translation>收款并打印（Ctrl+Enter）</translation>
     </message>
     <message>
-        <location filename="../collect_view.py" line="235" />
+        <location filename="../collect_view.py" line="238" />
         <source>Space: tick or untick a member · Alt+1/2: tier · Alt+X/W/Y/Q: method · Ctrl+Enter: collect · Esc: back to search</source>
         <translation>空格 勾选/取消成员 · Alt+1/2 档次 · Alt+X/W/Y/Q 方式 · Ctrl+Enter 收款 · Esc 返回搜索</translation>
     </message>
     <message>
-        <location filename="../collect_view.py" line="286" />
+        <location filename="../collect_view.py" line="289" />
         <source>No household found. Try pinyin initials, the last digits of an ID number or the household number.</source>
         <translation>没有找到。可试试拼音首字母、身份证号后几位或户号。</translation>
     </message>
     <message>
-        <location filename="../collect_view.py" line="327" />
+        <location filename="../collect_view.py" line="341" />
         <source>From the county's lists, not collected: %1</source>
         <translation>县医保名单所列，不在村里收款：%1</translation>
     </message>
     <message>
-        <location filename="../collect_view.py" line="330" />
+        <location filename="../collect_view.py" line="344" />
         <source>Household %1 · %2 · head %3</source>
         <translation>户号 %1 · %2 · 户主 %3</translation>
     </message>
     <message>
-        <location filename="../collect_view.py" line="336" />
+        <location filename="../collect_view.py" line="350" />
         <source>Nobody in this household needs to pay: everyone is enrolled, paid elsewhere or not insurable.</source>
         <translation>本户没有需要缴费的成员：都已参保、已通过其他渠道缴费或不在参保状态。</translation>
     </message>
     <message>
-        <location filename="../collect_view.py" line="387" />
+        <location filename="../collect_view.py" line="412" />
         <source>Total %1</source>
         <translation>合计 %1</translation>
     </message>
     <message>
-        <location filename="../collect_view.py" line="407" />
+        <location filename="../collect_view.py" line="432" />
         <source>Open a household first.</source>
         <translation>请先打开一户。</translation>
     </message>
     <message>
-        <location filename="../collect_view.py" line="411" />
+        <location filename="../collect_view.py" line="436" />
         <source>Tick at least one member to collect for.</source>
         <translation>请至少勾选一名成员。</translation>
     </message>
     <message>
-        <location filename="../collect_view.py" line="415" />
+        <location filename="../collect_view.py" line="440" />
         <source>Enter the transaction reference for a non-cash payment.</source>
         <translation>非现金缴费请填写交易参考号。</translation>
     </message>
     <message>
-        <location filename="../collect_view.py" line="420" />
+        <location filename="../collect_view.py" line="445" />
         <source>Today is outside the collection period: enter the reason to collect anyway.</source>
         <translation>今天不在征缴期内：确需收款请填写原因。</translation>
     </message>
     <message>
-        <location filename="../collect_view.py" line="464" />
+        <location filename="../collect_view.py" line="489" />
         <source>Enrolled household %1 (fully subsidised, no receipt).</source>
         <translation>户 %1 已登记参保（全额资助，不开票据）。</translation>
     </message>
     <message>
-        <location filename="../collect_view.py" line="468" />
+        <location filename="../collect_view.py" line="494" />
         <source>Collected %1 on receipt %2 — printing…</source>
         <translation>已收款 %1，票据 %2 — 正在打印…</translation>
     </message>
     <message>
-        <location filename="../collect_view.py" line="490" />
+        <location filename="../collect_view.py" line="532" />
         <source>Collected %1 on receipt %2 and printed.</source>
         <translation>已收款 %1，票据 %2 已打印。</translation>
     </message>
@@ -547,93 +547,73 @@
 <context>
     <name>CountyListDialog</name>
     <message>
-        <location filename="../county_import_dialog.py" line="43" />
-        <location filename="../county_import_dialog.py" line="98" />
+        <location filename="../county_import_dialog.py" line="49" />
+        <location filename="../county_import_dialog.py" line="99" />
         <source>Import a county list</source>
         <translation>导入县医保名单</translation>
     </message>
     <message>
-        <location filename="../county_import_dialog.py" line="50" />
+        <location filename="../county_import_dialog.py" line="56" />
         <source>The county's list (.xlsx or .csv)</source>
         <translation>县医保下发的名单（.xlsx 或 .csv）</translation>
     </message>
     <message>
-        <location filename="../county_import_dialog.py" line="51" />
+        <location filename="../county_import_dialog.py" line="57" />
         <source>Choose file…</source>
         <translation>选择文件…</translation>
     </message>
     <message>
-        <location filename="../county_import_dialog.py" line="55" />
+        <location filename="../county_import_dialog.py" line="61" />
         <source>Kind: from the header</source>
         <translation>类型：按表头判断</translation>
     </message>
     <message>
-        <location filename="../county_import_dialog.py" line="56" />
+        <location filename="../county_import_dialog.py" line="62" />
         <source>Online payments</source>
         <translation>线上缴费名单</translation>
     </message>
     <message>
-        <location filename="../county_import_dialog.py" line="57" />
+        <location filename="../county_import_dialog.py" line="63" />
         <source>Employee-insured</source>
         <translation>职工医保参保名单</translation>
     </message>
     <message>
-        <location filename="../county_import_dialog.py" line="58" />
+        <location filename="../county_import_dialog.py" line="64" />
         <source>Duplicate enrolment feedback</source>
         <translation>重复参保反馈</translation>
     </message>
     <message>
-        <location filename="../county_import_dialog.py" line="60" />
+        <location filename="../county_import_dialog.py" line="66" />
         <source>Import</source>
         <translation>导入</translation>
     </message>
     <message>
-        <location filename="../county_import_dialog.py" line="71" />
+        <location filename="../county_import_dialog.py" line="77" />
         <source>Importing the same file again changes nothing.</source>
         <translation>同一文件再次导入不会改变任何数据。</translation>
     </message>
     <message>
-        <location filename="../county_import_dialog.py" line="76" />
-        <source>Row</source>
-        <translation>行号</translation>
-    </message>
-    <message>
-        <location filename="../county_import_dialog.py" line="77" />
-        <source>Column</source>
-        <translation>列</translation>
-    </message>
-    <message>
-        <location filename="../county_import_dialog.py" line="78" />
-        <source>Reason</source>
-        <translation>原因</translation>
-    </message>
-    <message>
-        <location filename="../county_import_dialog.py" line="81" />
+        <location filename="../county_import_dialog.py" line="82" />
         <source>Close</source>
         <translation>关闭</translation>
     </message>
     <message>
-        <location filename="../county_import_dialog.py" line="100" />
-        <source>Spreadsheets (*.xlsx *.csv)</source>
-        <translation>表格文件 (*.xlsx *.csv)</translation>
-    </message>
-    <message>
-        <location filename="../county_import_dialog.py" line="114" />
+        <location filename="../county_import_dialog.py" line="110" />
         <source>Importing…</source>
         <translation>正在导入…</translation>
     </message>
     <message>
-        <location filename="../county_import_dialog.py" line="128" />
+        <location filename="../county_import_dialog.py" line="124" />
         <source>Reading the file: %1 rows…</source>
         <translation>正在读取文件：已读 %1 行…</translation>
     </message>
     <message>
-        <location filename="../county_import_dialog.py" line="138" />
+        <location filename="../county_import_dialog.py" line="134" />
         <source>Imported.</source>
         <translation>导入完成。</translation>
     </message>
     <message>
-        <location filename="../county_import_dialog.py" line="140" />
+        <location filename="../county_import_dialog.py" line="136" />
         <source>Rows %1 · new %2 · unchanged %3 · rejected rows %4</source>
         <translation>共 %1 行 · 新增 %2 · 未变 %3 · 拒收 %4 行</translation>
     </message>
@@ -866,17 +846,17 @@
 <context>
     <name>ExportMenu</name>
     <message>
-        <location filename="../import_dialog.py" line="313" />
+        <location filename="../import_dialog.py" line="305" />
         <source>Export to Excel</source>
         <translation>导出到 Excel</translation>
     </message>
     <message>
-        <location filename="../import_dialog.py" line="316" />
+        <location filename="../import_dialog.py" line="308" />
         <source>Excel workbooks (*.xlsx)</source>
         <translation>Excel 工作簿 (*.xlsx)</translation>
     </message>
     <message>
-        <location filename="../import_dialog.py" line="324" />
+        <location filename="../import_dialog.py" line="316" />
         <source>Saved %1 rows to %2.</source>
         <translation>已导出 %1 行到 %2。</translation>
     </message>
@@ -884,17 +864,17 @@
 <context>
     <name>FileDialog</name>
     <message>
-        <location filename="../common.py" line="321" />
+        <location filename="../common.py" line="323" />
         <source>Folder</source>
         <translation>文件夹</translation>
     </message>
     <message>
-        <location filename="../common.py" line="323" />
+        <location filename="../common.py" line="325" />
         <source>%1 file</source>
         <translation>%1 文件</translation>
     </message>
     <message>
-        <location filename="../common.py" line="324" />
+        <location filename="../common.py" line="326" />
         <source>File</source>
         <translation>文件</translation>
     </message>
@@ -1997,175 +1977,159 @@
 <context>
     <name>RosterImportDialog</name>
     <message>
-        <location filename="../import_dialog.py" line="59" />
-        <location filename="../import_dialog.py" line="146" />
+        <location filename="../import_dialog.py" line="61" />
+        <location filename="../import_dialog.py" line="143" />
         <source>Import roster</source>
         <translation>导入花名册</translation>
     </message>
     <message>
-        <location filename="../import_dialog.py" line="68" />
+        <location filename="../import_dialog.py" line="70" />
         <source>Last year's roster (.xlsx or .csv)</source>
         <translation>上年花名册（.xlsx 或 .csv）</translation>
     </message>
     <message>
-        <location filename="../import_dialog.py" line="69" />
+        <location filename="../import_dialog.py" line="71" />
         <source>Choose file…</source>
         <translation>选择文件…</translation>
     </message>
     <message>
-        <location filename="../import_dialog.py" line="72" />
+        <location filename="../import_dialog.py" line="74" />
         <source>Check file</source>
         <translation>检查文件</translation>
     </message>
     <message>
-        <location filename="../import_dialog.py" line="82" />
+        <location filename="../import_dialog.py" line="84" />
         <source>Choose the file, then check it: nothing is written until you confirm.</source>
         <translation>请选择文件并检查：确认导入之前不会写入任何数据。</translation>
     </message>
     <message>
-        <location filename="../import_dialog.py" line="89" />
-        <location filename="../import_dialog.py" line="102" />
+        <location filename="../import_dialog.py" line="99" />
         <source>Row</source>
         <translation>行号</translation>
     </message>
     <message>
-        <location filename="../import_dialog.py" line="90" />
-        <source>Column</source>
-        <translation>列</translation>
-    </message>
-    <message>
-        <location filename="../import_dialog.py" line="91" />
-        <source>Reason</source>
-        <translation>原因</translation>
-    </message>
-    <message>
-        <location filename="../import_dialog.py" line="95" />
+        <location filename="../import_dialog.py" line="92" />
         <source>Warning</source>
         <translation>提示</translation>
     </message>
     <message>
-        <location filename="../import_dialog.py" line="98" />
+        <location filename="../import_dialog.py" line="95" />
         <source>Rejected rows</source>
         <translation>未通过的行</translation>
     </message>
     <message>
-        <location filename="../import_dialog.py" line="99" />
+        <location filename="../import_dialog.py" line="96" />
         <source>Warnings</source>
         <translation>提示</translation>
     </message>
     <message>
-        <location filename="../import_dialog.py" line="103" />
+        <location filename="../import_dialog.py" line="100" />
         <source>Change</source>
         <translation>变化</translation>
     </message>
     <message>
-        <location filename="../import_dialog.py" line="104" />
+        <location filename="../import_dialog.py" line="101" />
         <source>ID number</source>
         <translation>身份证号</translation>
     </message>
     <message>
-        <location filename="../import_dialog.py" line="105" />
+        <location filename="../import_dialog.py" line="102" />
         <source>Before</source>
         <translation>原登记</translation>
     </message>
     <message>
-        <location filename="../import_dialog.py" line="106" />
+        <location filename="../import_dialog.py" line="103" />
         <source>After</source>
         <translation>改为</translation>
     </message>
     <message>
-        <location filename="../import_dialog.py" line="109" />
+        <location filename="../import_dialog.py" line="106" />
         <source>Moves and renames</source>
         <translation>迁户和改名</translation>
     </message>
     <message>
-        <location filename="../import_dialog.py" line="112" />
+        <location filename="../import_dialog.py" line="109" />
         <source>I have checked every move and rename above against the paper roster: apply them with this import</source>
         <translation>我已对照纸质花名册逐条核对以上迁户和改名，确认随本次导入一并办理</translation>
     </message>
     <message>
-        <location filename="../import_dialog.py" line="118" />
+        <location filename="../import_dialog.py" line="115" />
         <source>Confirm import</source>
         <translation>确认导入</translation>
     </message>
     <message>
-        <location filename="../import_dialog.py" line="121" />
+        <location filename="../import_dialog.py" line="118" />
         <source>Close</source>
         <translation>关闭</translation>
     </message>
     <message>
-        <location filename="../import_dialog.py" line="148" />
-        <source>Spreadsheets (*.xlsx *.csv)</source>
-        <translation>表格文件 (*.xlsx *.csv)</translation>
-    </message>
-    <message>
-        <location filename="../import_dialog.py" line="190" />
+        <location filename="../import_dialog.py" line="182" />
         <source>Reading the file: %1 rows…</source>
         <translation>正在读取文件：已读 %1 行…</translation>
     </message>
     <message>
-        <location filename="../import_dialog.py" line="203" />
+        <location filename="../import_dialog.py" line="195" />
         <source>Checking the file…</source>
         <translation>正在检查文件…</translation>
     </message>
     <message>
-        <location filename="../import_dialog.py" line="216" />
+        <location filename="../import_dialog.py" line="208" />
         <source>Nothing has been written yet. This file moves %1 people to another household and renames %2: check each one below and tick the box to confirm them before importing.</source>
         <translation>尚未写入任何数据。此文件将把 %1 人迁到其他户、为 %2 人改名：请逐条核对下方列表，勾选确认后才能导入。</translation>
     </message>
     <message>
-        <location filename="../import_dialog.py" line="220" />
+        <location filename="../import_dialog.py" line="212" />
         <source>Nothing has been written yet. Check the report, then confirm: the accepted rows are imported all together.</source>
         <translation>尚未写入任何数据。请核对检查结果，确认后通过检查的行将一次性全部导入。</translation>
     </message>
     <message>
-        <location filename="../import_dialog.py" line="223" />
+        <location filename="../import_dialog.py" line="215" />
         <source>Nothing to import: the roster already has every accepted row.</source>
         <translation>没有需要导入的内容：通过检查的行都已在花名册中。</translation>
     </message>
     <message>
-        <location filename="../import_dialog.py" line="237" />
+        <location filename="../import_dialog.py" line="229" />
         <source>Importing…</source>
         <translation>正在导入…</translation>
     </message>
     <message>
-        <location filename="../import_dialog.py" line="249" />
+        <location filename="../import_dialog.py" line="241" />
         <source>Imported.</source>
         <translation>导入完成。</translation>
     </message>
     <message>
-        <location filename="../import_dialog.py" line="256" />
+        <location filename="../import_dialog.py" line="248" />
         <source>New households %1 · new persons %2 · updated %3 · unchanged %4 · rejected rows %5 · warnings %6</source>
         <translation>新户 %1 · 新增人员 %2 · 更新 %3 · 未变 %4 · 未通过 %5 行 · 提示 %6 条</translation>
     </message>
     <message>
-        <location filename="../import_dialog.py" line="260" />
+        <location filename="../import_dialog.py" line="252" />
         <source>Household move</source>
         <translation>迁户</translation>
     </message>
     <message>
-        <location filename="../import_dialog.py" line="261" />
-        <location filename="../import_dialog.py" line="262" />
+        <location filename="../import_dialog.py" line="253" />
+        <location filename="../import_dialog.py" line="254" />
         <source>%1 in household %2</source>
         <translation>%1（户 %2）</translation>
     </message>
     <message>
-        <location filename="../import_dialog.py" line="264" />
+        <location filename="../import_dialog.py" line="256" />
         <source>Name change</source>
         <translation>改名</translation>
     </message>
     <message>
-        <location filename="../import_dialog.py" line="267" />
+        <location filename="../import_dialog.py" line="259" />
         <source>Moves and renames to confirm (%1)</source>
         <translation>须确认的迁户和改名（%1）</translation>
     </message>
     <message>
-        <location filename="../import_dialog.py" line="276" />
+        <location filename="../import_dialog.py" line="268" />
         <source>Rejected rows (%1)</source>
         <translation>未通过的行（%1）</translation>
     </message>
     <message>
-        <location filename="../import_dialog.py" line="277" />
+        <location filename="../import_dialog.py" line="269" />
         <source>Warnings (%1)</source>
         <translation>提示（%1）</translation>
     </message>
@@ -3539,65 +3503,85 @@ Nothing is lost, and your receipts and payments stay as they are.</source>
 <context>
     <name>common</name>
     <message>
-        <location filename="../common.py" line="67" />
+        <location filename="../common.py" line="69" />
         <source>Cash</source>
         <translation>现金</translation>
     </message>
     <message>
-        <location filename="../common.py" line="67" />
+        <location filename="../common.py" line="69" />
         <source>WeChat</source>
         <translation>微信</translation>
     </message>
     <message>
-        <location filename="../common.py" line="68" />
+        <location filename="../common.py" line="70" />
         <source>Bank transfer</source>
         <translation>银行转账</translation>
     </message>
     <message>
-        <location filename="../common.py" line="68" />
+        <location filename="../common.py" line="70" />
         <source>Other</source>
         <translation>其他</translation>
     </message>
     <message>
-        <location filename="../common.py" line="77" />
+        <location filename="../common.py" line="79" />
         <source>Unexpected error: %1. The details were written to the log file.</source>
         <translation>意外错误：%1。详细信息已写入日志文件。</translation>
     </message>
     <message>
-        <location filename="../common.py" line="87" />
+        <location filename="../common.py" line="89" />
         <source>Yibao Collect</source>
         <translation>医保收缴通</translation>
     </message>
     <message>
-        <location filename="../common.py" line="258" />
+        <location filename="../common.py" line="260" />
         <source>Cancel</source>
         <translation>取消</translation>
+    </message>
+    <message>
+        <location filename="../common.py" line="341" />
+        <source>Spreadsheets (*.xlsx *.csv)</source>
+        <translation>表格文件 (*.xlsx *.csv)</translation>
+    </message>
+    <message>
+        <location filename="../common.py" line="350" />
+        <source>Row</source>
+        <translation>行号</translation>
+    </message>
+    <message>
+        <location filename="../common.py" line="351" />
+        <source>Column</source>
+        <translation>列</translation>
+    </message>
+    <message>
+        <location filename="../common.py" line="352" />
+        <source>Reason</source>
+        <translation>原因</translation>
     </message>
 </context>
 <context>
     <name>exports</name>
     <message>
-        <location filename="../import_dialog.py" line="292" />
+        <location filename="../import_dialog.py" line="284" />
         <source>Roster</source>
         <translation>花名册</translation>
     </message>
     <message>
-        <location filename="../import_dialog.py" line="293" />
+        <location filename="../import_dialog.py" line="285" />
         <source>Payments with lines</source>
         <translation>收款明细</translation>
     </message>
     <message>
-        <location filename="../import_dialog.py" line="294" />
+        <location filename="../import_dialog.py" line="286" />
         <source>Receipts with states</source>
         <translation>票据状态表</translation>
     </message>
     <message>
-        <location filename="../import_dialog.py" line="295" />
+        <location filename="../import_dialog.py" line="287" />
         <source>Deposits</source>
         <translation>缴存记录</translation>
     </message>
     <message>
-        <location filename="../import_dialog.py" line="296" />
+        <location filename="../import_dialog.py" line="288" />
         <source>Unpaid list</source>
         <translation>未缴费名单</translation>
     </message>

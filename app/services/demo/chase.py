@@ -12,12 +12,15 @@ from app.domain.synthetic import VillageGenerator
 from app.services.base.common import BUSINESS_TZ, business_date, utc_now
 from app.services.base.settings import set_setting
 from app.services.base.workspace import init_database, open_workspace
-from app.services.demo.village import DEMO_VILLAGE, demo_policy, running_year_policy
-from app.services.village import roster
+from app.services.demo.village import (
+    DEMO_VILLAGE,
+    add_demo_roster,
+    demo_policy,
+    running_year_policy,
+)
 from app.services.village.books import mark_printed, register_book
 from app.services.village.campaigns import load_policy, start_campaign
 from app.services.village.collect import collect_household
-from db.connection import tx
 
 
 def create_chase_demo(path: Path, *, user: str, passphrase: str, households: int = 60,
@@ -33,18 +36,7 @@ def create_chase_demo(path: Path, *, user: str, passphrase: str, households: int
     with open_workspace(path, user=user, passphrase=passphrase) as ws:
         load_policy(ws, last)
         set_setting(ws, "village_name", "示例村")
-        with tx(ws.conn):
-            for hh in village:
-                roster.add_household(ws, household_no=hh.household_no, head_name=hh.head.name,
-                                     group=hh.group, phone=hh.phone)
-                for p in hh.members:
-                    added = roster.add_person(
-                        ws, household_no=hh.household_no, name=p.name, id_number=p.id_number,
-                        id_type=p.id_type, relation=p.relation, residence=p.residence,
-                        sex=p.sex, birth_date=p.birth_date, ethnicity=p.ethnicity, note=p.note)
-                    for category in p.categories:
-                        roster.record_certified_category(ws, added["person_id"], category,
-                                                         source="演示数据", certified_by="演示数据")
+        add_demo_roster(ws, village)
         register_book(ws, series="皖医保", first=11001, last=11300)
         # Last year's door-to-door work, from 8 October inside last year's window.
         start = datetime.combine(date(int(last["campaign_year"]), 10, 8), time(9, 0),

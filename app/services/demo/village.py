@@ -11,10 +11,11 @@ from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
-from app.domain.synthetic import VillageGenerator
+from app.domain.synthetic import SyntheticHousehold, VillageGenerator
 from app.services.base.common import BUSINESS_TZ, business_date, utc_now
+from app.services.base.roles import requires_role
 from app.services.base.settings import set_setting
-from app.services.base.workspace import init_database, open_workspace
+from app.services.base.workspace import Workspace, init_database, open_workspace
 from app.services.village import roster
 from app.services.village.books import mark_printed, register_book
 from app.services.village.campaigns import load_policy
@@ -63,6 +64,28 @@ def running_year_policy(policy: dict[str, Any]) -> dict[str, Any]:
             "rules": {**policy["rules"], "refund_before": f"{year}-01-01"}}
 
 
+
+@requires_role("collector", "生成演示花名册")
+def add_demo_roster(ws: Workspace, village: list[SyntheticHousehold]) -> int:
+    """The generated households and members, in one transaction; returns the persons added.
+    Demo data stands in for the township's certified lists of categories."""
+    persons = 0
+    with tx(ws.conn):
+        for hh in village:
+            roster.add_household(ws, household_no=hh.household_no, head_name=hh.head.name,
+                                 group=hh.group, phone=hh.phone)
+            for p in hh.members:
+                added = roster.add_person(
+                    ws, household_no=hh.household_no, name=p.name, id_number=p.id_number,
+                    id_type=p.id_type, relation=p.relation, residence=p.residence,
+                    sex=p.sex, birth_date=p.birth_date, ethnicity=p.ethnicity, note=p.note)
+                persons += 1
+                for category in p.categories:
+                    roster.record_certified_category(ws, added["person_id"], category,
+                                                     source="演示数据", certified_by="演示数据")
+    return persons
+
+
 def create_demo(path: Path, *, user: str, passphrase: str, households: int = 300,
                 collected: int = 40) -> dict[str, Any]:
     """Create the demo database (idempotent: an existing one is left as it is)."""
@@ -74,27 +97,13 @@ def create_demo(path: Path, *, user: str, passphrase: str, households: int = 300
                            village=DEMO_VILLAGE)
     gen = VillageGenerator(seed=2026, today=business_date(now))
     village = gen.village(DEMO_VILLAGE, households, newborns=1)
-    persons = 0
     with open_workspace(path, user=user, passphrase=passphrase) as ws:
         current = demo_policy(now)
         # The year now running too, inactive: a newborn is enrolled for its birth year.
         load_policy(ws, running_year_policy(current), activate=False)
         load_policy(ws, current)
         set_setting(ws, "village_name", "示例村")
-        with tx(ws.conn):
-            for hh in village:
-                roster.add_household(ws, household_no=hh.household_no, head_name=hh.head.name,
-                                     group=hh.group, phone=hh.phone)
-                for p in hh.members:
-                    added = roster.add_person(
-                        ws, household_no=hh.household_no, name=p.name, id_number=p.id_number,
-                        id_type=p.id_type, relation=p.relation, residence=p.residence,
-                        sex=p.sex, birth_date=p.birth_date, ethnicity=p.ethnicity, note=p.note)
-                    persons += 1
-                    for category in p.categories:
-                        # Demo data stands in for the township's certified lists.
-                        roster.record_certified_category(ws, added["person_id"], category,
-                                                         source="演示数据", certified_by="演示数据")
+        persons = add_demo_roster(ws, village)
         register_book(ws, series="皖医保", first=12001, last=12300)
         # A few mornings of work: the first households already collected and printed.
         start = datetime.combine(business_date(now) - timedelta(days=3), time(9, 0),

@@ -151,7 +151,10 @@ def carried_tiers(ws: Workspace, campaign: Campaign | None = None) -> dict[str, 
 @any_role
 def carried_tier(ws: Workspace, household_id: str) -> str | None:
     """The active campaign's suggested tier for one household (its tier last year)."""
-    return carried_tiers(ws).get(household_id)
+    campaign = active_campaign(ws)
+    tier = ws.ledger().household_tiers.get((household_id, campaign.campaign_year - 1))
+    # One lookup, not carried_tiers' walk of every household: this runs as a household opens.
+    return tier if tier in {t.code for t in campaign.policy.tiers} else None
 
 
 def _category_carry(ws: Workspace, policy: Policy) -> dict[str, Any]:
