@@ -87,3 +87,42 @@ def test_text_that_is_not_a_json_object_is_malformed_not_raised():
     assert isinstance(ev.parse_stored(PAYMENT.TYPE, json.dumps({**STORED, "v": 9})),
                       ev.Malformed)
     assert isinstance(ev.parse_stored("person.added", "not json"), ev.Other)
+
+
+PRINT = ev.ReceiptPrinted("S", 12001, "print")
+VERSION_KEYS = st.sampled_from(['"v"', '"\\u0076"'])
+VERSIONS = st.sampled_from(["1", "2", "3", '"2"', "2.0", "null"])
+
+
+def _with_version(text: str, key: str, value: str, at_end: bool) -> str:
+    inner = text[1:-1]
+    return "{" + (f"{inner},{key}:{value}" if at_end else f"{key}:{value},{inner}") + "}"
+
+
+@given(which=st.sampled_from([PAYMENT, PRINT]), key=VERSION_KEYS, value=VERSIONS,
+       at_end=st.booleans(), repeat=st.one_of(st.none(), VERSIONS),
+       canonical=st.booleans())
+def test_reading_the_version_off_the_text_agrees_with_decoding_it(which, key, value, at_end,
+                                                                     repeat, canonical):
+    """Replays read a canonical payload's version off its text; whatever the text holds —
+    its version first or last, repeated, escaped, of the wrong type, spaces — the event
+    parsed is the one its decoded version gives."""
+    stored = {k: v for k, v in ev.payload_of(which).items() if k != "v"}
+    text = (json.dumps(stored, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+            if canonical else json.dumps(stored, ensure_ascii=False))
+    text = _with_version(text, key, value, at_end)
+    if repeat is not None:
+        text = _with_version(text, '"v"', repeat, not at_end)
+    expected = ev.parse_or_malformed(which.TYPE, json.loads(text))
+    parsed = ev.parse_stored(which.TYPE, text)
+    assert type(parsed) is type(expected), text
+    if not isinstance(expected, ev.Malformed):
+        assert parsed == expected, text
+
+
+def test_a_canonical_payload_without_a_version_is_read_as_version_one():
+    text = json.dumps(ev.payload_of(PRINT), ensure_ascii=False, sort_keys=True,
+                      separators=(",", ":"))
+    assert '"v"' not in text and ev.parse_stored(PRINT.TYPE, text) == PRINT
+    legacy = {k: v for k, v in ev.payload_of(PAYMENT).items() if k != "v"}
+    assert ev.parse_stored(PAYMENT.TYPE, json.dumps(legacy)) == ev.parse(PAYMENT.TYPE, legacy)

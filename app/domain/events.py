@@ -354,6 +354,8 @@ def parse_stored(type_: str, text: str | bytes) -> Payload:
     try:
         if cls is None:
             return Other(stored_json(text))
+        if _newest_at_sight(cls, text):
+            return _decoder(cls).decode(text)  # type: ignore[no-any-return]
         version = _VERSION.decode(text).v
         if type(version) is int and version == cls.VERSION:
             return _decoder(cls).decode(text)  # type: ignore[no-any-return]
@@ -364,6 +366,24 @@ def parse_stored(type_: str, text: str | bytes) -> Payload:
         return Malformed(text, _format_error(type_, exc).message)
     except (msgspec.DecodeError, TypeError):
         return Malformed(text, f"事件 {type_} 的内容不是有效的 JSON")
+
+
+def _newest_at_sight(cls: type[Payload], text: str | bytes) -> bool:
+    """Whether the stored text certainly has its class's newest version, read off the text
+    instead of decoding it once more for its ``v`` (a third of a replay's decoding).
+
+    Sure only for what ``append`` writes (canonical JSON: sorted keys, no spaces, no
+    ``\\u`` escapes), and only in these shapes: version 1 with no key ``"v"`` anywhere (no
+    escape could spell one), or a newer one whose text ends ``,"v":N}`` — in valid JSON that
+    is the top object's last key, and the decoders take the last of repeated keys. Anything
+    else is decoded for its version as before; a text that is not valid JSON still fails in
+    the class's decoder.
+    """
+    if not isinstance(text, str):
+        return False
+    if cls.VERSION == 1:
+        return '"v"' not in text and "\\u" not in text
+    return text.endswith(f',"v":{cls.VERSION}}}')
 
 
 def stored_json(text: str | bytes) -> Any:
