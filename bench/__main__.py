@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench import collecting, gui, importing, ledger, papers, searching, syncing
+from bench import collecting, gui, importing, ledger, papers, searching, syncing, workers
 from bench.dataset import DATA_DIR, TOWNSHIP_60K, TOWNSHIP_100K, Dataset, Spec, ensure, load
 from bench.machine import describe, one_line
 from bench.metrics import Metric, progress, rounded, stopwatch, table, unmeasured
@@ -33,12 +33,13 @@ class Sizes:
     collect_samples: int
     push_events: int
     pull_persons: int
+    multiworker_events: int  # in all, over the eight villages of bench.workers
 
 
 FULL = Sizes(TOWNSHIP_60K, TOWNSHIP_100K, import_rows=60_000, collect_samples=300,
-             push_events=10_000, pull_persons=60_000)
+             push_events=10_000, pull_persons=60_000, multiworker_events=40_000)
 QUICK = Sizes(Spec(3_000, 3_000), Spec(5_000, 1_000), import_rows=3_000, collect_samples=40,
-              push_events=500, pull_persons=3_000)
+              push_events=500, pull_persons=3_000, multiworker_events=800)
 
 
 @dataclass
@@ -78,6 +79,8 @@ BENCHMARKS: dict[str, Benchmark] = {
     "ledger": lambda c: ledger.run(c.township, c.workdir),
     "sync": lambda c: syncing.run(c.workdir, events=c.sizes.push_events,
                                   persons=c.sizes.pull_persons, seed=c.sizes.township.seed),
+    "workers": lambda c: workers.run(c.workdir, events=c.sizes.multiworker_events,
+                                     seed=c.sizes.township.seed),
     "gui": lambda c: gui.run(c.large, c.workdir),
 }
 

@@ -8,6 +8,7 @@ one transaction of its own.
 from __future__ import annotations
 
 import hashlib
+import json
 import uuid
 from typing import Any
 
@@ -20,6 +21,7 @@ from app.domain.idcard import parse_id_number
 from app.domain.policy import parse_policy
 from server.enrol import create_enrol_code
 from server.kernel import (
+    FeedBatch,
     Server,
     add_book,
     append_feed,
@@ -67,18 +69,35 @@ def publish_policy(srv: Server, document: object) -> dict[str, Any]:
             "feed_seq": seq}
 
 
+def _households_sent(conn: Any, village: str) -> dict[str, str]:
+    """The feed text of each household last sent to ``village``, by household number."""
+    sent: dict[str, str] = {}
+    for text in conn.execute(select(feed.c.data).where(feed.c.kind == "household",
+                                                       feed.c.village == village)
+                             .order_by(feed.c.seq)).scalars():
+        sent[json.loads(text)["household_no"]] = text
+    return sent
+
+
 def load_roster(srv: Server, *, village: str, households: list[HouseholdData],
                 employee_ids: list[str]) -> dict[str, Any]:
+    """Send a village's roster down: only the households that differ from what the village
+    was last sent (a reloaded roster costs its villages nothing but its changes)."""
     village = check_village(village)
-    persons = 0
+    persons = unchanged = 0
     with srv.engine.begin() as conn:
         held = {(r.id_type, r.id_number) for r in conn.execute(
             select(roster_persons.c.id_type, roster_persons.c.id_number)
             .where(roster_persons.c.village == village))}
+        sent = _households_sent(conn, village)
+        batch = FeedBatch()
         listed: list[dict[str, Any]] = []
         for hh in households:
             item = hh if hh.village else hh.model_copy(update={"village": village})
-            append_feed(srv, conn, "household", item, village=village)
+            if sent.get(item.household_no) == canonical_json(item.model_dump()):
+                unchanged += 1
+            else:
+                batch.add("household", item, village=village)
             persons += len(hh.persons)
             for p in hh.persons:
                 if (p.id_type, p.id_number) not in held:
@@ -86,6 +105,7 @@ def load_roster(srv: Server, *, village: str, households: list[HouseholdData],
                     listed.append({"village": village, "id_type": p.id_type,
                                    "id_number": p.id_number, "household_no": hh.household_no,
                                    "loaded_at": srv.now_iso()})
+        batch.flush(srv, conn)
         if listed:
             # The county roster: the persons this village may collect for (server.trust).
             conn.execute(insert(roster_persons), listed)
@@ -97,7 +117,7 @@ def load_roster(srv: Server, *, village: str, households: list[HouseholdData],
                     id_number=number, source=f"花名册 {village}", recorded_at=srv.now_iso()))
                 marked += 1
     return {"village": village, "households": len(households), "persons": persons,
-            "employee_insured": marked}
+            "unchanged": unchanged, "employee_insured": marked}
 
 
 def _device_for(conn: Any, *, village: str, collector: str,

@@ -20,13 +20,14 @@ from sqlalchemy.exc import DBAPIError
 
 from app.domain.errors import ValidationError, YibaoError
 from app.domain.policy import load_policy_file
+from server.asgi import DB_URL_ENV, FACTORY
 
 DEFAULT_DB_URL = "sqlite:///yibao-server.db"
 DEFAULT_PORT = 8470
 
 
 def _db_url(args: argparse.Namespace) -> str:
-    return args.db_url or os.environ.get("YIBAO_SERVER_DB_URL") or DEFAULT_DB_URL
+    return args.db_url or os.environ.get(DB_URL_ENV) or DEFAULT_DB_URL
 
 
 def _with_server(args: argparse.Namespace, work: Callable[[Any], Any]) -> Any:
@@ -42,23 +43,31 @@ def _with_server(args: argparse.Namespace, work: Callable[[Any], Any]) -> Any:
 def _run(args: argparse.Namespace) -> None:
     import uvicorn
 
-    from server.app import create_app
     from server.kernel import open_server
     from server.schema import normalise_url
 
     if bool(args.ssl_certfile) != bool(args.ssl_keyfile):
         raise ValidationError("--ssl-certfile 和 --ssl-keyfile 需要同时给出")
-    srv = open_server(_db_url(args))
+    if args.workers < 1:
+        raise ValidationError("--workers 至少为 1")
+    url = make_url(normalise_url(_db_url(args)))
+    if args.workers > 1 and url.get_backend_name() != "postgresql":
+        # SQLite lets one writer in at a time: more workers would only queue on its lock.
+        raise ValidationError("多个工作进程（--workers）需要 PostgreSQL 数据库；SQLite 只能用 1 个")
+    # Tables and the county's keys are made once here, before any worker could race for them;
+    # each worker then opens its own engine (server.asgi).
+    open_server(_db_url(args)).close()
     scheme = "https" if args.ssl_certfile else "http"
-    shown = make_url(normalise_url(_db_url(args))).render_as_string(hide_password=True)
-    print(f"yibao-server: {scheme}://{args.host}:{args.port}（数据库 {shown}）", file=sys.stderr,
-          flush=True)
-    try:
-        uvicorn.run(create_app(srv), host=args.host, port=args.port, log_level=args.log_level,
-                    timeout_keep_alive=5, server_header=False, ssl_certfile=args.ssl_certfile,
-                    ssl_keyfile=args.ssl_keyfile)
-    finally:
-        srv.close()
+    shown = url.render_as_string(hide_password=True)
+    workers = f"，{args.workers} 个工作进程" if args.workers > 1 else ""
+    print(f"yibao-server: {scheme}://{args.host}:{args.port}（数据库 {shown}{workers}）",
+          file=sys.stderr, flush=True)
+    # The workers are started from an import string and read the database from the
+    # environment, which they inherit from this process.
+    os.environ[DB_URL_ENV] = _db_url(args)
+    uvicorn.run(FACTORY, factory=True, workers=args.workers, host=args.host, port=args.port,
+                log_level=args.log_level, timeout_keep_alive=5, server_header=False,
+                ssl_certfile=args.ssl_certfile, ssl_keyfile=args.ssl_keyfile)
 
 
 def _enrol_code(args: argparse.Namespace) -> dict[str, Any]:
@@ -184,6 +193,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--ssl-keyfile", help="TLS 私钥（PEM）")
     run.add_argument("--log-level", default="warning",
                      choices=["critical", "error", "warning", "info", "debug"])
+    run.add_argument("--workers", type=int, default=1,
+                     help="工作进程数（同一端口；多于 1 个时需要 PostgreSQL），默认 1")
     run.set_defaults(handler=_run)
 
     admin = sub.add_parser("admin", help="管理命令").add_subparsers(

@@ -22,7 +22,18 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from pydantic import BaseModel
-from sqlalchemy import Connection, Engine, insert, select, update
+from sqlalchemy import (
+    ARRAY,
+    ColumnElement,
+    Connection,
+    Engine,
+    Table,
+    any_,
+    bindparam,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
 from app.domain.canonical import canonical_json
@@ -145,18 +156,94 @@ def retrying(work: Callable[[], Any]) -> Any:
     raise AssertionError("unreachable")
 
 
+def _take_feed_seqs(conn: Connection, count: int) -> int:
+    """Reserve ``count`` feed sequence numbers; the last one. The counter row stays locked
+    until commit, so feed rows commit in sequence order and a cursor never skips a row that
+    commits late."""
+    return int(conn.execute(update(counters).where(counters.c.name == "feed")
+                            .values(value=counters.c.value + count)
+                            .returning(counters.c.value)).scalar_one())
+
+
+def among(conn: Connection, column: ColumnElement[Any],
+          values: list[Any]) -> ColumnElement[bool]:
+    """``column IN (values)`` in the form the database answers fastest: PostgreSQL with one
+    array parameter (``= ANY``: one statement text, whatever the count), SQLite an IN list."""
+    if conn.dialect.name == "postgresql":
+        return column == any_(bindparam(None, values, type_=ARRAY(column.type)))
+    return column.in_(values)
+
+
+def insert_rows(conn: Connection, table: Table, rows: list[dict[str, Any]], *,
+                replace_on: tuple[str, ...] = ()) -> None:
+    """Insert many rows (each with the same keys) at the speed of the database: PostgreSQL
+    by COPY, SQLite by the driver's executemany, both without SQLAlchemy's per-row work. A
+    unique key or a lock lost to a concurrent transaction raises SQLAlchemy's IntegrityError
+    or OperationalError as any statement does, so :func:`retrying` runs the work again.
+
+    With ``replace_on`` (a unique key's columns) a row whose key is held updates the held
+    row instead (the driver's executemany of an upsert, on both databases)."""
+    if not rows:
+        return
+    names = list(rows[0])
+    quote = conn.dialect.identifier_preparer.quote
+    columns = ", ".join(quote(n) for n in names)
+    if replace_on or conn.dialect.name != "postgresql":
+        mark = "%s" if conn.dialect.name == "postgresql" else "?"
+        statement = (f"INSERT INTO {quote(table.name)} ({columns}) VALUES "
+                     f"({', '.join([mark] * len(names))})")
+        if replace_on:
+            updates = ", ".join(f"{quote(n)} = excluded.{quote(n)}" for n in names
+                                if n not in replace_on)
+            statement += (f" ON CONFLICT ({', '.join(quote(n) for n in replace_on)}) "
+                          f"DO UPDATE SET {updates}")
+        conn.exec_driver_sql(statement, [tuple(row[n] for n in names) for row in rows])
+        return
+    dbapi = conn.dialect.loaded_dbapi
+    statement = f"COPY {quote(table.name)} ({columns}) FROM STDIN"
+    try:
+        with conn.connection.driver_connection.cursor() as cursor, \
+                cursor.copy(statement) as copy:
+            for row in rows:
+                copy.write_row(tuple(row[n] for n in names))
+    except dbapi.IntegrityError as exc:
+        raise IntegrityError(statement, None, exc) from exc
+    except dbapi.OperationalError as exc:  # a serialisation failure or a deadlock
+        raise OperationalError(statement, None, exc) from exc
+
+
 def append_feed(srv: Server, conn: Connection, kind: str, data: BaseModel, *,
                 village: str | None = None, device_id: str | None = None,
                 collector: str | None = None) -> int:
-    """Append to the feed. The counter row stays locked until commit, so feed rows commit in
-    sequence order and a cursor never skips a row that commits late."""
-    seq = conn.execute(update(counters).where(counters.c.name == "feed")
-                       .values(value=counters.c.value + 1)
-                       .returning(counters.c.value)).scalar_one()
+    """Append to the feed (see :func:`_take_feed_seqs` for the order)."""
+    seq = _take_feed_seqs(conn, 1)
     conn.execute(insert(feed).values(seq=seq, kind=kind, village=village, device_id=device_id,
                                      collector=collector, data=canonical_json(data.model_dump()),
                                      created_at=srv.now_iso()))
-    return int(seq)
+    return seq
+
+
+@dataclass
+class FeedBatch:
+    """Feed items one transaction appends, written by :meth:`flush` with one counter update
+    and one multi-row insert (a push relays every event: per item that was two round trips).
+    The items keep the order they were added in."""
+
+    rows: list[dict[str, Any]] = field(default_factory=list)
+
+    def add(self, kind: str, data: BaseModel, *, village: str | None = None,
+            device_id: str | None = None, collector: str | None = None) -> None:
+        self.rows.append({"kind": kind, "village": village, "device_id": device_id,
+                          "collector": collector, "data": canonical_json(data.model_dump())})
+
+    def flush(self, srv: Server, conn: Connection) -> None:
+        if not self.rows:
+            return
+        last = _take_feed_seqs(conn, len(self.rows))
+        now = srv.now_iso()
+        insert_rows(conn, feed, [{**row, "seq": last - len(self.rows) + i, "created_at": now}
+                                 for i, row in enumerate(self.rows, start=1)])
+        self.rows.clear()
 
 
 # ---- devices --------------------------------------------------------------------------------

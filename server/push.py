@@ -8,35 +8,28 @@ conflict notice), a void or a refund releases it, and the township relay sees ev
 event (``server.relay``). Every answer carries the county's countersignature over the
 device's head as now held; rewrites of held events and heads contradicting held ones raise
 alerts (``server.alerts``).
+
+A batch costs a handful of statements, not a few per event: what the checks read is read once
+for the whole batch (``trust.Judge``, ``server.claims``), and the rows it stores (events,
+receipts, claims, persons, feed items) are written together at the end (``insert_rows``,
+``FeedBatch``), in the one transaction that holds the device's row lock.
 """
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import Connection, insert, select, update
 
 from app.domain import events as catalogue
-from app.domain.canonical import canonical_json
-from app.domain.idcard import mask_id_number
 from server import relay, trust
 from server.alerts import raise_alert
-from server.kernel import Server, append_feed, enrolled_device, retrying
-from server.schema import (
-    claims,
-    conflicts,
-    devices,
-    employee_insured,
-    events,
-    external_payments,
-    pushes,
-    receipt_index,
-)
+from server.claims import Claims
+from server.kernel import FeedBatch, Server, among, enrolled_device, insert_rows, retrying
+from server.schema import devices, events, pushes, receipt_index
 from sync.protocol import (
     GENESIS,
-    ConflictData,
     Countersignature,
     EventResult,
     Head,
@@ -63,11 +56,13 @@ def _reject(ev: WireEvent, reason: str, message: str) -> EventResult:
                        message=message)
 
 
-def _link_problem(ev: WireEvent, device: Any, head_seq: int,
+def _link_problem(ev: WireEvent, payload_text: str | None, device: Any, head_seq: int,
                   head_hash: str) -> tuple[str, str] | None:
+    """Why the event cannot be the device's next (``payload_text`` is
+    :meth:`WireEvent.verified_payload`, None when the hash does not hold)."""
     if ev.device != device.id:
         return "wrong_device", "此记录属于另一台设备"
-    if not ev.hash_ok():
+    if payload_text is None:
         return "bad_hash", f"第 {ev.seq} 条记录的内容与哈希不符（被改动或损坏）"
     if ev.seq <= head_seq:
         return "fork", f"第 {ev.seq} 条记录与服务器已收到的同号记录不同（设备日志出现分叉）"
@@ -82,85 +77,35 @@ def _link_problem(ev: WireEvent, device: Any, head_seq: int,
     return None
 
 
-def _line_conflict(conn: Connection, year: int,
-                   line: catalogue.PaymentLine) -> tuple[str, str | None, str] | None:
-    who = mask_id_number(line.id_number)
-    if conn.execute(select(employee_insured.c.id_number)
-                    .where(employee_insured.c.id_number == line.id_number)).first():
-        return "employee_insured", None, f"{who} 已参加职工医保，不能再参加城乡居民医保，需要退费"
-    paid = conn.execute(select(external_payments.c.channel)
-                        .where(external_payments.c.campaign_year == year,
-                               external_payments.c.id_number == line.id_number)).first()
-    if paid is not None:
-        return "paid_elsewhere", None, f"{who} 已通过{paid.channel}缴纳{year}年度保费，本笔重复，需要退费"
-    # Only accepted claims are in the table: a refused payment never claimed anyone.
-    claim = conn.execute(select(claims).where(claims.c.campaign_year == year,
-                                              claims.c.id_type == line.id_type,
-                                              claims.c.id_number == line.id_number)).first()
-    if claim is not None and claim.line_id != line.line_id:
-        return ("duplicate_enrolment", claim.village,
-                f"{who} {year}年度已在村 {claim.village} 先行参保缴费（先到先得），本笔重复，需要退费")
-    return None
-
-
-def _apply_payment(srv: Server, conn: Connection, device: Any, ev: WireEvent,
-                   pay: catalogue.PaymentCollected) -> _Outcome:
-    messages: list[str] = []
-    for line in pay.lines:
-        found = _line_conflict(conn, pay.campaign_year, line)
-        if found is None:
-            conn.execute(insert(claims).values(
-                campaign_year=pay.campaign_year, id_type=line.id_type, id_number=line.id_number,
-                device_id=device.id, village=device.village, payment_id=pay.payment_id,
-                line_id=line.line_id, event_uuid=ev.uuid, claimed_at=srv.now_iso()))
-            continue
-        reason, other_village, message = found
-        notice = ConflictData(
-            notice_id=str(uuid.uuid4()), reason=reason, message=message, event_uuid=ev.uuid,
-            campaign_year=pay.campaign_year, payment_id=pay.payment_id, line_id=line.line_id,
-            id_number=line.id_number, name=line.name,
-            receipt=pay.receipt.label if pay.receipt else None, other_village=other_village)
-        conn.execute(insert(conflicts).values(
-            notice_id=notice.notice_id, device_id=device.id, village=device.village,
-            reason=reason, campaign_year=pay.campaign_year, id_number=line.id_number,
-            name=line.name, payment_id=pay.payment_id, line_id=line.line_id,
-            event_uuid=ev.uuid, other_village=other_village, created_at=srv.now_iso()))
-        append_feed(srv, conn, "conflict", notice, village=device.village, device_id=device.id)
-        messages.append(message)
-    if messages:
-        return _Outcome("conflict", "conflict", "；".join(dict.fromkeys(messages))[:500])
-    return _Outcome("accepted")
-
-
-def _release(srv: Server, conn: Connection, device: Any, *, column: str, value: object,
-             resolution: str) -> None:
-    """A void or a refund ends an enrolment: the person may be enrolled again elsewhere."""
-    if not isinstance(value, str) or not value:
-        return
-    claim_col = claims.c.payment_id if column == "payment_id" else claims.c.line_id
-    conflict_col = conflicts.c.payment_id if column == "payment_id" else conflicts.c.line_id
-    conn.execute(delete(claims).where(claims.c.device_id == device.id, claim_col == value))
-    conn.execute(update(conflicts)
-                 .where(conflicts.c.device_id == device.id, conflict_col == value,
-                        conflicts.c.resolved_at.is_(None))
-                 .values(resolved_at=srv.now_iso(), resolution=resolution))
-
-
-def _apply(srv: Server, conn: Connection, device: Any, ev: WireEvent,
-           typed: catalogue.Payload, townships: list[str], township: bool) -> _Outcome:
+def _apply(srv: Server, conn: Connection, batch: _Batch, device: Any, ev: WireEvent,
+           typed: catalogue.Payload) -> _Outcome:
     """An accepted event's effects at the county: relay, claims, releases."""
-    refused = relay.on_event(srv, conn, device, ev, townships, township=township)
+    refused = relay.on_event(srv, conn, batch.feed, device, ev, batch.townships,
+                             township=batch.township)
     if refused is not None:
         return _Outcome("accepted", *refused)
     if isinstance(typed, catalogue.PaymentCollected):
-        return _apply_payment(srv, conn, device, ev, typed)
-    if isinstance(typed, catalogue.ReceiptVoided):
-        _release(srv, conn, device, column="payment_id", value=typed.payment_id,
-                 resolution="voided")
+        messages = batch.claims.pay(conn, batch.feed, device, ev.uuid, typed, batch.now)
+        if messages:
+            return _Outcome("conflict", "conflict", "；".join(dict.fromkeys(messages))[:500])
+    elif isinstance(typed, catalogue.ReceiptVoided):
+        batch.claims.release(conn, device, column="payment_id", value=typed.payment_id,
+                             resolution="voided", now=batch.now)
     elif isinstance(typed, catalogue.RefundMade):
-        _release(srv, conn, device, column="line_id", value=typed.payment_line_id,
-                 resolution="refunded")
+        batch.claims.release(conn, device, column="line_id", value=typed.payment_line_id,
+                             resolution="refunded", now=batch.now)
     return _Outcome("accepted")
+
+
+@dataclass
+class _Batch:
+    """What one push reads once and writes together: claims, feed items, the townships."""
+
+    claims: Claims
+    feed: FeedBatch
+    township: bool
+    townships: list[str]
+    now: str
 
 
 def push(srv: Server, device_id: str, req: PushRequest, *, via: str = "http") -> PushResponse:
@@ -282,7 +227,7 @@ def _push_tx(srv: Server, conn: Connection, device_id: str, req: PushRequest,
     head_seq, head_hash = int(device.head_seq), str(device.head_hash)
     known: dict[str, tuple[tuple[str, int, str, str], _Outcome]] = {}
     uuids = [ev.uuid for ev in req.events]
-    for row in conn.execute(select(events).where(events.c.uuid.in_(uuids))):
+    for row in conn.execute(select(events).where(among(conn, events.c.uuid, uuids))):
         known[row.uuid] = ((row.device_id, int(row.seq), row.hash, row.prev_hash),
                            _Outcome(row.status, row.reason, row.message))
     typed = {ev.uuid: catalogue.parse_or_malformed(ev.type, ev.payload)
@@ -290,21 +235,23 @@ def _push_tx(srv: Server, conn: Connection, device_id: str, req: PushRequest,
     ledger = trust.device_ledger(srv, conn, device.id, head_seq, head_hash)
     judge = trust.Judge.for_batch(conn, device, ledger, typed.values())
     township = relay.is_township(conn, device.village)
-    townships = [] if township else relay.townships_of(conn, device.village)
+    now = srv.now_iso()
+    batch = _Batch(Claims.for_batch(conn, typed.values()), FeedBatch(), township,
+                   [] if township else relay.townships_of(conn, device.village), now)
     held = _Held(conn, device.id)
     results: list[EventResult] = []
     stored: list[dict[str, Any]] = []
     receipts: list[dict[str, Any]] = []
     refusals: list[tuple[WireEvent, trust.Refusal]] = []
     broken = False
-    now = srv.now_iso()
     for ev in req.events:
         prior = known.get(ev.uuid)
         if prior is not None and prior[0][0] != device.id:
             # Another device's event UUID. The answer must not tell that it exists there:
             # the event is checked like a new one, and only where a new one would be stored
             # is it refused, in the same words as a UUID this device reused.
-            problem = None if broken else _link_problem(ev, device, head_seq, head_hash)
+            problem = None if broken else _link_problem(ev, ev.verified_payload(), device,
+                                                        head_seq, head_hash)
             if broken:
                 results.append(_reject(ev, "after_rejected", "前面的记录被拒收，此条未处理"))
             elif problem is not None:
@@ -331,7 +278,8 @@ def _push_tx(srv: Server, conn: Connection, device_id: str, req: PushRequest,
         if broken:
             results.append(_reject(ev, "after_rejected", "前面的记录被拒收，此条未处理"))
             continue
-        problem = _link_problem(ev, device, head_seq, head_hash)
+        payload_text = ev.verified_payload()
+        problem = _link_problem(ev, payload_text, device, head_seq, head_hash)
         if problem is not None:
             results.append(_reject(ev, *problem))
             if problem[0] == "fork":
@@ -343,16 +291,15 @@ def _push_tx(srv: Server, conn: Connection, device_id: str, req: PushRequest,
                                             payload)
         refusal = judge.judge(journal_event) or judge.accept(journal_event, ev.payload)
         if refusal is None:
-            outcome = _apply(srv, conn, device, ev, payload, townships, township)
+            outcome = _apply(srv, conn, batch, device, ev, payload)
         else:
             # Stored and acknowledged, claims nothing; the township still sees the record.
             outcome = _Outcome("refused", refusal.reason, refusal.message)
             refusals.append((ev, refusal))
-            if townships:
-                relay.relay(srv, conn, device.village, townships, ev)
+            relay.relay(batch.feed, device.village, batch.townships, ev)
         # Inserted together below: nothing in this batch reads them back from the table.
         stored.append({"uuid": ev.uuid, "device_id": device.id, "seq": ev.seq, "type": ev.type,
-                       "payload": canonical_json(ev.payload), "actor": ev.actor, "at": ev.at,
+                       "payload": payload_text, "actor": ev.actor, "at": ev.at,
                        "prev_hash": ev.prev_hash, "hash": ev.hash, "status": outcome.status,
                        "reason": outcome.reason, "message": outcome.message,
                        "received_at": now, "via": via})
@@ -364,10 +311,10 @@ def _push_tx(srv: Server, conn: Connection, device_id: str, req: PushRequest,
         head_seq, head_hash = ev.seq, ev.hash
         results.append(EventResult(uuid=ev.uuid, seq=ev.seq, status=outcome.status,
                                    reason=outcome.reason, message=outcome.message))
-    if stored:
-        conn.execute(insert(events), stored)
-    if receipts:
-        conn.execute(insert(receipt_index), receipts)
+    insert_rows(conn, events, stored)
+    insert_rows(conn, receipt_index, receipts)
+    batch.claims.flush(conn)
+    batch.feed.flush(srv, conn)
     for ev, refusal in refusals:
         raise_alert(srv, conn, kind="refused", device=device, seq=ev.seq,
                     reason=refusal.reason, message=refusal.message, event_uuid=ev.uuid,

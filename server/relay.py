@@ -11,8 +11,8 @@ registered township code. Two things follow:
   ``book_settled``, a certified category a ``category``. The event UUID makes this exactly
   once, like every push.
 
-Registering a township (``server.admin``) copies what its villages pushed before, through the
-same ``relay_event``.
+Registering a township (``server.admin``) copies what its villages pushed before as the same
+``village_event`` items (``relay_event``); a push adds them to its feed batch (``relay``).
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from sqlalchemy import Connection, select
 from app.domain import ledger_views as views
 from app.domain.errors import ValidationError
 from app.domain.events import EventFormatError
-from server.kernel import Server, add_book, append_feed, collector_devices
+from server.kernel import FeedBatch, Server, add_book, append_feed, collector_devices
 from server.schema import books, township_villages, townships
 from server.upgrade import UNSENT  # a feed row's device_id that no device has
 from sync.protocol import (
@@ -60,13 +60,13 @@ def townships_of(conn: Connection, village: str) -> list[str]:
                                        .where(township_villages.c.village == village))]
 
 
-def relay(srv: Server, conn: Connection, village: str, townships_: list[str],
-          ev: WireEvent) -> None:
-    """Copy one of a village's events to each of its townships. Every stored event goes,
-    a refused one too: the township rebuilds the village's chain link by link and audits
-    it with the same model, so it must see exactly what the village wrote."""
+def relay(feed: FeedBatch, village: str, townships_: list[str], ev: WireEvent) -> None:
+    """Copy one of a village's events to each of its townships (into the push's feed batch).
+    Every stored event goes, a refused one too: the township rebuilds the village's chain
+    link by link and audits it with the same model, so it must see exactly what the village
+    wrote."""
     for township in townships_:
-        relay_event(srv, conn, township=township, village=village, ev=ev)
+        feed.add("village_event", VillageEventData(village=village, event=ev), village=township)
 
 
 def _issue(srv: Server, conn: Connection, p: views.TownshipBookIssued) -> str | None:
@@ -91,7 +91,7 @@ def _settled_book_device(conn: Connection, allocation_id: str) -> str | None:
     return row.device_id if row is not None else None
 
 
-def on_event(srv: Server, conn: Connection, device: Any, ev: WireEvent,
+def on_event(srv: Server, conn: Connection, feed: FeedBatch, device: Any, ev: WireEvent,
              townships_: list[str] | None = None, *,
              township: bool | None = None) -> tuple[str, str] | None:
     """Relay a village's event or act on a township's; (reason, message) when not acted on.
@@ -101,12 +101,14 @@ def on_event(srv: Server, conn: Connection, device: Any, ev: WireEvent,
     if township is None:
         township = is_township(conn, device.village)
     if not township:
-        relay(srv, conn, device.village,
+        relay(feed, device.village,
               townships_ if townships_ is not None else townships_of(conn, device.village), ev)
         return None
     if ev.type not in ("township.book_issued", "township.book_settled",
                        "township.category_certified"):
         return None
+    # What the batch holds goes first: the items below are appended directly, in order.
+    feed.flush(srv, conn)
     try:
         p = views.parse_township(ev.type, ev.payload)
         if not isinstance(p, views.TownshipBookIssued | views.TownshipBookSettled

@@ -29,12 +29,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, delete, insert, select
+from sqlalchemy import Connection, select, text
 
 from app.domain import events as catalogue
 from app.domain.idcard import mask_id_number, mask_name
 from app.domain.ledger import LedgerState
-from server.kernel import Server
+from server.kernel import Server, among, insert_rows
 from server.people import PERSON_TYPES, persons_added
 from server.schema import books, device_persons, events, roster_persons
 
@@ -145,15 +145,15 @@ class Judge:
                                              .where(books.c.device_id == device.id))]
         lines = [line for p in typed if isinstance(p, catalogue.PaymentCollected)
                  for line in p.lines]
+        types = list({line.id_type for line in lines})
         for chunk in _chunks(line.id_number for line in lines):
             for r in conn.execute(select(roster_persons.c.village, roster_persons.c.id_type,
                                          roster_persons.c.id_number)
-                                  .where(roster_persons.c.id_number.in_(chunk))):
+                                  .where(among(conn, roster_persons.c.id_type, types),
+                                         among(conn, roster_persons.c.id_number, chunk))):
                 judge.roster.setdefault((r.id_type, r.id_number), set()).add(r.village)
         for chunk in _chunks(line.person_id for line in lines):
-            for r in conn.execute(select(device_persons)
-                                  .where(device_persons.c.device_id == device.id,
-                                         device_persons.c.person_id.in_(chunk))):
+            for r in _device_persons(conn, device.id, chunk):
                 judge.persons[r.person_id] = (r.id_type, r.id_number)
         return judge
 
@@ -259,15 +259,25 @@ class Judge:
 
     def flush(self, head_seq: int, head_hash: str) -> None:
         """Write the persons the batch added; the fold now stands for the new head."""
-        if self.added:
-            for chunk in _chunks(self.added):
-                self.conn.execute(delete(device_persons).where(
-                    device_persons.c.device_id == self.device_id,
-                    device_persons.c.person_id.in_(chunk)))
-            self.conn.execute(insert(device_persons), [
-                {"device_id": self.device_id, "person_id": pid, "id_type": t, "id_number": n}
-                for pid, (t, n) in self.added.items()])
+        insert_rows(self.conn, device_persons, [
+            {"device_id": self.device_id, "person_id": pid, "id_type": t, "id_number": n}
+            for pid, (t, n) in self.added.items()], replace_on=("device_id", "person_id"))
         self.ledger.seq, self.ledger.hash = head_seq, head_hash
+
+
+def _device_persons(conn: Connection, device_id: str, person_ids: list[str]) -> Iterable[Any]:
+    """The device's own persons among ``person_ids``. On PostgreSQL the values are joined as
+    an array: with ``person_id = ANY (…)`` the planner scans the device's index prefix and
+    compares each of its persons with every value, a push slower the more it has added."""
+    if conn.dialect.name != "postgresql":
+        return conn.execute(select(device_persons).where(
+            device_persons.c.device_id == device_id,
+            device_persons.c.person_id.in_(person_ids)))
+    return conn.execute(text(
+        "SELECT dp.person_id, dp.id_type, dp.id_number "
+        "FROM unnest(CAST(:ids AS VARCHAR[])) AS wanted(person_id) "
+        "JOIN device_persons dp ON dp.device_id = :device "
+        "AND dp.person_id = wanted.person_id"), {"ids": person_ids, "device": device_id})
 
 
 def _payment_fits(pay: catalogue.PaymentCollected) -> bool:

@@ -26,8 +26,11 @@ from sync.protocol import MAX_REQUEST_BYTES
 
 BODY_READ_SECONDS = 60.0  # the whole body, however it trickles in
 _LIMIT = 2**63 - 1  # what a BIGINT holds; no journal payload ever needs more
-# Cheap signs in the raw bytes that the full walk below is needed at all.
-_SUSPECT = re.compile(rb"NaN|Infinity|[0-9]{19}")
+# Cheap signs in the raw bytes that the full walk below is needed at all: a NaN, an infinity, a
+# 19-digit number or an exponent (1e400 parses as infinity) where a JSON value starts (after
+# ``:``, ``,`` or ``[``). A digit run inside a string (a hash, an ID number) is no sign, or
+# nearly every push would be walked.
+_SUSPECT = re.compile(rb"[:,\[]\s*-?(?:NaN|Infinity|[0-9]{19}|[0-9.]+[eE])")
 
 M = TypeVar("M", bound=BaseModel)
 

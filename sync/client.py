@@ -36,8 +36,8 @@ from sync.protocol import (
     EnrolRequest,
     EnrolResponse,
     ErrorBody,
+    PullPage,
     PullRequest,
-    PullResponse,
     PushRequest,
     PushResponse,
     sign_request,
@@ -161,8 +161,9 @@ class SyncClient:
     def push(self, request: PushRequest) -> PushResponse:
         return self._call(PATH_PUSH, request, PushResponse, self._signed_by_server)
 
-    def pull(self, request: PullRequest) -> PullResponse:
-        return self._call(PATH_PULL, request, PullResponse, self._signed_by_server)
+    def pull(self, request: PullRequest) -> PullPage:
+        """A feed page, its items already typed by kind (a :class:`PullResponse` on the wire)."""
+        return self._call(PATH_PULL, request, PullPage, self._signed_by_server)
 
     # ---- machinery --------------------------------------------------------------------------
 

@@ -41,10 +41,10 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from pydantic import ValidationError as ModelError
 
-from app.domain.canonical import canonical_bytes
+from app.domain.canonical import canonical_bytes, canonical_json
 from app.domain.errors import AuthError, ValidationError
 from app.domain.events import GENESIS as GENESIS  # the journal's, re-exported for the wire
-from app.domain.events import event_body, event_hash
+from app.domain.events import event_body, event_hash, event_hash_of_text
 
 PROTOCOL_VERSION = 1
 
@@ -76,6 +76,7 @@ _NONCE_RE = re.compile(r"^[0-9a-f]{32}$")
 _TIMESTAMP_RE = re.compile(r"^[0-9]{1,12}$")
 _SIGNATURE_RE = re.compile(r"^[0-9a-f]{128}$")
 _UUID_RE = re.compile(UUID_RE)
+_PAYLOAD_KEY = ',"payload":'
 
 Hex64 = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
 UuidText = Annotated[str, StringConstraints(pattern=UUID_RE)]
@@ -123,6 +124,18 @@ class WireEvent(_Model):
     def hash_ok(self) -> bool:
         """The chain link, by the catalogue's one formula (``app.domain.events``)."""
         return event_hash(self.prev_hash, self.body()) == self.hash
+
+    def verified_payload(self) -> str | None:
+        """The payload's canonical JSON when the chain link holds, else None.
+
+        The body is serialised once, for the hash, and the payload's text is cut out of it:
+        its keys sort actor, at, device, payload, seq, type, uuid, and the strings before and
+        after the payload cannot hold an unescaped quote, so the first ``,"payload":`` and
+        the last ``,"seq":`` bound it. What the county stores is exactly what was hashed."""
+        text = canonical_json(self.body())
+        if event_hash_of_text(self.prev_hash, text) != self.hash:
+            return None
+        return text[text.index(_PAYLOAD_KEY) + len(_PAYLOAD_KEY):text.rindex(',"seq":')]
 
 
 class Head(_Model):
@@ -367,6 +380,68 @@ FEED_MODELS: dict[str, type[_Model]] = {
     "village_event": VillageEventData, "book_settled": BookSettledData,
     "category": CategoryGrantData,
 }
+
+
+class _Item(_Model):
+    seq: Annotated[int, Field(ge=1, le=2**53)]
+
+
+class PolicyItem(_Item):
+    kind: Literal["policy"]
+    data: PolicyData
+
+
+class HouseholdItem(_Item):
+    kind: Literal["household"]
+    data: HouseholdData
+
+
+class BookItem(_Item):
+    kind: Literal["book"]
+    data: BookData
+
+
+class ExternalPaymentItem(_Item):
+    kind: Literal["external_payment"]
+    data: ExternalPaymentData
+
+
+class ConflictItem(_Item):
+    kind: Literal["conflict"]
+    data: ConflictData
+
+
+class VillageEventItem(_Item):
+    kind: Literal["village_event"]
+    data: VillageEventData
+
+
+class BookSettledItem(_Item):
+    kind: Literal["book_settled"]
+    data: BookSettledData
+
+
+class CategoryItem(_Item):
+    kind: Literal["category"]
+    data: CategoryGrantData
+
+
+TypedFeedItem = Annotated[PolicyItem | HouseholdItem | BookItem | ExternalPaymentItem
+                          | ConflictItem | VillageEventItem | BookSettledItem | CategoryItem,
+                          Field(discriminator="kind")]
+
+
+class PullPage(_Model):
+    """A :class:`PullResponse` as the device reads it: the same wire, each item checked
+    against its kind's model (``FEED_MODELS``) within the one parse of the page, instead of
+    kept as a dict and checked again item by item (a roster is tens of thousands)."""
+
+    protocol: Literal[1] = PROTOCOL_VERSION
+    cursor_from: Seq
+    next_cursor: Seq
+    more: bool
+    items: Annotated[list[TypedFeedItem], Field(max_length=MAX_PULL_PAGE)]
+    server_time: ShortText
 
 
 class ErrorBody(_Model):

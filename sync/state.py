@@ -11,7 +11,6 @@ from dataclasses import dataclass
 
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
-from app.domain.canonical import canonical_json
 from db import journal
 from db.connection import Connection
 from sync.protocol import (
@@ -96,9 +95,13 @@ PUSH_BATCH_BYTES = 2 * 1024 * 1024
 def pending_events(conn: Connection, after_seq: int, limit: int) -> list[WireEvent]:
     out: list[WireEvent] = []
     size = 0
-    for ev in journal.iter_events(conn, after_seq=after_seq):
+    # Each event weighs its stored payload's bytes: the canonical JSON it is sent as
+    # (db.journal stores exactly that), read by SQLite instead of encoded again here.
+    weights = conn.execute("SELECT length(CAST(payload AS BLOB)) FROM journal WHERE seq > ? "
+                           "ORDER BY seq LIMIT ?", (after_seq, limit))
+    for ev, (weight,) in zip(journal.iter_events(conn, after_seq=after_seq), weights,
+                             strict=False):
         wire = to_wire(ev)
-        weight = len(canonical_json(ev.payload).encode("utf-8"))
         if out and size + weight > PUSH_BATCH_BYTES:
             break
         out.append(wire)

@@ -280,6 +280,16 @@ HOSTILE_PULLS: dict[str, Callable[..., Answer]] = {
         {"seq": 1, "kind": "household", "data": GOOD_HOUSEHOLD},
         {"seq": 2, "kind": "household", "data": {**GOOD_HOUSEHOLD, "persons": "x"}}]),
     "unknown kind": _page(0, [{"seq": 1, "kind": "launch_codes", "data": {}}]),
+    # Each item is checked against its own kind's model within the one parse of the page.
+    "data of another kind": _page(0, [{"seq": 1, "kind": "book", "data": GOOD_HOUSEHOLD}]),
+    "unknown field deep in a person": _page(0, [{"seq": 1, "kind": "household", "data": {
+        **GOOD_HOUSEHOLD, "persons": [{"name": "王建国", "id_number": "340422196503120211",
+                                       "admin": True}]}}]),
+    "a household of 51 persons": _page(0, [{"seq": 1, "kind": "household", "data": {
+        **GOOD_HOUSEHOLD, "persons": [{"name": "王建国", "id_number": "340422196503120211"}]
+        * 51}}]),
+    "a page larger than the protocol allows": _page(0, [
+        {"seq": i, "kind": "household", "data": GOOD_HOUSEHOLD} for i in range(1, 502)]),
     "page for another cursor": _page(7, []),
     "more without progress": _page(0, [], more=True, next_cursor=0),
     "cursor moving backwards": _page(0, [{"seq": 5, "kind": "household",

@@ -40,8 +40,9 @@ class CountyServer:
     """`yibao-server run` in a subprocess; stopped (and its log kept) by ``stop``."""
 
     def __init__(self, db_url: str, workdir: Path, *,
-                 tls: tuple[Path, Path] | None = None) -> None:
+                 tls: tuple[Path, Path] | None = None, args: tuple[str, ...] = ()) -> None:
         self.db_url = db_url
+        self.args = args  # more `run` options, e.g. ("--workers", "2")
         self.workdir = workdir
         self.port = free_port()
         self.tls = tls
@@ -56,7 +57,7 @@ class CountyServer:
         with open(self.log_path, "ab") as log:
             self.proc = subprocess.Popen(
                 [sys.executable, "-m", "server.cli", "run", "--db-url", self.db_url,
-                 "--host", "127.0.0.1", "--port", str(self.port), *tls],
+                 "--host", "127.0.0.1", "--port", str(self.port), *tls, *self.args],
                 cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
                 env={**os.environ, "PYTHONUNBUFFERED": "1"})
         deadline = time.monotonic() + 30

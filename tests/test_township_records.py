@@ -238,3 +238,10 @@ def test_progress_counts_a_roster_imported_from_a_spreadsheet(
     with opened(vpath) as ws:
         assert roster_import.import_roster(ws, moved, accept_moves=True).updated == 1
     assert roster_at_township() == {"一组": 3, "二组": 6, "三组": 1}
+    # A person of an imported (or county-pulled) roster is found in its village.
+    with opened(vpath) as ws:
+        name, number = ws.conn.execute("SELECT name, id_number FROM persons WHERE id_type = "
+                                       "'01' ORDER BY id_number LIMIT 1").fetchone()
+    with opened(pair["township"]) as tws:
+        assert township_categories.certify_category(
+            tws, name=name, id_number=number, category="低保", department="民政")["village"] == "V7"

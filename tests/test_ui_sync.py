@@ -19,7 +19,12 @@ import pytest
 from PySide6.QtWidgets import QMessageBox
 
 from app.services.base.workspace import Workspace
-from app.services.exchange.county import enrol_device, list_refund_tasks, sync_status
+from app.services.exchange.county import (
+    SyncProgress,
+    enrol_device,
+    list_refund_tasks,
+    sync_status,
+)
 from app.services.exchange.feed import apply_items
 from app.services.views.listings import refund_candidates
 from app.services.village.campaigns import active_campaign
@@ -202,3 +207,36 @@ def test_refund_task_opens_the_refund_dialog_preselected(qtbot, window):
     assert dialog.people.currentIndex().row() == 1
     assert dialog.reason.currentData() == "employee"
     dialog.reject()
+
+
+def test_before_enrolment_the_page_points_to_the_enrol_button(qtbot, window):
+    page = show_sync(qtbot, window)
+    assert not page.status["enrolled"]
+    guide = page.result.text()
+    assert "还没有登记" in guide and "“登记本机…”" in guide, guide
+    assert page.enrol_button.text() == "登记本机…"
+    assert "失败" not in guide and "yibao" not in guide
+    assert "#b00020" not in page.result.styleSheet()
+
+    # The status bar's button pressed anyway: the same way to enrol, not a failure.
+    click(qtbot, window.sync_button.button)
+    qtbot.waitUntil(lambda: not window.sync_controller.syncing, timeout=10_000)
+    qtbot.waitUntil(lambda: page.result.text() == guide, timeout=10_000)
+    assert "#b00020" not in page.result.styleSheet()
+    tip = window.sync_button.button.toolTip()
+    assert tip == guide and "yibao" not in tip
+    assert not window.findChildren(QMessageBox)
+
+
+def test_progress_shows_pages_and_items_as_they_are_applied(qtbot, window):
+    page = show_sync(qtbot, window)
+    controller = window.sync_controller
+    controller.started.emit()
+    controller.progressed.emit(SyncProgress("pull", 1200, None, 3))
+    assert page.result.text() == "正在接收县医保数据：已应用 3 页、1200 条"
+    assert (page.bar.minimum(), page.bar.maximum()) == (0, 0)  # how many remain is unknown
+    assert page.bar.isVisible() and window.sync_button.bar.isVisible()
+    controller.progressed.emit(SyncProgress("push", 30, 120, 1))
+    assert page.result.text() == "正在上传记录：30 / 120"
+    assert (page.bar.value(), page.bar.maximum()) == (30, 120)
+    assert (window.sync_button.bar.value(), window.sync_button.bar.maximum()) == (30, 120)

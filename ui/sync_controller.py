@@ -15,13 +15,14 @@ from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QProgressBar, QPushButton, QWidget
 
 from app.services.base.workspace import Workspace, open_second_connection
-from app.services.exchange.county import sync_now
+from app.services.exchange.county import NotEnrolled, SyncProgress, sync_now
 from ui.changes import Changes
 from ui.common import AppContext, error_text, fmt, translate
 from ui.worker import ServiceWorker
 
 ERROR_STYLE = "color: #b00020; font-weight: bold;"
 OFFLINE_STYLE = "color: #555;"
+GUIDE_STYLE = "color: #0d47a1;"
 
 
 class SyncController(QObject):
@@ -30,7 +31,7 @@ class SyncController(QObject):
     a quick retry policy)."""
 
     started = Signal()
-    progressed = Signal(str, int, int)
+    progressed = Signal(object)  # a county.SyncProgress
     finished = Signal(object)
     failed = Signal(object)
 
@@ -97,11 +98,32 @@ class SyncController(QObject):
             self._ws = None
 
 
+def not_enrolled_text() -> str:
+    """What a device not enrolled yet is told, pointing at the sync page's button (the
+    service's own message names the command line's way)."""
+    return translate("sync", "This computer is not enrolled with the county server yet. "
+                             "Press “Enrol this device…” and enter the server address and the "
+                             "one-time code from the township.")
+
+
 def describe_failure(exc: BaseException) -> tuple[str, str]:
-    """The text and style for a failed sync: no network is normal and said calmly."""
+    """The text and style for a failed sync: no network is normal and said calmly, and a
+    device not enrolled yet is shown the way to enrol, not a failure."""
+    if isinstance(exc, NotEnrolled):
+        return not_enrolled_text(), GUIDE_STYLE
     if getattr(exc, "code", None) == "offline":
         return error_text(exc), OFFLINE_STYLE
     return fmt(translate("sync", "Sync failed: %1"), error_text(exc)), ERROR_STYLE
+
+
+def show_progress(bar: QProgressBar, step: SyncProgress) -> None:
+    """A bar that fills while sending (how many is known) and moves without an end while
+    receiving (the county does not say how many items remain)."""
+    if step.total is None:
+        bar.setRange(0, 0)
+        return
+    bar.setRange(0, max(step.total, 1))
+    bar.setValue(min(step.done, max(step.total, 1)))
 
 
 class SyncButton(QWidget):
@@ -135,9 +157,8 @@ class SyncButton(QWidget):
         self.bar.setRange(0, 0)
         self.bar.show()
 
-    def _progress(self, _stage: str, done: int, total: int) -> None:
-        self.bar.setRange(0, max(total, 1))
-        self.bar.setValue(min(done, max(total, 1)))
+    def _progress(self, step: SyncProgress) -> None:
+        show_progress(self.bar, step)
 
     def _ended(self) -> None:
         self.bar.hide()

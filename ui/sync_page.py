@@ -27,7 +27,12 @@ from PySide6.QtWidgets import (
 from app.domain.idcard import mask_id_number
 from app.services.base.common import BUSINESS_TZ
 from app.services.base.workspace import Workspace
-from app.services.exchange.county import enrol_device, list_refund_tasks, sync_status
+from app.services.exchange.county import (
+    SyncProgress,
+    enrol_device,
+    list_refund_tasks,
+    sync_status,
+)
 from app.services.exchange.county_bundles import export_bundle, import_bundle
 from ui.changes import Changes
 from ui.common import (
@@ -45,7 +50,14 @@ from ui.common import (
 )
 from ui.models import ALERT, MUTED, Column, RowsModel
 from ui.receipts_page import RefundDialog
-from ui.sync_controller import ERROR_STYLE, SyncController, describe_failure
+from ui.sync_controller import (
+    ERROR_STYLE,
+    GUIDE_STYLE,
+    SyncController,
+    describe_failure,
+    not_enrolled_text,
+    show_progress,
+)
 
 CALM_STYLE = "color: #1b5e20;"
 
@@ -246,6 +258,7 @@ class SyncPage(Page):
 
     def _show(self, data: dict[str, Any]) -> None:
         status = self.status = data["status"]
+        self._guide(status)
         if status["enrolled"]:
             state = fmt(self.tr("enrolled (village %1)"), status["village"] or "—")
         elif status["enrol_pending"]:
@@ -278,6 +291,15 @@ class SyncPage(Page):
                 self.tasks.selectRow(position)
         self._update_buttons()
 
+    def _guide(self, status: dict[str, Any]) -> None:
+        """Before any sync on a device not enrolled, say so and point at the button that
+        enrols it; the line gives way to the first thing a sync or enrolment says."""
+        guiding = not status["enrolled"] and not status["enrol_pending"]
+        if guiding and not self.result.text():
+            self._say(not_enrolled_text(), GUIDE_STYLE)
+        elif not guiding and self.result.text() == not_enrolled_text():
+            self._say("", "")
+
     def _update_buttons(self) -> None:
         status = self.status or {}
         enrolled = bool(status.get("enrolled"))
@@ -299,11 +321,14 @@ class SyncPage(Page):
         self.bar.show()
         self._update_buttons()
 
-    def _progress(self, stage: str, done: int, total: int) -> None:
-        self.bar.setRange(0, max(total, 1))
-        self.bar.setValue(min(done, max(total, 1)))
-        self.result.setText(fmt(self.tr("Sending records: %1 of %2") if stage == "push"
-                                else self.tr("Receiving county data: %1 items"), done, total))
+    def _progress(self, step: SyncProgress) -> None:
+        show_progress(self.bar, step)
+        if step.stage == "push":
+            self.result.setText(fmt(self.tr("Sending records: %1 of %2"), step.done,
+                                    step.total))
+        else:
+            self.result.setText(fmt(self.tr("Receiving county data: %1 pages, %2 items "
+                                            "applied"), step.pages, step.done))
 
     def _finished(self, result: dict[str, Any]) -> None:
         self.bar.hide()

@@ -30,7 +30,13 @@ GENESIS = "0" * 64
 
 def event_hash(prev_hash: str, body: dict[str, Any]) -> str:
     """The chain link: SHA-256 of the previous hash followed by the canonical event body."""
-    return hashlib.sha256((prev_hash + canonical_json(body)).encode("utf-8")).hexdigest()
+    return event_hash_of_text(prev_hash, canonical_json(body))
+
+
+def event_hash_of_text(prev_hash: str, body_text: str) -> str:
+    """:func:`event_hash` of a body already in canonical JSON (for a caller that needs the
+    text too: the county stores the payload's part of it)."""
+    return hashlib.sha256((prev_hash + body_text).encode("utf-8")).hexdigest()
 
 
 def event_body(*, uuid: str, device: str, seq: int, type: str, payload: dict[str, Any],

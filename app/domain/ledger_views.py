@@ -72,6 +72,7 @@ PAYMENT_LINES_PATH = json_path(ev.PaymentCollected, "lines")
 PAYMENT_FIELD_PATHS: dict[str, str] = {
     f: json_path(ev.PaymentCollected, f) for f in ("campaign_year", "benefit_year")}
 PERSON_ID_NUMBER_PATH = "$.id_number"  # person.added (a roster event, not a ledger one)
+ROSTER_PERSONS_PATH = "$.persons"  # roster.imported: its persons, each as person.added's
 
 
 def genesis_village(created: ev.Payload, raw: Any) -> str:

@@ -5,7 +5,7 @@ Push then pull. Push sends the journal after the last acknowledged event; acknow
 are stored right after each response, so an interruption anywhere resumes from there and a
 repeated event is a harmless duplicate at the server. Each pull page is applied in one
 transaction together with its journal events and the new cursor: a page is applied wholly
-or not at all, and never twice (``feed.apply_page``). Every response is checked completely
+or not at all, and never twice (``feed.apply_pages``, which takes a few pages per transaction). Every response is checked completely
 before anything is written (``county_checks``), so a broken or hostile server changes nothing
 here.
 """
@@ -14,11 +14,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+from pydantic import BaseModel
 from pydantic import ValidationError as ModelError
 
 from app import __version__
@@ -28,13 +31,16 @@ from app.services.base.roles import any_role
 from app.services.base.settings import get_setting, set_setting
 from app.services.base.workspace import Workspace
 from app.services.exchange.county_checks import check_page, check_push, new_ack
-from app.services.exchange.feed import SyncTally, apply_page
+from app.services.exchange.feed import SyncTally, apply_pages
 from app.services.exchange.key_files import read_key_file
 from db.connection import Connection, tx
 from sync.client import BadServerResponse, RetryPolicy, SyncClient, check_server_url
 from sync.protocol import (
+    MAX_BATCH,
+    MAX_PULL_PAGE,
     CountyKeys,
     EnrolRequest,
+    PullPage,
     PullRequest,
     PushRequest,
     private_hex,
@@ -56,14 +62,37 @@ from sync.state import (
 
 log = logging.getLogger(__name__)
 
-PUSH_BATCH = 200
-PULL_PAGE = 200
+# As many events per push as the protocol allows (a request stays far under its byte limit,
+# sync.state.PUSH_BATCH_BYTES): each push costs a round trip and a commit at the county.
+PUSH_BATCH = MAX_BATCH
+PULL_PAGE = MAX_PULL_PAGE
+# Items applied per transaction: a commit costs the device a synced write of every index
+# page it touched, so a roster is applied a few pages at a time (feed.apply_pages).
+PULL_GROUP_ITEMS = 2_000
+# A roster's rows go into seven indexes of the persons table; with SQLite's default 2 MiB
+# page cache each insert decrypts and re-encrypts index pages it had a moment before. The
+# pull borrows this much for its run, as verify does (docs/PERFORMANCE.md).
+PULL_CACHE_KIB = 64 * 1024
 MAX_PULL_PAGES = 10_000
 MAX_REWINDS = 3
 MAX_PUSH_ROUNDS = 10_000  # × PUSH_BATCH: far beyond any village's journal
 CLOCK_TOLERANCE = timedelta(minutes=5)
 
-Progress = Callable[[str, int, int], None]
+
+
+@dataclass(frozen=True)
+class SyncProgress:
+    """How far a sync is, for a progress bar: ``push`` counts the events the county
+    acknowledged of ``total`` pending; ``pull`` counts the feed items and pages applied
+    (``total`` None: the county does not say how many remain)."""
+
+    stage: Literal["push", "pull"]
+    done: int
+    total: int | None
+    pages: int
+
+
+Progress = Callable[[SyncProgress], None]
 
 COUNTY_KEY_FILE = "县医保公钥文件"
 
@@ -139,9 +168,15 @@ def enrol_device(ws: Workspace, *, server_url: str, code: str, ca_bundle: str | 
 # ---- sync now -------------------------------------------------------------------------------
 
 
+class NotEnrolled(Refused):
+    """Sync before this device was enrolled (the desktop shows its own way to enrol)."""
+
+    code = "not_enrolled"
+
+
 def _require_enrolled(state: SyncState) -> None:
     if not state.enrolled or not state.server_sign_key:
-        raise Refused("本机尚未登记到县医保服务器：请先运行 yibao enrol --server 地址（按提示输入登记码）")
+        raise NotEnrolled("本机尚未登记到县医保服务器：请先运行 yibao enrol --server 地址（按提示输入登记码）")
 
 
 def _client(ws: Workspace, state: SyncState, server_url: str | None,
@@ -199,7 +234,8 @@ def _push_all(ws: Workspace, client: SyncClient, tally: SyncTally,
             tally.refusals += record_refusals(ws.conn, answer.results, received_at=now)
         tally.add(answer.results)
         if progress:
-            progress("push", max(0, min(total, acked - start)), total)
+            progress(SyncProgress("push", max(0, min(total, acked - start)), total,
+                                  round_no + 1))
         if rejected or not batch:
             return
         if acked <= state.acked_seq:
@@ -209,15 +245,44 @@ def _push_all(ws: Workspace, client: SyncClient, tally: SyncTally,
 
 def _pull_all(ws: Workspace, client: SyncClient, tally: SyncTally,
               progress: Progress | None) -> None:
-    for _ in range(MAX_PULL_PAGES):
-        cursor = load_state(ws.conn).cursor
-        page = client.pull(PullRequest(cursor=cursor, limit=PULL_PAGE))
-        items = check_page(page, cursor)
-        apply_page(ws, page, items, tally)
-        if progress:
-            progress("pull", tally.pulled, tally.pulled + (PULL_PAGE if page.more else 0))
-        if not page.more:
-            return
+    """Every page after the cursor, with a page cache large enough for a roster
+    (``PULL_CACHE_KIB``), given back afterwards."""
+    previous = int(ws.conn.execute("PRAGMA cache_size").fetchone()[0])
+    ws.conn.execute(f"PRAGMA cache_size = {-PULL_CACHE_KIB}")
+    try:
+        _pull_pages(ws, client, tally, progress)
+    finally:
+        ws.conn.execute(f"PRAGMA cache_size = {previous}")
+
+
+def _pull_pages(ws: Workspace, client: SyncClient, tally: SyncTally,
+                progress: Progress | None) -> None:
+    """Pages are fetched and checked one by one, and applied a few together
+    (``PULL_GROUP_ITEMS``) in one transaction; an interruption loses at most the group.
+
+    The next page is already on its way while a group is applied (the request needs only
+    the cursor, known once a page is checked): the county's time and the device's overlap.
+    """
+    cursor = load_state(ws.conn).cursor
+    group: list[tuple[PullPage, list[tuple[int, str, BaseModel]]]] = []
+    pages = 0
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="yibao-pull") as fetcher:
+        coming = fetcher.submit(client.pull, PullRequest(cursor=cursor, limit=PULL_PAGE))
+        for _ in range(MAX_PULL_PAGES):
+            page = coming.result()
+            group.append((page, check_page(page, cursor)))
+            cursor = max(cursor, page.next_cursor)
+            if page.more:
+                coming = fetcher.submit(client.pull, PullRequest(cursor=cursor, limit=PULL_PAGE))
+                if sum(len(items) for _, items in group) < PULL_GROUP_ITEMS:
+                    continue
+            apply_pages(ws, group, tally)
+            pages += len(group)
+            group = []
+            if progress:
+                progress(SyncProgress("pull", tally.pulled, None, pages))
+            if not page.more:
+                return
     raise BadServerResponse("下载数据页数超出上限，已停止；已下载的部分已保存")
 
 

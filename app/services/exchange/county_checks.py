@@ -17,6 +17,7 @@ from sync.protocol import (
     BundleError,
     EventResult,
     Head,
+    PullPage,
     PullResponse,
     WireEvent,
 )
@@ -66,8 +67,9 @@ def new_ack(conn: Connection, state: SyncState, results: list[EventResult],
     return acked, link[1] if link else GENESIS
 
 
-def check_page(page: PullResponse, cursor: int) -> list[tuple[int, str, BaseModel]]:
-    """Validate a whole page before any of it is applied; returns the typed items."""
+def check_page(page: PullResponse | PullPage, cursor: int) -> list[tuple[int, str, BaseModel]]:
+    """Validate a whole page before any of it is applied; returns the typed items (a
+    ``PullPage``'s are typed by its parse already)."""
     if page.cursor_from != cursor:
         raise BadServerResponse("服务器返回的数据页与请求的位置不符，本机数据未作任何更改")
     last = cursor
@@ -76,6 +78,9 @@ def check_page(page: PullResponse, cursor: int) -> list[tuple[int, str, BaseMode
         if item.seq <= last:
             raise BadServerResponse("服务器返回的数据顺序错误，本机数据未作任何更改")
         last = item.seq
+        if isinstance(item.data, BaseModel):
+            parsed.append((item.seq, item.kind, item.data))
+            continue
         try:
             parsed.append((item.seq, item.kind, FEED_MODELS[item.kind].model_validate(item.data)))
         except ModelError as exc:

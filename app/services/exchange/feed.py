@@ -2,23 +2,22 @@
 
 At a village: the county's policies, households, external payments and conflict notices, and
 the township's allocations, settlements and categories (pulled from the county, or in the
-township's USB reply); at the township, the villages' events the county relays. A pulled page
-is applied by ``apply_page`` (for ``exchange.county``), a township's reply by ``apply_items``
-(for ``township_bundles``): each item in a savepoint, an item the ledger refuses recorded as
-skipped instead of blocking the rest.
+township's USB reply); at the township, the villages' events the county relays. Pulled pages
+are applied by ``apply_pages`` (a few per transaction, for ``exchange.county``), a township's
+reply by ``apply_items`` (for ``township_bundles``): each item in a savepoint, except a run of
+households, applied together with one journal event (``village.roster_pull``); an item the
+ledger refuses is recorded as skipped instead of blocking the rest.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
 from typing import Any
 
 from pydantic import BaseModel
 
 from app.domain.errors import NotFound, Refused, ValidationError, YibaoError
-from app.domain.idcard import mask_id_number
 from app.domain.policy import parse_policy
 from app.services.base.common import iso, utc_now
 from app.services.base.roles import any_role, requires_role
@@ -27,6 +26,7 @@ from app.services.exchange.township_ingest import ingest_events
 from app.services.village import county_lists, roster
 from app.services.village.books import register_book
 from app.services.village.campaigns import active_campaign, load_policy
+from app.services.village.roster_pull import apply_households, parse_day
 from db.connection import tx
 from sync.protocol import (
     BookData,
@@ -36,8 +36,8 @@ from sync.protocol import (
     EventResult,
     ExternalPaymentData,
     HouseholdData,
-    PersonData,
     PolicyData,
+    PullPage,
     PullResponse,
     VillageEventData,
 )
@@ -85,15 +85,6 @@ def _store_once(ws: Workspace, table: str, key: str, row: dict[str, Any], event:
     return True
 
 
-def _day(text: str | None) -> date | None:
-    if not text:
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise ValidationError(f"日期格式不正确：{text}") from None
-
-
 # ---- the township's items -------------------------------------------------------------------
 
 
@@ -138,7 +129,7 @@ def apply_category(ws: Workspace, data: CategoryGrantData) -> bool:
     # Certified by the township: the collector's role may not grant it, but may receive it.
     roster.record_certified_category(
         ws, row[0], data.category, source=data.source or "乡镇财政所", certified_by="乡镇财政所",
-        valid_from=_day(data.valid_from), valid_to=_day(data.valid_to))
+        valid_from=parse_day(data.valid_from), valid_to=parse_day(data.valid_to))
     return True
 
 
@@ -157,87 +148,6 @@ def _apply_policy(ws: Workspace, data: PolicyData) -> bool:
     except Refused:
         activate = True
     return bool(load_policy(ws, data.policy, activate=activate)["created"])
-
-
-def _apply_person(ws: Workspace, household_no: str, p: PersonData, skipped: list[str]) -> bool:
-    row = ws.conn.execute(
-        "SELECT p.id, h.household_no, p.name, p.relation, p.residence, p.ethnicity, p.phone, "
-        "p.status FROM persons p JOIN households h ON h.id = p.household_id "
-        "WHERE p.id_type = ? AND p.id_number = ? ORDER BY p.status = 'active' DESC LIMIT 1",
-        (p.id_type, p.id_number)).fetchone()
-    changed = False
-    if row is None:
-        pid = roster.add_person(ws, household_no=household_no, name=p.name,
-                                id_number=p.id_number, id_type=p.id_type, relation=p.relation,
-                                residence=p.residence, sex=p.sex, birth_date=_day(p.birth_date),
-                                ethnicity=p.ethnicity, phone=p.phone)["person_id"]
-        current_status = "active"
-        changed = True
-    else:
-        pid, current_status = row[0], row[7]
-        if row[1] != household_no:
-            roster.move_person(ws, pid, household_no)
-            changed = True
-        wanted = {"name": p.name, "relation": p.relation, "residence": p.residence,
-                  "ethnicity": p.ethnicity, "phone": p.phone}
-        have = dict(zip(("name", "relation", "residence", "ethnicity", "phone"), row[2:7],
-                        strict=True))
-        diff = {k: v for k, v in wanted.items() if have[k] != v}
-        if diff:
-            roster.update_person(ws, pid, **diff)
-            changed = True
-    if p.status != current_status:
-        roster.set_person_status(ws, pid, p.status, note="县医保同步")
-        changed = True
-    if p.status == "employee_insured" and p.id_type == "01":
-        # The county's employee-insured list, kept beside the file-imported ones.
-        county_lists.record_synced(ws, {"kind": "employee", "id_number": p.id_number.upper(),
-                                        "name": p.name, "benefit_year": None})
-    held = {c for (c,) in ws.conn.execute(
-        "SELECT category FROM person_categories WHERE person_id = ? AND revoked_at IS NULL",
-        (pid,))}
-    for cat in p.categories:
-        if cat.category in held:
-            continue
-        try:
-            with tx(ws.conn):
-                # Certified by the county's lists: the collector's role may not grant it,
-                # but may receive it.
-                roster.record_certified_category(
-                    ws, pid, cat.category, source=cat.source or "县医保", certified_by="县医保",
-                    valid_from=_day(cat.valid_from), valid_to=_day(cat.valid_to))
-            changed = True
-        except YibaoError as exc:
-            skipped.append(f"{mask_id_number(p.id_number)} 的资助类别“{cat.category}”："
-                           f"{exc.message}")
-    return changed
-
-
-def _apply_household(ws: Workspace, data: HouseholdData, skipped: list[str]) -> bool:
-    row = ws.conn.execute("SELECT head_name, grp, address, phone FROM households "
-                          "WHERE household_no = ?", (data.household_no,)).fetchone()
-    changed = False
-    if row is None:
-        roster.add_household(ws, household_no=data.household_no, head_name=data.head_name,
-                             group=data.group, address=data.address, phone=data.phone,
-                             village=data.village or None)
-        changed = True
-    else:
-        diff = {k: v for k, v, old in (("head_name", data.head_name, row[0]),
-                                       ("group", data.group, row[1]),
-                                       ("address", data.address, row[2]),
-                                       ("phone", data.phone, row[3])) if v != old}
-        if diff:
-            roster.update_household(ws, data.household_no, **diff)
-            changed = True
-    for person in data.persons:
-        try:
-            with tx(ws.conn):
-                changed = _apply_person(ws, data.household_no, person, skipped) or changed
-        except YibaoError as exc:
-            skipped.append(f"户 {data.household_no} 成员 {mask_id_number(person.id_number)}："
-                           f"{exc.message}")
-    return changed
 
 
 def _apply_book(ws: Workspace, data: BookData) -> bool:
@@ -293,8 +203,6 @@ def _apply_conflict(ws: Workspace, data: ConflictData) -> bool:
 def _apply_item(ws: Workspace, kind: str, data: BaseModel, skipped: list[str]) -> bool:
     if isinstance(data, PolicyData):
         return _apply_policy(ws, data)
-    if isinstance(data, HouseholdData):
-        return _apply_household(ws, data, skipped)
     if isinstance(data, BookData):
         return apply_allocation(ws, data, lambda: _apply_book(ws, data))
     if isinstance(data, VillageEventData):
@@ -310,16 +218,39 @@ def _apply_item(ws: Workspace, kind: str, data: BaseModel, skipped: list[str]) -
     raise ValidationError(f"未知的同步数据类型：{kind}")
 
 
-def _apply_each(ws: Workspace, items: list[tuple[int, str, BaseModel]]) -> tuple[int, list[str]]:
-    """Each item in a savepoint, refusals recorded as skipped: (items applied, skipped)."""
+def _apply_each(ws: Workspace, items: list[tuple[int, str, BaseModel]], *, cursor_from: int = 0,
+                cursor_to: int = 0) -> tuple[int, list[str]]:
+    """Each item in a savepoint, except that consecutive households go together (a roster is
+    thousands of them: ``roster_pull``); refusals recorded as skipped: (items applied,
+    skipped). ``cursor_from``/``cursor_to`` name the page in the households' journal event."""
     skipped: list[str] = []
     applied = 0
+    run: list[tuple[int, HouseholdData]] = []
+
+    def flush() -> None:
+        nonlocal applied
+        if not run:
+            return
+        try:
+            with tx(ws.conn):
+                done = apply_households(ws, run, cursor_from=cursor_from, cursor_to=cursor_to)
+            applied += done.applied
+            skipped.extend(done.skipped)
+        except YibaoError as exc:
+            skipped.extend(f"第 {seq} 条（household）：{exc.message}" for seq, _ in run)
+        run.clear()
+
     for seq, kind, data in items:
+        if isinstance(data, HouseholdData):
+            run.append((seq, data))
+            continue
+        flush()
         try:
             with tx(ws.conn):
                 applied += _apply_item(ws, kind, data, skipped)
         except YibaoError as exc:
             skipped.append(f"第 {seq} 条（{kind}）：{exc.message}")
+    flush()
     return applied, skipped
 
 
@@ -336,22 +267,42 @@ def apply_items(ws: Workspace, items: list[tuple[int, str, BaseModel]]) -> tuple
 @any_role
 def apply_page(ws: Workspace, page: PullResponse, items: list[tuple[int, str, BaseModel]],
                tally: SyncTally) -> None:
-    """One transaction: the items (each in a savepoint), the journal event, the new cursor.
+    """One page in one transaction: :func:`apply_pages` of it alone."""
+    apply_pages(ws, [(page, items)], tally)
 
-    An item the ledger refuses (a category the policy lacks, a person already active in
-    another household) is recorded as skipped instead of blocking every later page.
+
+@any_role
+def apply_pages(ws: Workspace,
+                pages: list[tuple[PullResponse | PullPage, list[tuple[int, str, BaseModel]]]],
+                tally: SyncTally) -> None:
+    """Consecutive pages in one transaction: each page's items, its journal events (its
+    households' one ``roster.imported`` and its ``sync.pulled``), then the last page's cursor.
+    Applied wholly or not at all; an item already applied (at or before the cursor) is left.
+
+    One transaction for several pages because a commit is what a page costs on the device
+    (a synced write of every index page it touched); the journal still says page by page
+    what came and what it changed. An item the ledger refuses (a category the policy lacks,
+    a person already active in another household) is recorded as skipped instead of
+    blocking every later page.
     """
     cursor = load_state(ws.conn).cursor
-    todo = [(seq, kind, data) for seq, kind, data in items if seq > cursor]
+    server_time = None
+    done: list[tuple[int, int, list[str]]] = []
     with tx(ws.conn):
-        applied, skipped = _apply_each(ws, todo)
-        if todo:
-            ws.record("sync.pulled", {"cursor_from": cursor, "cursor_to": page.next_cursor,
-                                      "items": len(todo), "applied": applied,
-                                      "skipped": skipped})
-        save_state(ws.conn, cursor=max(cursor, page.next_cursor),
-                   last_server_time=page.server_time)
-    tally.pulled += len(todo)
-    tally.applied += applied
-    tally.skipped += len(skipped)
-    tally.problems.extend(skipped)
+        for page, items in pages:
+            todo = [(seq, kind, data) for seq, kind, data in items if seq > cursor]
+            applied, skipped = _apply_each(ws, todo, cursor_from=cursor,
+                                           cursor_to=page.next_cursor)
+            if todo:
+                ws.record("sync.pulled", {"cursor_from": cursor, "cursor_to": page.next_cursor,
+                                          "items": len(todo), "applied": applied,
+                                          "skipped": skipped})
+            done.append((len(todo), applied, skipped))
+            cursor, server_time = max(cursor, page.next_cursor), page.server_time
+        if pages:
+            save_state(ws.conn, cursor=cursor, last_server_time=server_time)
+    for pulled, applied, skipped in done:
+        tally.pulled += pulled
+        tally.applied += applied
+        tally.skipped += len(skipped)
+        tally.problems.extend(skipped)

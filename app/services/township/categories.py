@@ -16,7 +16,7 @@ from typing import Any
 
 from app.domain.errors import Refused, ValidationError, YibaoError
 from app.domain.idcard import mask_id_number, parse_id_number
-from app.domain.ledger_views import PERSON_ID_NUMBER_PATH
+from app.domain.ledger_views import PERSON_ID_NUMBER_PATH, ROSTER_PERSONS_PATH
 from app.domain.text import clean_text
 from app.services.base.common import iso, new_id, utc_now
 from app.services.base.roles import requires_role
@@ -36,6 +36,16 @@ def _village_of(ws: Workspace, id_number: str) -> str | None:
         "SELECT village FROM tw_events WHERE type = 'person.added' AND "
         f"json_extract(payload, '{PERSON_ID_NUMBER_PATH}') = ? ORDER BY received_at DESC LIMIT 1",
         (id_number,)).fetchone()
+    if row is None:
+        # A roster from a spreadsheet or from the county's pull is journaled as
+        # roster.imported, its persons in a list; the canonical text is searched first, so
+        # only an event naming the number is taken apart.
+        row = ws.conn.execute(
+            f"SELECT e.village FROM tw_events e, json_each(e.payload, '{ROSTER_PERSONS_PATH}') "
+            "p WHERE e.type = 'roster.imported' AND instr(e.payload, ?) > 0 AND "
+            f"json_extract(p.value, '{PERSON_ID_NUMBER_PATH}') = ? "
+            "ORDER BY e.received_at DESC LIMIT 1",
+            (f'"id_number":"{id_number}"', id_number)).fetchone()
     return None if row is None else str(row[0])
 
 

@@ -45,7 +45,7 @@ def _clean(text: str | None) -> str:
     return clean_text(text)
 
 
-def _check_name(name: str) -> str:
+def check_name(name: str) -> str:
     name = _clean(name)
     if not name:
         raise ValidationError("姓名不能为空")
@@ -70,7 +70,7 @@ def add_household(ws: Workspace, *, household_no: str, head_name: str, group: st
     no = _clean(household_no)
     if not re.fullmatch(r"[0-9A-Za-z-]{1,30}", no):
         raise ValidationError(f"户号“{household_no}”无效：只能包含数字、字母和连字符")
-    head = _check_name(head_name)
+    head = check_name(head_name)
     now = iso(utc_now())
     hid = new_id()
     values = {"household_no": no, "head_name": head, "group": _clean(group),
@@ -84,15 +84,28 @@ def add_household(ws: Workspace, *, household_no: str, head_name: str, group: st
     return {"household_id": hid, **values}
 
 
+_INSERT_HOUSEHOLD = (
+    "INSERT INTO households (id, household_no, village, grp, address, phone, head_name, "
+    "head_initials, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?)")
+
+
+def _household_params(household_id: str, values: dict[str, str], now: str) -> tuple:
+    return (household_id, values["household_no"], values["village"], values["group"],
+            values["address"], values["phone"], values["head_name"],
+            _initials(values["head_name"]), now, now)
+
+
 @any_role
 def insert_household(ws: Workspace, household_id: str, values: dict[str, str], now: str) -> None:
     """The row only: the caller validates, holds the transaction and journals."""
-    ws.conn.execute(
-        "INSERT INTO households (id, household_no, village, grp, address, phone, head_name, "
-        "head_initials, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
-        (household_id, values["household_no"], values["village"], values["group"],
-         values["address"], values["phone"], values["head_name"],
-         _initials(values["head_name"]), now, now))
+    ws.conn.execute(_INSERT_HOUSEHOLD, _household_params(household_id, values, now))
+
+
+@any_role
+def insert_households(ws: Workspace, rows: list[dict[str, str]], now: str) -> None:
+    """:func:`insert_household` of many ``household.added``-shaped rows in one statement."""
+    ws.conn.executemany(_INSERT_HOUSEHOLD,
+                        [_household_params(r["household_id"], r, now) for r in rows])
 
 
 @requires_role("collector", "修改户信息")
@@ -102,7 +115,7 @@ def update_household(ws: Workspace, household_no: str, *, head_name: str | None 
     hid = _household_row(ws, household_no)[0]
     changes: dict[str, str] = {}
     if head_name is not None:
-        changes["head_name"] = _check_name(head_name)
+        changes["head_name"] = check_name(head_name)
     for key, value in (("grp", group), ("address", address), ("phone", phone)):
         if value is not None:
             changes[key] = _clean(value)
@@ -171,7 +184,7 @@ def add_person(ws: Workspace, *, household_no: str, name: str, id_number: str,
                phone: str = "", note: str = "", categories: tuple[str, ...] = (),
                category_source: str = "") -> dict:
     """Add a member to a household; categories only when the user is the township."""
-    name = _check_name(name)
+    name = check_name(name)
     cert = check_certificate(id_type, id_number, sex=sex, birth_date=birth_date)
     relation_code = parse_relation(relation)
     if residence not in ("local", "nonlocal"):
@@ -200,17 +213,28 @@ def add_person(ws: Workspace, *, household_no: str, name: str, id_number: str,
     return {**record, "categories": granted}
 
 
+_INSERT_PERSON = (f"INSERT INTO persons ({PERSON_COLUMNS}, initials, id_rev, created_at, "
+                  "updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
+
+
+def _person_params(record: dict[str, Any], now: str) -> tuple:
+    return (record["person_id"], record["household_id"], record["name"], record["id_type"],
+            record["id_number"], record["sex"], record["birth_date"], record["ethnicity"],
+            record["relation"], record["residence"], record.get("status") or "active",
+            record["phone"], record["note"],
+            _initials(record["name"]), record["id_number"][::-1], now, now)
+
+
 @any_role
 def insert_person(ws: Workspace, record: dict[str, Any], now: str) -> None:
     """The row only, from a validated ``add_person``-shaped record; the caller journals."""
-    ws.conn.execute(
-        f"INSERT INTO persons ({PERSON_COLUMNS}, initials, id_rev, created_at, "
-        "updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-        (record["person_id"], record["household_id"], record["name"], record["id_type"],
-         record["id_number"], record["sex"], record["birth_date"], record["ethnicity"],
-         record["relation"], record["residence"], record.get("status") or "active",
-         record["phone"], record["note"],
-         _initials(record["name"]), record["id_number"][::-1], now, now))
+    ws.conn.execute(_INSERT_PERSON, _person_params(record, now))
+
+
+@any_role
+def insert_persons(ws: Workspace, records: list[dict[str, Any]], now: str) -> None:
+    """:func:`insert_person` of many records in one statement."""
+    ws.conn.executemany(_INSERT_PERSON, [_person_params(r, now) for r in records])
 
 
 def _person(ws: Workspace, ref: str) -> tuple:
@@ -234,7 +258,7 @@ def update_person(ws: Workspace, person: str, *, name: str | None = None,
     row = _person(ws, person)
     changes: dict[str, Any] = {}
     if name is not None:
-        changes["name"] = _check_name(name)
+        changes["name"] = check_name(name)
         changes["initials"] = _initials(changes["name"])
     if relation is not None:
         changes["relation"] = parse_relation(relation)
