@@ -23,10 +23,10 @@ from bench.searching import KINDS
 
 START_TARGET_S = 3.0
 USABLE_TARGET_S = 3.0
-RSS_TARGET_MB = 300.0
-# Beyond the collect view's deliberate typing pause (SEARCH_DELAY_MS), an answer within a
-# tenth of a second feels instant.
-RESPONSE_BUDGET_MS = 100.0
+RSS_TARGET_MB = 200.0
+# The collect view searches on every keystroke, without a typing pause: results within a
+# twentieth of a second keep up with the typing.
+RESPONSE_BUDGET_MS = 50.0
 TIMEOUT_S = 600
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -38,8 +38,6 @@ def _typed_queries(dataset: Dataset) -> list[tuple[str, str]]:
 
 
 def run(dataset: Dataset, workdir: Path) -> list[Metric]:
-    from ui.collect_view import SEARCH_DELAY_MS
-
     persons = dataset.manifest["persons"]
     progress(f"gui: offscreen start, unlock, typing and a tab tour at {persons} persons")
     queries = _typed_queries(dataset)
@@ -58,7 +56,7 @@ def run(dataset: Dataset, workdir: Path) -> list[Metric]:
         return [unmeasured(name, unit, target, reason) for name, unit, target in (
             ("gui_start_to_unlock_screen", "s", START_TARGET_S),
             ("gui_unlock_to_usable", "s", USABLE_TARGET_S),
-            ("gui_search_keystroke_to_results_p95", "ms", SEARCH_DELAY_MS + RESPONSE_BUDGET_MS),
+            ("gui_search_keystroke_to_results_p95", "ms", RESPONSE_BUDGET_MS),
             ("gui_peak_rss", "MB", RSS_TARGET_MB))]
     r: dict[str, Any] = json.loads(out.read_text(encoding="utf-8"))
     typing = [t["ms"] for t in r.get("typing", [])]
@@ -71,13 +69,14 @@ def run(dataset: Dataset, workdir: Path) -> list[Metric]:
                     f"every start-up query answered ({scope})",
                detail={"window_built_s": r.get("unlock_to_window_built_s")}),
         Metric("gui_search_keystroke_to_results_p95", percentile(typing, 95) if typing else None,
-               "ms", SEARCH_DELAY_MS + RESPONSE_BUDGET_MS,
-               note=f"keystroke in the collect view's search box to the results table repainted, "
-                    f"including its deliberate {SEARCH_DELAY_MS} ms typing pause ({scope})",
+               "ms", RESPONSE_BUDGET_MS,
+               note=f"keystroke in the collect view's search box to that text's results shown "
+                    f"in the table, repainted ({scope})",
                detail={"keystrokes": len(typing), "max_ms": max(typing) if typing else None,
                        "per_key": r.get("typing")}),
         Metric("gui_peak_rss", r.get("peak_rss_mb"), "MB", RSS_TARGET_MB,
                note=f"VmHWM of the GUI process after unlock, typing and opening every tab "
                     f"({scope})",
-               detail={"after_unlock_mb": r.get("rss_after_unlock_mb"), "tabs": r.get("tabs")}),
+               detail={"after_unlock_mb": r.get("rss_after_unlock_mb"), "tabs": r.get("tabs"),
+                       "memory_stages": r.get("memory")}),
     ]

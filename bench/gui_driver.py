@@ -9,9 +9,12 @@ does); hooks on the Qt event loop take the times and drive it like a clerk:
   to the main window painted with every start-up query answered — the database worker idle
   for a moment, so a search typed now is answered at once rather than queued;
 - typing: key presses (ASCII) and input-method commits (Chinese, as an IME delivers them) into
-  the collect view's search box, each waited out until the results table is reset;
-- then every tab is opened in turn, as a clerk would look around, and the peak resident
-  memory (VmHWM) is read at the end.
+  the collect view's search box, each waited out until the results for the text now in the
+  box are shown (an older text's answer, should one come, does not count);
+- then every tab the user sees is opened in turn, as a clerk would look around, and the peak resident
+  memory (VmHWM) is read at the end;
+- memory stages: the resident set (VmRSS) and its peak so far (VmHWM) at each step above, so a
+  growth can be put down to the step that caused it.
 
 Results are written as JSON to the path given; the process then exits at once, without the
 orderly shutdown, which the benchmark does not measure.
@@ -39,15 +42,20 @@ POLL_MS = 2
 WAIT_S = 120.0
 
 
-def vm_hwm_mb() -> float:
-    """Peak resident set from /proc (ru_maxrss as a fallback where /proc is missing)."""
+def _status_mb(field: str) -> float | None:
     try:
         for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
+            if line.startswith(f"{field}:"):
                 return int(line.split()[1]) / 1024
     except OSError:
         pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return None
+
+
+def vm_hwm_mb() -> float:
+    """Peak resident set from /proc (ru_maxrss as a fallback where /proc is missing)."""
+    peak = _status_mb("VmHWM")
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 if peak is None else peak
 
 
 class FirstPaint(QObject):
@@ -74,6 +82,14 @@ class Driver:
         self.results: dict[str, Any] = {}
         self.window: Any = None
         self.filter: FirstPaint | None = None
+        self.results["memory"] = []
+
+    def stage(self, name: str) -> None:
+        """Note the resident set now and its peak so far, as the step ``name`` is reached."""
+        rss = _status_mb("VmRSS")
+        self.results["memory"].append({"stage": name,
+                                       "rss_mb": None if rss is None else round(rss, 1),
+                                       "peak_mb": round(vm_hwm_mb(), 1)})
 
     # ---- start-up ------------------------------------------------------------------------
 
@@ -83,6 +99,7 @@ class Driver:
 
     def unlock_screen_shown(self, dialog: Any) -> None:
         self.results["start_to_unlock_s"] = time.monotonic() - self.config["spawned_at"]
+        self.stage("unlock screen shown")
         QTimer.singleShot(0, lambda: self.unlock(dialog))
 
     def unlock(self, dialog: Any) -> None:
@@ -96,11 +113,13 @@ class Driver:
         self.results["unlock_to_window_built_s"] = time.monotonic() - self.unlock_pressed
         self.window = next(w for w in QApplication.topLevelWidgets()
                            if type(w).__name__ == "MainWindow")
+        self.stage("database open, main window built")
         self.when_idle(self.usable)
 
     def usable(self, at: float) -> None:
         self.results["unlock_to_usable_s"] = at - self.unlock_pressed
         self.results["rss_after_unlock_mb"] = vm_hwm_mb()
+        self.stage("usable: start-up queries answered")
         self.keys = list(self.keystrokes())
         self.typing: list[dict[str, Any]] = []
         QTimer.singleShot(0, self.next_key)
@@ -149,6 +168,7 @@ class Driver:
     def next_key(self) -> None:
         if not self.keys:
             self.results["typing"] = self.typing
+            self.stage("after typing the searches")
             QTimer.singleShot(0, self.tour)
             return
         kind, ch, first = self.keys.pop(0)
@@ -157,13 +177,14 @@ class Driver:
             search.clear()
         search.setFocus()
         QApplication.processEvents()
-        model = self.window.collect.results_model
+        finder = self.window.collect.finder
         shown: list[float] = []
 
-        def reset() -> None:
-            shown.append(time.monotonic())
+        def results_shown(text: str) -> None:
+            if text == search.text():
+                shown.append(time.monotonic())
 
-        model.modelReset.connect(reset)
+        finder.results_shown.connect(results_shown)
         pressed = time.monotonic()
         self.press(search, ch)
 
@@ -171,7 +192,7 @@ class Driver:
             if not shown and time.monotonic() - pressed < WAIT_S:
                 return
             timer.stop()
-            model.modelReset.disconnect(reset)
+            finder.results_shown.disconnect(results_shown)
             # Shown means painted: let the view repaint before reading the clock.
             self.window.collect.results.viewport().repaint()
             self.typing.append({"kind": kind, "text": search.text(),
@@ -198,7 +219,9 @@ class Driver:
 
     def tour(self) -> None:
         tabs = self.window.tabs
-        pages = list(range(tabs.count()))
+        # Only the tabs the signed-in user sees: the township office's window keeps the
+        # clerk's pages built but hidden, and nobody can open those.
+        pages = [index for index in range(tabs.count()) if tabs.isTabVisible(index)]
         self.results["tabs"] = []
 
         def visit() -> None:
@@ -213,6 +236,7 @@ class Driver:
                 self.results["tabs"].append({"tab": tabs.tabText(index),
                                              "s": at - opened,
                                              "rss_mb": vm_hwm_mb()})
+                self.stage(f"tab {tabs.tabText(index)} opened")
                 QTimer.singleShot(0, visit)
 
             self.when_idle(loaded, since=opened)
@@ -233,6 +257,7 @@ def main() -> None:
     # launcher runs; run_app then finds it and does the rest of its start-up itself.
     app = QApplication(sys.argv[:1])
     driver = Driver(config)
+    driver.stage("Python and the Qt application")
     driver.install(app)
     from ui.launcher import main as launch
 

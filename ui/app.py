@@ -7,6 +7,7 @@ import logging
 import sys
 from pathlib import Path
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QLibraryInfo, QLocale, QTranslator
 from PySide6.QtGui import QFont, QFontDatabase
@@ -17,6 +18,9 @@ from app.services.base.paths import log_dir
 from app.services.base.workspace import Workspace
 from receipts.fonts import FONT_PATH
 from ui.common import message, show_error
+
+if TYPE_CHECKING:
+    from ui.main_window import MainWindow
 
 log = logging.getLogger(__name__)
 
@@ -95,7 +99,6 @@ def run_app(db_path: Path, *, user: str | None = None) -> int:
     """Open the unlock dialog for ``db_path``, then the main window."""
     with contextlib.suppress(OSError):
         setup_logging(log_dir())
-    from ui.main_window import MainWindow
     from ui.unlock import UnlockDialog
     from ui.worker import ServiceWorker
 
@@ -105,6 +108,11 @@ def run_app(db_path: Path, *, user: str | None = None) -> int:
     windows: list[MainWindow] = []
 
     def unlocked(ws: Workspace) -> None:
+        # The window's modules (the pages, reportlab, openpyxl, QtCharts: some 55 MB) load only
+        # now, once Argon2id has given its 64 MiB back: loaded before, the two would add up
+        # into the process's peak memory.
+        from ui.main_window import MainWindow
+
         install_translator(app, dialog.language)
         window = MainWindow(ws, worker)
         windows.append(window)

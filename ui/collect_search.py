@@ -3,6 +3,10 @@
 A name, pinyin initials (wjg), ID digits or a household number; Up/Down pick another result
 while the typing stays in the box; Enter opens the highlighted household — typed before the
 results arrived, it opens the first of the latest search, never one of an older one.
+
+Every keystroke searches, without a typing pause: a search takes about a millisecond on the
+database thread. One search is on its way at a time; text typed meanwhile is searched when it
+returns, and an answer for an older text is dropped, never shown after a newer one.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QLabel, QLineEdit, QVBoxLayout, QWidget
 
 from app.services.village.roster import find_households
-from ui.common import AppContext, after_typing, big_font, table_view
+from ui.common import AppContext, big_font, show_error, table_view
 from ui.models import RIGHT, Column, RowsModel
 
 _NAVIGATION_KEYS = {Qt.Key.Key_Down: 1, Qt.Key.Key_Up: -1,
@@ -35,16 +39,19 @@ class SearchBox(QLineEdit):
 
 
 class HouseholdSearch(QWidget):
-    """``chosen`` names the household to open; ``nothing_found`` says Enter found none."""
+    """``chosen`` names the household to open; ``nothing_found`` says Enter found none;
+    ``results_shown`` names the text whose results the table now shows."""
 
     chosen = Signal(str)
     nothing_found = Signal()
+    results_shown = Signal(str)
 
     def __init__(self, ctx: AppContext) -> None:
         super().__init__()
         self.ctx = ctx
-        self._search_seq = 0
+        self._search_seq = 0  # one more at every change of the text
         self._answered_seq = 0
+        self._in_flight = False
         self._open_when_found = False
 
         self.search = SearchBox()
@@ -71,7 +78,7 @@ class HouseholdSearch(QWidget):
         layout.addWidget(self.results, 1)
         layout.addWidget(self.search_hint)
 
-        self._timer = after_typing(self.search, self._run_search)
+        self.search.textChanged.connect(self._text_changed)
         self.search.returnPressed.connect(self._enter_in_search)
         self.search.navigate.connect(self._move_selection)
         self.results.activated.connect(lambda _index: self.open_selected())
@@ -82,36 +89,60 @@ class HouseholdSearch(QWidget):
         self.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
         self.search.selectAll()
 
-    def _run_search(self) -> None:
-        self._timer.stop()
+    @property
+    def searching(self) -> bool:
+        """Whether the results shown are not yet those of the text in the box."""
+        return self._answered_seq != self._search_seq
+
+    def _text_changed(self, text: str) -> None:
         self._search_seq += 1
+        if not self._in_flight or not text.strip():  # an empty box needs no database
+            self._run_search()
+
+    def _run_search(self) -> None:
         seq = self._search_seq
         query = self.search.text().strip()
         if not query:
-            self._answered_seq = seq
             self._open_when_found = False
-            self.results_model.set_rows([])
+            self._show_results(seq, [])
             return
+        self._in_flight = True
         self.ctx.run(lambda ws: find_households(ws, query),
-                     lambda rows: self._show_results(seq, rows), parent=self)
+                     lambda rows: self._answered(seq, rows),
+                     lambda exc: self._failed(seq, exc), parent=self)
+
+    def _answered(self, seq: int, rows: list[dict[str, Any]]) -> None:
+        self._in_flight = False
+        if seq != self._search_seq:
+            if self.searching:  # the clerk typed on meanwhile: only the newest text is asked
+                self._run_search()
+            return
+        self._show_results(seq, rows)
+
+    def _failed(self, seq: int, exc: BaseException) -> None:
+        self._in_flight = False
+        if seq != self._search_seq:
+            if self.searching:  # the text it failed for is gone already
+                self._run_search()
+            return
+        self._open_when_found = False
+        self._show_results(seq, [])  # found nothing, rather than an older text's results
+        show_error(self, exc)
 
     def _show_results(self, seq: int, rows: list[dict[str, Any]]) -> None:
-        if seq != self._search_seq:
-            return  # the clerk typed on; a newer search is on its way
         self._answered_seq = seq
         self.results_model.set_rows(rows)
         if rows:
             self.results.selectRow(0)
+        self.results_shown.emit(self.search.text())
         if self._open_when_found:
             self._open_when_found = False
             self.open_selected()
 
     def _enter_in_search(self) -> None:
-        if self._timer.isActive() or self._answered_seq != self._search_seq:
+        if self.searching:
             # Enter typed before the results arrived: open the first one when they do.
             self._open_when_found = True
-            if self._timer.isActive():
-                self._run_search()
             return
         self.open_selected()
 
