@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 DEMO_DB := demo/demo.db
 DEMO_PASSPHRASE := yibao-demo-2026
 
-.PHONY: run test lint soak bench demo venv clean bundle bundle-test
+.PHONY: run test lint soak bench demo venv clean bundle bundle-test screenshots
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -39,6 +39,18 @@ soak: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) -m bench
+
+# Every page of both roles at 1366×768 into docs/images, then again at the 大 font size into
+# docs/images/large: the walk-through a review starts from.
+SCREENSHOT_MODULES := ui.screenshots ui.chase_screenshots ui.reports_screenshots \
+	ui.township_screenshots
+XVFB := xvfb-run -a -s "-screen 0 1366x768x24"
+
+screenshots: $(STAMP)
+	@for module in $(SCREENSHOT_MODULES); do \
+		$(XVFB) $(PY) -m $$module docs/images || exit 1; \
+		YIBAO_SCREENSHOT_FONT=large $(XVFB) $(PY) -m $$module docs/images/large || exit 1; \
+	done
 
 BUNDLE_DIR := build/dist/yibao-$(shell sed -n 's/^__version__ = "\(.*\)"/\1/p' app/__init__.py)
 

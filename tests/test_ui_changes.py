@@ -54,6 +54,8 @@ TOWNSHIP_EXTRA: dict[Changes, set[str]] = {
     C.SYNC: {"township bar", "books", "deposits", "reconcile", "village progress"},
     C.TOWNSHIP_BOOKS: {"township bar", "books", "reconcile"},
     C.TOWNSHIP_BANK: {"township bar", "deposits", "reconcile"},
+    # Village names are the township's settings, and its four pages name the villages.
+    C.SETTINGS: {"books", "deposits", "reconcile", "village progress"},
 }
 TOWNSHIP_REACH = {kind: (reach - {"status bar"}) | TOWNSHIP_EXTRA.get(kind, set())
                   for kind, reach in VILLAGE_REACH.items()}

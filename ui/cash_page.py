@@ -22,10 +22,21 @@ from PySide6.QtWidgets import (
 from app.domain.errors import ValidationError
 from app.domain.money import format_fen, parse_yuan
 from app.services.base.workspace import Workspace
+from app.services.views.day import DaySummary, day_summary
 from app.services.views.listings import daily_close_history, deposit_history
 from app.services.village.cash import cash_position, daily_close, record_deposit
 from ui.changes import Changes
-from ui.common import ActionDialog, AppContext, Page, fmt, heading, message, table_view, yuan
+from ui.common import (
+    ActionDialog,
+    AppContext,
+    Page,
+    fmt,
+    heading,
+    message,
+    table_view,
+    translate,
+    yuan,
+)
 from ui.models import ALERT, RIGHT, Column, RowsModel
 
 
@@ -68,14 +79,28 @@ class DepositDialog(ActionDialog):
         return lambda ws: record_deposit(ws, amount_fen=amount, slip_no=slip, deposit_date=day)
 
 
+def day_text(day: DaySummary) -> str:
+    """The day in one line: what 日清 counts the cash against."""
+    return fmt(translate("cash", "%1: %2 receipt(s) for %3 person(s) · cash %4 · non-cash %5 · "
+                                 "%6 void(s) · %7 refund(s) %8 · %9 deposit(s) %10"),
+               day.business_date.strftime("%m-%d"), day.receipts, day.persons,
+               yuan(day.cash_fen), yuan(day.noncash_fen), day.voids, day.refunds,
+               yuan(day.refunded_fen), day.deposits, yuan(day.deposited_fen))
+
+
 class DailyCloseDialog(ActionDialog):
     """日清: count the cash; a difference needs a note and is kept on record."""
 
     changes = Changes.CASH
 
-    def __init__(self, ctx: AppContext, parent: QWidget, expected_fen: int) -> None:
+    def __init__(self, ctx: AppContext, parent: QWidget, expected_fen: int,
+                 day: DaySummary | None) -> None:
         super().__init__(ctx, parent, self.tr("Daily close"), self.tr("Close the day"))
         self.expected_fen = expected_fen
+        if day is not None:
+            summary = QLabel(day_text(day))
+            summary.setWordWrap(True)
+            self.form.addRow(self.tr("Today"), summary)
         self.counted = QLineEdit()
         self.counted.setPlaceholderText(self.tr("Count the cash and type the total"))
         self.difference = QLabel()
@@ -121,6 +146,7 @@ class CashPage(Page):
     def __init__(self, ctx: AppContext) -> None:
         super().__init__(ctx)
         self.position: dict[str, Any] | None = None
+        self.day: DaySummary | None = None
         self.dialog: ActionDialog | None = None
         self.on_hand = heading("", 26)
         self.values: dict[str, QLabel] = {}
@@ -140,6 +166,8 @@ class CashPage(Page):
         self.warnings.setStyleSheet("color: #b00020; font-weight: bold; font-size: 13pt;")
         self.result = QLabel()
         self.result.setWordWrap(True)
+        self.today = QLabel()
+        self.today.setWordWrap(True)
         self.deposit_button = QPushButton(self.tr("Record a deposit…"))
         self.close_button = QPushButton(self.tr("Daily close…"))
         self.deposit_button.clicked.connect(self.deposit)
@@ -185,6 +213,7 @@ class CashPage(Page):
         layout.addWidget(self.warnings)
         layout.addSpacing(8)
         layout.addLayout(grid)
+        layout.addWidget(self.today)
         layout.addSpacing(12)
         layout.addLayout(buttons)
         layout.addWidget(self.result)
@@ -194,12 +223,15 @@ class CashPage(Page):
     def refresh(self, changes: Changes = Changes.EVERYTHING) -> None:
         self.ctx.run(lambda ws: {"position": cash_position(ws).to_dict(),
                                  "deposits": deposit_history(ws),
-                                 "closes": daily_close_history(ws)}, self._show, parent=self)
+                                 "closes": daily_close_history(ws),
+                                 "day": day_summary(ws)}, self._show, parent=self)
 
     def _show(self, data: dict[str, Any]) -> None:
         self.deposits_model.set_rows(data["deposits"])
         self.closes_model.set_rows(data["closes"])
         position = self.position = data["position"]
+        self.day = data["day"]
+        self.today.setText(day_text(self.day))
         self.on_hand.setText(yuan(position["on_hand_fen"]))
         for key, label in self.values.items():
             value = position[key]
@@ -220,12 +252,15 @@ class CashPage(Page):
     def close_day(self) -> None:
         if self.position is None:
             return
-        dialog = DailyCloseDialog(self.ctx, self, self.position["on_hand_fen"])
+        dialog = DailyCloseDialog(self.ctx, self, self.position["on_hand_fen"], self.day)
+        day = self.day
 
         def closed(result: dict[str, Any]) -> None:
             text = fmt(self.tr("Day %1 closed: books %2, counted %3, difference %4."),
                        result["business_date"], yuan(result["expected_fen"]),
                        yuan(result["counted_fen"]), yuan(result["difference_fen"]))
+            if day is not None:
+                text += "\n" + day_text(day)
             self.result.setText(text)
             message(self, text)
 

@@ -17,7 +17,6 @@ from PySide6.QtWidgets import (
     QApplication,
     QButtonGroup,
     QCheckBox,
-    QDialog,
     QFrame,
     QHBoxLayout,
     QLabel,
@@ -31,12 +30,13 @@ from PySide6.QtWidgets import (
 )
 
 from app.domain.money import fen_to_capitals
+from app.services.views.history import PAID, household_history
 from app.services.village.books import next_receipt
 from app.services.village.collect import CollectResult, collect_household, household_fees
 from ui.changes import Changes
+from ui.collect_confirm import ConfirmDialog
 from ui.collect_search import HouseholdSearch, SearchBox
 from ui.common import (
-    TYPING_PAUSE_MS,
     AppContext,
     big_font,
     fmt,
@@ -48,64 +48,12 @@ from ui.common import (
     yuan,
 )
 from ui.common import method_names as common_method_names
+from ui.history_dialog import HistoryDialog
 from ui.models import ALERT, RIGHT, CheckableRowsModel, Column, RowsModel
 from ui.printing import PrintManager
 
-# The search box's typing pause (bench/gui.py measures against it).
-SEARCH_DELAY_MS = TYPING_PAUSE_MS
 # Alt+letter picks the method: the pinyin initial of its Chinese name (现金 X, 微信 W …).
 _METHOD_KEYS = (("cash", "X"), ("wechat", "W"), ("bank", "Y"), ("other", "Q"))
-
-
-class ConfirmDialog(QDialog):
-    """The last look before money changes hands: which paper form, how much."""
-
-    def __init__(self, parent: QWidget, *, household: dict[str, Any], members: int,
-                 tier_name: str, method_name: str, total_fen: int,
-                 receipt_label: str | None) -> None:
-        super().__init__(parent)
-        self.setWindowTitle(self.tr("Confirm collection"))
-        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        self.setMinimumWidth(560)
-        who = QLabel(fmt(self.tr("Household %1 · head %2 · %3 member(s) · %4 · %5"),
-                         household["household_no"], household["head_name"], members,
-                         tier_name, method_name))
-        who.setWordWrap(True)
-        layout = QVBoxLayout(self)
-        layout.addWidget(who)
-        if receipt_label:
-            layout.addWidget(QLabel(self.tr("This receipt form will be used:")))
-            self.receipt = heading(receipt_label, 24)
-            self.receipt.setStyleSheet("color: #b00020;")
-            layout.addWidget(self.receipt, alignment=Qt.AlignmentFlag.AlignHCenter)
-            check = QLabel(self.tr("Please check the number on the paper receipt form"))
-            check.setStyleSheet("font-weight: bold;")
-            layout.addWidget(check, alignment=Qt.AlignmentFlag.AlignHCenter)
-        else:
-            self.receipt = QLabel(self.tr("Fully subsidised: the members are enrolled and no "
-                                          "receipt number is used."))
-            self.receipt.setWordWrap(True)
-            layout.addWidget(self.receipt)
-        self.amount = heading(fmt(self.tr("Amount %1"), yuan(total_fen)), 20)
-        self.capitals = heading(fen_to_capitals(total_fen), 16)
-        layout.addSpacing(8)
-        layout.addWidget(self.amount, alignment=Qt.AlignmentFlag.AlignHCenter)
-        layout.addWidget(self.capitals, alignment=Qt.AlignmentFlag.AlignHCenter)
-        layout.addSpacing(8)
-        buttons = QHBoxLayout()
-        text = (self.tr("Collect and print (Enter)") if receipt_label
-                else self.tr("Enrol (Enter)"))
-        self.confirm_button = QPushButton(text)
-        self.confirm_button.setDefault(True)
-        self.confirm_button.setFont(big_font(13))
-        back = QPushButton(self.tr("Back (Esc)"))
-        back.setAutoDefault(False)
-        buttons.addWidget(self.confirm_button, 1)
-        buttons.addWidget(back)
-        layout.addLayout(buttons)
-        self.confirm_button.clicked.connect(self.accept)
-        back.clicked.connect(self.reject)
-        self.confirm_button.setFocus()
 
 
 class CollectView(QWidget):
@@ -123,6 +71,7 @@ class CollectView(QWidget):
         self.household: dict[str, Any] | None = None
         self.tier_code: str | None = None
         self.confirm_dialog: ConfirmDialog | None = None
+        self.history_dialog: HistoryDialog | None = None
         self._load_seq = 0
         self._loading = False
         self._after_load: Callable[[], None] | None = None
@@ -166,7 +115,7 @@ class CollectView(QWidget):
             Column(self.tr("Price"), lambda r: yuan(r["price_fen"]), RIGHT),
             Column(self.tr("Subsidy"), lambda r: yuan(r["subsidy_fen"]) if r["subsidy_fen"]
                    else "", RIGHT),
-            Column(self.tr("Payable"), lambda r: yuan(r["payable_fen"]), RIGHT),
+            Column(self.tr("Payable"), self._payable, RIGHT),
         ], key=lambda r: r["person_id"], can_check=lambda r: r["collectable"], parent=self)
         self.members = table_view(self.members_model, stretch_column=2)
         self.members.installEventFilter(self)
@@ -241,8 +190,17 @@ class CollectView(QWidget):
         self.keys_hint.setStyleSheet("color: #666;")
         self.keys_hint.setWordWrap(True)
 
+        self.history_button = QPushButton(self.tr("Payment history (Alt+J)"))
+        self.history_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # the keys stay in the table
+        self.history_button.setEnabled(False)
+        self.history_button.clicked.connect(self.show_history)
+        self._shortcut("Alt+J", self.show_history)
+        title_row = QHBoxLayout()
+        title_row.addWidget(self.title, 1)
+        title_row.addWidget(self.history_button, 0, Qt.AlignmentFlag.AlignTop)
+
         layout = QVBoxLayout(panel)
-        layout.addWidget(self.title)
+        layout.addLayout(title_row)
         layout.addWidget(self.members, 1)
         # Who the county's lists (by file or sync) cover here, and from which list.
         self.county_note = QLabel()
@@ -257,6 +215,16 @@ class CollectView(QWidget):
         layout.addWidget(self.note)
         layout.addWidget(self.keys_hint)
         return panel
+
+    def _payable(self, member: dict[str, Any]) -> str:
+        """The fee of a member still to pay; for one who paid this year the receipt that
+        covered them (a fee beside a total of ¥0 reads as money owed)."""
+        if member["collectable"]:
+            return yuan(member["payable_fen"])
+        receipt = member.get("paid_receipt")
+        if receipt is None:
+            return ""
+        return fmt(self.tr("Paid · %1"), receipt) if receipt else self.tr("Paid")
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if (watched is self.members and event.type() == QEvent.Type.KeyPress
@@ -304,8 +272,14 @@ class CollectView(QWidget):
         def fetch(ws: Any) -> dict[str, Any]:
             # A household just opened gets the tier to suggest (this year's, else last
             # year's); the clerk's own choice holds while the same household stays open.
-            return household_fees(ws, household_no, tier if keep_checks else None,
+            fees = household_fees(ws, household_no, tier if keep_checks else None,
                                   newborn=newborn)
+            covered = {line.person_id: line.receipt for line in household_history(
+                ws, household_no) if line.benefit_year == fees["benefit_year"]
+                and line.state == PAID}
+            for member in fees["members"]:
+                member["paid_receipt"] = covered.get(member["person_id"])
+            return fees
 
         def failed(exc: BaseException) -> None:
             if seq == self._load_seq:
@@ -325,6 +299,7 @@ class CollectView(QWidget):
             self.household["household_no"] == fees["household_no"]
         self.household = fees
         self.tier_code = fees["tier"]
+        self.history_button.setEnabled(True)
         # A note about another household goes; so does one about this household when it is
         # shown again after a change (a receipt voided, a sync), but not the result of the
         # collection that just happened.
@@ -375,6 +350,22 @@ class CollectView(QWidget):
                 self.tier_buttons.append((tier["code"], button))
         for code, button in self.tier_buttons:
             button.setChecked(code == current)
+
+    def show_history(self) -> None:
+        """缴费记录 of the open household: which receipt covered whom, when."""
+        if self.household is None:
+            return
+        dialog = HistoryDialog(self.ctx, self, self.household["household_no"],
+                               self.household["head_name"])
+        self.history_dialog = dialog
+        dialog.finished.connect(self._history_closed)
+        dialog.open()
+
+    def _history_closed(self) -> None:
+        # Back to the members with the window active: the collect shortcuts need both.
+        self.history_dialog = None
+        self.window().activateWindow()
+        self.members.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def _tier_key(self, index: int) -> None:
         if index < len(self.tier_buttons):
@@ -459,7 +450,8 @@ class CollectView(QWidget):
                          if t["code"] == self.tier_code)
         dialog = ConfirmDialog(self, household=self.household, members=len(rows),
                                tier_name=tier_name, method_name=self.method_names[self.method()],
-                               total_fen=total, receipt_label=label)
+                               total_fen=total, receipt_label=label,
+                               cash=self.method() == "cash")
         self.confirm_dialog = dialog
         dialog.accepted.connect(lambda: self._collect(rows, label, total))
         dialog.rejected.connect(lambda: self.members.setFocus())
@@ -496,7 +488,7 @@ class CollectView(QWidget):
                      kind="collected")
             self.printer.print_receipt(
                 result.series, result.receipt_no,
-                on_done=lambda ok, text: self._printed(ok, text, receipt, result.amount_fen,
+                on_done=lambda ok, text: self._printed(ok, text, result.amount_fen,
                                                        household_no))
 
         self.ctx.act(lambda ws: collect_household(
@@ -526,11 +518,10 @@ class CollectView(QWidget):
         if kind is None or self._note_kind == kind:
             self.say("")
 
-    def _printed(self, ok: bool, text: str, receipt: str, amount: int,
-                 household_no: str) -> None:
-        if ok:
-            self.say(fmt(self.tr("Collected %1 on receipt %2 and printed."), yuan(amount),
-                         receipt), about=household_no, kind="collected")
+    def _printed(self, ok: bool, text: str, amount: int, household_no: str) -> None:
+        if ok:  # the printing's own words say where a PDF file went
+            self.say(fmt(self.tr("Collected %1, %2"), yuan(amount), text), about=household_no,
+                     kind="collected")
             return
         self.say(text, alert=True, about=household_no, kind="print")
         message(self, text, icon=QMessageBox.Icon.Warning)

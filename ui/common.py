@@ -11,6 +11,7 @@ kinds they show.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, ClassVar
@@ -19,16 +20,19 @@ from PySide6.QtCore import QCoreApplication, QFileInfo, QObject, Qt, QTimer, Sig
 from PySide6.QtGui import QFont, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QApplication,
     QDialog,
     QFileDialog,
     QFileIconProvider,
     QFormLayout,
+    QFrame,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
     QMessageBox,
     QPushButton,
+    QScrollArea,
     QSplitter,
     QTableView,
     QVBoxLayout,
@@ -103,11 +107,73 @@ def show_error(parent: QWidget | None, exc: BaseException) -> QMessageBox:
     return message(parent, error_text(exc), icon=icon)
 
 
+# 标准 / 大 / 特大 (the settings page): every font in the window grows by the same factor.
+FONT_SCALES = {"standard": 1.0, "large": 1.25, "largest": 1.5}
+# Set by apply_font_size; big_font uses it so a widget made later has the same size.
+_font_scale = 1.0
+_OWN_POINTS = "yibao_points"  # a widget's own font size at 标准, kept while it is scaled
+_OWN_SHEET = "yibao_sheet"  # a widget's style sheet at 标准
+_POINTS = re.compile(r"font-size:\s*(\d+(?:\.\d+)?)pt")
+# QFont::SizeResolved: the font of a widget that set its own size (PySide6 has no name for it).
+_SIZE_RESOLVED = 0x2
+
+
 def big_font(points: int, *, bold: bool = True) -> QFont:
     font = QFont()
-    font.setPointSize(points)
+    font.setPointSizeF(points * _font_scale)
     font.setBold(bold)
     return font
+
+
+def scaled(pixels: int) -> int:
+    """A fixed size in pixels (a dialog's width, a table's height) at the chosen font size."""
+    return round(pixels * _font_scale)
+
+
+def apply_font_size(size: str) -> None:
+    """Scale the application font and every widget that set a size of its own (headings,
+    the big buttons) by ``FONT_SCALES[size]``; layouts follow their widgets' size hints."""
+    global _font_scale
+    app = QApplication.instance()
+    scale = FONT_SCALES.get(size, 1.0)
+    if not isinstance(app, QApplication) or scale == _font_scale:
+        return
+    base = QFont(app.font())
+    base.setPointSizeF(base.pointSizeF() / _font_scale * scale)
+    for widget in app.allWidgets():
+        font = widget.font()
+        if not font.resolveMask() & _SIZE_RESOLVED:
+            continue  # it follows the application font
+        own = widget.property(_OWN_POINTS) or font.pointSizeF() / _font_scale
+        widget.setProperty(_OWN_POINTS, own)
+        font.setPointSizeF(own * scale)
+        widget.setFont(font)
+    _font_scale = scale
+    app.setFont(base)
+    # A widget under a style sheet keeps the font it was polished with: polish them again so
+    # they take the new application font, with the sizes the sheet names (the tabs, the red
+    # warnings) scaled from what they are at 标准.
+    for widget in app.allWidgets():
+        sheet = widget.property(_OWN_SHEET) or widget.styleSheet()
+        if sheet:
+            widget.setProperty(_OWN_SHEET, sheet)
+            widget.setStyleSheet(_POINTS.sub(
+                lambda m: f"font-size: {float(m[1]) * scale:g}pt", sheet))
+
+
+def scrolling_layout(page: QWidget) -> QVBoxLayout:
+    """The layout of a page whose content scrolls when the window is too small for it (a
+    1366×768 laptop at the 大 font size): without it the tallest page would set the whole
+    window's minimum height and push the status bar off the screen."""
+    inner = QWidget()
+    scroll = QScrollArea()
+    scroll.setWidgetResizable(True)
+    scroll.setFrameShape(QFrame.Shape.NoFrame)
+    scroll.setWidget(inner)
+    outer = QVBoxLayout(page)
+    outer.setContentsMargins(0, 0, 0, 0)
+    outer.addWidget(scroll)
+    return QVBoxLayout(inner)
 
 
 def heading(text: str = "", points: int = 14) -> QLabel:
@@ -250,7 +316,7 @@ class ActionDialog(QDialog):
         self.ctx = ctx
         self.setWindowTitle(title)
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        self.setMinimumWidth(520)
+        self.setMinimumWidth(scaled(520))
         self.form = QFormLayout()
         self.message = QLabel()
         self.message.setWordWrap(True)
@@ -277,6 +343,17 @@ class ActionDialog(QDialog):
 
     def say(self, text: str) -> None:
         self.message.setText(text)
+        self.fit()
+
+    def fit(self) -> None:
+        """Grow to what the form now needs: a wrapped message or warning that appears after
+        the dialog was shown would otherwise squash the fields above it."""
+        layout = self.layout()
+        layout.activate()
+        needed = layout.totalHeightForWidth(self.width()) if layout.hasHeightForWidth() \
+            else layout.totalSizeHint().height()
+        if needed > self.height():
+            self.resize(self.width(), needed)
 
     def typed_fen(self, edit: QLineEdit) -> int | None:
         """The amount typed in ``edit`` (yuan) in fen; None after saying what is wrong."""

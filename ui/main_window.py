@@ -29,11 +29,13 @@ from app.services.township.reconcile import reconcile_villages
 from app.services.upkeep.backup import close_with_backup
 from app.services.upkeep.verify import verify_workspace
 from app.services.views.status import status_snapshot, township_status
+from app.services.views.villages import village_label
 from ui.cash_page import CashPage
 from ui.changes import Changes
 from ui.chase_page import add_chase_page
 from ui.collect_view import CollectView
 from ui.common import AppContext, Page, fmt, show_error, yuan
+from ui.overview_figures import FiguresPanel, overview_figures
 from ui.printing import PrintManager
 from ui.progress_page import ProgressPage
 from ui.receipts_page import ReceiptsPage
@@ -63,6 +65,13 @@ def _township_figures(ws: Workspace) -> dict[str, Any]:
     return township_status(ws, report=reconcile_villages(ws), books=issued_books(ws))
 
 
+def _overview_info(ws: Workspace) -> dict[str, Any]:
+    """The database's facts, its village (or township) by name as a person reads it."""
+    info = database_info(ws)
+    return {**info, "village_name": village_label(ws, info["village"]),
+            "figures": overview_figures(ws)}
+
+
 class OverviewPage(Page):
     """Who is signed in, which database, and a one-click integrity check."""
 
@@ -70,6 +79,7 @@ class OverviewPage(Page):
 
     def __init__(self, ctx: AppContext) -> None:
         super().__init__(ctx)
+        self.figures = FiguresPanel()  # today's and the campaign's figures, above the details
         self.info = QLabel()
         self.info.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.result = QLabel()
@@ -77,18 +87,20 @@ class OverviewPage(Page):
         verify_button = QPushButton(self.tr("Check integrity (verify)"))
         verify_button.clicked.connect(self.run_verify)
         layout = QVBoxLayout(self)
+        layout.addWidget(self.figures)
         layout.addWidget(self.info)
         layout.addWidget(verify_button, alignment=Qt.AlignmentFlag.AlignLeft)
         layout.addWidget(self.result)
         layout.addStretch(1)
 
     def refresh(self, changes: Changes = Changes.EVERYTHING) -> None:
-        self.ctx.run(database_info, self._show_info, parent=self)
+        self.ctx.run(_overview_info, self._show_info, parent=self)
 
     def _show_info(self, info: dict) -> None:
+        self.figures.show_figures(info["figures"])
         rows = [
             (self.tr("User"), f"{info['user']}（{ROLE_NAMES[info['role']]}）"),
-            (self.tr("Village"), info["village"] or "—"),
+            (self.tr("Village"), info["village_name"] or "—"),
             (self.tr("Database"), info["path"]),
             (self.tr("Journal events"), str(info["journal_events"])),
             (self.tr("Journal head"), info["journal_head"][:16] + "…"),
@@ -180,6 +192,10 @@ class MainWindow(QMainWindow):
         if self.township_pages:
             # The office holds no receipt forms itself; its status bar never asks which is next.
             self.receipts.set_next(None)
+            # Nor does it collect, keep a roster or hold cash: the clerk's pages would stand
+            # empty in its way. They stay built (the window's wiring expects them), unseen.
+            for page in (self.collect, self.roster, self.receipts, self.cash, self.progress):
+                self.tabs.setTabVisible(self.tabs.indexOf(page), False)
         self.banner = PendingPrintBanner()
         self.banner.print_button.clicked.connect(self.print_pending)
         central = QWidget()
@@ -198,7 +214,8 @@ class MainWindow(QMainWindow):
         self.ctx.run(lambda w: get_setting(w, "printer_name"),
                      lambda name: setattr(self.printer, "printer_name", name or ""))
         self.refresh_status()
-        self.collect.focus_search()
+        if not self.township_pages:
+            self.collect.focus_search()
 
     def _build_status_bar(self) -> None:
         bar = self.statusBar()
@@ -341,7 +358,7 @@ class MainWindow(QMainWindow):
         self.problems_label.setStyleSheet(ALERT_STYLE if problems else "")
         shown = problems[:PROBLEMS_IN_TOOLTIP]
         self.problems_label.setToolTip("\n".join(
-            [f"{p['village']} {p['collector']}：{p['message']}" for p in shown]
+            [f"{p['village_name']} {p['collector']}：{p['message']}" for p in shown]
             + (["…"] if len(problems) > len(shown) else [])))
 
     def _show_sync(self, sync: dict[str, Any]) -> None:

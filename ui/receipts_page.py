@@ -3,25 +3,29 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QSortFilterProxyModel
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QPushButton,
     QVBoxLayout,
     QWidget,
 )
 
 from app.domain.roster import REFUND_REASONS
+from app.services.base.common import business_date, utc_now
 from app.services.base.workspace import Workspace
 from app.services.views.listings import list_receipts, refund_candidates
 from app.services.views.reconcile import book_summaries
 from app.services.village.books import void_receipt
-from app.services.village.refunds import refund_line
+from app.services.village.refunds import RefundResult, refund_line
 from ui.changes import Changes
 from ui.common import (
     ActionDialog,
@@ -31,6 +35,7 @@ from ui.common import (
     heading,
     message,
     method_names,
+    scaled,
     selected_row,
     table_view,
     yuan,
@@ -39,6 +44,10 @@ from ui.models import ALERT, MUTED, RIGHT, Column, RowsModel
 from ui.printing import PrintManager
 
 VOID_REASONS = ("打印错位", "填错户", "卡纸", "金额有误", "交款人取消缴费")
+
+
+def _amount(receipt: dict[str, Any]) -> str:
+    return "" if receipt.get("amount_fen") is None else yuan(receipt["amount_fen"])
 
 
 class ConfirmingDialog(ActionDialog):
@@ -71,6 +80,7 @@ class ConfirmingDialog(ActionDialog):
         self.warning.setText(text)
         self.warning.show()
         self.ok_button.setText(self.confirm_text)
+        self.fit()
 
 
 class VoidDialog(ConfirmingDialog):
@@ -94,6 +104,11 @@ class VoidDialog(ConfirmingDialog):
         if blank:
             self.form.addRow("", QLabel(self.tr("This is the next unused (blank) form, "
                                                 "spoiled before use.")))
+        else:  # the clerk sees whose payment is cancelled before saying yes
+            self.form.addRow(self.tr("Payer"), QLabel(fmt(self.tr("%1 (household %2)"),
+                                                          receipt["payer"],
+                                                          receipt["household_no"])))
+            self.form.addRow(self.tr("Amount"), heading(_amount(receipt), 13))
         self.form.addRow(self.tr("Reason"), self.reason)
         self.reason.setFocus()
 
@@ -104,10 +119,10 @@ class VoidDialog(ConfirmingDialog):
         if self.blank:
             return fmt(self.tr("Void the blank form %1? Its number is never used again. Keep "
                                "all parts of the paper form."), self.receipt["label"])
-        return fmt(self.tr("Void %1? The payment is cancelled, the members are no longer "
-                           "enrolled and the household must be collected again on a new "
-                           "receipt. Keep all parts of the paper receipt."),
-                   self.receipt["label"])
+        return fmt(self.tr("Void %1 of %2 for %3? The payment is cancelled, the members are "
+                           "no longer enrolled and the household must be collected again on "
+                           "a new receipt. Keep all parts of the paper receipt."),
+                   self.receipt["label"], self.receipt["payer"], _amount(self.receipt))
 
     def action(self) -> Callable[[Workspace], Any] | None:
         number, series = self.receipt["number"], self.receipt["series"]
@@ -134,7 +149,8 @@ class RefundDialog(ConfirmingDialog):
                    if r["refunded"] else "", color=lambda r: MUTED if r["refunded"] else None),
         ], key=lambda r: r["line_id"], parent=self)
         self.people = table_view(self.model)
-        self.people.setMinimumHeight(160)
+        # Five members and the 退费 column without scrolling, at every font size.
+        self.people.setMinimumSize(scaled(560), scaled(175))
         self.reason = QComboBox()
         for code, name in REFUND_REASONS.items():
             self.reason.addItem(name, code)
@@ -175,10 +191,11 @@ class RefundDialog(ConfirmingDialog):
         if person["refunded"]:
             self.say(fmt(self.tr("%1 was refunded on this receipt already."), person["name"]))
             return None
-        return fmt(self.tr("Refund %1 (%2) on receipt %3 because: %4? Their enrolment ends; "
-                           "%5."),
-                   person["name"], person["id_masked"], self.receipt["label"],
-                   self.reason.currentText(), self.paid_by.currentText())
+        return fmt(self.tr("Refund %1 to %2 (%3) on receipt %4 because: %5? Their enrolment "
+                           "ends; %6."),
+                   yuan(person["payable_fen"]), person["name"], person["id_masked"],
+                   self.receipt["label"], self.reason.currentText(),
+                   self.paid_by.currentText())
 
     def action(self) -> Callable[[Workspace], Any] | None:
         person = self.person()
@@ -200,10 +217,11 @@ class ReceiptFilter(QSortFilterProxyModel):
         self.state = ""
         self.book = ""
         self.text = ""
+        self.day: date | None = None
 
-    def set_filters(self, state: str, book: str, text: str) -> None:
+    def set_filters(self, state: str, book: str, text: str, day: date | None = None) -> None:
         self.beginFilterChange()
-        self.state, self.book, self.text = state, book, text.strip()
+        self.state, self.book, self.text, self.day = state, book, text.strip(), day
         self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
 
     def filterAcceptsRow(self, source_row: int,
@@ -214,6 +232,8 @@ class ReceiptFilter(QSortFilterProxyModel):
         if self.state not in ("", "pending") and row["state"] != self.state:
             return False
         if self.book and row["book"] != self.book:
+            return False
+        if self.day is not None and row["time"].date() != self.day:
             return False
         return not self.text or any(self.text in row[key]
                                     for key in ("label", "payer", "household_no"))
@@ -250,20 +270,21 @@ class ReceiptsPage(Page):
             Column(self.tr("Receipt"), lambda r: r["label"]),
             Column(self.tr("State"), lambda r: self.state_names[r["state"]],
                    color=lambda r: MUTED if r["state"] != "issued" else None),
-            Column(self.tr("Printed"), lambda r: self.tr("NOT PRINTED") if r["pending_print"]
-                   else ("" if r["state"] != "issued" else self.tr("printed")),
+            Column(self.tr("Printed"), self._printed,
                    color=lambda r: ALERT if r["pending_print"] else None),
             Column(self.tr("Payer"), lambda r: r["payer"]),
             Column(self.tr("Household no."), lambda r: r["household_no"]),
             Column(self.tr("Amount"), lambda r: "" if r["amount_fen"] is None
                    else yuan(r["amount_fen"]), RIGHT),
+            Column(self.tr("Refunded"), lambda r: yuan(r["refunds_fen"]) if r["refunds_fen"]
+                   else "", RIGHT, color=lambda _r: ALERT),
             Column(self.tr("Method"), lambda r: methods.get(r["method"], "")),
             Column(self.tr("Time"), lambda r: r["time"].strftime("%m-%d %H:%M")),
             Column(self.tr("Void reason / note"), lambda r: r["void_reason"]),
         ], key=lambda r: (r["series"], r["number"]), parent=self)
         self.filter = ReceiptFilter(self)
         self.filter.setSourceModel(self.model)
-        self.table = table_view(self.filter, stretch_column=8)
+        self.table = table_view(self.filter, stretch_column=9)
 
         self.state_box = QComboBox()
         for code, name in (("", self.tr("All")), ("issued", self.tr("Issued")),
@@ -271,6 +292,8 @@ class ReceiptsPage(Page):
                            ("lost", self.tr("Lost"))):
             self.state_box.addItem(name, code)
         self.book_box = QComboBox()
+        # Wide enough for its longest book at any font size (a fixed width clipped 全部票据).
+        self.book_box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.number_box = QLineEdit()
         self.number_box.setPlaceholderText(self.tr("Number, payer or household no. contains…"))
         self.number_box.setClearButtonEnabled(True)
@@ -278,6 +301,8 @@ class ReceiptsPage(Page):
         filters.addWidget(QLabel(self.tr("Show:")))
         filters.addWidget(self.state_box)
         filters.addWidget(self.book_box)
+        self.today_box = QCheckBox(self.tr("Today"))
+        filters.addWidget(self.today_box)
         filters.addWidget(self.number_box, 1)
         self.shown = QLabel()
         filters.addWidget(self.shown)
@@ -287,6 +312,8 @@ class ReceiptsPage(Page):
         self.void_button = QPushButton(self.tr("Void…"))
         self.refund_button = QPushButton(self.tr("Refund…"))
         self.void_blank_button = QPushButton(self.tr("Void next blank form…"))
+        self.voucher_button = QPushButton(self.tr("Refund voucher"))
+        self.voucher_button.clicked.connect(lambda: self.print_voucher())
         self.print_button.clicked.connect(self.print_selected)
         self.preview_button.clicked.connect(self.preview_selected)
         self.void_button.clicked.connect(self.void_selected)
@@ -294,7 +321,7 @@ class ReceiptsPage(Page):
         self.void_blank_button.clicked.connect(self.void_blank)
         actions = QHBoxLayout()
         for button in (self.print_button, self.preview_button, self.void_button,
-                       self.refund_button):
+                       self.refund_button, self.voucher_button):
             actions.addWidget(button)
         actions.addStretch(1)
         actions.addWidget(self.void_blank_button)
@@ -312,11 +339,21 @@ class ReceiptsPage(Page):
 
         for box in (self.state_box, self.book_box):
             box.currentIndexChanged.connect(lambda _i: self._apply_filters())
+        self.today_box.toggled.connect(lambda _on: self._apply_filters())
         self.number_box.textChanged.connect(lambda _t: self._apply_filters())
         self.table.selectionModel().currentRowChanged.connect(
             lambda _c, _p: self._update_buttons())
         self._next: dict[str, Any] | None = None
         self._update_buttons()
+
+    def _printed(self, row: dict[str, Any]) -> str:
+        if row["pending_print"]:
+            return self.tr("NOT PRINTED")
+        if row["state"] != "issued":
+            return ""
+        if row["reprints"]:  # a second paper exists: the township asks about it
+            return fmt(self.tr("printed, reprinted ×%1"), row["reprints"])
+        return self.tr("printed")
 
     # ---- loading ------------------------------------------------------------------------------
 
@@ -357,7 +394,8 @@ class ReceiptsPage(Page):
 
     def _apply_filters(self) -> None:
         self.filter.set_filters(self.state_box.currentData(), self.book_box.currentData() or "",
-                                self.number_box.text())
+                                self.number_box.text(),
+                                business_date(utc_now()) if self.today_box.isChecked() else None)
         self.shown.setText(fmt(self.tr("%1 of %2"), self.filter.rowCount(),
                                self.model.rowCount()))
         self._update_buttons()
@@ -385,6 +423,7 @@ class ReceiptsPage(Page):
         self.preview_button.setEnabled(row is not None and row["state"] != "lost")
         self.void_button.setEnabled(issued)
         self.refund_button.setEnabled(issued)
+        self.voucher_button.setEnabled(row is not None and bool(row["refunds_fen"]))
 
     # ---- actions ------------------------------------------------------------------------------
 
@@ -421,7 +460,22 @@ class ReceiptsPage(Page):
         if row is None:
             return
         dialog = RefundDialog(self.ctx, self, row)
-        dialog.succeeded.connect(lambda result: message(self, fmt(
-            self.tr("Refunded %1 to %2 (receipt %3)."), yuan(result.refund_fen),
-            result.name, result.receipt)))
+        dialog.succeeded.connect(lambda result: self._refunded(row, result))
         self._open(dialog)
+
+    def _refunded(self, row: dict[str, Any], result: RefundResult) -> None:
+        """Say what was refunded and offer the 退费凭证 the resident signs for it."""
+        box = message(self, fmt(self.tr("Refunded %1 to %2 (receipt %3)."),
+                                yuan(result.refund_fen), result.name, result.receipt))
+        voucher = box.addButton(self.tr("Print the refund voucher to sign"),
+                                QMessageBox.ButtonRole.AcceptRole)
+        voucher.clicked.connect(lambda: self.print_voucher(row, result.refund_id))
+
+    def print_voucher(self, row: dict[str, Any] | None = None,
+                      refund_id: str | None = None) -> None:
+        row = row or self.selected()
+        if row is None:
+            return
+        self.printer.print_refund_voucher(
+            row["series"], row["number"], refund_id=refund_id,
+            on_done=lambda _ok, text: message(self, text))

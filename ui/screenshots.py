@@ -4,7 +4,9 @@
 
 Builds the demo database in a temporary folder (app.services.demo.village), drives the windows the
 way a clerk would — search by pinyin initials, open the household, Ctrl+Enter — and saves
-each screen. Printing goes to PDF files in the temporary folder.
+each screen. Printing goes to PDF files in the temporary folder. With YIBAO_SCREENSHOT_FONT
+set to ``large`` (or ``largest``) every screenshot module here shows the window at that font
+size setting (``make screenshots`` takes both sets).
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from app.services.views.listings import list_households
 from app.services.village.cash import cash_position, record_deposit
 from app.services.village.collect import household_fees
 from ui.app import make_application
+from ui.common import apply_font_size
 from ui.main_window import MainWindow
 from ui.printing import PRINT_TO_PDF_ENV
 from ui.unlock import UnlockDialog
@@ -43,6 +46,7 @@ DIRTY_ROWS = ("3404220010009,一组,赵六,赵六,户主,居民身份证,1101051
               "汉族,本地,,,\n")
 USER = "李会计"
 PASSPHRASE = "yibao-demo-2026"
+FONT_ENV = "YIBAO_SCREENSHOT_FONT"
 
 
 def wait_until(condition: Callable[[], Any], timeout: float = 20.0) -> None:
@@ -55,12 +59,18 @@ def wait_until(condition: Callable[[], Any], timeout: float = 20.0) -> None:
 
 
 def settle(worker: ServiceWorker, seconds: float = 0.4) -> None:
-    """Let queued work finish and the widgets repaint before a picture is taken."""
+    """Let queued work finish and the widgets repaint before a picture is taken, at the font
+    size the screenshots are asked for (it wins over the demo database's setting, read when
+    the window opened)."""
     wait_until(lambda: not worker.busy)
-    end = time.monotonic() + seconds
-    while time.monotonic() < end:
-        QApplication.processEvents()
-        time.sleep(0.01)
+    # Twice: the setting read when the window opened may be delivered while events run.
+    for _ in range(2):
+        if os.environ.get(FONT_ENV):
+            apply_font_size(os.environ[FONT_ENV])
+        end = time.monotonic() + seconds / 2
+        while time.monotonic() < end:
+            QApplication.processEvents()
+            time.sleep(0.01)
 
 
 def save_screen(path: Path, fallback: QWidget) -> None:
@@ -149,22 +159,38 @@ def shoot_window(window: MainWindow, worker: ServiceWorker, ws: Workspace, out: 
 
     QTest.keyClick(collect.members, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
     wait_until(lambda: collect.confirm_dialog is not None)
+    confirm = collect.confirm_dialog
+    # The resident hands over the next round hundred: the 收到/找零 helper shows the change.
+    QTest.keyClicks(confirm.received, str((confirm.total_fen // 10000 + 1) * 100))
     settle(worker)
-    save_screen(out / "confirm.png", collect.confirm_dialog)
-    QTest.keyClick(collect.confirm_dialog, Qt.Key.Key_Return)
+    save_screen(out / "confirm.png", confirm)
+    QTest.keyClick(confirm.confirm_button, Qt.Key.Key_Return)
     wait_until(lambda: "已打印" in collect.note.text())
     settle(worker)
+    save_screen(out / "collect-paid.png", window)
+    collect.show_history()
+    settle(worker)
+    assert collect.history_dialog is not None
+    save_screen(out / "history.png", collect.history_dialog)
+    collect.history_dialog.reject()
 
     for page, name in ((window.roster, "roster"), (window.receipts, "receipts"),
                        (window.cash, "cash"), (window.progress, "progress"),
                        (window.sync, "sync"), (window.reports, "reports"),
-                       (window.settings, "settings")):
+                       (window.settings, "settings"), (window.overview, "overview")):
         window.tabs.setCurrentWidget(page)
         settle(worker, 0.8)
         if page is window.roster:
             page.households.selectRow(3)
             settle(worker)
         save_screen(out / f"{name}.png", window)
+        if page is window.cash:
+            page.close_day()
+            settle(worker)
+            save_screen(out / "daily-close.png", page.dialog)
+            page.dialog.reject()
+        if page is window.receipts:
+            shoot_confirmations(page, worker, out)
 
     # The import report for last year's sample roster with two dirty rows (checked, not
     # applied).
@@ -181,6 +207,27 @@ def shoot_window(window: MainWindow, worker: ServiceWorker, ws: Workspace, out: 
     save_screen(out / "import.png", dialog)
     dialog.reject()
     shoot_refusals(window, worker, ws, out)
+
+
+def shoot_confirmations(page: Any, worker: ServiceWorker, out: Path) -> None:
+    """The second step of 作废 and 退费, where the clerk reads whose money and how much."""
+    page.table.selectRow(0)
+    settle(worker)
+    page.void_selected()
+    dialog = page.dialog
+    dialog.reason.setCurrentText("填错户")
+    dialog.submit()
+    settle(worker)
+    save_screen(out / "void-confirm.png", dialog)
+    dialog.reject()
+    page.refund_selected()
+    dialog = page.dialog
+    wait_until(lambda: dialog.model.rowCount() > 0)
+    dialog.people.selectRow(0)
+    dialog.submit()
+    settle(worker)
+    save_screen(out / "refund-confirm.png", dialog)
+    dialog.reject()
 
 
 def _refused_in(dialog: Any, worker: ServiceWorker, path: Path) -> None:

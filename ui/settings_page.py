@@ -19,14 +19,23 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QProgressBar,
     QPushButton,
-    QVBoxLayout,
 )
 
-from app.services.base.settings import all_settings, set_setting
+from app.services.base.settings import all_settings, get_setting, set_setting
 from app.services.base.workspace import Workspace, change_passphrase
 from app.services.upkeep.backup import BackupResult, backup_database
 from ui.changes import Changes
-from ui.common import AppContext, Page, error_text, fmt, heading, yuan
+from ui.common import (
+    FONT_SCALES,
+    AppContext,
+    Page,
+    apply_font_size,
+    error_text,
+    fmt,
+    heading,
+    scrolling_layout,
+    yuan,
+)
 from ui.printing import PrintManager
 
 
@@ -73,6 +82,25 @@ class SettingsPage(Page):
         self.language.addItem("English", "en")
         self.server = QLineEdit()
         self.server.setPlaceholderText("https://")
+        # Printed on receipts and reports instead of the 10-digit code; the unit's own name
+        # corrects a policy that names none (or names it wrongly).
+        self.village_name = QLineEdit()
+        self.village_name.setPlaceholderText(self.tr("e.g. 东关村 — printed instead of the "
+                                                     "village code"))
+        self.issuer = QLineEdit()
+        self.issuer.setPlaceholderText(self.tr("Leave empty to print the unit the policy names"))
+        self.font_size = QComboBox()
+        for code, name in zip(FONT_SCALES, (self.tr("Standard"), self.tr("Large"),
+                                            self.tr("Largest")), strict=True):
+            self.font_size.addItem(name, code)
+        self.pdf_folder = QLineEdit()
+        self.pdf_folder.setPlaceholderText(self.tr("Asked at the first receipt when no printer "
+                                                   "is installed"))
+        pdf_browse = QPushButton(self.tr("Choose…"))
+        pdf_browse.clicked.connect(self.choose_pdf_folder)
+        pdf_row = QHBoxLayout()
+        pdf_row.addWidget(self.pdf_folder, 1)
+        pdf_row.addWidget(pdf_browse)
         self.limits = QLabel()
         self.limits.setStyleSheet("color: #555;")
         self.save_button = QPushButton(self.tr("Save settings"))
@@ -94,9 +122,13 @@ class SettingsPage(Page):
         form.addRow(self.tr("Printer"), self.printer_box)
         form.addRow(self.tr("Overlay offsets"), offsets)
         form.addRow(self.tr("Receipt paper"), self.layout_box)
+        form.addRow(self.tr("Receipt PDF folder"), pdf_row)
         form.addRow(self.tr("Backup folder"), backup_row)
         form.addRow(self.tr("Language"), self.language)
+        form.addRow(self.tr("Font size"), self.font_size)
         form.addRow(self.tr("County server address"), self.server)
+        form.addRow(self.tr("Name on receipts"), self.village_name)
+        form.addRow(self.tr("Issuing unit"), self.issuer)
         form.addRow(self.tr("Cash limits"), self.limits)
         buttons = QHBoxLayout()
         buttons.addWidget(self.save_button)
@@ -108,7 +140,7 @@ class SettingsPage(Page):
         hint.setWordWrap(True)
         hint.setStyleSheet("color: #555;")
 
-        layout = QVBoxLayout(self)
+        layout = scrolling_layout(self)
         layout.setContentsMargins(16, 16, 16, 16)
         layout.addWidget(heading(self.tr("Settings of this computer"), 14))
         layout.addLayout(form)
@@ -117,6 +149,8 @@ class SettingsPage(Page):
         layout.addWidget(self.result)
         layout.addWidget(self._upkeep_box())
         layout.addStretch(1)
+        # The chosen size applies from the start, before this page is first shown.
+        ctx.run(lambda ws: get_setting(ws, "font_size"), apply_font_size, parent=self)
 
     # ---- 备份 and 修改口令 ------------------------------------------------------------------
 
@@ -231,8 +265,12 @@ class SettingsPage(Page):
         self.layout_box.setCurrentIndex(max(0, self.layout_box.findData(
             values["receipt_layout"])))
         self.backup.setText(values["backup_folder"])
+        self.pdf_folder.setText(values["pdf_folder"])
+        self.font_size.setCurrentIndex(max(0, self.font_size.findData(values["font_size"])))
         self.language.setCurrentIndex(max(0, self.language.findData(values["language"])))
         self.server.setText(values["server_url"])
+        self.village_name.setText(values["village_name"])
+        self.issuer.setText(values["issuer"])
         self.limits.setText(fmt(self.tr("deposit when cash on hand exceeds %1 or is older than "
                                         "%2 day(s) (set by the township)"),
                                 yuan(int(values["cash_limit_fen"])), values["cash_max_days"]))
@@ -244,8 +282,12 @@ class SettingsPage(Page):
             "overlay_offset_y_mm": self.offset_y.value(),
             "receipt_layout": self.layout_box.currentData(),
             "backup_folder": self.backup.text().strip(),
+            "pdf_folder": self.pdf_folder.text().strip(),
+            "font_size": self.font_size.currentData(),
             "language": self.language.currentData(),
             "server_url": self.server.text().strip(),
+            "village_name": self.village_name.text().strip(),
+            "issuer": self.issuer.text().strip(),
         }
 
     def choose_backup_folder(self) -> None:
@@ -253,6 +295,12 @@ class SettingsPage(Page):
                                                   self.backup.text())
         if folder:
             self.backup.setText(folder)
+
+    def choose_pdf_folder(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, self.tr("Receipt PDF folder"),
+                                                  self.pdf_folder.text())
+        if folder:
+            self.pdf_folder.setText(folder)
 
     def save(self, *, then: Callable[[], None] | None = None) -> None:
         values = self.values()
@@ -265,6 +313,8 @@ class SettingsPage(Page):
         def saved(_result: object) -> None:
             self.loaded.update(values)
             self.printer.printer_name = values["printer_name"]
+            self.printer.pdf_folder = values["pdf_folder"]
+            apply_font_size(values["font_size"])
             text = self.tr("Settings saved.")
             if language_changed:
                 text += " " + self.tr("The new language is used from the next start.")

@@ -18,9 +18,11 @@ from PySide6.QtWidgets import (
 
 from app.services.base.workspace import Workspace
 from app.services.township import books as township_books
+from app.services.views.villages import VillageNames, village_namer
 from ui.changes import Changes
-from ui.common import ActionDialog, AppContext, Page, fmt, heading, selected_row, table_view, yuan
+from ui.common import ActionDialog, AppContext, Page, fmt, heading, selected_row, yuan
 from ui.models import ALERT, RIGHT, Column, RowsModel
+from ui.township_tables import township_table
 
 
 def _number(maximum: int = 10**9) -> QSpinBox:
@@ -54,12 +56,18 @@ class IssueBookDialog(ActionDialog):
 
     changes = Changes.TOWNSHIP_BOOKS
 
-    def __init__(self, ctx: AppContext, parent: QWidget) -> None:
+    def __init__(self, ctx: AppContext, parent: QWidget, names: VillageNames) -> None:
         super().__init__(ctx, parent, self.tr("Issue a receipt book"), self.tr("Issue"))
         self.series = QLineEdit()
         self.first = _number()
         self.last = _number()
         self.village = QLineEdit()
+        # The code is typed; its name beside it says which village the book goes to.
+        self.village_name = QLabel()
+        self.village_name.setStyleSheet("color: #555;")
+        self.village.textChanged.connect(lambda code: self.village_name.setText(
+            names.label(code.strip()) if code.strip() in names.names
+            else self.tr("(no name set for this code)") if code.strip() else ""))
         self.collector = QLineEdit()
         self.override = QLineEdit()
         self.override.setPlaceholderText(self.tr("Only when the previous book is not settled"))
@@ -67,6 +75,7 @@ class IssueBookDialog(ActionDialog):
                               (self.tr("First number"), self.first),
                               (self.tr("Last number"), self.last),
                               (self.tr("Village code"), self.village),
+                              ("", self.village_name),
                               (self.tr("Collector"), self.collector),
                               (self.tr("Reason for an exception"), self.override)):
             self.form.addRow(title, widget)
@@ -92,7 +101,8 @@ class SettleBookDialog(ActionDialog):
         self.check = check
         self.setMinimumWidth(640)
         rows = ((self.tr("Book"), f"{check['series']} {check['first']}–{check['last']}"),
-                (self.tr("Village / collector"), f"{check['village']} {check['collector']}"),
+                (self.tr("Village / collector"),
+                 f"{check['village_name']} {check['collector']}"),
                 (self.tr("Used"), str(check["issued"])),
                 (self.tr("Voided"), str(check["voided"])),
                 (self.tr("Lost"), str(check["lost"])),
@@ -131,14 +141,15 @@ class ConfirmVoidDialog(ActionDialog):
 
 class TownshipBooksPage(Page):
     # Books come from the county (a sync) and the villages' use of them with their journals.
-    shows = Changes.TOWNSHIP_BOOKS | Changes.SYNC
+    shows = Changes.TOWNSHIP_BOOKS | Changes.SYNC | Changes.SETTINGS  # village names
 
     def __init__(self, ctx: AppContext) -> None:
         super().__init__(ctx)
         self.dialog: ActionDialog | None = None
+        self.names = VillageNames()
         self.model = RowsModel([
             Column(self.tr("Book"), lambda r: r["range"]),
-            Column(self.tr("Village"), lambda r: r["village"]),
+            Column(self.tr("Village"), lambda r: r["village_name"]),
             Column(self.tr("Collector"), lambda r: r["collector"]),
             Column(self.tr("Used"), lambda r: r["issued"], RIGHT),
             Column(self.tr("Voided"), lambda r: r["voided"], RIGHT),
@@ -148,7 +159,7 @@ class TownshipBooksPage(Page):
                    color=lambda r: None if r["settled_at"] else ALERT),
             Column(self.tr("Exception"), lambda r: r["override_reason"] or ""),
         ], key=lambda r: r["allocation_id"])
-        self.table = table_view(self.model, stretch_column=8)
+        self.table = township_table(self.model, stretch_column=8)
         self.result = QLabel()
         self.result.setWordWrap(True)
         buttons = QHBoxLayout()
@@ -168,7 +179,12 @@ class TownshipBooksPage(Page):
         layout.addWidget(self.result)
 
     def refresh(self, changes: Changes = Changes.EVERYTHING) -> None:
-        self.ctx.run(township_books.issued_books, self.model.set_rows, parent=self)
+        self.ctx.run(lambda ws: (township_books.issued_books(ws), village_namer(ws)),
+                     self._show, parent=self)
+
+    def _show(self, loaded: tuple[list[dict[str, Any]], VillageNames]) -> None:
+        rows, self.names = loaded
+        self.model.set_rows(rows)
 
     def _open(self, dialog: ActionDialog, done: Callable[[Any], str]) -> None:
         dialog.succeeded.connect(lambda r: self.result.setText(done(r)))
@@ -180,9 +196,9 @@ class TownshipBooksPage(Page):
             self.tr("Received %1 %2–%3."), r["series"], r["first"], r["last"]))
 
     def issue(self) -> None:
-        self._open(IssueBookDialog(self.ctx, self), lambda r: fmt(
+        self._open(IssueBookDialog(self.ctx, self, self.names), lambda r: fmt(
             self.tr("Issued %1 %2–%3 to %4 (%5)."), r["series"], r["first"], r["last"],
-            r["collector"], r["village"]))
+            r["collector"], r["village_name"]))
 
     def confirm(self) -> None:
         self._open(ConfirmVoidDialog(self.ctx, self), lambda r: fmt(

@@ -22,8 +22,9 @@ from PySide6.QtWidgets import (
 from app.services.base.workspace import Workspace
 from app.services.township import money as township_money
 from ui.changes import Changes
-from ui.common import ActionDialog, AppContext, Page, fmt, heading, selected_row, table_view, yuan
+from ui.common import ActionDialog, AppContext, Page, fmt, heading, selected_row, yuan
 from ui.models import ALERT, RIGHT, Column, RowsModel
+from ui.township_tables import township_table
 
 
 class BankCreditDialog(ActionDialog):
@@ -54,13 +55,13 @@ class BankCreditDialog(ActionDialog):
 
 
 class TownshipDepositsPage(Page):
-    shows = Changes.TOWNSHIP_BANK | Changes.SYNC
+    shows = Changes.TOWNSHIP_BANK | Changes.SYNC | Changes.SETTINGS  # village names
 
     def __init__(self, ctx: AppContext) -> None:
         super().__init__(ctx)
         self.dialog: ActionDialog | None = None
         self.deposits = RowsModel([
-            Column(self.tr("Village"), lambda r: r["village"]),
+            Column(self.tr("Village"), lambda r: r["village_name"]),
             Column(self.tr("Collector"), lambda r: r["collector"]),
             Column(self.tr("Slip"), lambda r: r["slip_no"]),
             Column(self.tr("Date"), lambda r: r["deposit_date"]),
@@ -74,8 +75,8 @@ class TownshipDepositsPage(Page):
             Column(self.tr("Amount"), lambda r: yuan(r["amount_fen"]), RIGHT),
             Column(self.tr("Memo"), lambda r: r["memo"]),
         ], key=lambda r: r["credit_id"])
-        self.deposit_table = table_view(self.deposits, stretch_column=5)
-        self.credit_table = table_view(self.credits, stretch_column=3)
+        self.deposit_table = township_table(self.deposits, stretch_column=0)
+        self.credit_table = township_table(self.credits, stretch_column=3)
         self.result = QLabel()
         self.result.setWordWrap(True)
         self.add_button = QPushButton(self.tr("Add bank credit…"))

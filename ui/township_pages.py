@@ -17,14 +17,16 @@ from ui.township_reconcile import TownshipReconcilePage
 
 def add_township_pages(tabs: QTabWidget, ctx: AppContext) -> list[Page]:
     """The township's pages, added after the collector's screens (whose positions the main
-    window relies on) and shown first."""
+    window relies on), then moved to the front of the tab bar: the office's own work comes
+    before the pages it shares with the villages (同步, 报表, 设置, 概况)."""
     pages: list[tuple[Page, str]] = [
         (TownshipBooksPage(ctx), translate("township", "Book issuance")),
         (TownshipDepositsPage(ctx), translate("township", "Deposit matching")),
         (TownshipReconcilePage(ctx), translate("township", "Cross-village reconciliation")),
         (TownshipProgressPage(ctx), translate("township", "Village progress")),
     ]
-    for page, title in pages:
+    for position, (page, title) in enumerate(pages):
         tabs.addTab(page, title)
+        tabs.tabBar().moveTab(tabs.indexOf(page), position)
     tabs.setCurrentWidget(pages[0][0])
     return [page for page, _ in pages]

@@ -1,19 +1,32 @@
 """Village progress (各村进度): enrolment against the targets by village and group, rewards,
-a chart, and the exports for the county."""
+a chart, the exports for the county, and the villages' names (设置村名) every page shows."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCharts import QBarCategoryAxis, QBarSeries, QBarSet, QValueAxis
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QPushButton, QSplitter, QVBoxLayout
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
 
+from app.services.base.workspace import Workspace
 from app.services.township import progress as township_progress
 from ui import charts
 from ui.changes import Changes
-from ui.common import AppContext, Page, fmt, heading, table_view, yuan
+from ui.common import ActionDialog, AppContext, Page, fmt, heading, yuan
 from ui.models import RIGHT, Column, RowsModel
+from ui.township_tables import township_table
 
 CHART_ROOMY_VILLAGES = 6  # more than this and the chart's labels are shortened
 
@@ -32,9 +45,42 @@ def _shared_prefix(names: list[str]) -> str:
 
 
 
+class VillageNameDialog(ActionDialog):
+    """设置村名: the name every page and paper shows for a village code."""
+
+    changes = Changes.SETTINGS  # names are the township's settings, shown on every page
+
+    def __init__(self, ctx: AppContext, parent: QWidget, villages: list[dict[str, Any]]) -> None:
+        super().__init__(ctx, parent, self.tr("Name a village"), self.tr("Save"))
+        self.village = QComboBox()
+        self.village.setEditable(True)  # a village not heard from yet can be named too
+        # A correction starts from the name shown now; a village without one starts empty.
+        known = {v["village"]: v["name"] for v in villages if v["name"] != v["village"]}
+        for v in villages:
+            self.village.addItem(f"{v['village']}  {v['name']}", v["village"])
+        self.name = QLineEdit()
+        self.name.setPlaceholderText(self.tr("e.g. 东关村"))
+        self.village.currentIndexChanged.connect(
+            lambda i: self.name.setText(known.get(self.village.itemData(i), "")))
+        self.name.setText(known.get(self.village.currentData(), ""))
+        self.form.addRow(self.tr("Village code"), self.village)
+        self.form.addRow(self.tr("Village name"), self.name)
+
+    def action(self) -> Callable[[Workspace], Any] | None:
+        index = self.village.currentIndex()
+        typed = self.village.currentText().strip()
+        chosen = self.village.itemData(index) if index >= 0 and \
+            self.village.itemText(index) == typed else typed
+        code, name = str(chosen or "").strip(), self.name.text().strip()
+        if not code or not name:
+            self.say(self.tr("Enter the village code and its name."))
+            return None
+        return lambda ws: township_progress.set_village_name(ws, village=code, name=name)
+
+
 class TownshipProgressPage(Page):
     # The villages' enrolment (their journals) against the targets of the campaign.
-    shows = Changes.SYNC | Changes.CAMPAIGN
+    shows = Changes.SYNC | Changes.CAMPAIGN | Changes.SETTINGS
 
     def __init__(self, ctx: AppContext) -> None:
         super().__init__(ctx)
@@ -51,7 +97,9 @@ class TownshipProgressPage(Page):
             Column(self.tr("Reward"), lambda r: yuan(r["reward_fen"]) if "reward_fen" in r
                    else "", RIGHT),
         ], key=lambda r: (r["village"], r["group"]))
-        self.table = table_view(self.model, stretch_column=8)
+        self.table = township_table(self.model, stretch_column=0)
+        self.villages: list[dict[str, Any]] = []
+        self.dialog: ActionDialog | None = None
         self.chart, self.chart_view = charts.chart_view()
         self.chart_view.setMinimumWidth(420)
         self.summary = QLabel()
@@ -60,9 +108,12 @@ class TownshipProgressPage(Page):
         self.pdf_button = QPushButton(self.tr("Export to PDF…"))
         self.excel_button.clicked.connect(lambda: self.export("xlsx"))
         self.pdf_button.clicked.connect(lambda: self.export("pdf"))
+        self.name_button = QPushButton(self.tr("Name a village…"))
+        self.name_button.clicked.connect(self.name_village)
         buttons = QHBoxLayout()
         buttons.addWidget(self.excel_button)
         buttons.addWidget(self.pdf_button)
+        buttons.addWidget(self.name_button)
         buttons.addStretch(1)
         layout = QVBoxLayout(self)
         layout.addWidget(heading(self.tr("Collection progress by village and group")))
@@ -81,6 +132,7 @@ class TownshipProgressPage(Page):
                      parent=self)
 
     def _show(self, data: dict[str, Any]) -> None:
+        self.villages = data["villages"]
         rows = []
         for v in data["villages"]:
             rows.append({**v, "group": self.tr("(whole village)")})
@@ -141,6 +193,13 @@ class TownshipProgressPage(Page):
         persons.applyNiceNumbers()
         charts.show_bars(self.chart, bars, categories, persons,
                          self.tr("Enrolled and target by village"))
+
+    def name_village(self) -> None:
+        dialog = VillageNameDialog(self.ctx, self, self.villages)
+        dialog.succeeded.connect(lambda r: self.result.setText(fmt(
+            self.tr("%1 is now shown as %2."), r["village"], r["name"])))
+        self.dialog = dialog
+        dialog.open()
 
     def export(self, suffix: str) -> None:
         path, _ = QFileDialog.getSaveFileName(self, self.tr("Export progress"),

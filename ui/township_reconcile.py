@@ -1,27 +1,33 @@
 """Cross-village reconciliation (票款人三线合一): receipts, money and collectors of every
-village, the problems to chase, and one collector's receipts."""
+village, the problems to chase, and one collector's receipts.
+
+Selecting a collector shows their receipts and their problems (with those of their whole
+village, which have no collector); 显示所有村的问题 shows every village's."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QSplitter, QTabWidget, QVBoxLayout
+from PySide6.QtWidgets import QCheckBox, QSplitter, QTabWidget, QVBoxLayout, QWidget
 
 from app.services.township import reconcile as township_reconcile
 from ui.changes import Changes
-from ui.common import AppContext, Page, fmt, heading, selected_row, table_view, yuan
+from ui.common import AppContext, Page, fmt, heading, selected_row, yuan
 from ui.models import ALERT, RIGHT, Column, RowsModel
+from ui.township_tables import township_table
+
+PROBLEMS_TAB = 1
 
 
 class TownshipReconcilePage(Page):
     # Replays every village's journal against the books issued and the bank's credits.
-    shows = Changes.TOWNSHIP | Changes.SYNC
+    shows = Changes.TOWNSHIP | Changes.SYNC | Changes.SETTINGS  # village names
 
     def __init__(self, ctx: AppContext) -> None:
         super().__init__(ctx)
         self.model = RowsModel([
-            Column(self.tr("Village"), lambda r: r["village"]),
+            Column(self.tr("Village"), lambda r: r["village_name"]),
             Column(self.tr("Collector"), lambda r: r["collector"]),
             Column(self.tr("Receipts"), lambda r: r["receipts"], RIGHT),
             Column(self.tr("Voided"), lambda r: r["voids"], RIGHT),
@@ -41,19 +47,33 @@ class TownshipReconcilePage(Page):
             Column(self.tr("Signature"), lambda r: self._signature(r),
                    color=lambda r: ALERT if r["signature"] == "bad" else None),
         ], key=lambda r: (r["series"], r["number"], r["state"]))
-        self.table = table_view(self.model, stretch_column=8)
-        self.receipt_table = table_view(self.receipts, stretch_column=5)
-        self.problems = QLabel()
-        self.problems.setWordWrap(True)
-        self.problems.setStyleSheet("color: #b00020;")
+        self.problems = RowsModel([
+            Column(self.tr("Village"), lambda r: r["village_name"]),
+            Column(self.tr("Collector"), lambda r: r["collector"] or "—"),
+            Column(self.tr("Receipt"), lambda r: r.get("receipt") or ""),
+            Column(self.tr("Problem"), lambda r: r["message"], color=lambda r: ALERT),
+        ], key=lambda r: r["position"])
+        self.table = township_table(self.model, stretch_column=0)
+        self.receipt_table = township_table(self.receipts, stretch_column=5)
+        self.problem_table = township_table(self.problems, stretch_column=3)
+        self.problem_table.setWordWrap(True)
+        self.all_problems = QCheckBox(self.tr("Problems of every village"))
+        self.all_problems.toggled.connect(lambda _on: self._show_problems())
+        problem_page = QWidget()
+        problem_layout = QVBoxLayout(problem_page)
+        problem_layout.setContentsMargins(0, 4, 0, 0)
+        problem_layout.addWidget(self.all_problems)
+        problem_layout.addWidget(self.problem_table, 1)
         self.table.selectionModel().currentRowChanged.connect(lambda *_: self.drill_down())
         tabs = QTabWidget()
         tabs.addTab(self.receipt_table, self.tr("Receipts of the selected collector"))
-        tabs.addTab(self.problems, self.tr("Problems"))
+        tabs.addTab(problem_page, self.tr("Problems"))
         self.detail_tabs = tabs
         split = QSplitter(Qt.Orientation.Vertical)
         split.addWidget(self.table)
         split.addWidget(tabs)
+        # A township has a few collectors and many receipts and problems: the detail gets more.
+        split.setSizes([240, 460])
         layout = QVBoxLayout(self)
         layout.addWidget(heading(self.tr("Receipts, money and collectors across villages")))
         layout.addWidget(split, 1)
@@ -72,14 +92,31 @@ class TownshipReconcilePage(Page):
         self.ctx.run(township_reconcile.reconcile_villages, self._show, parent=self)
 
     def _show(self, report: dict[str, Any]) -> None:
+        chosen = selected_row(self.table, self.model)
         self.report = report
-        self.model.set_rows([{"village": v["village"], **c} for v in report["villages"]
-                             for c in v["collectors"]])
-        self.problems.setText("\n".join(f"⚠ {p['village']} {p['collector']}：{p['message']}"
-                                        for p in report["problems"]) or self.tr("No problems."))
-        self.detail_tabs.setTabText(1, fmt(self.tr("Problems (%1)"), len(report["problems"])))
+        self.model.set_rows([{"village": v["village"], "village_name": v["village_name"], **c}
+                             for v in report["villages"] for c in v["collectors"]])
+        # The same collector stays selected across a refresh; at first, the first one.
+        again = None if chosen is None else \
+            self.model.position_of((chosen["village"], chosen["collector"]))
+        if self.model.rowCount():
+            self.table.selectRow(again or 0)
+        else:
+            self._show_problems()
+
+    def _show_problems(self) -> None:
+        """The selected collector's problems and their village's, or every village's."""
+        problems = self.report["problems"] if self.report else []
+        row = selected_row(self.table, self.model)
+        if row is not None and not self.all_problems.isChecked():
+            problems = [p for p in problems if p["village"] == row["village"]
+                        and p["collector"] in (row["collector"], "")]
+        self.problems.set_rows({**p, "position": i} for i, p in enumerate(problems))
+        self.problem_table.resizeRowsToContents()
+        self.detail_tabs.setTabText(PROBLEMS_TAB, fmt(self.tr("Problems (%1)"), len(problems)))
 
     def drill_down(self) -> None:
+        self._show_problems()
         row = selected_row(self.table, self.model)
         if row is None:
             return

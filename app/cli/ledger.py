@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -24,7 +25,10 @@ def _policy_load(args: argparse.Namespace) -> dict[str, Any]:
     from app.services.village.campaigns import load_policy
 
     with open_ws(args) as ws:
-        return load_policy(ws, Path(args.file), activate=not args.no_activate)
+        loaded = load_policy(ws, Path(args.file), activate=not args.no_activate)
+    for warning in loaded["warnings"]:  # said on stderr too, where a script's user sees it
+        print(f"yibao: 注意：{warning}", file=sys.stderr)
+    return loaded
 
 
 def _policy_list(args: argparse.Namespace) -> list[dict[str, Any]]:

@@ -16,6 +16,12 @@ the birth date (default 3). Files written before it was counted in months say
 366 → 12). When a file gives both, ``newborn_months`` wins. :meth:`Policy.to_dict` always
 writes ``newborn_months``.
 
+The issuing unit printed on receipts (收款单位) is the optional top-level ``issuer``, e.g.
+"寿县医疗保障局". A file without it still loads, with a warning (:meth:`Policy.warnings`):
+the receipt then names the county's 医疗保障局 when ``region`` is a county-level name (ends
+in 县, 区, 市 or 旗), and otherwise leaves the line blank beside the stamp; a township or a
+village has no 医疗保障局, so none is made up from a region like "寿县寿春镇".
+
 The file format, its checks and the policy's questions (which price, which subsidy, which
 window) are one module, a little over 500 lines: the schema is read in one place.
 """
@@ -42,6 +48,8 @@ _MIN_YEAR, _MAX_YEAR = 1990, 2100
 _MAX_NEWBORN_DAYS = 366  # legacy rules.newborn_days
 _MAX_NEWBORN_MONTHS = 12
 NEWBORN_MONTHS_DEFAULT = 3
+# A region ending in one of these names a county-level government, which has a 医疗保障局.
+_COUNTY_SUFFIXES = ("县", "区", "市", "旗")
 
 
 def benefit_year_label(benefit_year: int) -> str:
@@ -134,6 +142,24 @@ class Policy:
     subsidies: tuple[Subsidy, ...]
     rules: Rules
     rewards: Rewards | None = None
+    issuer: str = ""  # 收款单位 as the policy names it; "" when the file does not
+
+    def issuing_unit(self) -> str:
+        """收款单位 on receipts: the policy's ``issuer``, else the county's 医疗保障局 when
+        ``region`` names a county, else "" (the stamp names the unit; nothing is invented)."""
+        if self.issuer:
+            return self.issuer
+        return f"{self.region}医疗保障局" if self.region.endswith(_COUNTY_SUFFIXES) else ""
+
+    def warnings(self) -> tuple[str, ...]:
+        """What a loaded file lacks that receipts need: said when it is loaded."""
+        if self.issuer:
+            return ()
+        fallback = self.issuing_unit()
+        then = (f"收据上暂印“{fallback}”" if fallback else
+                f"地区“{self.region}”不是县级名称，收据的收款单位一栏将留空")
+        return (f"政策文件没有填写收款单位（issuer）：{then}。请县医保局在政策文件中填写 "
+                "issuer，如“寿县医疗保障局”",)
 
     def tier(self, code: str) -> Tier:
         """The tier with ``code``; raises :class:`ValidationError` (未知档次) otherwise."""
@@ -197,6 +223,7 @@ class Policy:
             },
             # Written only when set, so a policy without it keeps its hash.
             **({"rewards": _rewards_to_dict(self.rewards)} if self.rewards else {}),
+            **({"issuer": self.issuer} if self.issuer else {}),
         }
 
 
@@ -340,6 +367,7 @@ _TOP_KEYS = (
     "subsidies",
     "rules",
     "rewards",
+    "issuer",
 )
 _REWARD_KEYS = ("offline_valid_fen_per_person", "entry_fen_per_person",
                 "shortfall_fen_per_person", "deadline")
@@ -368,6 +396,7 @@ def parse_policy(data: object) -> Policy:
         schema = _MISSING
     region = c.field(root, "region", "", c.text)
     insurance_type = c.field(root, "insurance_type", "", c.text)
+    issuer = c.text(root["issuer"], "issuer") if "issuer" in root else ""
     campaign_year = c.field(root, "campaign_year", "", c.year)
     benefit_year = c.field(root, "benefit_year", "", c.year)
     if _ok(campaign_year, benefit_year) and benefit_year <= campaign_year:
@@ -414,6 +443,7 @@ def parse_policy(data: object) -> Policy:
         subsidies=tuple(subsidies),
         rules=rules,
         rewards=rewards,
+        issuer=issuer,
     )
 
 

@@ -10,6 +10,7 @@ import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+from ui.i18n.qt_gaps import QT_GAPS
 from ui.i18n.zh_CN import CATALOGUE
 
 HERE = Path(__file__).resolve().parent
@@ -28,7 +29,10 @@ def sources() -> list[str]:
 
 def missing(ts: Path = TS) -> list[str]:
     root = ET.parse(ts).getroot()
-    return sorted({m.findtext("source") or "" for m in root.iter("message")} - set(CATALOGUE))
+    # Qt's own words are translated in qt_gaps, under Qt's contexts.
+    qt_words = {source for _, source in QT_GAPS}
+    return sorted({m.findtext("source") or "" for m in root.iter("message")}
+                  - set(CATALOGUE) - qt_words)
 
 
 def fill(ts: Path = TS) -> None:
@@ -46,13 +50,30 @@ def fill(ts: Path = TS) -> None:
     tree.write(ts, encoding="utf-8", xml_declaration=True)
 
 
+def add_qt_gaps(ts: Path = TS) -> None:
+    """Append Qt's own untranslated words (qt_gaps.QT_GAPS) in Qt's contexts: lupdate never
+    sees Qt's sources, so they are added after it ran, before the catalogue is compiled."""
+    tree = ET.parse(ts)
+    root = tree.getroot()
+    contexts: dict[str, ET.Element] = {}
+    for (name, source), text in QT_GAPS.items():
+        if name not in contexts:
+            contexts[name] = ET.SubElement(root, "context")
+            ET.SubElement(contexts[name], "name").text = name
+        message = ET.SubElement(contexts[name], "message")
+        ET.SubElement(message, "source").text = source
+        ET.SubElement(message, "translation").text = text
+    tree.write(ts, encoding="utf-8", xml_declaration=True)
+
+
 def main() -> int:
     subprocess.run([_tool("pyside6-lupdate"), *sources(), "-no-obsolete", "-ts", str(TS)],
                    check=True, capture_output=True)
     fill()
+    gaps = missing()
+    add_qt_gaps()
     subprocess.run([_tool("pyside6-lrelease"), str(TS), "-qm", str(QM)], check=True,
                    capture_output=True)
-    gaps = missing()
     for source in gaps:
         print(f"untranslated: {source!r}")
     return 1 if gaps else 0

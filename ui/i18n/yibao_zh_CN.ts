@@ -31,32 +31,32 @@
 <context>
     <name>BankCreditDialog</name>
     <message>
-        <location filename="../township_deposits.py" line="35" />
+        <location filename="../township_deposits.py" line="36" />
         <source>Add a bank credit</source>
         <translation>登记银行到账</translation>
     </message>
     <message>
-        <location filename="../township_deposits.py" line="35" />
+        <location filename="../township_deposits.py" line="36" />
         <source>Add</source>
         <translation>登记</translation>
     </message>
     <message>
-        <location filename="../township_deposits.py" line="41" />
+        <location filename="../township_deposits.py" line="42" />
         <source>Amount (yuan)</source>
         <translation>金额（元）</translation>
     </message>
     <message>
-        <location filename="../township_deposits.py" line="42" />
+        <location filename="../township_deposits.py" line="43" />
         <source>Bank reference</source>
         <translation>银行流水号</translation>
     </message>
     <message>
-        <location filename="../township_deposits.py" line="43" />
+        <location filename="../township_deposits.py" line="44" />
         <source>Credit date</source>
         <translation>到账日期</translation>
     </message>
     <message>
-        <location filename="../township_deposits.py" line="44" />
+        <location filename="../township_deposits.py" line="45" />
         <source>Memo</source>
         <translation>摘要</translation>
     </message>
@@ -64,107 +64,107 @@
 <context>
     <name>CashPage</name>
     <message>
-        <location filename="../cash_page.py" line="128" />
+        <location filename="../cash_page.py" line="154" />
         <source>Cash collected</source>
         <translation>累计收取现金</translation>
     </message>
     <message>
-        <location filename="../cash_page.py" line="129" />
+        <location filename="../cash_page.py" line="155" />
         <source>Cash refunds paid</source>
         <translation>现金退费</translation>
     </message>
     <message>
-        <location filename="../cash_page.py" line="130" />
+        <location filename="../cash_page.py" line="156" />
         <source>Deposited</source>
         <translation>已缴存</translation>
     </message>
     <message>
-        <location filename="../cash_page.py" line="131" />
+        <location filename="../cash_page.py" line="157" />
         <source>Held since</source>
         <translation>最早未缴存</translation>
     </message>
     <message>
-        <location filename="../cash_page.py" line="143" />
+        <location filename="../cash_page.py" line="171" />
         <source>Record a deposit…</source>
         <translation>登记缴存…</translation>
     </message>
     <message>
-        <location filename="../cash_page.py" line="144" />
+        <location filename="../cash_page.py" line="172" />
         <source>Daily close…</source>
         <translation>日清…</translation>
     </message>
     <message>
-        <location filename="../cash_page.py" line="151" />
+        <location filename="../cash_page.py" line="179" />
         <source>Cash on hand = cash collected − cash refunds − deposits. Deposit the cash into the township account within the day and amount limits, and count it at the end of every day.</source>
         <translation>现金在手 = 收取现金 − 现金退费 − 已缴存。请在规定的天数和金额限度内把现金缴存到乡镇账户，每天结束时清点现金（日清）。</translation>
     </message>
     <message>
-        <location filename="../cash_page.py" line="158" />
+        <location filename="../cash_page.py" line="186" />
         <source>Deposit date</source>
         <translation>缴存日期</translation>
     </message>
     <message>
-        <location filename="../cash_page.py" line="159" />
+        <location filename="../cash_page.py" line="187" />
         <source>Slip number</source>
-        <translation>回单号</translation>
+        <translation>缴款单号</translation>
     </message>
     <message>
-        <location filename="../cash_page.py" line="160" />
+        <location filename="../cash_page.py" line="188" />
         <source>Amount</source>
         <translation>金额</translation>
     </message>
     <message>
-        <location filename="../cash_page.py" line="161" />
+        <location filename="../cash_page.py" line="189" />
         <source>Recorded by</source>
         <translation>登记人</translation>
     </message>
     <message>
-        <location filename="../cash_page.py" line="164" />
+        <location filename="../cash_page.py" line="192" />
         <source>Day</source>
         <translation>日期</translation>
     </message>
     <message>
-        <location filename="../cash_page.py" line="165" />
+        <location filename="../cash_page.py" line="193" />
         <source>Books</source>
         <translation>账面</translation>
     </message>
     <message>
-        <location filename="../cash_page.py" line="166" />
+        <location filename="../cash_page.py" line="194" />
         <source>Counted</source>
         <translation>实点</translation>
     </message>
     <message>
-        <location filename="../cash_page.py" line="167" />
+        <location filename="../cash_page.py" line="195" />
         <source>Difference</source>
         <translation>差额</translation>
     </message>
     <message>
-        <location filename="../cash_page.py" line="169" />
+        <location filename="../cash_page.py" line="197" />
         <source>Note</source>
         <translation>备注</translation>
     </message>
     <message>
-        <location filename="../cash_page.py" line="172" />
+        <location filename="../cash_page.py" line="200" />
         <source>Deposits</source>
         <translation>缴存记录</translation>
     </message>
     <message>
-        <location filename="../cash_page.py" line="173" />
+        <location filename="../cash_page.py" line="201" />
         <source>Daily closes</source>
         <translation>日清记录</translation>
     </message>
     <message>
-        <location filename="../cash_page.py" line="183" />
+        <location filename="../cash_page.py" line="211" />
         <source>Cash on hand</source>
         <translation>现金在手</translation>
     </message>
     <message>
-        <location filename="../cash_page.py" line="215" />
+        <location filename="../cash_page.py" line="247" />
         <source>Deposit %1 recorded (slip %2). Cash on hand now %3.</source>
         <translation>已登记缴存 %1（回单 %2），现金在手 %3。</translation>
     </message>
     <message>
-        <location filename="../cash_page.py" line="226" />
+        <location filename="../cash_page.py" line="259" />
         <source>Day %1 closed: books %2, counted %3, difference %4.</source>
         <translation>%1 日清完成：账面 %2，实点 %3，差额 %4。</translation>
     </message>
@@ -338,208 +338,248 @@
 <context>
     <name>CollectView</name>
     <message>
-        <location filename="../collect_view.py" line="156" />
+        <location filename="../collect_view.py" line="105" />
         <source>Type in the search box and press Enter to open a household.</source>
         <translation>在左侧搜索框输入，按 Enter 打开一户。</translation>
     </message>
     <message>
-        <location filename="../collect_view.py" line="160" />
+        <location filename="../collect_view.py" line="109" />
         <source>Name</source>
         <translation>姓名</translation>
     </message>
     <message>
-        <location filename="../collect_view.py" line="161" />
+        <location filename="../collect_view.py" line="110" />
         <source>ID number</source>
         <translation>身份证号</translation>
     </message>
     <message>
-        <location filename="../collect_view.py" line="162" />
+        <location filename="../collect_view.py" line="111" />
         <source>Status</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../collect_view.py" line="165" />
+        <location filename="../collect_view.py" line="114" />
         <source>Category</source>
         <translation>资助类别</translation>
     </message>
     <message>
-        <location filename="../collect_view.py" line="166" />
+        <location filename="../collect_view.py" line="115" />
         <source>Price</source>
         <translation>标准</translation>
     </message>
     <message>
-        <location filename="../collect_view.py" line="167" />
+        <location filename="../collect_view.py" line="116" />
         <source>Subsidy</source>
         <translation>资助</translation>
     </message>
     <message>
-        <location filename="../collect_view.py" line="169" />
+        <location filename="../collect_view.py" line="118" />
         <source>Payable</source>
         <translation>应缴</translation>
     </message>
     <message>
-        <location filename="../collect_view.py" line="180" />
+        <location filename="../collect_view.py" line="129" />
         <source>Tier:</source>
         <translation>档次：</translation>
     </message>
     <message>
-        <location filename="../collect_view.py" line="185" />
+        <location filename="../collect_view.py" line="134" />
         <source>Newborn: covered from birth in the birth year</source>
         <translation>新生儿参保（出生当年，自出生之日起）</translation>
     </message>
     <message>
-        <location filename="../collect_view.py" line="193" />
+        <location filename="../collect_view.py" line="142" />
         <source>Method:</source>
         <translation>方式：</translation>
     </message>
     <message>
-        <location filename="../collect_view.py" line="205" />
+        <location filename="../collect_view.py" line="154" />
         <source>Transaction reference</source>
         <translation>交易参考号</translation>
     </message>
     <message>
-        <location filename="../collect_view.py" line="210" />
+        <location filename="../collect_view.py" line="159" />
         <source>Outside the collection period — reason:</source>
         <translation>不在征缴期内 — 收款原因：</translation>
     </message>
     <message>
-        <location filename="../collect_view.py" line="221" />
+        <location filename="../collect_view.py" line="170" />
         <source>Collect and print (Ctrl+Enter)</source>
         <translation>收款并打印（Ctrl+Enter）</translation>
     </message>
     <message>
-        <location filename="../collect_view.py" line="238" />
+        <location filename="../collect_view.py" line="187" />
         <source>Space: tick or untick a member · Alt+1/2: tier · Alt+X/W/Y/Q: method · Ctrl+Enter: collect · Esc: back to search</source>
         <translation>空格 勾选/取消成员 · Alt+1/2 档次 · Alt+X/W/Y/Q 方式 · Ctrl+Enter 收款 · Esc 返回搜索</translation>
     </message>
     <message>
-        <location filename="../collect_view.py" line="289" />
+        <location filename="../collect_view.py" line="193" />
+        <source>Payment history (Alt+J)</source>
+        <translation>缴费记录（Alt+J）</translation>
+    </message>
+    <message>
+        <location filename="../collect_view.py" line="227" />
+        <source>Paid · %1</source>
+        <translation>已缴 · %1</translation>
+    </message>
+    <message>
+        <location filename="../collect_view.py" line="227" />
+        <source>Paid</source>
+        <translation>已缴</translation>
+    </message>
+    <message>
+        <location filename="../collect_view.py" line="257" />
         <source>No household found. Try pinyin initials, the last digits of an ID number or the household number.</source>
         <translation>没有找到。可试试拼音首字母、身份证号后几位或户号。</translation>
     </message>
     <message>
-        <location filename="../collect_view.py" line="341" />
+        <location filename="../collect_view.py" line="316" />
         <source>From the county's lists, not collected: %1</source>
         <translation>县医保名单所列，不在村里收款：%1</translation>
     </message>
     <message>
-        <location filename="../collect_view.py" line="344" />
+        <location filename="../collect_view.py" line="319" />
         <source>Household %1 · %2 · head %3</source>
         <translation>户号 %1 · %2 · 户主 %3</translation>
     </message>
     <message>
-        <location filename="../collect_view.py" line="350" />
+        <location filename="../collect_view.py" line="325" />
         <source>Nobody in this household needs to pay: everyone is enrolled, paid elsewhere or not insurable.</source>
         <translation>本户没有需要缴费的成员：都已参保、已通过其他渠道缴费或不在参保状态。</translation>
     </message>
     <message>
-        <location filename="../collect_view.py" line="412" />
+        <location filename="../collect_view.py" line="403" />
         <source>Total %1</source>
         <translation>合计 %1</translation>
     </message>
     <message>
-        <location filename="../collect_view.py" line="432" />
+        <location filename="../collect_view.py" line="423" />
         <source>Open a household first.</source>
         <translation>请先打开一户。</translation>
     </message>
     <message>
-        <location filename="../collect_view.py" line="436" />
+        <location filename="../collect_view.py" line="427" />
         <source>Tick at least one member to collect for.</source>
         <translation>请至少勾选一名成员。</translation>
     </message>
     <message>
-        <location filename="../collect_view.py" line="440" />
+        <location filename="../collect_view.py" line="431" />
         <source>Enter the transaction reference for a non-cash payment.</source>
         <translation>非现金缴费请填写交易参考号。</translation>
     </message>
     <message>
-        <location filename="../collect_view.py" line="445" />
+        <location filename="../collect_view.py" line="436" />
         <source>Today is outside the collection period: enter the reason to collect anyway.</source>
         <translation>今天不在征缴期内：确需收款请填写原因。</translation>
     </message>
     <message>
-        <location filename="../collect_view.py" line="489" />
+        <location filename="../collect_view.py" line="481" />
         <source>Enrolled household %1 (fully subsidised, no receipt).</source>
         <translation>户 %1 已登记参保（全额资助，不开票据）。</translation>
     </message>
     <message>
-        <location filename="../collect_view.py" line="494" />
+        <location filename="../collect_view.py" line="486" />
         <source>Collected %1 on receipt %2 — printing…</source>
         <translation>已收款 %1，票据 %2 — 正在打印…</translation>
     </message>
     <message>
-        <location filename="../collect_view.py" line="532" />
-        <source>Collected %1 on receipt %2 and printed.</source>
-        <translation>已收款 %1，票据 %2 已打印。</translation>
+        <location filename="../collect_view.py" line="523" />
+        <source>Collected %1, %2</source>
+        <translation>已收款 %1，%2</translation>
     </message>
 </context>
 <context>
     <name>ConfirmDialog</name>
     <message>
-        <location filename="../collect_view.py" line="67" />
+        <location filename="../collect_confirm.py" line="36" />
         <source>Confirm collection</source>
         <translation>确认收款</translation>
     </message>
     <message>
-        <location filename="../collect_view.py" line="70" />
+        <location filename="../collect_confirm.py" line="40" />
         <source>Household %1 · head %2 · %3 member(s) · %4 · %5</source>
         <translation>户号 %1 · 户主 %2 · %3 人 · %4 · %5</translation>
     </message>
     <message>
-        <location filename="../collect_view.py" line="77" />
+        <location filename="../collect_confirm.py" line="47" />
         <source>This receipt form will be used:</source>
         <translation>将使用票据：</translation>
     </message>
     <message>
-        <location filename="../collect_view.py" line="81" />
+        <location filename="../collect_confirm.py" line="51" />
         <source>Please check the number on the paper receipt form</source>
         <translation>请核对纸质票据号码</translation>
     </message>
     <message>
-        <location filename="../collect_view.py" line="85" />
+        <location filename="../collect_confirm.py" line="55" />
         <source>Fully subsidised: the members are enrolled and no receipt number is used.</source>
         <translation>全额资助：登记参保，不使用票据号码。</translation>
     </message>
     <message>
-        <location filename="../collect_view.py" line="89" />
+        <location filename="../collect_confirm.py" line="59" />
         <source>Amount %1</source>
         <translation>金额 %1</translation>
     </message>
     <message>
-        <location filename="../collect_view.py" line="96" />
+        <location filename="../collect_confirm.py" line="70" />
         <source>Collect and print (Enter)</source>
         <translation>确认收款并打印（Enter）</translation>
     </message>
     <message>
-        <location filename="../collect_view.py" line="97" />
+        <location filename="../collect_confirm.py" line="71" />
         <source>Enrol (Enter)</source>
         <translation>确认参保（Enter）</translation>
     </message>
     <message>
-        <location filename="../collect_view.py" line="101" />
+        <location filename="../collect_confirm.py" line="75" />
         <source>Back (Esc)</source>
         <translation>返回（Esc）</translation>
+    </message>
+    <message>
+        <location filename="../collect_confirm.py" line="86" />
+        <source>&amp;Received (optional):</source>
+        <translation>收到(&amp;S)（可不填）：</translation>
+    </message>
+    <message>
+        <location filename="../collect_confirm.py" line="88" />
+        <source>yuan</source>
+        <translation>元</translation>
+    </message>
+    <message>
+        <location filename="../collect_confirm.py" line="108" />
+        <source>not an amount</source>
+        <translation>不是有效金额</translation>
+    </message>
+    <message>
+        <location filename="../collect_confirm.py" line="111" />
+        <source>%1 short</source>
+        <translation>还差 %1</translation>
+    </message>
+    <message>
+        <location filename="../collect_confirm.py" line="114" />
+        <source>Change %1</source>
+        <translation>找零 %1</translation>
     </message>
 </context>
 <context>
     <name>ConfirmVoidDialog</name>
     <message>
-        <location filename="../township_books.py" line="121" />
+        <location filename="../township_books.py" line="131" />
         <source>Confirm a voided receipt</source>
         <translation>确认作废票据</translation>
     </message>
     <message>
-        <location filename="../township_books.py" line="121" />
+        <location filename="../township_books.py" line="131" />
         <source>Confirm</source>
         <translation>确认</translation>
     </message>
     <message>
-        <location filename="../township_books.py" line="124" />
+        <location filename="../township_books.py" line="134" />
         <source>Series</source>
         <translation>字轨</translation>
     </message>
     <message>
-        <location filename="../township_books.py" line="125" />
+        <location filename="../township_books.py" line="135" />
         <source>Number</source>
         <translation>号码</translation>
     </message>
@@ -621,67 +661,72 @@
 <context>
     <name>DailyCloseDialog</name>
     <message>
-        <location filename="../cash_page.py" line="77" />
+        <location filename="../cash_page.py" line="98" />
         <source>Daily close</source>
         <translation>日清</translation>
     </message>
     <message>
-        <location filename="../cash_page.py" line="77" />
+        <location filename="../cash_page.py" line="98" />
         <source>Close the day</source>
         <translation>日清结账</translation>
     </message>
     <message>
-        <location filename="../cash_page.py" line="80" />
+        <location filename="../cash_page.py" line="103" />
+        <source>Today</source>
+        <translation>今天</translation>
+    </message>
+    <message>
+        <location filename="../cash_page.py" line="105" />
         <source>Count the cash and type the total</source>
         <translation>清点现金后输入合计</translation>
     </message>
     <message>
-        <location filename="../cash_page.py" line="83" />
+        <location filename="../cash_page.py" line="108" />
         <source>Required when the count differs</source>
         <translation>金额不符时必填</translation>
     </message>
     <message>
-        <location filename="../cash_page.py" line="84" />
+        <location filename="../cash_page.py" line="109" />
         <source>Cash on hand (books)</source>
         <translation>账面现金</translation>
     </message>
     <message>
-        <location filename="../cash_page.py" line="85" />
+        <location filename="../cash_page.py" line="110" />
         <source>Counted (yuan)</source>
         <translation>实点现金（元）</translation>
     </message>
     <message>
-        <location filename="../cash_page.py" line="86" />
+        <location filename="../cash_page.py" line="111" />
         <source>Difference</source>
         <translation>差额</translation>
     </message>
     <message>
-        <location filename="../cash_page.py" line="87" />
+        <location filename="../cash_page.py" line="112" />
         <source>Note</source>
         <translation>备注</translation>
     </message>
     <message>
-        <location filename="../cash_page.py" line="99" />
+        <location filename="../cash_page.py" line="124" />
         <source>none — the cash agrees</source>
         <translation>无 — 账实相符</translation>
     </message>
     <message>
-        <location filename="../cash_page.py" line="102" />
+        <location filename="../cash_page.py" line="127" />
         <source>%1 (%2)</source>
         <translation>%1（%2）</translation>
     </message>
     <message>
-        <location filename="../cash_page.py" line="103" />
+        <location filename="../cash_page.py" line="128" />
         <source>over</source>
         <translation>长款</translation>
     </message>
     <message>
-        <location filename="../cash_page.py" line="104" />
+        <location filename="../cash_page.py" line="129" />
         <source>short</source>
         <translation>短款</translation>
     </message>
     <message>
-        <location filename="../cash_page.py" line="112" />
+        <location filename="../cash_page.py" line="137" />
         <source>The count differs from the books: write a note saying why.</source>
         <translation>实点现金与账面不符，请填写说明。</translation>
     </message>
@@ -689,44 +734,44 @@
 <context>
     <name>DepositDialog</name>
     <message>
-        <location filename="../cash_page.py" line="45" />
+        <location filename="../cash_page.py" line="56" />
         <source>Record a deposit</source>
         <translation>登记缴存</translation>
     </message>
     <message>
-        <location filename="../cash_page.py" line="45" />
+        <location filename="../cash_page.py" line="56" />
         <source>Record deposit</source>
         <translation>登记缴存</translation>
     </message>
     <message>
-        <location filename="../cash_page.py" line="48" />
+        <location filename="../cash_page.py" line="59" />
         <source>Number on the bank slip</source>
-        <translation>银行回单上的编号</translation>
+        <translation>银行缴款单上的编号</translation>
     </message>
     <message>
-        <location filename="../cash_page.py" line="53" />
+        <location filename="../cash_page.py" line="64" />
         <source>Cash on hand</source>
         <translation>现金在手</translation>
     </message>
     <message>
-        <location filename="../cash_page.py" line="54" />
+        <location filename="../cash_page.py" line="65" />
         <source>Amount deposited (yuan)</source>
         <translation>缴存金额（元）</translation>
     </message>
     <message>
-        <location filename="../cash_page.py" line="55" />
+        <location filename="../cash_page.py" line="66" />
         <source>Slip number</source>
-        <translation>回单号</translation>
+        <translation>缴款单号</translation>
     </message>
     <message>
-        <location filename="../cash_page.py" line="56" />
+        <location filename="../cash_page.py" line="67" />
         <source>Deposit date</source>
         <translation>缴存日期</translation>
     </message>
     <message>
-        <location filename="../cash_page.py" line="65" />
+        <location filename="../cash_page.py" line="76" />
         <source>Enter the slip number.</source>
-        <translation>请填写回单号。</translation>
+        <translation>请填写缴款单号。</translation>
     </message>
 </context>
 <context>
@@ -765,32 +810,32 @@
 <context>
     <name>EnrolDialog</name>
     <message>
-        <location filename="../sync_page.py" line="66" />
+        <location filename="../sync_page.py" line="78" />
         <source>Enrol this device</source>
         <translation>登记本机</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="66" />
+        <location filename="../sync_page.py" line="78" />
         <source>Enrol</source>
         <translation>登记</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="72" />
+        <location filename="../sync_page.py" line="84" />
         <source>One-time code from the township</source>
         <translation>乡镇或县医保发放的一次性登记码</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="73" />
+        <location filename="../sync_page.py" line="85" />
         <source>County server</source>
         <translation>县医保服务器</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="74" />
+        <location filename="../sync_page.py" line="86" />
         <source>Enrolment code</source>
         <translation>登记码</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="80" />
+        <location filename="../sync_page.py" line="92" />
         <source>Enter the server address and the enrolment code.</source>
         <translation>请填写服务器地址和登记码。</translation>
     </message>
@@ -798,47 +843,47 @@
 <context>
     <name>ExportBundleDialog</name>
     <message>
-        <location filename="../sync_page.py" line="104" />
+        <location filename="../sync_page.py" line="116" />
         <source>Export bundle for USB</source>
         <translation>导出U盘数据包</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="104" />
+        <location filename="../sync_page.py" line="116" />
         <source>Export</source>
         <translation>导出</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="110" />
+        <location filename="../sync_page.py" line="122" />
         <source>Save as</source>
         <translation>保存为</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="114" />
+        <location filename="../sync_page.py" line="126" />
         <source>This device is not enrolled yet: the bundle enrols it, with the county's key file and a one-time code.</source>
         <translation>本机尚未登记：数据包将同时申请登记，需要县医保公钥文件和一次性登记码。</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="117" />
+        <location filename="../sync_page.py" line="129" />
         <source>County key file</source>
         <translation>县医保公钥文件</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="119" />
+        <location filename="../sync_page.py" line="131" />
         <source>Enrolment code</source>
         <translation>登记码</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="124" />
+        <location filename="../sync_page.py" line="136" />
         <source>Sync bundles (*.json)</source>
         <translation>同步数据包 (*.json)</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="143" />
+        <location filename="../sync_page.py" line="155" />
         <source>Choose where to save the bundle.</source>
         <translation>请选择数据包的保存位置。</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="148" />
+        <location filename="../sync_page.py" line="160" />
         <source>Choose the county key file and enter the enrolment code.</source>
         <translation>请选择县医保公钥文件并填写登记码。</translation>
     </message>
@@ -862,21 +907,148 @@
     </message>
 </context>
 <context>
+    <name>FiguresPanel</name>
+    <message>
+        <location filename="../overview_figures.py" line="40" />
+        <source>Collected today</source>
+        <translation>今日收款</translation>
+    </message>
+    <message>
+        <location filename="../overview_figures.py" line="41" />
+        <source>%1 on %2 receipt(s), %3 person(s)</source>
+        <translation>%1（票据 %2 张，%3 人）</translation>
+    </message>
+    <message>
+        <location filename="../overview_figures.py" line="43" />
+        <source>Campaign %1 so far</source>
+        <translation>%1累计收款</translation>
+    </message>
+    <message>
+        <location filename="../overview_figures.py" line="44" />
+        <source>Households paid</source>
+        <translation>已缴户数</translation>
+    </message>
+    <message>
+        <location filename="../overview_figures.py" line="44" />
+        <location filename="../overview_figures.py" line="46" />
+        <source>%1 of %2</source>
+        <translation>%1 / %2</translation>
+    </message>
+    <message>
+        <location filename="../overview_figures.py" line="46" />
+        <source>Persons paid</source>
+        <translation>已参保人数</translation>
+    </message>
+    <message>
+        <location filename="../overview_figures.py" line="48" />
+        <source>Cash on hand</source>
+        <translation>现金在手</translation>
+    </message>
+</context>
+<context>
     <name>FileDialog</name>
     <message>
-        <location filename="../common.py" line="323" />
+        <location filename="../common.py" line="393" />
         <source>Folder</source>
         <translation>文件夹</translation>
     </message>
     <message>
-        <location filename="../common.py" line="325" />
+        <location filename="../common.py" line="395" />
         <source>%1 file</source>
         <translation>%1 文件</translation>
     </message>
     <message>
-        <location filename="../common.py" line="326" />
+        <location filename="../common.py" line="396" />
         <source>File</source>
         <translation>文件</translation>
+    </message>
+</context>
+<context>
+    <name>HistoryDialog</name>
+    <message>
+        <location filename="../history_dialog.py" line="22" />
+        <source>Payment history of household %1</source>
+        <translation>户号 %1 的缴费记录</translation>
+    </message>
+    <message>
+        <location filename="../history_dialog.py" line="27" />
+        <source>Year</source>
+        <translation>年度</translation>
+    </message>
+    <message>
+        <location filename="../history_dialog.py" line="28" />
+        <source>Date</source>
+        <translation>日期</translation>
+    </message>
+    <message>
+        <location filename="../history_dialog.py" line="29" />
+        <source>Receipt</source>
+        <translation>票据</translation>
+    </message>
+    <message>
+        <location filename="../history_dialog.py" line="29" />
+        <source>fully subsidised</source>
+        <translation>全额资助</translation>
+    </message>
+    <message>
+        <location filename="../history_dialog.py" line="30" />
+        <source>Name</source>
+        <translation>姓名</translation>
+    </message>
+    <message>
+        <location filename="../history_dialog.py" line="31" />
+        <source>ID number</source>
+        <translation>身份证号</translation>
+    </message>
+    <message>
+        <location filename="../history_dialog.py" line="32" />
+        <source>Paid</source>
+        <translation>已缴</translation>
+    </message>
+    <message>
+        <location filename="../history_dialog.py" line="33" />
+        <source>Method</source>
+        <translation>方式</translation>
+    </message>
+    <message>
+        <location filename="../history_dialog.py" line="34" />
+        <source>State</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <location filename="../history_dialog.py" line="39" />
+        <source>Close</source>
+        <translation>关闭</translation>
+    </message>
+    <message>
+        <location filename="../history_dialog.py" line="45" />
+        <source>Household %1 · head %2</source>
+        <translation>户号 %1 · 户主 %2</translation>
+    </message>
+    <message>
+        <location filename="../history_dialog.py" line="53" />
+        <source>paid</source>
+        <translation>已缴</translation>
+    </message>
+    <message>
+        <location filename="../history_dialog.py" line="55" />
+        <source>refunded %1 on %2 (%3)</source>
+        <translation>%2 已退费 %1（%3）</translation>
+    </message>
+    <message>
+        <location filename="../history_dialog.py" line="58" />
+        <source>receipt voided: %1</source>
+        <translation>票据已作废：%1</translation>
+    </message>
+    <message>
+        <location filename="../history_dialog.py" line="63" />
+        <source>%1 line(s) on %2 receipt(s)</source>
+        <translation>共 %1 人次，%2 张票据</translation>
+    </message>
+    <message>
+        <location filename="../history_dialog.py" line="65" />
+        <source>No payment recorded for this household yet.</source>
+        <translation>本户还没有缴费记录。</translation>
     </message>
 </context>
 <context>
@@ -930,37 +1102,37 @@
 <context>
     <name>HouseholdSearch</name>
     <message>
-        <location filename="../collect_search.py" line="51" />
+        <location filename="../collect_search.py" line="58" />
         <source>Name, pinyin initials (wjg), ID digits or household number</source>
         <translation>姓名、拼音首字母（如 wjg）、身份证号或户号</translation>
     </message>
     <message>
-        <location filename="../collect_search.py" line="56" />
+        <location filename="../collect_search.py" line="63" />
         <source>Head</source>
         <translation>户主</translation>
     </message>
     <message>
-        <location filename="../collect_search.py" line="57" />
+        <location filename="../collect_search.py" line="64" />
         <source>Household no.</source>
         <translation>户号</translation>
     </message>
     <message>
-        <location filename="../collect_search.py" line="58" />
+        <location filename="../collect_search.py" line="65" />
         <source>Group</source>
         <translation>组</translation>
     </message>
     <message>
-        <location filename="../collect_search.py" line="59" />
+        <location filename="../collect_search.py" line="66" />
         <source>Members</source>
         <translation>人数</translation>
     </message>
     <message>
-        <location filename="../collect_search.py" line="60" />
+        <location filename="../collect_search.py" line="67" />
         <source>Matched</source>
         <translation>匹配成员</translation>
     </message>
     <message>
-        <location filename="../collect_search.py" line="65" />
+        <location filename="../collect_search.py" line="72" />
         <source>Enter: open · ↑↓: choose</source>
         <translation>Enter 打开 · ↑↓ 选择</translation>
     </message>
@@ -968,52 +1140,57 @@
 <context>
     <name>IssueBookDialog</name>
     <message>
-        <location filename="../township_books.py" line="58" />
+        <location filename="../township_books.py" line="60" />
         <source>Issue a receipt book</source>
         <translation>发放票据（领用）</translation>
     </message>
     <message>
-        <location filename="../township_books.py" line="58" />
+        <location filename="../township_books.py" line="60" />
         <source>Issue</source>
         <translation>发放</translation>
     </message>
     <message>
-        <location filename="../township_books.py" line="65" />
+        <location filename="../township_books.py" line="70" />
+        <source>(no name set for this code)</source>
+        <translation>（这个村代码还没有设置村名）</translation>
+    </message>
+    <message>
+        <location filename="../township_books.py" line="73" />
         <source>Only when the previous book is not settled</source>
         <translation>仅在上一本未核销时填写</translation>
     </message>
     <message>
-        <location filename="../township_books.py" line="66" />
+        <location filename="../township_books.py" line="74" />
         <source>Series</source>
         <translation>字轨</translation>
     </message>
     <message>
-        <location filename="../township_books.py" line="67" />
+        <location filename="../township_books.py" line="75" />
         <source>First number</source>
         <translation>起始号</translation>
     </message>
     <message>
-        <location filename="../township_books.py" line="68" />
+        <location filename="../township_books.py" line="76" />
         <source>Last number</source>
         <translation>终止号</translation>
     </message>
     <message>
-        <location filename="../township_books.py" line="69" />
+        <location filename="../township_books.py" line="77" />
         <source>Village code</source>
         <translation>村代码</translation>
     </message>
     <message>
-        <location filename="../township_books.py" line="70" />
+        <location filename="../township_books.py" line="79" />
         <source>Collector</source>
         <translation>收款员</translation>
     </message>
     <message>
-        <location filename="../township_books.py" line="71" />
+        <location filename="../township_books.py" line="80" />
         <source>Reason for an exception</source>
         <translation>例外发放原因</translation>
     </message>
     <message>
-        <location filename="../township_books.py" line="80" />
+        <location filename="../township_books.py" line="89" />
         <source>Enter the village code and the collector's name.</source>
         <translation>请填写村代码和收款员姓名。</translation>
     </message>
@@ -1021,127 +1198,127 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../main_window.py" line="168" />
+        <location filename="../main_window.py" line="180" />
         <source>Collect</source>
         <translation>收款</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="168" />
+        <location filename="../main_window.py" line="180" />
         <source>Roster</source>
         <translation>花名册</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="168" />
+        <location filename="../main_window.py" line="180" />
         <source>Receipts</source>
         <translation>票据</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="169" />
+        <location filename="../main_window.py" line="181" />
         <source>Cash</source>
         <translation>现金</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="169" />
+        <location filename="../main_window.py" line="181" />
         <source>Progress</source>
         <translation>进度</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="169" />
+        <location filename="../main_window.py" line="181" />
         <source>Sync</source>
         <translation>同步</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="170" />
+        <location filename="../main_window.py" line="182" />
         <source>Settings</source>
         <translation>设置</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="328" />
+        <location filename="../main_window.py" line="345" />
         <source>Received from %1 village(s), %2 device(s)</source>
         <translation>已收 %1 个村 %2 台设备</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="330" />
+        <location filename="../main_window.py" line="347" />
         <source>Books issued %1, not settled %2</source>
         <translation>已发票据 %1 本，未核销 %2 本</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="334" />
+        <location filename="../main_window.py" line="351" />
         <source>%1 deposit(s) without bank credit</source>
         <translation>%1 笔缴存未见银行到账</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="335" />
+        <location filename="../main_window.py" line="352" />
         <source>All deposits credited</source>
         <translation>缴存均已到账</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="339" />
+        <location filename="../main_window.py" line="356" />
         <source>%1 reconciliation problem(s)</source>
         <translation>对账问题 %1 个</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="340" />
+        <location filename="../main_window.py" line="357" />
         <source>No reconciliation problems</source>
         <translation>对账无问题</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="349" />
+        <location filename="../main_window.py" line="366" />
         <source>No county server configured</source>
         <translation>未配置县级服务器</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="355" />
+        <location filename="../main_window.py" line="372" />
         <source>last sync %1</source>
         <translation>上次同步 %1</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="357" />
+        <location filename="../main_window.py" line="374" />
         <source>never synced</source>
         <translation>尚未同步</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="358" />
+        <location filename="../main_window.py" line="375" />
         <source>%1 to sync · %2</source>
         <translation>待同步 %1 条 · %2</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="360" />
+        <location filename="../main_window.py" line="377" />
         <source>%1 refund task(s)</source>
         <translation>退费任务 %1 条</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="271" />
+        <location filename="../main_window.py" line="288" />
         <source>No active campaign</source>
         <translation>没有启用的征缴年度</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="281" />
+        <location filename="../main_window.py" line="298" />
         <source>Yibao Collect</source>
         <translation>医保收缴通</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="289" />
+        <location filename="../main_window.py" line="306" />
         <source>No receipt forms left</source>
         <translation>没有可用票据</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="292" />
+        <location filename="../main_window.py" line="309" />
         <source>Receipt %1 (%2 left)</source>
         <translation>票据 %1（剩 %2 张）</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="297" />
+        <location filename="../main_window.py" line="314" />
         <source>Cash on hand %1</source>
         <translation>现金在手 %1</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="306" />
+        <location filename="../main_window.py" line="323" />
         <source>%1 not printed</source>
         <translation>%1 张待打印</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="170" />
+        <location filename="../main_window.py" line="182" />
         <source>Overview</source>
         <translation>概况</translation>
     </message>
@@ -1325,52 +1502,52 @@
 <context>
     <name>OverviewPage</name>
     <message>
-        <location filename="../main_window.py" line="77" />
+        <location filename="../main_window.py" line="87" />
         <source>Check integrity (verify)</source>
         <translation>校验数据完整性</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="90" />
+        <location filename="../main_window.py" line="102" />
         <source>User</source>
         <translation>用户</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="91" />
+        <location filename="../main_window.py" line="103" />
         <source>Village</source>
         <translation>村</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="92" />
+        <location filename="../main_window.py" line="104" />
         <source>Database</source>
         <translation>数据库</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="93" />
+        <location filename="../main_window.py" line="105" />
         <source>Journal events</source>
         <translation>日志事件数</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="94" />
+        <location filename="../main_window.py" line="106" />
         <source>Journal head</source>
         <translation>日志末条哈希</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="95" />
+        <location filename="../main_window.py" line="107" />
         <source>Schema version</source>
         <translation>数据库结构版本</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="101" />
+        <location filename="../main_window.py" line="113" />
         <source>Checking…</source>
         <translation>正在校验…</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="106" />
+        <location filename="../main_window.py" line="118" />
         <source>All %1 journal events verified; the ledger is consistent.</source>
         <translation>全部 %1 条日志事件校验通过，账务一致。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="109" />
+        <location filename="../main_window.py" line="121" />
         <source>Problems found:</source>
         <translation>发现问题：</translation>
     </message>
@@ -1378,12 +1555,12 @@
 <context>
     <name>PendingPrintBanner</name>
     <message>
-        <location filename="../main_window.py" line="137" />
+        <location filename="../main_window.py" line="149" />
         <source>%1 receipt(s) collected but NOT printed: %2 — the payer has no receipt yet!</source>
         <translation>%1 张票据已收款但未打印：%2 — 交款人还没有拿到收据！</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="140" />
+        <location filename="../main_window.py" line="152" />
         <source>Print %1 now</source>
         <translation>立即打印 %1</translation>
     </message>
@@ -1508,197 +1685,222 @@
 <context>
     <name>ReceiptsPage</name>
     <message>
-        <location filename="../receipts_page.py" line="230" />
+        <location filename="../receipts_page.py" line="250" />
         <source>issued</source>
         <translation>已开具</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="230" />
+        <location filename="../receipts_page.py" line="250" />
         <source>voided</source>
         <translation>已作废</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="231" />
+        <location filename="../receipts_page.py" line="251" />
         <source>lost</source>
         <translation>遗失</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="234" />
+        <location filename="../receipts_page.py" line="254" />
         <source>Book</source>
         <translation>票据本</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="236" />
-        <location filename="../receipts_page.py" line="269" />
+        <location filename="../receipts_page.py" line="256" />
+        <location filename="../receipts_page.py" line="290" />
         <source>Issued</source>
         <translation>已开具</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="237" />
-        <location filename="../receipts_page.py" line="270" />
+        <location filename="../receipts_page.py" line="257" />
+        <location filename="../receipts_page.py" line="291" />
         <source>Voided</source>
         <translation>已作废</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="238" />
-        <location filename="../receipts_page.py" line="271" />
+        <location filename="../receipts_page.py" line="258" />
+        <location filename="../receipts_page.py" line="292" />
         <source>Lost</source>
         <translation>遗失</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="239" />
+        <location filename="../receipts_page.py" line="259" />
         <source>Unused</source>
         <translation>未用</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="240" />
-        <location filename="../receipts_page.py" line="258" />
+        <location filename="../receipts_page.py" line="260" />
+        <location filename="../receipts_page.py" line="277" />
         <source>Amount</source>
         <translation>金额</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="241" />
+        <location filename="../receipts_page.py" line="261" />
         <source>Refunds</source>
         <translation>退费</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="242" />
+        <location filename="../receipts_page.py" line="262" />
         <source>Collector</source>
         <translation>收款员</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="250" />
+        <location filename="../receipts_page.py" line="270" />
         <source>Receipt</source>
         <translation>票据</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="251" />
+        <location filename="../receipts_page.py" line="271" />
         <source>State</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="253" />
+        <location filename="../receipts_page.py" line="273" />
         <source>Printed</source>
         <translation>打印</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="253" />
+        <location filename="../receipts_page.py" line="279" />
+        <source>Refunded</source>
+        <translation>已退费</translation>
+    </message>
+    <message>
+        <location filename="../receipts_page.py" line="304" />
+        <source>Today</source>
+        <translation>今天</translation>
+    </message>
+    <message>
+        <location filename="../receipts_page.py" line="315" />
+        <source>Refund voucher</source>
+        <translation>退费凭证</translation>
+    </message>
+    <message>
+        <location filename="../receipts_page.py" line="351" />
         <source>NOT PRINTED</source>
         <translation>待打印</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="254" />
+        <location filename="../receipts_page.py" line="355" />
+        <source>printed, reprinted ×%1</source>
+        <translation>已打印，补打 %1 次</translation>
+    </message>
+    <message>
+        <location filename="../receipts_page.py" line="356" />
         <source>printed</source>
         <translation>已打印</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="256" />
+        <location filename="../receipts_page.py" line="470" />
+        <source>Print the refund voucher to sign</source>
+        <translation>打印退费凭证（请居民签字）</translation>
+    </message>
+    <message>
+        <location filename="../receipts_page.py" line="275" />
         <source>Payer</source>
         <translation>交款人</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="257" />
+        <location filename="../receipts_page.py" line="276" />
         <source>Household no.</source>
         <translation>户号</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="260" />
+        <location filename="../receipts_page.py" line="281" />
         <source>Method</source>
         <translation>方式</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="261" />
+        <location filename="../receipts_page.py" line="282" />
         <source>Time</source>
         <translation>时间</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="262" />
+        <location filename="../receipts_page.py" line="283" />
         <source>Void reason / note</source>
         <translation>作废原因 / 说明</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="275" />
+        <location filename="../receipts_page.py" line="298" />
         <source>Number, payer or household no. contains…</source>
         <translation>票号、交款人或户号包含…</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="269" />
+        <location filename="../receipts_page.py" line="290" />
         <source>All</source>
         <translation>全部</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="270" />
+        <location filename="../receipts_page.py" line="291" />
         <source>Not printed</source>
         <translation>待打印</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="278" />
+        <location filename="../receipts_page.py" line="301" />
         <source>Show:</source>
         <translation>显示：</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="285" />
-        <location filename="../receipts_page.py" line="383" />
+        <location filename="../receipts_page.py" line="310" />
+        <location filename="../receipts_page.py" line="421" />
         <source>Print</source>
         <translation>打印</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="286" />
+        <location filename="../receipts_page.py" line="311" />
         <source>Preview</source>
         <translation>预览</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="287" />
+        <location filename="../receipts_page.py" line="312" />
         <source>Void…</source>
         <translation>作废…</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="288" />
+        <location filename="../receipts_page.py" line="313" />
         <source>Refund…</source>
         <translation>退费…</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="289" />
+        <location filename="../receipts_page.py" line="314" />
         <source>Void next blank form…</source>
         <translation>作废下一张空白票…</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="305" />
+        <location filename="../receipts_page.py" line="332" />
         <source>Receipt books</source>
         <translation>票据本</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="308" />
+        <location filename="../receipts_page.py" line="335" />
         <source>Receipts</source>
         <translation>票据</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="332" />
+        <location filename="../receipts_page.py" line="369" />
         <source>No receipt forms left: register a new book from the township.</source>
         <translation>票据已用完：请向乡镇财政所领用新票据并登记。</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="335" />
+        <location filename="../receipts_page.py" line="372" />
         <source>Next receipt: %1 (%2 left in this book)</source>
         <translation>下一张票据：%1（本册剩 %2 张）</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="347" />
+        <location filename="../receipts_page.py" line="384" />
         <source>All books</source>
         <translation>全部票据本</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="361" />
+        <location filename="../receipts_page.py" line="399" />
         <source>%1 of %2</source>
         <translation>%1 / %2</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="384" />
+        <location filename="../receipts_page.py" line="422" />
         <source>Reprint (补打)</source>
         <translation>补打</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="425" />
+        <location filename="../receipts_page.py" line="468" />
         <source>Refunded %1 to %2 (receipt %3).</source>
         <translation>已为 %2 退费 %1（票据 %3）。</translation>
     </message>
@@ -1706,27 +1908,27 @@
 <context>
     <name>ReceiveBooksDialog</name>
     <message>
-        <location filename="../township_books.py" line="39" />
+        <location filename="../township_books.py" line="41" />
         <source>Receive receipt books</source>
         <translation>票据入库</translation>
     </message>
     <message>
-        <location filename="../township_books.py" line="39" />
+        <location filename="../township_books.py" line="41" />
         <source>Receive</source>
         <translation>入库</translation>
     </message>
     <message>
-        <location filename="../township_books.py" line="43" />
+        <location filename="../township_books.py" line="45" />
         <source>Series</source>
         <translation>字轨</translation>
     </message>
     <message>
-        <location filename="../township_books.py" line="44" />
+        <location filename="../township_books.py" line="46" />
         <source>First number</source>
         <translation>起始号</translation>
     </message>
     <message>
-        <location filename="../township_books.py" line="45" />
+        <location filename="../township_books.py" line="47" />
         <source>Last number</source>
         <translation>终止号</translation>
     </message>
@@ -1734,94 +1936,94 @@
 <context>
     <name>RefundDialog</name>
     <message>
-        <location filename="../receipts_page.py" line="126" />
+        <location filename="../receipts_page.py" line="141" />
         <source>Refund on receipt %1</source>
         <translation>票据 %1 退费</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="127" />
+        <location filename="../receipts_page.py" line="142" />
         <source>Refund…</source>
         <translation>退费…</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="127" />
+        <location filename="../receipts_page.py" line="142" />
         <source>Yes, refund</source>
         <translation>确认退费</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="132" />
+        <location filename="../receipts_page.py" line="147" />
         <source>Paid</source>
         <translation>已缴</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="173" />
+        <location filename="../receipts_page.py" line="189" />
         <source>Select the member to refund.</source>
         <translation>请选中要退费的成员。</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="130" />
+        <location filename="../receipts_page.py" line="145" />
         <source>Name</source>
         <translation>姓名</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="131" />
+        <location filename="../receipts_page.py" line="146" />
         <source>ID number</source>
         <translation>身份证号</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="133" />
+        <location filename="../receipts_page.py" line="148" />
         <source>Refund</source>
         <translation>退费</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="144" />
+        <location filename="../receipts_page.py" line="160" />
         <source>Paid out of my cash on hand</source>
         <translation>由我用现金退付（从现金在手中支出）</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="145" />
+        <location filename="../receipts_page.py" line="161" />
         <source>Paid by the township office</source>
         <translation>由乡镇财政所退付（不动用现金在手）</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="147" />
+        <location filename="../receipts_page.py" line="163" />
         <source>Required when the reason is 'other'</source>
         <translation>原因为“其他”时必填</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="149" />
+        <location filename="../receipts_page.py" line="165" />
         <source>Receipt</source>
         <translation>票据</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="150" />
+        <location filename="../receipts_page.py" line="166" />
         <source>Member</source>
         <translation>成员</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="151" />
+        <location filename="../receipts_page.py" line="167" />
         <source>Reason</source>
         <translation>原因</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="152" />
+        <location filename="../receipts_page.py" line="168" />
         <source>Refund paid by</source>
         <translation>退付方式</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="153" />
+        <location filename="../receipts_page.py" line="169" />
         <source>Note</source>
         <translation>备注</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="176" />
+        <location filename="../receipts_page.py" line="192" />
         <source>%1 was refunded on this receipt already.</source>
         <translation>%1 在这张票据上已经退过费。</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="178" />
-        <source>Refund %1 (%2) on receipt %3 because: %4? Their enrolment ends; %5.</source>
-        <translation>确认为 %1（%2）办理票据 %3 的退费，原因：%4？其本年度参保随之终止；%5。</translation>
+        <location filename="../receipts_page.py" line="194" />
+        <source>Refund %1 to %2 (%3) on receipt %4 because: %5? Their enrolment ends; %6.</source>
+        <translation>确认退费 %1 给 %2（%3），票据 %4，原因：%5？其本年度参保随之终止；%6。</translation>
     </message>
 </context>
 <context>
@@ -2345,203 +2547,255 @@
 <context>
     <name>SettingsPage</name>
     <message>
-        <location filename="../settings_page.py" line="58" />
+        <location filename="../settings_page.py" line="67" />
         <source>Print calibration page</source>
         <translation>打印校准页</translation>
     </message>
     <message>
-        <location filename="../settings_page.py" line="61" />
+        <location filename="../settings_page.py" line="70" />
         <source>A4, three parts on one sheet</source>
         <translation>A4 纸，三联一页</translation>
     </message>
     <message>
-        <location filename="../settings_page.py" line="62" />
+        <location filename="../settings_page.py" line="71" />
         <source>One part per page (210 × 99 mm)</source>
         <translation>每联一页（210 × 99 mm）</translation>
     </message>
     <message>
-        <location filename="../settings_page.py" line="63" />
+        <location filename="../settings_page.py" line="72" />
         <source>Pre-printed forms (overlay)</source>
         <translation>预印票据套打</translation>
     </message>
     <message>
-        <location filename="../settings_page.py" line="66" />
+        <location filename="../settings_page.py" line="75" />
+        <location filename="../settings_page.py" line="99" />
         <source>Choose…</source>
         <translation>选择…</translation>
     </message>
     <message>
-        <location filename="../settings_page.py" line="78" />
+        <location filename="../settings_page.py" line="88" />
+        <source>e.g. 东关村 — printed instead of the village code</source>
+        <translation>例如：东关村（收据、报表上印村名而不是村代码）</translation>
+    </message>
+    <message>
+        <location filename="../settings_page.py" line="91" />
+        <source>Leave empty to print the unit the policy names</source>
+        <translation>留空则印政策文件中的收款单位</translation>
+    </message>
+    <message>
+        <location filename="../settings_page.py" line="93" />
+        <source>Standard</source>
+        <translation>标准</translation>
+    </message>
+    <message>
+        <location filename="../settings_page.py" line="93" />
+        <source>Large</source>
+        <translation>大</translation>
+    </message>
+    <message>
+        <location filename="../settings_page.py" line="94" />
+        <source>Largest</source>
+        <translation>特大</translation>
+    </message>
+    <message>
+        <location filename="../settings_page.py" line="97" />
+        <source>Asked at the first receipt when no printer is installed</source>
+        <translation>未安装打印机时，打印第一张票据时询问；之后的票据按号码存入此文件夹</translation>
+    </message>
+    <message>
+        <location filename="../settings_page.py" line="106" />
         <source>Save settings</source>
         <translation>保存设置</translation>
     </message>
     <message>
-        <location filename="../settings_page.py" line="84" />
+        <location filename="../settings_page.py" line="112" />
         <source>right</source>
         <translation>向右</translation>
     </message>
     <message>
-        <location filename="../settings_page.py" line="87" />
+        <location filename="../settings_page.py" line="115" />
         <source>down</source>
         <translation>向下</translation>
     </message>
     <message>
-        <location filename="../settings_page.py" line="94" />
+        <location filename="../settings_page.py" line="122" />
         <source>Printer</source>
         <translation>打印机</translation>
     </message>
     <message>
-        <location filename="../settings_page.py" line="95" />
+        <location filename="../settings_page.py" line="123" />
         <source>Overlay offsets</source>
         <translation>套打偏移</translation>
     </message>
     <message>
-        <location filename="../settings_page.py" line="96" />
+        <location filename="../settings_page.py" line="124" />
         <source>Receipt paper</source>
         <translation>收据版式</translation>
     </message>
     <message>
-        <location filename="../settings_page.py" line="97" />
-        <location filename="../settings_page.py" line="252" />
+        <location filename="../settings_page.py" line="125" />
+        <location filename="../settings_page.py" line="300" />
+        <source>Receipt PDF folder</source>
+        <translation>票据 PDF 文件夹</translation>
+    </message>
+    <message>
+        <location filename="../settings_page.py" line="126" />
+        <location filename="../settings_page.py" line="294" />
         <source>Backup folder</source>
         <translation>备份文件夹</translation>
     </message>
     <message>
-        <location filename="../settings_page.py" line="98" />
+        <location filename="../settings_page.py" line="127" />
         <source>Language</source>
         <translation>界面语言</translation>
     </message>
     <message>
-        <location filename="../settings_page.py" line="99" />
+        <location filename="../settings_page.py" line="128" />
+        <source>Font size</source>
+        <translation>字号</translation>
+    </message>
+    <message>
+        <location filename="../settings_page.py" line="129" />
         <source>County server address</source>
         <translation>县级服务器地址</translation>
     </message>
     <message>
-        <location filename="../settings_page.py" line="100" />
+        <location filename="../settings_page.py" line="130" />
+        <source>Name on receipts</source>
+        <translation>本村（乡镇）名称</translation>
+    </message>
+    <message>
+        <location filename="../settings_page.py" line="131" />
+        <source>Issuing unit</source>
+        <translation>收款单位</translation>
+    </message>
+    <message>
+        <location filename="../settings_page.py" line="132" />
         <source>Cash limits</source>
         <translation>现金限额</translation>
     </message>
     <message>
-        <location filename="../settings_page.py" line="104" />
+        <location filename="../settings_page.py" line="136" />
         <source>Calibration: print the page on plain A4 paper at actual size, measure where the red cross lands and follow the instructions printed on the page; enter the offsets here and print it again until the cross sits 20 mm from the left and top edges.</source>
         <translation>校准方法：用普通 A4 纸按实际大小打印校准页，量出红色十字的位置，按页上的说明算出偏移，填在这里后再打印一次，直到十字中心距纸张左边缘和上边缘各 20 mm。</translation>
     </message>
     <message>
-        <location filename="../settings_page.py" line="113" />
+        <location filename="../settings_page.py" line="145" />
         <source>Settings of this computer</source>
         <translation>本机设置</translation>
     </message>
     <message>
-        <location filename="../settings_page.py" line="124" />
+        <location filename="../settings_page.py" line="158" />
         <source>Backup and passphrase</source>
         <translation>备份与口令</translation>
     </message>
     <message>
-        <location filename="../settings_page.py" line="125" />
+        <location filename="../settings_page.py" line="159" />
         <source>Back up to a folder (USB)…</source>
         <translation>备份到文件夹（U 盘）…</translation>
     </message>
     <message>
-        <location filename="../settings_page.py" line="130" />
+        <location filename="../settings_page.py" line="164" />
         <source>Change passphrase</source>
         <translation>修改口令</translation>
     </message>
     <message>
-        <location filename="../settings_page.py" line="144" />
+        <location filename="../settings_page.py" line="178" />
         <source>Backup</source>
         <translation>备份</translation>
     </message>
     <message>
-        <location filename="../settings_page.py" line="145" />
+        <location filename="../settings_page.py" line="179" />
         <source>Current passphrase</source>
         <translation>当前口令</translation>
     </message>
     <message>
-        <location filename="../settings_page.py" line="146" />
+        <location filename="../settings_page.py" line="180" />
         <source>New passphrase</source>
         <translation>新口令</translation>
     </message>
     <message>
-        <location filename="../settings_page.py" line="147" />
+        <location filename="../settings_page.py" line="181" />
         <source>New passphrase again</source>
         <translation>再次输入新口令</translation>
     </message>
     <message>
-        <location filename="../settings_page.py" line="165" />
+        <location filename="../settings_page.py" line="199" />
         <source>Choose the backup folder</source>
         <translation>选择备份文件夹</translation>
     </message>
     <message>
-        <location filename="../settings_page.py" line="175" />
+        <location filename="../settings_page.py" line="209" />
         <source>Backing up…</source>
         <translation>正在备份…</translation>
     </message>
     <message>
-        <location filename="../settings_page.py" line="178" />
+        <location filename="../settings_page.py" line="212" />
         <source>Backup written to %1 (with its key file %2). Keep the stick in a safe place.</source>
         <translation>已备份到 %1（密钥文件 %2 在同一文件夹）。请妥善保管 U 盘。</translation>
     </message>
     <message>
-        <location filename="../settings_page.py" line="183" />
+        <location filename="../settings_page.py" line="217" />
         <source>Backup failed: %1</source>
         <translation>备份失败：%1</translation>
     </message>
     <message>
-        <location filename="../settings_page.py" line="190" />
+        <location filename="../settings_page.py" line="224" />
         <source>Enter the current passphrase and the new one.</source>
         <translation>请填写当前口令和新口令。</translation>
     </message>
     <message>
-        <location filename="../settings_page.py" line="193" />
+        <location filename="../settings_page.py" line="227" />
         <source>The two new passphrases differ. Type them again.</source>
         <translation>两次输入的新口令不一致，请重新输入。</translation>
     </message>
     <message>
-        <location filename="../settings_page.py" line="197" />
+        <location filename="../settings_page.py" line="231" />
         <source>The new passphrase is the same as the current one.</source>
         <translation>新口令与当前口令相同。</translation>
     </message>
     <message>
-        <location filename="../settings_page.py" line="200" />
+        <location filename="../settings_page.py" line="234" />
         <source>Changing the passphrase…</source>
         <translation>正在修改口令…</translation>
     </message>
     <message>
-        <location filename="../settings_page.py" line="205" />
+        <location filename="../settings_page.py" line="239" />
         <source>Passphrase changed. Use the new passphrase from the next unlock.</source>
         <translation>口令已修改。下次解锁时请使用新口令。</translation>
     </message>
     <message>
-        <location filename="../settings_page.py" line="210" />
+        <location filename="../settings_page.py" line="244" />
         <source>The passphrase was not changed: %1</source>
         <translation>口令未修改：%1</translation>
     </message>
     <message>
-        <location filename="../settings_page.py" line="222" />
+        <location filename="../settings_page.py" line="256" />
         <source>Ask every time</source>
         <translation>每次询问</translation>
     </message>
     <message>
-        <location filename="../settings_page.py" line="227" />
+        <location filename="../settings_page.py" line="261" />
         <source>%1 (not connected)</source>
         <translation>%1（未连接）</translation>
     </message>
     <message>
-        <location filename="../settings_page.py" line="236" />
+        <location filename="../settings_page.py" line="274" />
         <source>deposit when cash on hand exceeds %1 or is older than %2 day(s) (set by the township)</source>
         <translation>现金在手超过 %1 或超过 %2 天须缴存（由乡镇设定）</translation>
     </message>
     <message>
-        <location filename="../settings_page.py" line="261" />
+        <location filename="../settings_page.py" line="309" />
         <source>The server address must start with https://</source>
         <translation>服务器地址必须以 https:// 开头</translation>
     </message>
     <message>
-        <location filename="../settings_page.py" line="268" />
+        <location filename="../settings_page.py" line="318" />
         <source>Settings saved.</source>
         <translation>设置已保存。</translation>
     </message>
     <message>
-        <location filename="../settings_page.py" line="270" />
+        <location filename="../settings_page.py" line="320" />
         <source>The new language is used from the next start.</source>
         <translation>新的界面语言在下次启动时生效。</translation>
     </message>
@@ -2549,62 +2803,62 @@
 <context>
     <name>SettleBookDialog</name>
     <message>
-        <location filename="../township_books.py" line="91" />
+        <location filename="../township_books.py" line="100" />
         <source>Settle a receipt book</source>
         <translation>票据结报核销</translation>
     </message>
     <message>
-        <location filename="../township_books.py" line="91" />
+        <location filename="../township_books.py" line="100" />
         <source>Settle</source>
         <translation>核销</translation>
     </message>
     <message>
-        <location filename="../township_books.py" line="94" />
+        <location filename="../township_books.py" line="103" />
         <source>Book</source>
         <translation>票据本</translation>
     </message>
     <message>
-        <location filename="../township_books.py" line="95" />
+        <location filename="../township_books.py" line="104" />
         <source>Village / collector</source>
         <translation>村 / 收款员</translation>
     </message>
     <message>
-        <location filename="../township_books.py" line="96" />
+        <location filename="../township_books.py" line="106" />
         <source>Used</source>
         <translation>已开具</translation>
     </message>
     <message>
-        <location filename="../township_books.py" line="97" />
+        <location filename="../township_books.py" line="107" />
         <source>Voided</source>
         <translation>已作废</translation>
     </message>
     <message>
-        <location filename="../township_books.py" line="98" />
+        <location filename="../township_books.py" line="108" />
         <source>Lost</source>
         <translation>遗失</translation>
     </message>
     <message>
-        <location filename="../township_books.py" line="99" />
+        <location filename="../township_books.py" line="109" />
         <source>Returned unused</source>
         <translation>缴销（未用）</translation>
     </message>
     <message>
-        <location filename="../township_books.py" line="100" />
+        <location filename="../township_books.py" line="110" />
         <source>Amount on receipts</source>
         <translation>票面金额</translation>
     </message>
     <message>
-        <location filename="../township_books.py" line="101" />
+        <location filename="../township_books.py" line="111" />
         <source>Cash not deposited</source>
         <translation>未缴存现金</translation>
     </message>
     <message>
-        <location filename="../township_books.py" line="105" />
+        <location filename="../township_books.py" line="115" />
         <source>Note</source>
         <translation>备注</translation>
     </message>
     <message>
-        <location filename="../township_books.py" line="107" />
+        <location filename="../township_books.py" line="117" />
         <source>Cannot settle yet:</source>
         <translation>暂不能核销：</translation>
     </message>
@@ -2645,13 +2899,13 @@
 <context>
     <name>SyncButton</name>
     <message>
-        <location filename="../sync_controller.py" line="113" />
-        <location filename="../sync_controller.py" line="145" />
+        <location filename="../sync_controller.py" line="135" />
+        <location filename="../sync_controller.py" line="166" />
         <source>Sync now</source>
         <translation>立即同步</translation>
     </message>
     <message>
-        <location filename="../sync_controller.py" line="133" />
+        <location filename="../sync_controller.py" line="155" />
         <source>Syncing…</source>
         <translation>正在同步…</translation>
     </message>
@@ -2659,248 +2913,248 @@
 <context>
     <name>SyncPage</name>
     <message>
-        <location filename="../sync_page.py" line="164" />
+        <location filename="../sync_page.py" line="176" />
         <source>Enrolled twice</source>
         <translation>重复参保</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="165" />
+        <location filename="../sync_page.py" line="177" />
         <source>In employee insurance</source>
         <translation>已参加职工医保</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="166" />
+        <location filename="../sync_page.py" line="178" />
         <source>Paid through another channel</source>
         <translation>已通过其他渠道缴费</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="167" />
+        <location filename="../sync_page.py" line="179" />
         <source>to refund</source>
         <translation>待退费</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="167" />
+        <location filename="../sync_page.py" line="179" />
         <source>refunded</source>
         <translation>已退费</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="168" />
+        <location filename="../sync_page.py" line="180" />
         <source>receipt voided</source>
         <translation>票据已作废</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="172" />
-        <location filename="../sync_page.py" line="285" />
+        <location filename="../sync_page.py" line="184" />
+        <location filename="../sync_page.py" line="307" />
         <source>Enrol this device…</source>
         <translation>登记本机…</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="173" />
+        <location filename="../sync_page.py" line="185" />
         <source>Sync now</source>
         <translation>立即同步</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="181" />
+        <location filename="../sync_page.py" line="193" />
         <source>Export bundle for USB…</source>
         <translation>导出U盘数据包…</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="182" />
+        <location filename="../sync_page.py" line="194" />
         <source>Import reply bundle…</source>
         <translation>导入县医保回执…</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="196" />
+        <location filename="../sync_page.py" line="208" />
         <source>No network? Take the bundle to the township on a USB stick and bring back the county's reply bundle.</source>
         <translation>没有网络？用U盘把数据包交到乡镇，再把县医保的回执数据包带回导入。</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="201" />
+        <location filename="../sync_page.py" line="213" />
         <source>Received</source>
         <translation>收到时间</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="202" />
+        <location filename="../sync_page.py" line="214" />
         <source>Name</source>
         <translation>姓名</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="203" />
+        <location filename="../sync_page.py" line="215" />
         <source>ID number</source>
         <translation>身份证号</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="204" />
+        <location filename="../sync_page.py" line="216" />
         <source>Receipt</source>
         <translation>票据</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="205" />
+        <location filename="../sync_page.py" line="217" />
         <source>Reason</source>
         <translation>原因</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="206" />
+        <location filename="../sync_page.py" line="218" />
         <source>State</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="208" />
+        <location filename="../sync_page.py" line="220" />
         <source>County's message</source>
         <translation>县医保说明</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="212" />
+        <location filename="../sync_page.py" line="224" />
         <source>Refund…</source>
         <translation>退费…</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="222" />
+        <location filename="../sync_page.py" line="234" />
         <source>County server</source>
         <translation>县医保服务器</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="227" />
+        <location filename="../sync_page.py" line="239" />
         <source>USB bundle</source>
         <translation>U盘数据包</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="231" />
+        <location filename="../sync_page.py" line="243" />
         <source>Refund tasks from the county</source>
         <translation>县医保下发的退费任务</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="250" />
+        <location filename="../sync_page.py" line="263" />
         <source>enrolled (village %1)</source>
         <translation>已登记（村代码 %1）</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="252" />
+        <location filename="../sync_page.py" line="265" />
         <source>enrolment sent by USB bundle, waiting for the county's reply</source>
         <translation>已通过U盘数据包申请登记，等待县医保回执</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="254" />
+        <location filename="../sync_page.py" line="267" />
         <source>not enrolled</source>
         <translation>尚未登记</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="255" />
+        <location filename="../sync_page.py" line="268" />
         <source>Server</source>
         <translation>服务器地址</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="256" />
+        <location filename="../sync_page.py" line="269" />
         <source>This device</source>
         <translation>本机</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="257" />
+        <location filename="../sync_page.py" line="270" />
         <source>Waiting to sync</source>
         <translation>待同步</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="257" />
+        <location filename="../sync_page.py" line="270" />
         <source>%1 records</source>
         <translation>%1 条记录</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="258" />
+        <location filename="../sync_page.py" line="271" />
         <source>Last sync</source>
         <translation>上次同步</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="259" />
+        <location filename="../sync_page.py" line="272" />
         <source>County confirmed</source>
         <translation>县医保已确认</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="260" />
+        <location filename="../sync_page.py" line="273" />
         <source>up to record %1</source>
         <translation>到第 %1 条记录</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="261" />
+        <location filename="../sync_page.py" line="274" />
         <source>not yet</source>
         <translation>尚未确认</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="267" />
+        <location filename="../sync_page.py" line="280" />
         <source>The county refused %1 record(s); they count for nothing there. Check them with the township:</source>
         <translation>县医保按账目规则拒绝了 %1 条记录（已上传但不计入），请与乡镇财政所核对：</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="269" />
+        <location filename="../sync_page.py" line="282" />
         <source>record %1: %2</source>
         <translation>第 %1 条：%2</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="284" />
+        <location filename="../sync_page.py" line="306" />
         <source>Enrol again…</source>
         <translation>重新登记…</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="297" />
+        <location filename="../sync_page.py" line="319" />
         <source>Syncing in the background — you can keep collecting.</source>
         <translation>正在后台同步，可以继续收款。</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="305" />
+        <location filename="../sync_page.py" line="327" />
         <source>Sending records: %1 of %2</source>
         <translation>正在上传记录：%1 / %2</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="306" />
-        <source>Receiving county data: %1 items</source>
-        <translation>正在接收县医保数据：%1 条</translation>
+        <location filename="../sync_page.py" line="330" />
+        <source>Receiving county data: %1 pages, %2 items applied</source>
+        <translation>正在接收县医保数据：已应用 %1 页、%2 条</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="310" />
+        <location filename="../sync_page.py" line="335" />
         <source>Sync complete: %1 sent, %2 received, %3 still waiting.</source>
         <translation>同步完成：上传 %1 条，接收 %2 条，仍待同步 %3 条。</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="313" />
+        <location filename="../sync_page.py" line="338" />
         <source>%1 refund task(s) from the county: see below.</source>
         <translation>县医保下发 %1 个退费任务，见下方列表。</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="316" />
+        <location filename="../sync_page.py" line="341" />
         <source>Skipped:</source>
         <translation>已跳过：</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="338" />
+        <location filename="../sync_page.py" line="363" />
         <source>This device is enrolled with %1 for village %2. Press “Sync now”.</source>
         <translation>本机已登记到 %1（村代码 %2）。请点“立即同步”。</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="346" />
+        <location filename="../sync_page.py" line="371" />
         <source>Bundle saved: %1 (%2 records). Take it to the township.</source>
         <translation>数据包已保存：%1（%2 条记录）。请交到乡镇。</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="351" />
+        <location filename="../sync_page.py" line="376" />
         <source>Import reply bundle</source>
         <translation>导入县医保回执</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="353" />
+        <location filename="../sync_page.py" line="378" />
         <source>Sync bundles (*.json)</source>
         <translation>同步数据包 (*.json)</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="358" />
+        <location filename="../sync_page.py" line="383" />
         <source>Importing the reply bundle…</source>
         <translation>正在导入回执数据包…</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="361" />
+        <location filename="../sync_page.py" line="386" />
         <source>Reply bundle imported: %1 acknowledged, %2 received, %3 still waiting.</source>
         <translation>回执已导入：确认 %1 条，接收 %2 条，仍待同步 %3 条。</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="375" />
+        <location filename="../sync_page.py" line="400" />
         <source>The county did not name the receipt for this task: find the payment on the Receipts page.</source>
         <translation>县医保没有注明此任务的票号：请在“票据”页找到这笔收款后退费。</translation>
     </message>
@@ -2908,102 +3162,102 @@
 <context>
     <name>TownshipBooksPage</name>
     <message>
-        <location filename="../township_books.py" line="140" />
+        <location filename="../township_books.py" line="151" />
         <source>Book</source>
         <translation>票据本</translation>
     </message>
     <message>
-        <location filename="../township_books.py" line="141" />
+        <location filename="../township_books.py" line="152" />
         <source>Village</source>
         <translation>村</translation>
     </message>
     <message>
-        <location filename="../township_books.py" line="142" />
+        <location filename="../township_books.py" line="153" />
         <source>Collector</source>
         <translation>收款员</translation>
     </message>
     <message>
-        <location filename="../township_books.py" line="143" />
+        <location filename="../township_books.py" line="154" />
         <source>Used</source>
         <translation>已开具</translation>
     </message>
     <message>
-        <location filename="../township_books.py" line="144" />
+        <location filename="../township_books.py" line="155" />
         <source>Voided</source>
         <translation>已作废</translation>
     </message>
     <message>
-        <location filename="../township_books.py" line="145" />
+        <location filename="../township_books.py" line="156" />
         <source>Unused</source>
         <translation>未用</translation>
     </message>
     <message>
-        <location filename="../township_books.py" line="146" />
+        <location filename="../township_books.py" line="157" />
         <source>Amount</source>
         <translation>金额</translation>
     </message>
     <message>
-        <location filename="../township_books.py" line="147" />
+        <location filename="../township_books.py" line="158" />
         <source>Settled</source>
         <translation>核销</translation>
     </message>
     <message>
-        <location filename="../township_books.py" line="147" />
+        <location filename="../township_books.py" line="158" />
         <source>no</source>
         <translation>未核销</translation>
     </message>
     <message>
-        <location filename="../township_books.py" line="149" />
+        <location filename="../township_books.py" line="160" />
         <source>Exception</source>
         <translation>例外原因</translation>
     </message>
     <message>
-        <location filename="../township_books.py" line="155" />
+        <location filename="../township_books.py" line="166" />
         <source>Receive books…</source>
         <translation>票据入库…</translation>
     </message>
     <message>
-        <location filename="../township_books.py" line="156" />
+        <location filename="../township_books.py" line="167" />
         <source>Issue a book…</source>
         <translation>发放票据…</translation>
     </message>
     <message>
-        <location filename="../township_books.py" line="157" />
+        <location filename="../township_books.py" line="168" />
         <source>Settle selected book…</source>
         <translation>核销所选票据…</translation>
     </message>
     <message>
-        <location filename="../township_books.py" line="158" />
+        <location filename="../township_books.py" line="169" />
         <source>Confirm voided receipt…</source>
         <translation>确认作废票据…</translation>
     </message>
     <message>
-        <location filename="../township_books.py" line="165" />
+        <location filename="../township_books.py" line="176" />
         <source>Receipt books issued to collectors</source>
         <translation>收款员票据领用与核销</translation>
     </message>
     <message>
-        <location filename="../township_books.py" line="180" />
+        <location filename="../township_books.py" line="196" />
         <source>Received %1 %2–%3.</source>
         <translation>已入库 %1 %2–%3。</translation>
     </message>
     <message>
-        <location filename="../township_books.py" line="184" />
+        <location filename="../township_books.py" line="200" />
         <source>Issued %1 %2–%3 to %4 (%5).</source>
         <translation>已将 %1 %2–%3 发给 %4（%5）。</translation>
     </message>
     <message>
-        <location filename="../township_books.py" line="189" />
+        <location filename="../township_books.py" line="205" />
         <source>Voided receipt %1: all parts handed in.</source>
         <translation>作废票据 %1：各联已收回。</translation>
     </message>
     <message>
-        <location filename="../township_books.py" line="194" />
+        <location filename="../township_books.py" line="210" />
         <source>Select a book first.</source>
         <translation>请先选择一本票据。</translation>
     </message>
     <message>
-        <location filename="../township_books.py" line="202" />
+        <location filename="../township_books.py" line="218" />
         <source>Book %1 %2–%3 settled: %4 used, %5 voided, %6 returned.</source>
         <translation>票据 %1 %2–%3 已核销：开具 %4 张，作废 %5 张，缴销 %6 张。</translation>
     </message>
@@ -3011,114 +3265,114 @@
 <context>
     <name>TownshipDepositsPage</name>
     <message>
-        <location filename="../township_deposits.py" line="63" />
+        <location filename="../township_deposits.py" line="64" />
         <source>Village</source>
         <translation>村</translation>
     </message>
     <message>
-        <location filename="../township_deposits.py" line="64" />
+        <location filename="../township_deposits.py" line="65" />
         <source>Collector</source>
         <translation>收款员</translation>
     </message>
     <message>
-        <location filename="../township_deposits.py" line="65" />
+        <location filename="../township_deposits.py" line="66" />
         <source>Slip</source>
         <translation>缴款单号</translation>
     </message>
     <message>
-        <location filename="../township_deposits.py" line="66" />
-        <location filename="../township_deposits.py" line="73" />
+        <location filename="../township_deposits.py" line="67" />
+        <location filename="../township_deposits.py" line="74" />
         <source>Date</source>
         <translation>日期</translation>
     </message>
     <message>
-        <location filename="../township_deposits.py" line="67" />
-        <location filename="../township_deposits.py" line="74" />
+        <location filename="../township_deposits.py" line="68" />
+        <location filename="../township_deposits.py" line="75" />
         <source>Amount</source>
         <translation>金额</translation>
     </message>
     <message>
-        <location filename="../township_deposits.py" line="68" />
+        <location filename="../township_deposits.py" line="69" />
         <source>Bank credit</source>
         <translation>银行到账</translation>
     </message>
     <message>
-        <location filename="../township_deposits.py" line="68" />
+        <location filename="../township_deposits.py" line="69" />
         <source>not matched</source>
         <translation>未核对</translation>
     </message>
     <message>
-        <location filename="../township_deposits.py" line="72" />
+        <location filename="../township_deposits.py" line="73" />
         <source>Bank reference</source>
         <translation>银行流水号</translation>
     </message>
     <message>
-        <location filename="../township_deposits.py" line="75" />
+        <location filename="../township_deposits.py" line="76" />
         <source>Memo</source>
         <translation>摘要</translation>
     </message>
     <message>
-        <location filename="../township_deposits.py" line="81" />
+        <location filename="../township_deposits.py" line="82" />
         <source>Add bank credit…</source>
         <translation>登记银行到账…</translation>
     </message>
     <message>
-        <location filename="../township_deposits.py" line="82" />
+        <location filename="../township_deposits.py" line="83" />
         <source>Import bank statement…</source>
         <translation>导入银行对账单…</translation>
     </message>
     <message>
-        <location filename="../township_deposits.py" line="83" />
+        <location filename="../township_deposits.py" line="84" />
         <source>Match selected</source>
         <translation>核对所选</translation>
     </message>
     <message>
-        <location filename="../township_deposits.py" line="84" />
+        <location filename="../township_deposits.py" line="85" />
         <source>Match automatically</source>
         <translation>自动核对</translation>
     </message>
     <message>
-        <location filename="../township_deposits.py" line="95" />
+        <location filename="../township_deposits.py" line="96" />
         <source>Deposits recorded by collectors</source>
         <translation>收款员登记的缴存</translation>
     </message>
     <message>
-        <location filename="../township_deposits.py" line="99" />
+        <location filename="../township_deposits.py" line="100" />
         <source>Bank credits not yet matched</source>
         <translation>尚未核对的银行到账</translation>
     </message>
     <message>
-        <location filename="../township_deposits.py" line="106" />
+        <location filename="../township_deposits.py" line="107" />
         <source>Deposits and bank credits</source>
         <translation>缴存与银行到账核对</translation>
     </message>
     <message>
-        <location filename="../township_deposits.py" line="121" />
+        <location filename="../township_deposits.py" line="122" />
         <source>Bank credit %1 (%2) added.</source>
         <translation>已登记银行到账 %1（%2）。</translation>
     </message>
     <message>
-        <location filename="../township_deposits.py" line="126" />
+        <location filename="../township_deposits.py" line="127" />
         <source>Bank statement (CSV)</source>
         <translation>银行对账单（CSV）</translation>
     </message>
     <message>
-        <location filename="../township_deposits.py" line="131" />
+        <location filename="../township_deposits.py" line="132" />
         <source>%1 credits imported, %2 already known.</source>
         <translation>导入到账 %1 笔，已有 %2 笔。</translation>
     </message>
     <message>
-        <location filename="../township_deposits.py" line="138" />
+        <location filename="../township_deposits.py" line="139" />
         <source>Select a deposit and a bank credit.</source>
         <translation>请选择一笔缴存和一笔银行到账。</translation>
     </message>
     <message>
-        <location filename="../township_deposits.py" line="143" />
+        <location filename="../township_deposits.py" line="144" />
         <source>Slip %1 matched with bank credit %2.</source>
         <translation>缴款单 %1 已与银行流水 %2 核对。</translation>
     </message>
     <message>
-        <location filename="../township_deposits.py" line="150" />
+        <location filename="../township_deposits.py" line="151" />
         <source>%1 matched; %2 deposits and %3 credits left unmatched.</source>
         <translation>核对 %1 笔；未核对缴存 %2 笔，到账 %3 笔。</translation>
     </message>
@@ -3126,89 +3380,99 @@
 <context>
     <name>TownshipProgressPage</name>
     <message>
-        <location filename="../township_progress.py" line="42" />
+        <location filename="../township_progress.py" line="88" />
         <source>Village</source>
         <translation>村</translation>
     </message>
     <message>
-        <location filename="../township_progress.py" line="43" />
+        <location filename="../township_progress.py" line="89" />
         <source>Group</source>
         <translation>组</translation>
     </message>
     <message>
-        <location filename="../township_progress.py" line="44" />
+        <location filename="../township_progress.py" line="90" />
         <source>Roster</source>
         <translation>花名册</translation>
     </message>
     <message>
-        <location filename="../township_progress.py" line="45" />
-        <location filename="../township_progress.py" line="101" />
+        <location filename="../township_progress.py" line="91" />
+        <location filename="../township_progress.py" line="153" />
         <source>Enrolled</source>
         <translation>已参保</translation>
     </message>
     <message>
-        <location filename="../township_progress.py" line="46" />
+        <location filename="../township_progress.py" line="92" />
         <source>Subsidised</source>
         <translation>资助人数</translation>
     </message>
     <message>
-        <location filename="../township_progress.py" line="47" />
-        <location filename="../township_progress.py" line="102" />
+        <location filename="../township_progress.py" line="93" />
+        <location filename="../township_progress.py" line="154" />
         <source>Target</source>
         <translation>征缴任务</translation>
     </message>
     <message>
-        <location filename="../township_progress.py" line="49" />
+        <location filename="../township_progress.py" line="95" />
         <source>Completion</source>
         <translation>完成率</translation>
     </message>
     <message>
-        <location filename="../township_progress.py" line="50" />
+        <location filename="../township_progress.py" line="96" />
         <source>Amount</source>
         <translation>金额</translation>
     </message>
     <message>
-        <location filename="../township_progress.py" line="51" />
+        <location filename="../township_progress.py" line="97" />
         <source>Reward</source>
         <translation>奖励</translation>
     </message>
     <message>
-        <location filename="../township_progress.py" line="59" />
+        <location filename="../township_progress.py" line="107" />
         <source>Export to Excel…</source>
         <translation>导出 Excel…</translation>
     </message>
     <message>
-        <location filename="../township_progress.py" line="60" />
+        <location filename="../township_progress.py" line="108" />
         <source>Export to PDF…</source>
         <translation>导出 PDF…</translation>
     </message>
     <message>
-        <location filename="../township_progress.py" line="68" />
+        <location filename="../township_progress.py" line="111" />
+        <source>Name a village…</source>
+        <translation>设置村名…</translation>
+    </message>
+    <message>
+        <location filename="../township_progress.py" line="119" />
         <source>Collection progress by village and group</source>
         <translation>各村、各村民小组征缴进度</translation>
     </message>
     <message>
-        <location filename="../township_progress.py" line="86" />
+        <location filename="../township_progress.py" line="138" />
         <source>(whole village)</source>
         <translation>（全村）</translation>
     </message>
     <message>
-        <location filename="../township_progress.py" line="91" />
+        <location filename="../township_progress.py" line="143" />
         <source>%1: %2 enrolled, %3 subsidised, %4 collected, rewards %5</source>
         <translation>%1：参保 %2 人，资助参保 %3 人，收取 %4，奖励 %5</translation>
     </message>
     <message>
-        <location filename="../township_progress.py" line="143" />
+        <location filename="../township_progress.py" line="195" />
         <source>Enrolled and target by village</source>
         <translation>各村参保人数与征缴任务</translation>
     </message>
     <message>
-        <location filename="../township_progress.py" line="146" />
+        <location filename="../township_progress.py" line="200" />
+        <source>%1 is now shown as %2.</source>
+        <translation>村代码 %1 今后显示为“%2”。</translation>
+    </message>
+    <message>
+        <location filename="../township_progress.py" line="205" />
         <source>Export progress</source>
         <translation>导出征缴进度</translation>
     </message>
     <message>
-        <location filename="../township_progress.py" line="150" />
+        <location filename="../township_progress.py" line="209" />
         <source>Saved %1.</source>
         <translation>已保存 %1。</translation>
     </message>
@@ -3216,123 +3480,131 @@
 <context>
     <name>TownshipReconcilePage</name>
     <message>
-        <location filename="../township_reconcile.py" line="24" />
+        <location filename="../township_reconcile.py" line="30" />
+        <location filename="../township_reconcile.py" line="51" />
         <source>Village</source>
         <translation>村</translation>
     </message>
     <message>
-        <location filename="../township_reconcile.py" line="25" />
+        <location filename="../township_reconcile.py" line="31" />
+        <location filename="../township_reconcile.py" line="52" />
         <source>Collector</source>
         <translation>收款员</translation>
     </message>
     <message>
-        <location filename="../township_reconcile.py" line="26" />
+        <location filename="../township_reconcile.py" line="32" />
         <source>Receipts</source>
         <translation>票据</translation>
     </message>
     <message>
-        <location filename="../township_reconcile.py" line="27" />
+        <location filename="../township_reconcile.py" line="33" />
         <source>Voided</source>
         <translation>已作废</translation>
     </message>
     <message>
-        <location filename="../township_reconcile.py" line="28" />
+        <location filename="../township_reconcile.py" line="34" />
         <source>Refunds</source>
         <translation>退费</translation>
     </message>
     <message>
-        <location filename="../township_reconcile.py" line="29" />
+        <location filename="../township_reconcile.py" line="35" />
         <source>Cash collected</source>
         <translation>累计收取现金</translation>
     </message>
     <message>
-        <location filename="../township_reconcile.py" line="30" />
+        <location filename="../township_reconcile.py" line="36" />
         <source>Deposited</source>
         <translation>已缴存</translation>
     </message>
     <message>
-        <location filename="../township_reconcile.py" line="31" />
+        <location filename="../township_reconcile.py" line="37" />
         <source>On hand</source>
         <translation>在手现金</translation>
     </message>
     <message>
-        <location filename="../township_reconcile.py" line="32" />
-        <location filename="../township_reconcile.py" line="52" />
+        <location filename="../township_reconcile.py" line="38" />
+        <location filename="../township_reconcile.py" line="70" />
         <source>Problems</source>
         <translation>问题</translation>
     </message>
     <message>
-        <location filename="../township_reconcile.py" line="36" />
+        <location filename="../township_reconcile.py" line="42" />
+        <location filename="../township_reconcile.py" line="53" />
         <source>Receipt</source>
         <translation>票据</translation>
     </message>
     <message>
-        <location filename="../township_reconcile.py" line="37" />
+        <location filename="../township_reconcile.py" line="43" />
         <source>Household</source>
         <translation>户号</translation>
     </message>
     <message>
-        <location filename="../township_reconcile.py" line="38" />
+        <location filename="../township_reconcile.py" line="44" />
         <source>Date</source>
         <translation>日期</translation>
     </message>
     <message>
-        <location filename="../township_reconcile.py" line="39" />
+        <location filename="../township_reconcile.py" line="45" />
         <source>Amount</source>
         <translation>金额</translation>
     </message>
     <message>
-        <location filename="../township_reconcile.py" line="40" />
+        <location filename="../township_reconcile.py" line="46" />
         <source>State</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../township_reconcile.py" line="41" />
+        <location filename="../township_reconcile.py" line="47" />
         <source>Signature</source>
         <translation>签名</translation>
     </message>
     <message>
-        <location filename="../township_reconcile.py" line="51" />
+        <location filename="../township_reconcile.py" line="54" />
+        <source>Problem</source>
+        <translation>问题</translation>
+    </message>
+    <message>
+        <location filename="../township_reconcile.py" line="60" />
+        <source>Problems of every village</source>
+        <translation>显示所有村的问题</translation>
+    </message>
+    <message>
+        <location filename="../township_reconcile.py" line="69" />
         <source>Receipts of the selected collector</source>
         <translation>所选收款员的票据</translation>
     </message>
     <message>
-        <location filename="../township_reconcile.py" line="58" />
+        <location filename="../township_reconcile.py" line="78" />
         <source>Receipts, money and collectors across villages</source>
         <translation>各村票、款、人核对</translation>
     </message>
     <message>
-        <location filename="../township_reconcile.py" line="64" />
+        <location filename="../township_reconcile.py" line="84" />
         <source>issued</source>
         <translation>已开具</translation>
     </message>
     <message>
-        <location filename="../township_reconcile.py" line="64" />
+        <location filename="../township_reconcile.py" line="84" />
         <source>not printed</source>
         <translation>待打印</translation>
     </message>
     <message>
-        <location filename="../township_reconcile.py" line="65" />
+        <location filename="../township_reconcile.py" line="85" />
         <source>voided</source>
         <translation>已作废</translation>
     </message>
     <message>
-        <location filename="../township_reconcile.py" line="68" />
+        <location filename="../township_reconcile.py" line="88" />
         <source>verified</source>
         <translation>有效</translation>
     </message>
     <message>
-        <location filename="../township_reconcile.py" line="68" />
+        <location filename="../township_reconcile.py" line="88" />
         <source>DOES NOT VERIFY</source>
         <translation>校验失败</translation>
     </message>
     <message>
-        <location filename="../township_reconcile.py" line="79" />
-        <source>No problems.</source>
-        <translation>没有发现问题。</translation>
-    </message>
-    <message>
-        <location filename="../township_reconcile.py" line="80" />
+        <location filename="../township_reconcile.py" line="116" />
         <source>Problems (%1)</source>
         <translation>问题（%1）</translation>
     </message>
@@ -3440,56 +3712,112 @@ Nothing is lost, and your receipts and payments stay as they are.</source>
     </message>
 </context>
 <context>
+    <name>VillageNameDialog</name>
+    <message>
+        <location filename="../township_progress.py" line="54" />
+        <source>Name a village</source>
+        <translation>设置村名</translation>
+    </message>
+    <message>
+        <location filename="../township_progress.py" line="54" />
+        <source>Save</source>
+        <translation>保存</translation>
+    </message>
+    <message>
+        <location filename="../township_progress.py" line="62" />
+        <source>e.g. 东关村</source>
+        <translation>例如：东关村</translation>
+    </message>
+    <message>
+        <location filename="../township_progress.py" line="66" />
+        <source>Village code</source>
+        <translation>村代码</translation>
+    </message>
+    <message>
+        <location filename="../township_progress.py" line="67" />
+        <source>Village name</source>
+        <translation>村名</translation>
+    </message>
+    <message>
+        <location filename="../township_progress.py" line="76" />
+        <source>Enter the village code and its name.</source>
+        <translation>请填写村代码和村名。</translation>
+    </message>
+</context>
+<context>
     <name>VoidDialog</name>
     <message>
-        <location filename="../receipts_page.py" line="84" />
+        <location filename="../receipts_page.py" line="94" />
         <source>Void receipt %1</source>
         <translation>作废票据 %1</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="85" />
+        <location filename="../receipts_page.py" line="95" />
         <source>Void…</source>
         <translation>作废…</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="85" />
+        <location filename="../receipts_page.py" line="95" />
         <source>Yes, void it</source>
         <translation>确认作废</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="92" />
+        <location filename="../receipts_page.py" line="102" />
         <source>Why is it voided? (required)</source>
         <translation>作废原因（必填）</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="93" />
+        <location filename="../receipts_page.py" line="103" />
         <source>Receipt</source>
         <translation>票据</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="95" />
+        <location filename="../receipts_page.py" line="105" />
         <source>This is the next unused (blank) form, spoiled before use.</source>
         <translation>这是下一张未用的空白票据，使用前已损坏。</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="97" />
+        <location filename="../receipts_page.py" line="108" />
+        <source>Payer</source>
+        <translation>交款人</translation>
+    </message>
+    <message>
+        <location filename="../receipts_page.py" line="108" />
+        <source>%1 (household %2)</source>
+        <translation>%1（户号 %2）</translation>
+    </message>
+    <message>
+        <location filename="../receipts_page.py" line="111" />
+        <source>Amount</source>
+        <translation>金额</translation>
+    </message>
+    <message>
+        <location filename="../receipts_page.py" line="112" />
         <source>Reason</source>
         <translation>原因</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="102" />
+        <location filename="../receipts_page.py" line="117" />
         <source>A reason is required to void a receipt.</source>
         <translation>作废票据必须填写原因。</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="105" />
+        <location filename="../receipts_page.py" line="120" />
         <source>Void the blank form %1? Its number is never used again. Keep all parts of the paper form.</source>
         <translation>确认作废空白票据 %1？此号码以后不再使用。请保留纸质票据的全部联次。</translation>
     </message>
     <message>
-        <location filename="../receipts_page.py" line="107" />
-        <source>Void %1? The payment is cancelled, the members are no longer enrolled and the household must be collected again on a new receipt. Keep all parts of the paper receipt.</source>
-        <translation>确认作废 %1？该笔收款将撤销，成员不再算参保，该户需要用新票据重新收款。请收回并保留纸质票据的全部联次。</translation>
+        <location filename="../receipts_page.py" line="122" />
+        <source>Void %1 of %2 for %3? The payment is cancelled, the members are no longer enrolled and the household must be collected again on a new receipt. Keep all parts of the paper receipt.</source>
+        <translation>确认作废 %1（交款人 %2，金额 %3）？该笔收款将撤销，成员不再算参保，该户需要用新票据重新收款。请收回并保留纸质票据的全部联次。</translation>
+    </message>
+</context>
+<context>
+    <name>cash</name>
+    <message>
+        <location filename="../cash_page.py" line="84" />
+        <source>%1: %2 receipt(s) for %3 person(s) · cash %4 · non-cash %5 · %6 void(s) · %7 refund(s) %8 · %9 deposit(s) %10</source>
+        <translation>%1 日清：开票 %2 张（%3 人）· 现金 %4 · 非现金 %5 · 作废 %6 张 · 退费 %7 笔 %8 · 缴存 %9 笔 %10</translation>
     </message>
 </context>
 <context>
@@ -3503,57 +3831,57 @@ Nothing is lost, and your receipts and payments stay as they are.</source>
 <context>
     <name>common</name>
     <message>
-        <location filename="../common.py" line="69" />
+        <location filename="../common.py" line="72" />
         <source>Cash</source>
         <translation>现金</translation>
     </message>
     <message>
-        <location filename="../common.py" line="69" />
+        <location filename="../common.py" line="72" />
         <source>WeChat</source>
         <translation>微信</translation>
     </message>
     <message>
-        <location filename="../common.py" line="70" />
+        <location filename="../common.py" line="73" />
         <source>Bank transfer</source>
         <translation>银行转账</translation>
     </message>
     <message>
-        <location filename="../common.py" line="70" />
+        <location filename="../common.py" line="73" />
         <source>Other</source>
         <translation>其他</translation>
     </message>
     <message>
-        <location filename="../common.py" line="79" />
+        <location filename="../common.py" line="82" />
         <source>Unexpected error: %1. The details were written to the log file.</source>
         <translation>意外错误：%1。详细信息已写入日志文件。</translation>
     </message>
     <message>
-        <location filename="../common.py" line="89" />
+        <location filename="../common.py" line="92" />
         <source>Yibao Collect</source>
         <translation>医保收缴通</translation>
     </message>
     <message>
-        <location filename="../common.py" line="260" />
+        <location filename="../common.py" line="319" />
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
     <message>
-        <location filename="../common.py" line="341" />
+        <location filename="../common.py" line="411" />
         <source>Spreadsheets (*.xlsx *.csv)</source>
         <translation>表格文件 (*.xlsx *.csv)</translation>
     </message>
     <message>
-        <location filename="../common.py" line="350" />
+        <location filename="../common.py" line="420" />
         <source>Row</source>
         <translation>行号</translation>
     </message>
     <message>
-        <location filename="../common.py" line="351" />
+        <location filename="../common.py" line="421" />
         <source>Column</source>
         <translation>列</translation>
     </message>
     <message>
-        <location filename="../common.py" line="352" />
+        <location filename="../common.py" line="422" />
         <source>Reason</source>
         <translation>原因</translation>
     </message>
@@ -3597,74 +3925,101 @@ Nothing is lost, and your receipts and payments stay as they are.</source>
 <context>
     <name>printing</name>
     <message>
-        <location filename="../printing.py" line="55" />
+        <location filename="../printing.py" line="72" />
         <source>The receipt PDF could not be read (%1).</source>
         <translation>无法读取票据 PDF（%1）。</translation>
     </message>
     <message>
-        <location filename="../printing.py" line="61" />
+        <location filename="../printing.py" line="78" />
         <source>The printer could not be opened. Is it switched on and connected?</source>
         <translation>无法连接打印机。请检查打印机是否开机并已连接。</translation>
     </message>
     <message>
-        <location filename="../printing.py" line="70" />
+        <location filename="../printing.py" line="87" />
         <source>The printer stopped in the middle of the job.</source>
         <translation>打印机在打印过程中停止了。</translation>
     </message>
     <message>
-        <location filename="../printing.py" line="147" />
+        <location filename="../printing.py" line="186" />
+        <source>No printer is installed: choose the folder for the receipt PDF files</source>
+        <translation>未安装打印机：请选择保存票据 PDF 文件的文件夹</translation>
+    </message>
+    <message>
+        <location filename="../printing.py" line="212" />
         <source>Receipt %1</source>
         <translation>票据 %1</translation>
     </message>
     <message>
-        <location filename="../printing.py" line="156" />
+        <location filename="../printing.py" line="221" />
         <source>Reprint of %1 failed: %2</source>
         <translation>补打 %1 失败：%2</translation>
     </message>
     <message>
-        <location filename="../printing.py" line="159" />
+        <location filename="../printing.py" line="224" />
         <source>Printing failed: %1
 Receipt %2 is collected but NOT printed yet. Check the printer, then print it from the banner or the Receipts page.</source>
         <translation>打印失败：%1
 票据 %2 已收款，但还没有打印！请检查打印机，然后点窗口上方红色提示条或“票据”页的“打印”重新打印。</translation>
     </message>
     <message>
-        <location filename="../printing.py" line="167" />
+        <location filename="../printing.py" line="232" />
         <source>Reprint of %1 cancelled.</source>
         <translation>已取消补打 %1。</translation>
     </message>
     <message>
-        <location filename="../printing.py" line="169" />
+        <location filename="../printing.py" line="234" />
         <source>Printing cancelled. Receipt %1 is collected but NOT printed yet: print it from the banner or the Receipts page.</source>
         <translation>已取消打印。票据 %1 已收款，但还没有打印！请点窗口上方红色提示条或“票据”页的“打印”。</translation>
     </message>
     <message>
-        <location filename="../printing.py" line="175" />
+        <location filename="../printing.py" line="242" />
+        <source>Receipt %1 printed to the PDF file %2.</source>
+        <translation>票据 %1 已打印为 PDF 文件：%2</translation>
+    </message>
+    <message>
+        <location filename="../printing.py" line="245" />
         <source>Receipt %1 printed.</source>
         <translation>票据 %1 已打印。</translation>
     </message>
     <message>
-        <location filename="../printing.py" line="188" />
+        <location filename="../printing.py" line="262" />
+        <source>Refund voucher %1</source>
+        <translation>退费凭证 %1</translation>
+    </message>
+    <message>
+        <location filename="../printing.py" line="279" />
+        <source>Refund voucher %1 saved as %2.</source>
+        <translation>退费凭证 %1 已保存为 %2。</translation>
+    </message>
+    <message>
+        <location filename="../printing.py" line="282" />
+        <source>Refund voucher %1 printed.</source>
+        <translation>退费凭证 %1 已打印。</translation>
+    </message>
+    <message>
+        <location filename="../printing.py" line="291" />
         <source>Calibration page</source>
         <translation>套打校准页</translation>
     </message>
     <message>
-        <location filename="../printing.py" line="195" />
+        <location filename="../printing.py" line="269" />
+        <location filename="../printing.py" line="298" />
         <source>Printing failed: %1</source>
         <translation>打印失败：%1</translation>
     </message>
     <message>
-        <location filename="../printing.py" line="199" />
+        <location filename="../printing.py" line="273" />
+        <location filename="../printing.py" line="302" />
         <source>Printing cancelled.</source>
         <translation>已取消打印。</translation>
     </message>
     <message>
-        <location filename="../printing.py" line="205" />
+        <location filename="../printing.py" line="308" />
         <source>Calibration page printed.</source>
         <translation>校准页已打印。</translation>
     </message>
     <message>
-        <location filename="../printing.py" line="215" />
+        <location filename="../printing.py" line="318" />
         <source>Preview of receipt %1</source>
         <translation>预览票据 %1</translation>
     </message>
@@ -3672,17 +4027,22 @@ Receipt %2 is collected but NOT printed yet. Check the printer, then print it fr
 <context>
     <name>sync</name>
     <message>
-        <location filename="../sync_page.py" line="55" />
+        <location filename="../sync_page.py" line="67" />
         <source>never</source>
         <translation>从未</translation>
     </message>
     <message>
         <location filename="../sync_controller.py" line="104" />
+        <source>This computer is not enrolled with the county server yet. Press “Enrol this device…” and enter the server address and the one-time code from the township.</source>
+        <translation>本机还没有登记到县医保服务器。请点击“登记本机…”，填写县医保服务器地址和乡镇财政所给的一次性登记码。</translation>
+    </message>
+    <message>
+        <location filename="../sync_controller.py" line="116" />
         <source>Sync failed: %1</source>
         <translation>同步失败：%1</translation>
     </message>
     <message>
-        <location filename="../sync_page.py" line="87" />
+        <location filename="../sync_page.py" line="99" />
         <source>Browse…</source>
         <translation>浏览…</translation>
     </message>
@@ -3690,24 +4050,24 @@ Receipt %2 is collected but NOT printed yet. Check the printer, then print it fr
 <context>
     <name>township</name>
     <message>
-        <location filename="../township_pages.py" line="22" />
+        <location filename="../township_pages.py" line="23" />
         <source>Book issuance</source>
         <translation>票据领用</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="23" />
+        <location filename="../township_pages.py" line="24" />
         <source>Deposit matching</source>
         <translation>缴存核对</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="24" />
+        <location filename="../township_pages.py" line="25" />
         <source>Cross-village reconciliation</source>
         <translation>各村对账</translation>
     </message>
     <message>
-        <location filename="../township_pages.py" line="25" />
+        <location filename="../township_pages.py" line="26" />
         <source>Village progress</source>
         <translation>各村进度</translation>
     </message>
 </context>
-</TS>
+<context><name>QFileDialog</name><message><source>&amp;Look in:</source><translation>查找范围(&amp;L)：</translation></message><message><source>Files of &amp;type:</source><translation>文件类型(&amp;T)：</translation></message></context><context><name>QPrintSettingsOutput</name><message><source>Page &amp;Set:</source><translation>打印页面(&amp;S)：</translation></message></context><context><name>QPageSetupWidget</name><message><source>Page &amp;order:</source><translation>页面顺序(&amp;O)：</translation></message><message><source>Pages &amp;per sheet:</source><translation>每张纸页数(&amp;P)：</translation></message></context></TS>

@@ -49,6 +49,9 @@ CATALOGUE: dict[str, str] = {
     "Cancel": "取消",
     "Receipt %1": "票据 %1",
     "Receipt %1 printed.": "票据 %1 已打印。",
+    "Receipt %1 printed to the PDF file %2.": "票据 %1 已打印为 PDF 文件：%2",
+    "No printer is installed: choose the folder for the receipt PDF files":
+    "未安装打印机：请选择保存票据 PDF 文件的文件夹",
     "Reprint of %1 failed: %2": "补打 %1 失败：%2",
     "Reprint of %1 cancelled.": "已取消补打 %1。",
     "Printing failed: %1\nReceipt %2 is collected but NOT printed yet. Check the printer, "
@@ -155,7 +158,47 @@ CATALOGUE: dict[str, str] = {
     "今天不在征缴期内：确需收款请填写原因。",
     "Enrolled household %1 (fully subsidised, no receipt).": "户 %1 已登记参保（全额资助，不开票据）。",
     "Collected %1 on receipt %2 — printing…": "已收款 %1，票据 %2 — 正在打印…",
-    "Collected %1 on receipt %2 and printed.": "已收款 %1，票据 %2 已打印。",
+    "Collected %1, %2": "已收款 %1，%2",
+    "Refund voucher %1": "退费凭证 %1",
+    "Refund voucher %1 saved as %2.": "退费凭证 %1 已保存为 %2。",
+    "Refund voucher %1 printed.": "退费凭证 %1 已打印。",
+    "Refund voucher": "退费凭证",
+    "Print the refund voucher to sign": "打印退费凭证（请居民签字）",
+    "Collected today": "今日收款",
+    "%1 on %2 receipt(s), %3 person(s)": "%1（票据 %2 张，%3 人）",
+    "Campaign %1 so far": "%1累计收款",
+    "Households paid": "已缴户数",
+    "Persons paid": "已参保人数",
+    "Standard": "标准",
+    "Large": "大",
+    "Largest": "特大",
+    "Font size": "字号",
+    "Receipt PDF folder": "票据 PDF 文件夹",
+    "Asked at the first receipt when no printer is installed":
+    "未安装打印机时，打印第一张票据时询问；之后的票据按号码存入此文件夹",
+    "Refunded": "已退费",
+    "Today": "今天",
+    "printed, reprinted ×%1": "已打印，补打 %1 次",
+    "%1: %2 receipt(s) for %3 person(s) · cash %4 · non-cash %5 · %6 void(s) · %7 refund(s) %8 · "
+    "%9 deposit(s) %10":
+    "%1 日清：开票 %2 张（%3 人）· 现金 %4 · 非现金 %5 · 作废 %6 张 · 退费 %7 笔 %8 · "
+    "缴存 %9 笔 %10",
+    "Paid · %1": "已缴 · %1",
+    "Payment history (Alt+J)": "缴费记录（Alt+J）",
+    "&Received (optional):": "收到(&S)（可不填）：",
+    "yuan": "元",
+    "not an amount": "不是有效金额",
+    "%1 short": "还差 %1",
+    "Change %1": "找零 %1",
+    "Payment history of household %1": "户号 %1 的缴费记录",
+    "Year": "年度",
+    "Date": "日期",
+    "fully subsidised": "全额资助",
+    "paid": "已缴",
+    "refunded %1 on %2 (%3)": "%2 已退费 %1（%3）",
+    "receipt voided: %1": "票据已作废：%1",
+    "%1 line(s) on %2 receipt(s)": "共 %1 人次，%2 张票据",
+    "No payment recorded for this household yet.": "本户还没有缴费记录。",
     # ---- roster ----------------------------------------------------------------------------------
     "Search: name, initials, ID digits, household no. (empty lists all)":
     "搜索：姓名、拼音首字母、身份证号、户号（留空显示全部）",
@@ -238,10 +281,12 @@ CATALOGUE: dict[str, str] = {
     "A reason is required to void a receipt.": "作废票据必须填写原因。",
     "Void the blank form %1? Its number is never used again. Keep all parts of the paper "
     "form.": "确认作废空白票据 %1？此号码以后不再使用。请保留纸质票据的全部联次。",
-    "Void %1? The payment is cancelled, the members are no longer enrolled and the household "
-    "must be collected again on a new receipt. Keep all parts of the paper receipt.":
-    "确认作废 %1？该笔收款将撤销，成员不再算参保，该户需要用新票据重新收款。"
-    "请收回并保留纸质票据的全部联次。",
+    "Void %1 of %2 for %3? The payment is cancelled, the members are no longer enrolled and "
+    "the household must be collected again on a new receipt. Keep all parts of the paper "
+    "receipt.":
+    "确认作废 %1（交款人 %2，金额 %3）？该笔收款将撤销，成员不再算参保，该户需要用新票据重新"
+    "收款。请收回并保留纸质票据的全部联次。",
+    "%1 (household %2)": "%1（户号 %2）",
     "Refund on receipt %1": "票据 %1 退费",
     "Paid out of my cash on hand": "由我用现金退付（从现金在手中支出）",
     "Paid by the township office": "由乡镇财政所退付（不动用现金在手）",
@@ -259,8 +304,8 @@ CATALOGUE: dict[str, str] = {
     "a paid enrolment is ended by a refund on its receipt.":
     "仅用于未缴费的参保（全额资助）。记录保留，标为已终止；已缴费的参保请在票据上办理退费。",
     "Newborn: covered from birth in the birth year": "新生儿参保（出生当年，自出生之日起）",
-    "Refund %1 (%2) on receipt %3 because: %4? Their enrolment ends; %5.":
-    "确认为 %1（%2）办理票据 %3 的退费，原因：%4？其本年度参保随之终止；%5。",
+    "Refund %1 to %2 (%3) on receipt %4 because: %5? Their enrolment ends; %6.":
+    "确认退费 %1 给 %2（%3），票据 %4，原因：%5？其本年度参保随之终止；%6。",
     "Refund…": "退费…",
     "Yes, refund": "确认退费",
     "Name, initials or ID digits of the member": "成员姓名、拼音首字母或身份证号",
@@ -299,12 +344,12 @@ CATALOGUE: dict[str, str] = {
     # ---- cash ---------------------------------------------------------------------------------------
     "Record a deposit": "登记缴存",
     "Record deposit": "登记缴存",
-    "Number on the bank slip": "银行回单上的编号",
+    "Number on the bank slip": "银行缴款单上的编号",
     "Cash on hand": "现金在手",
     "Amount deposited (yuan)": "缴存金额（元）",
-    "Slip number": "回单号",
+    "Slip number": "缴款单号",
     "Deposit date": "缴存日期",
-    "Enter the slip number.": "请填写回单号。",
+    "Enter the slip number.": "请填写缴款单号。",
     "Daily close": "日清",
     "Close the day": "日清结账",
     "Count the cash and type the total": "清点现金后输入合计",
@@ -359,6 +404,10 @@ CATALOGUE: dict[str, str] = {
     "Backup folder": "备份文件夹",
     "Language": "界面语言",
     "County server address": "县级服务器地址",
+    "Name on receipts": "本村（乡镇）名称",
+    "e.g. 东关村 — printed instead of the village code": "例如：东关村（收据、报表上印村名而不是村代码）",
+    "Issuing unit": "收款单位",
+    "Leave empty to print the unit the policy names": "留空则印政策文件中的收款单位",
     "Cash limits": "现金限额",
     "Calibration: print the page on plain A4 paper at actual size, measure where the red "
     "cross lands and follow the instructions printed on the page; enter the offsets here and "
@@ -421,7 +470,10 @@ CATALOGUE: dict[str, str] = {
     "本机已登记到 %1（村代码 %2）。请点“立即同步”。",
     "Syncing in the background — you can keep collecting.": "正在后台同步，可以继续收款。",
     "Sending records: %1 of %2": "正在上传记录：%1 / %2",
-    "Receiving county data: %1 items": "正在接收县医保数据：%1 条",
+    "Receiving county data: %1 pages, %2 items applied": "正在接收县医保数据：已应用 %1 页、%2 条",
+    "This computer is not enrolled with the county server yet. Press “Enrol this device…” and "
+    "enter the server address and the one-time code from the township.":
+    "本机还没有登记到县医保服务器。请点击“登记本机…”，填写县医保服务器地址和乡镇财政所给的一次性登记码。",
     "Sync complete: %1 sent, %2 received, %3 still waiting.":
     "同步完成：上传 %1 条，接收 %2 条，仍待同步 %3 条。",
     "%1 refund task(s) from the county: see below.": "县医保下发 %1 个退费任务，见下方列表。",

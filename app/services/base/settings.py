@@ -16,6 +16,8 @@ DEFAULTS: dict[str, Any] = {
     "language": "zh_CN",
     "receipt_layout": "three_part",
     "printer_name": "",
+    "pdf_folder": "",  # receipts saved as PDF files when no printer is installed
+    "font_size": "standard",  # standard / large / largest (ui.common.FONT_SCALES)
     "overlay_offset_x_mm": 0.0,
     "overlay_offset_y_mm": 0.0,
     "server_url": "",

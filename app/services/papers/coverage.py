@@ -25,6 +25,7 @@ from app.services.views.coverage import (
     village_names,
     write_report,
 )
+from app.services.views.villages import village_label
 from app.services.village.campaigns import active_campaign, campaign_by_id
 from receipts.coverage import Coverage
 
@@ -73,7 +74,7 @@ def village_coverage(ws: Workspace, *, campaign_year: int | None = None) -> Cove
         lines=lines, roster=roster, online=online, targets=targets, names=names,
         rates=policy_rates(ws, year), channels=funding_channels(ws),
         year_label=policy.year_label(), period_label=policy.period_label(),
-        unit=names.get(village) or village, maker=ws.user)
+        unit=village_label(ws, village), maker=ws.user)
 
 
 @requires_role("collector", "导出征缴进度表")

@@ -10,6 +10,7 @@ from datetime import date, datetime, time, timedelta
 
 from app.domain.errors import NotFound
 from app.domain.idcard import mask_id_number
+from app.domain.policy import Policy
 from app.domain.roster import REFUND_REASONS
 from app.services.base.common import BUSINESS_TZ, iso, utc_now
 from app.services.base.roles import any_role
@@ -17,6 +18,7 @@ from app.services.base.settings import all_settings, get_setting
 from app.services.base.workspace import Workspace
 from app.services.papers.receipt_qr import stored_qr
 from app.services.views.reconcile import book_summaries
+from app.services.views.villages import village_label
 from app.services.village.books import resolve_receipt
 from app.services.village.campaigns import active_campaign, campaign_by_id
 from app.services.village.collect import household_fees
@@ -39,12 +41,12 @@ from receipts.qr import receipt_fields, sign_qr
 
 
 def _village_label(ws: Workspace, group: str = "") -> str:
-    name = get_setting(ws, "village_name") or ws.meta("village") or ""
-    return f"{name}{group}"
+    return village_label(ws, ws.meta("village"), group)
 
 
-def _issuer(ws: Workspace, region: str) -> str:
-    return get_setting(ws, "issuer") or f"{region}医疗保障局"
+def _issuer(ws: Workspace, policy: Policy) -> str:
+    # The office's own setting (收款单位 in 设置) wins over the policy's, which it corrects.
+    return get_setting(ws, "issuer") or policy.issuing_unit()
 
 
 def _dt(text: str) -> datetime:
@@ -85,7 +87,7 @@ def receipt_document(ws: Workspace, receipt_no: str, *, series: str | None = Non
         series=ref.book.series, number=number, payer_name=head, household_no=household_no,
         village=_village_label(ws, group), benefit_year=policy.benefit_year, lines=lines,
         total_fen=amount, method=method, method_ref=method_ref, collector=collector,
-        issued_at=issued_at, issuer=_issuer(ws, policy.region),
+        issued_at=issued_at, issuer=_issuer(ws, policy),
         insurance_type=policy.insurance_type,
         state="voided" if void_reason else "issued", void_reason=void_reason,
         reprint=reprint, reprinted_at=utc_now() if reprint else None,

@@ -29,6 +29,7 @@ from app.services.base.common import iso, new_id, utc_now
 from app.services.base.roles import any_role, requires_role
 from app.services.base.workspace import Workspace
 from app.services.township.ledger import Ledger, book_figures, label, load_ledger
+from app.services.views.villages import village_namer
 from db.connection import tx
 
 MAX_BOOK = 10_000
@@ -111,7 +112,8 @@ def issue_book(ws: Workspace, *, series: str, first: int, last: int, village: st
             allocation_id=issue_id, series=series, first=first, last=last, village=village,
             collector=collector, width=int(stock[1]), override_reason=override)))
     return {"allocation_id": issue_id, "series": series, "first": first, "last": last,
-            "width": int(stock[1]), "village": village, "collector": collector,
+            "width": int(stock[1]), "village": village,
+            "village_name": village_namer(ws).label(village), "collector": collector,
             "override_reason": override}
 
 
@@ -177,19 +179,21 @@ def settlement_check(ws: Workspace, allocation_id: str) -> dict[str, Any]:
         led = load_ledger(ws)
     series, first, last, village, collector = issue[1], issue[2], issue[3], issue[4], issue[5]
     fig = book_figures(led, series, first, last, village=village)
+    names = village_namer(ws)
+    place = names.label(village)
     confirmed = {n for (n,) in ws.conn.execute(
         "SELECT number FROM tw_void_checks WHERE series = ?", (series,))}
     blockers = []
     if fig["gaps"]:
-        blockers.append(f"票号 {_spans(led, series, fig['gaps'])} 在 {village} 的日志中没有开具、"
+        blockers.append(f"票号 {_spans(led, series, fig['gaps'])} 在 {place} 的日志中没有开具、"
                         "作废或遗失的记录（跳号），核销前每个票号都须有着落")
     if fig["elsewhere"]:
         others: dict[str, list[int]] = {}
         for n, other in fig["elsewhere"]:
             others.setdefault(other, []).append(n)
         for other, numbers in others.items():
-            blockers.append(f"票号 {_spans(led, series, number_ranges(numbers))} 是 {other} 的设备使用的，"
-                            f"不在领用村 {village} 的日志中")
+            blockers.append(f"票号 {_spans(led, series, number_ranges(numbers))} 是 {names.label(other)} 的设备使用的，"
+                            f"不在领用村 {place} 的日志中")
     unconfirmed = [n for n in fig["voided_numbers"] if n not in confirmed]
     if unconfirmed:
         blockers.append("作废票据联次未确认收回：" + "、".join(
@@ -199,8 +203,8 @@ def settlement_check(ws: Workspace, allocation_id: str) -> dict[str, Any]:
         blockers.append(f"{collector} 尚有现金 {format_fen(on_hand, symbol=True)} 未缴存")
     settled = ws.conn.execute("SELECT at FROM tw_settlements WHERE issue_id = ?",
                               (allocation_id,)).fetchone()
-    return {"allocation_id": allocation_id, "village": village, "collector": collector,
-            **{k: v for k, v in fig.items() if k not in ("gaps", "voided_numbers", "elsewhere")},
+    return {"allocation_id": allocation_id, "village": village, "village_name": place,
+            "collector": collector, **{k: v for k, v in fig.items() if k not in ("gaps", "voided_numbers", "elsewhere")},
             "gaps": [list(g) for g in fig["gaps"]], "unconfirmed_voids": unconfirmed,
             "elsewhere": [list(e) for e in fig["elsewhere"]],
             "on_hand_fen": on_hand, "blockers": blockers,
@@ -244,6 +248,7 @@ def issued_books(ws: Workspace) -> list[dict[str, Any]]:
     says so (``changed_after_settlement``) and shows the figures now (``now``)."""
     with collector_paused():
         led = load_ledger(ws)
+        names = village_namer(ws)
         out = []
         for row in ws.conn.execute(
                 "SELECT i.id, i.series, i.first_no, i.last_no, i.village, i.collector, "
@@ -255,7 +260,8 @@ def issued_books(ws: Workspace) -> list[dict[str, Any]]:
             settled = None if row[8] is None else dict(zip(_BOOK_FIGURES, row[9:14],
                                                            strict=True))
             out.append({"allocation_id": row[0], "series": row[1], "first": row[2],
-                        "last": row[3], "village": row[4], "collector": row[5],
+                        "last": row[3], "village": row[4],
+                        "village_name": names.label(row[4]), "collector": row[5],
                         "override_reason": row[6], "issued_at": row[7], "settled_at": row[8],
                         **(settled or live),
                         "changed_after_settlement": settled is not None and settled != live,

@@ -31,6 +31,7 @@ from app.services.base.roles import requires_role
 from app.services.base.workspace import Workspace
 from app.services.township.ledger import DeviceLedger, Ledger, load_ledger
 from app.services.township.textfile import read_csv_text
+from app.services.views.villages import village_namer
 from db.connection import tx
 
 _COLUMNS = {
@@ -189,9 +190,10 @@ def deposit_matching(ws: Workspace) -> dict[str, Any]:
                for r in ws.conn.execute("SELECT id, bank_ref, amount_fen, credit_date, payer, "
                                         "memo FROM tw_bank_credits ORDER BY credit_date, bank_ref")}
     deposits = []
+    names = village_namer(ws)
     for d in _deposits(load_ledger(ws)):
         credit_id = matches.get((d["device_id"], d["deposit_id"]))
-        deposits.append({**d, "credit_id": credit_id,
+        deposits.append({**d, "village_name": names.label(d["village"]), "credit_id": credit_id,
                          "bank_ref": credits[credit_id]["bank_ref"] if credit_id else None})
     claimed = set(matches.values()) | {c for (c,) in ws.conn.execute(
         "SELECT credit_id FROM tw_noncash_matches")}

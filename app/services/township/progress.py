@@ -37,9 +37,10 @@ from app.services.views.coverage import (
     online_payments,
     policy_rates,
     render_report,
-    village_names,
     write_report,
 )
+from app.services.views.listings import group_order
+from app.services.views.villages import village_label, village_namer
 from app.services.village.campaigns import active_campaign
 from app.sheets.writer import write_xlsx
 from db.connection import tx
@@ -194,9 +195,11 @@ def progress(ws: Workspace, *, campaign_year: int | None = None) -> dict[str, An
     reward = int(get_setting(ws, REWARD_SETTING) or 0)
     deadline_text = get_setting(ws, DEADLINE_SETTING) or ""
     villages: dict[str, dict[str, Any]] = {}
-    names = village_names(ws)
-    for (village, grp), g in sorted(groups.items()):
-        v = villages.setdefault(village, {"village": village, "name": names.get(village, village),
+    names = village_namer(ws)
+    # 一组, 二组 … 十组, 十一组 as the villages number them, not in the order of their text.
+    for (village, grp), g in sorted(groups.items(),
+                                    key=lambda item: (item[0][0], group_order(item[0][1]))):
+        v = villages.setdefault(village, {"village": village, "name": names.label(village),
                                           **empty, "groups": []})
         target = targets.get((village, grp))
         v["groups"].append({"group": grp, **g, "target": target,
@@ -253,7 +256,7 @@ def export_progress(ws: Workspace, out: Path, *,
         # The title names the benefit year; the line under it the collection period.
         period = f"{data['period_label']}    " if data["period_label"] else ""
         report = Report(f"{data['year_label']}城乡居民医保征缴进度表",
-                        [f"{period}乡镇：{ws.meta('village') or ''}    制表：{ws.user}"])
+                        [f"{period}乡镇：{village_label(ws, ws.meta('village'))}    制表：{ws.user}"])
         report.table([Column("村", 14), Column("花名册", 9, "right", "count"),
                       Column("已参保", 9, "right", "count"),
                       Column("资助", 8, "right", "count"), Column("任务", 8, "right"),
@@ -311,11 +314,11 @@ def township_coverage(ws: Workspace, *, campaign_year: int | None = None) -> Cov
     for (village, grp), target in targets.items():
         if grp and (village, "") not in targets:
             village_targets[village] = village_targets.get(village, 0) + target
-    code, known = ws.meta("village") or "", village_names(ws)
-    township = known.get(code) or code
+    known = village_namer(ws)
+    township = known.label(ws.meta("village"))
     return build_coverage(
         lines=lines, roster=entries, online=online, targets=village_targets,
-        names=known, rates=policy_rates(ws, year), channels=funding_channels(ws),
+        names=known.names, rates=policy_rates(ws, year), channels=funding_channels(ws),
         year_label=names.year_label, period_label=names.period_label or "", unit=township,
         maker=ws.user)
 

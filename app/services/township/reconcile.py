@@ -35,6 +35,7 @@ from app.services.township.ledger import (
     load_ledger,
     refunded_fen,
 )
+from app.services.views.villages import VillageNames, village_namer
 from db import journal
 
 _FIGURES = ("receipts", "voids", "lost", "refunds", "amount_fen", "refunds_fen",
@@ -207,11 +208,15 @@ def _reconcile(ws: Workspace, led: Ledger, today: date | None) -> dict[str, Any]
     for village, message in ws.conn.execute(
             "SELECT village, message FROM tw_ingest_problems ORDER BY id"):
         _problem(problems, village, "", "chain", message)
+    names = village_namer(ws)
+    for p in problems:  # read by a person: the village by its name
+        p["village_name"] = names.label(p["village"])
     per_collector = Counter((p["village"], p["collector"]) for p in problems)
     per_village = Counter(p["village"] for p in problems)
     villages: dict[str, dict[str, Any]] = {}
     for (village, collector), row in sorted(rows.items()):
-        v = villages.setdefault(village, {"village": village, "collectors": [],
+        v = villages.setdefault(village, {"village": village,
+                                          "village_name": names.label(village), "collectors": [],
                                           **dict.fromkeys(_FIGURES, 0)})
         v["collectors"].append({"collector": collector, **row,
                                 "problems": per_collector[(village, collector)]})
@@ -252,11 +257,13 @@ def _duplicates(ws: Workspace, led: Ledger, problems: list[dict[str, Any]]) -> N
         holders[key].append((dev.village, p.collector,
                              (facts.label if facts else None) or "（全额资助）"))
     year_labels: dict[int, str] = {}
+    names: VillageNames | None = None  # read only when there is a duplicate to name
     for (year, _t, number), held in holders.items():
         if len(held) > 1:
             if year not in year_labels:  # the benefit year's name, as on the receipts
                 year_labels[year] = campaign_names(ws, year).year_label
-            where = "、".join(f"{v} {lbl}" for v, _c, lbl in held)
+            names = names or village_namer(ws)
+            where = "、".join(f"{names.label(v)} {lbl}" for v, _c, lbl in held)
             for village, collector, lbl in held:
                 _problem(problems, village, collector, "duplicate_enrolment",
                          f"{number[:6]}********{number[-4:]} {year_labels[year]}重复参保：{where}",

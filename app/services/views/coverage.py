@@ -38,6 +38,7 @@ from app.domain.errors import ValidationError
 from app.services.base.roles import any_role
 from app.services.base.settings import get_setting
 from app.services.base.workspace import Workspace
+from app.services.views.listings import group_order  # the one group-label sort
 from app.services.village.campaigns import campaign_by_id
 from app.sheets.writer import write_xlsx
 from db.fsutil import write_atomic
@@ -58,29 +59,6 @@ DEADLINE_SETTING = "township_reward_deadline"
 
 OUTSIDE = "（花名册外）"
 Key = tuple[str, str]
-
-
-_NUMERALS = {c: i for i, c in enumerate("零一二三四五六七八九")}
-
-
-def group_order(group: str) -> tuple[int, str]:
-    """村民小组 in their natural order: 一组, 二组 … 十组, 十一组 (and 1组, 2组 …)."""
-    head = ""
-    for ch in group:
-        if ch in _NUMERALS or ch in "十" or ch.isdigit():
-            head += ch
-        else:
-            break
-    if head.isdigit():
-        return int(head), group
-    if head:
-        tens, _, ones = head.partition("十")
-        if "十" in head:
-            value = (_NUMERALS.get(tens, 1) if tens else 1) * 10 + (_NUMERALS.get(ones, 0) if ones else 0)
-        else:
-            value = _NUMERALS.get(head[0], 0)
-        return value, group
-    return 10**6, group
 
 
 @dataclass(frozen=True)
@@ -211,8 +189,8 @@ def village_names(ws: Workspace) -> dict[str, str]:
     village name (settings ``village_name``) for its own code."""
     names = dict(get_setting(ws, NAMES_SETTING) or {})
     own, code = get_setting(ws, "village_name"), ws.meta("village") or ""
-    if own and code:
-        names.setdefault(code, own)
+    if own and code:  # what this office or village calls itself (设置) wins
+        names[code] = own
     return names
 
 

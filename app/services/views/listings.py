@@ -57,7 +57,10 @@ SELECT n.series, n.number, b.width, b.first_no, b.last_no, b.collector, n.state,
        v.reason, n.reason, h.head_name, h.household_no, p.amount_fen, p.method,
        coalesce(p.collected_at, n.at),
        n.state = 'issued' AND v.reason IS NULL AND NOT EXISTS (
-           SELECT 1 FROM receipt_prints x WHERE x.series = n.series AND x.number = n.number)
+           SELECT 1 FROM receipt_prints x WHERE x.series = n.series AND x.number = n.number),
+       (SELECT count(*) FROM receipt_prints x WHERE x.series = n.series
+        AND x.number = n.number AND x.kind = 'reprint'),
+       (SELECT coalesce(sum(r.amount_fen), 0) FROM refunds r WHERE r.payment_id = p.id)
 FROM receipt_numbers n
 JOIN receipt_books b ON b.id = n.book_id
 LEFT JOIN receipt_voids v ON v.series = n.series AND v.number = n.number
@@ -81,7 +84,8 @@ def list_receipts(ws: Workspace, *, state: str | None = None, series: str | None
 
     ``state`` is issued / voided / lost, or ``pending`` for issued but never printed; ``day``
     is the business date; ``text`` matches inside the label, the payer or the household no.
-    ``void_reason`` also carries the note of a number reported lost.
+    ``void_reason`` also carries the note of a number reported lost; ``reprints`` counts the
+    补打 of the receipt and ``refunds_fen`` what was refunded against it.
     """
     where: list[str] = []
     params: list[Any] = []
@@ -108,7 +112,8 @@ def list_receipts(ws: Workspace, *, state: str | None = None, series: str | None
         params.append(limit)
     rows = []
     for (ser, number, width, first, last, collector, raw_state, void_reason, note, payer,
-         household_no, amount, method, at, pending) in ws.conn.execute(sql, params):
+         household_no, amount, method, at, pending, reprints,
+         refunded) in ws.conn.execute(sql, params):
         formatted = f"{number:0{width}d}"
         voided = raw_state == "skipped" or void_reason is not None
         rows.append({
@@ -116,6 +121,7 @@ def list_receipts(ws: Workspace, *, state: str | None = None, series: str | None
             "state": "voided" if voided else raw_state,
             "payer": payer or "", "household_no": household_no or "", "amount_fen": amount,
             "method": method or "", "time": _local(at), "pending_print": bool(pending),
+            "reprints": reprints, "refunds_fen": refunded,
             "void_reason": void_reason or note or "",
             "book": f"{ser} {first:0{width}d}–{last:0{width}d}", "collector": collector,
         })

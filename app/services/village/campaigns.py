@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
@@ -17,6 +18,8 @@ from app.services.base.common import business_date, iso, new_id, utc_now
 from app.services.base.roles import any_role
 from app.services.base.workspace import Workspace
 from db.connection import tx
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -58,6 +61,8 @@ def load_policy(ws: Workspace, source: Path | dict[str, Any], *,
             )
             ws.record("policy.loaded", {"campaign_id": campaign_id, "policy_hash": digest,
                                         "policy": policy.to_dict()})
+            for warning in policy.warnings():  # also for a policy the county's feed brought
+                log.warning("%s：%s", policy.year_label(), warning)
         if activate and ws.meta("active_campaign") != campaign_id:
             ws.conn.execute("INSERT INTO meta (key, value) VALUES ('active_campaign', ?) "
                             "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
@@ -67,7 +72,9 @@ def load_policy(ws: Workspace, source: Path | dict[str, Any], *,
     return {"campaign_id": campaign_id, "created": created, "active": activate,
             "campaign_year": policy.campaign_year, "benefit_year": policy.benefit_year,
             "label": policy.label(), "region": policy.region,
-            "tiers": [t.code for t in policy.tiers]}
+            "tiers": [t.code for t in policy.tiers],
+            # Said on every load, so whoever loads the file learns what receipts will lack.
+            "warnings": list(policy.warnings())}
 
 
 def _same_policy(ws: Workspace, policy: Policy) -> tuple[str] | None:
