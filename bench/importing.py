@@ -1,9 +1,10 @@
-"""Roster import of 60,000 rows from .xlsx, against openpyxl merely reading the same file.
+"""Roster import of 60,000 rows from .xlsx, against python-calamine merely reading the same file.
 
 The file is written once with openpyxl in the layout village spreadsheets use (a title line
 above the header, Chinese column labels, ID numbers as text, birth dates as date cells,
-subsidy categories) and cached beside the datasets. The baseline is openpyxl opening it in
-read-only mode and walking every cell — the least any .xlsx import must do. The import's own
+subsidy categories) and cached beside the datasets. The baseline is python-calamine reading
+every cell of it — the least any .xlsx import must do; openpyxl's read-only walk of the same
+file (the reader the import falls back to) is kept in the detail. The import's own
 read phase (``read_table``: the hostile-file checks, header search, merged ranges and
 normalisation) is timed on its own too, then the whole ``import_roster`` into a fresh
 township database: every row validated, then applied in one transaction.
@@ -15,6 +16,7 @@ import os
 from pathlib import Path
 
 import openpyxl
+from python_calamine import CalamineWorkbook
 
 from app.domain.synthetic import VillageGenerator
 from app.services.base.workspace import init_database, open_workspace
@@ -24,7 +26,7 @@ from app.sheets.reader import read_table
 from bench.dataset import DATA_DIR, LAST_YEAR, PASSPHRASE, VILLAGES, policy_for
 from bench.metrics import Metric, progress, stopwatch
 
-IMPORT_TARGET_S = 20.0
+IMPORT_TARGET_S = 4.0
 HEADER = ("户号", "村民小组", "户主姓名", "姓名", "与户主关系", "证件类型", "证件号码", "性别",
           "出生日期", "民族", "户籍性质", "人员类别", "联系电话", "备注")
 # Another county than the township datasets, so nothing here can collide with them.
@@ -80,12 +82,21 @@ def _openpyxl_read(path: Path) -> int:
         book.close()
 
 
+def _calamine_read(path: Path) -> int:
+    with CalamineWorkbook.from_path(path) as book:
+        rows = book.get_sheet_by_index(0).to_python(skip_empty_area=False)
+    return sum(value != "" for row in rows for value in row)
+
+
 def run(workdir: Path, *, rows: int, seed: int) -> list[Metric]:
     progress(f"import: {rows} rows from .xlsx")
     path = roster_file(rows, seed)
     with stopwatch() as took:
-        _openpyxl_read(path)
+        _calamine_read(path)
     baseline = took()
+    with stopwatch() as took:
+        _openpyxl_read(path)
+    openpyxl_read = took()
     with stopwatch() as took:
         table = read_table(path)
     read_phase = took()
@@ -98,10 +109,10 @@ def run(workdir: Path, *, rows: int, seed: int) -> list[Metric]:
         total = took()
     return [Metric(
         "roster_import_60k_rows", total, "s", IMPORT_TARGET_S, baseline=baseline,
-        baseline_label="openpyxl read-only load + iterate every cell of the same file",
+        baseline_label="python-calamine read of every cell of the same file",
         note=f"import_roster of a {path.stat().st_size // 1024} KiB .xlsx into a fresh "
              "township database (validate every row, one transaction)",
         detail={"rows": len(table.rows), "read_phase_s": read_phase,
-                "read_phase_ratio": read_phase / baseline,
+                "read_phase_ratio": read_phase / baseline, "openpyxl_read_s": openpyxl_read,
                 "persons": report.persons, "households": report.households,
                 "rejected": len(report.rejected), "warnings": len(report.warnings)})]

@@ -1,6 +1,8 @@
 """Reading an .xlsx workbook: the zip checked against bombs and impostors before anything is
-inflated, the raw sheet XML streamed once for its size and merged ranges, then the sheet that
-best names the roster's columns read by openpyxl (read-only, through defusedxml)."""
+inflated, every XML part streamed once for document type declarations and each sheet for its
+size, its merged ranges and whether python-calamine may read it, then the sheet that best
+names the roster's columns read by calamine (:mod:`.xlsx_calamine`, which says when it is not
+used) or else by openpyxl (read-only, through defusedxml)."""
 
 from __future__ import annotations
 
@@ -12,9 +14,8 @@ import zlib
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
-from itertools import islice
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, BinaryIO
 from xml.etree.ElementTree import Element, ParseError
 
 import defusedxml
@@ -24,24 +25,21 @@ from openpyxl.utils.datetime import CALENDAR_MAC_1904
 from openpyxl.utils.exceptions import InvalidFileException
 
 from app.domain.errors import ValidationError, YibaoError
-from app.sheets.assemble import assemble
 from app.sheets.columns import ROSTER, Layout
-from app.sheets.header import find_header
 from app.sheets.table import (
-    HEADER_SCAN_ROWS,
     MB,
     Merge,
     ReadLimits,
     Table,
-    check_row,
     not_spreadsheet,
     too_many_columns,
     too_many_rows,
 )
+from app.sheets.workbook import SheetPart, read_sheets
+from app.sheets.xlsx_calamine import Unfaithful, read_calamine
 
 if TYPE_CHECKING:
     from openpyxl.workbook.workbook import Workbook
-    from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 
 
 _MAX_ZIP_MEMBERS = 10_000
@@ -66,13 +64,14 @@ _OPENPYXL_ERRORS = (
     OverflowError,
     RuntimeError,  # zipfile: "File is encrypted, password required"
 )
+_UNSAFE_XML = ("文件包含不安全的 XML 内容（实体或文档类型声明），已拒绝读取。"
+               "请用 Excel 打开后另存为新的 .xlsx 文件。")
 
 
 @dataclass(frozen=True, slots=True)
-class _SheetPart:
-    name: str
-    part: str
-    visible: bool
+class _SheetScan:
+    merges: list[Merge]
+    plain: bool  # written so that calamine can be let read it (see _scan_sheet)
 
 
 def read_xlsx(
@@ -90,29 +89,63 @@ def read_xlsx(
         with path.open("rb") as fh:
             with zipfile.ZipFile(fh) as zf:
                 _check_zip(zf, limits)
-                sheets, active = _workbook_sheets(zf)
-                merges = {s.part: _scan_sheet(zf, s.part, limits) for s in sheets}
-            fh.seek(0)
-            with pywarnings.catch_warnings():
-                # openpyxl warns about every unsupported extension and style quirk; the
-                # clerk cannot act on those and the values are read correctly regardless.
-                pywarnings.simplefilter("ignore")
-                wb = openpyxl.load_workbook(fh, read_only=True, data_only=True, keep_links=False)
+                book = _workbook_sheets(zf)
+                sheets, active = book.sheets, book.active
+                scans = {s.part: _scan_sheet(zf, s.part, limits) for s in sheets}
+                _refuse_declarations(zf, set(scans))
+            merges = {part: scan.merges for part, scan in scans.items()}
+            if book.standard and all(scan.plain for scan in scans.values()):
+                fh.seek(0)
                 try:
-                    return _read_workbook(wb, sheets, active, merges, limits, progress, warnings,
-                                          layout)
-                finally:
-                    wb.close()
+                    return read_calamine(fh, sheets, active, merges, epoch_1904=book.epoch_1904,
+                                         limits=limits, progress=progress, warnings=warnings,
+                                         layout=layout)
+                except Unfaithful:
+                    pass
+            fh.seek(0)
+            return _read_openpyxl(fh, sheets, active, merges, limits, progress, warnings,
+                                  layout)
     except _OPENPYXL_ERRORS as exc:
         if _caused_by(exc, defusedxml.DefusedXmlException):
-            raise ValidationError(
-                "文件包含不安全的 XML 内容（实体或文档类型声明），已拒绝读取。"
-                "请用 Excel 打开后另存为新的 .xlsx 文件。"
-            ) from exc
+            raise ValidationError(_UNSAFE_XML) from exc
         raise ValidationError(
             "文件已损坏或不是有效的 .xlsx 工作簿，无法读取。请用 Excel 打开后另存为新的 .xlsx 文件。",
             details={"cause": f"{type(exc).__name__}: {exc}"[:500]},
         ) from exc
+
+
+def _read_openpyxl(
+    fh: BinaryIO,
+    sheets: list[SheetPart],
+    active: str | None,
+    merges: dict[str, list[Merge]],
+    limits: ReadLimits,
+    progress: Callable[[int], None] | None,
+    warnings: list[str],
+    layout: Layout,
+) -> Table:
+    with pywarnings.catch_warnings():
+        # openpyxl warns about every unsupported extension and style quirk; the clerk cannot
+        # act on those and the values are read correctly regardless.
+        pywarnings.simplefilter("ignore")
+        wb = openpyxl.load_workbook(fh, read_only=True, data_only=True, keep_links=False)
+        try:
+            return read_sheets(sheets, active, merges, _openpyxl_rows(wb),
+                               epoch_1904=wb.epoch == CALENDAR_MAC_1904, limits=limits,
+                               progress=progress, warnings=warnings, layout=layout)
+        finally:
+            wb.close()
+
+
+def _openpyxl_rows(wb: Workbook) -> Callable[[SheetPart], Iterator[Sequence[object]]]:
+    def rows_of(sheet: SheetPart) -> Iterator[Sequence[object]]:
+        ws = wb[sheet.name]
+        # A wrong <dimension> would make openpyxl pad or truncate rows; row length from the
+        # data itself is what we want.
+        ws.reset_dimensions()
+        return ws.iter_rows(min_row=1, min_col=1, values_only=True)
+
+    return rows_of
 
 
 def _caused_by(exc: BaseException, kind: type[BaseException]) -> bool:
@@ -192,27 +225,41 @@ def _read_small_xml(zf: zipfile.ZipFile, name: str) -> Element:
 
 def _relationships(
     zf: zipfile.ZipFile, rels_name: str, base_dir: str
-) -> dict[str, tuple[str, str]]:
-    """Relationship id → (type, part path inside the zip)."""
-    result: dict[str, tuple[str, str]] = {}
+) -> dict[str, tuple[str, str, str]]:
+    """Relationship id → (type, part path inside the zip, the target as written)."""
+    result: dict[str, tuple[str, str, str]] = {}
     for rel in _read_small_xml(zf, rels_name):
         target = rel.get("Target") or ""
         if rel.get("TargetMode") == "External":
             continue
         part = target.lstrip("/") if target.startswith("/") else posixpath.join(base_dir, target)
-        result[rel.get("Id") or ""] = (rel.get("Type") or "", posixpath.normpath(part))
+        result[rel.get("Id") or ""] = (rel.get("Type") or "", posixpath.normpath(part), target)
     return result
 
 
-def _workbook_sheets(zf: zipfile.ZipFile) -> tuple[list[_SheetPart], str | None]:
-    """The worksheets in workbook order, and the name of the sheet Excel opens on.
+@dataclass(frozen=True, slots=True)
+class _Book:
+    sheets: list[SheetPart]
+    active: str | None  # the sheet Excel opens on
+    epoch_1904: bool  # dates count from 1904 (workbooks from old Mac Excel)
+    # Laid out so that calamine, which finds the parts by its own rules, reads exactly the
+    # parts scanned here: the workbook at xl/workbook.xml, every tab a worksheet with a name
+    # of its own, at a target every reader resolves alike (worksheets/sheet1.xml).
+    standard: bool
+
+
+_STANDARD_TARGET = re.compile(r"(?:/xl/)?worksheets/[A-Za-z0-9_.-]+\.xml")
+
+
+def _workbook_sheets(zf: zipfile.ZipFile) -> _Book:
+    """The worksheets in workbook order and what else the readers need to know of the book.
 
     openpyxl's read-only mode hides the part names and the active tab, and the part names
-    are needed to pre-scan sheets before openpyxl parses them.
+    are needed to pre-scan sheets before either reader parses them.
     """
     office = [
         part
-        for kind, part in _relationships(zf, "_rels/.rels", "").values()
+        for kind, part, _target in _relationships(zf, "_rels/.rels", "").values()
         if kind.endswith("/officeDocument")
     ]
     if not office:
@@ -222,26 +269,35 @@ def _workbook_sheets(zf: zipfile.ZipFile) -> tuple[list[_SheetPart], str | None]
     rels_name = posixpath.join(base_dir, "_rels", posixpath.basename(workbook_part) + ".rels")
     rels = _relationships(zf, rels_name, base_dir)
     root = _read_small_xml(zf, workbook_part)
-    sheets: list[_SheetPart] = []
+    sheets: list[SheetPart] = []
+    epoch_1904 = False
+    standard = workbook_part == "xl/workbook.xml"
+    tab_names: set[str] = set()
     active_tab = 0
     active: str | None = None
     names = set(zf.namelist())
     tab = 0  # activeTab counts chart sheets too
     for element in root.iter():
         tag = _local(element.tag)
-        if tag == "workbookView":
+        if tag == "workbookPr":
+            epoch_1904 = (element.get("date1904") or "").lower() in ("1", "true")
+        elif tag == "workbookView":
             active_tab = int(element.get("activeTab") or 0)
         elif tag == "sheet":
-            kind, part = rels.get(_attr(element, "id") or "", ("", ""))
+            kind, part, target = rels.get(_attr(element, "id") or "", ("", "", ""))
+            name = element.get("name") or ""
+            standard = (standard and name not in tab_names and kind.endswith("/worksheet")
+                        and part in names and _STANDARD_TARGET.fullmatch(target) is not None)
+            tab_names.add(name)
             if kind.endswith("/worksheet") and part in names:
                 visible = (element.get("state") or "visible") == "visible"
-                sheets.append(_SheetPart(element.get("name") or "", part, visible))
+                sheets.append(SheetPart(name, part, visible))
                 if tab == active_tab:
                     active = sheets[-1].name
             tab += 1
     if not sheets:
         raise ValidationError("工作簿中没有工作表。")
-    return sheets, active
+    return _Book(sheets, active, epoch_1904, standard)
 
 
 _CELL_REF = re.compile(rb"([A-Za-z]{1,3})([0-9]{1,7})")
@@ -264,19 +320,25 @@ def _parse_ref(ref: bytes) -> tuple[int, int] | None:
     return int(m.group(2)), _column_number(m.group(1))
 
 
-def _scan_sheet(zf: zipfile.ZipFile, part: str, limits: ReadLimits) -> list[Merge]:
-    """Stream the raw sheet XML once, before openpyxl touches it.
+def _scan_sheet(zf: zipfile.ZipFile, part: str, limits: ReadLimits) -> _SheetScan:
+    """Stream the raw sheet XML once, before calamine or openpyxl touches it.
 
     This rejects over-long sheets without parsing them (openpyxl's read-only mode parses the
-    whole sheet just to size it when ``<dimension>`` is missing) and collects the merged
-    ranges, which read-only mode does not expose. Inflating and counting bytes costs about
-    2 % of what openpyxl needs to parse the same sheet.
+    whole sheet just to size it when ``<dimension>`` is missing), collects the merged ranges,
+    which neither reader exposes as needed, and refuses a document type declaration. It also
+    tells whether calamine may read the sheet (``plain``): calamine allocates the sheet's
+    whole grid at once, so every cell must name its place (``<c r="B7"``, the way Excel and
+    every common writer put it) within the row and column limits, and a sheet with formula
+    errors, comments or another namespace prefix is left to openpyxl (see
+    :mod:`.xlsx_calamine`). Inflating and counting bytes costs a few per cent of what
+    calamine needs to read the same sheet.
     """
     merges: list[Merge] = []
     with zf.open(part) as fh:
         buf = fh.read(_SCAN_CHUNK)
         root = re.search(rb"<([A-Za-z_][\w.-]*:)?worksheet[\s>]", buf)
         prefix = (root.group(1) or b"") if root else b""
+        plain = root is not None and not prefix
         dimension = re.search(rb"<" + re.escape(prefix) + rb'dimension\s+ref="([^"]*)"', buf)
         if dimension is not None:
             corners = [_parse_ref(ref) for ref in dimension.group(1).split(b":")]
@@ -288,14 +350,25 @@ def _scan_sheet(zf: zipfile.ZipFile, part: str, limits: ReadLimits) -> list[Merg
             + re.escape(prefix)
             + rb'mergeCell\s[^>]*?ref="([A-Za-z]{1,3})([0-9]{1,7}):([A-Za-z]{1,3})([0-9]{1,7})"'
         )
+        odd_cell = _odd_cell(limits.max_rows, limits.max_columns)
         rows = 0
         carry = b""
         while buf:
             data = carry + buf
+            buf = fh.read(_SCAN_CHUNK)
+            _refuse_declaration(data)
             # Tags wholly inside ``carry`` were counted in the previous round.
             rows += sum(data.count(tag) - carry.count(tag) for tag in row_tags)
             if rows > limits.max_rows:
                 raise too_many_rows(limits)
+            hold = len(data)
+            if plain:
+                odd = odd_cell.search(data)
+                # A tag cut off at the end of the chunk is looked at whole in the next one.
+                if odd is not None and buf and odd.start() > len(data) - _SCAN_CARRY // 2:
+                    hold, odd = odd.start(), None
+                plain = not (odd or b"<!" in data or b't="e"' in data
+                             or _PREFIXED_CELL.search(data))
             last_end = 0
             if b"mergeCell" in data:
                 for m in merge_re.finditer(data):
@@ -310,9 +383,71 @@ def _scan_sheet(zf: zipfile.ZipFile, part: str, limits: ReadLimits) -> list[Merg
                     a, b = int(r1), int(r2)
                     x, y = _column_number(c1), _column_number(c2)
                     merges.append(Merge(min(a, b), min(x, y), max(a, b), max(x, y)))
-            carry = data[max(last_end, len(data) - _SCAN_CARRY) :]
-            buf = fh.read(_SCAN_CHUNK)
-    return merges
+            carry = data[min(hold, max(last_end, len(data) - _SCAN_CARRY)) :]
+    return _SheetScan(merges, plain)
+
+
+# A cell of another namespace prefix than the sheet's (only unprefixed sheets go to calamine).
+_PREFIXED_CELL = re.compile(rb":c[\s/>]")
+_DECLARATION = re.compile(rb"<!\s*(?i:doctype|entity)")
+
+
+def _refuse_declaration(data: bytes) -> None:
+    """No part of a workbook has any use for a DTD; entities in one are the billion laughs."""
+    if b"<!" in data and _DECLARATION.search(data):
+        raise ValidationError(_UNSAFE_XML)
+
+
+def _refuse_declarations(zf: zipfile.ZipFile, scanned: set[str]) -> None:
+    """Stream every other XML part (shared strings, styles, the workbook…) for a DTD: both
+    readers parse them, and calamine without defusedxml's guard."""
+    for info in zf.infolist():
+        name = info.filename
+        if name in scanned or not name.lower().endswith((".xml", ".rels")):
+            continue
+        with zf.open(info) as fh:
+            carry = b""
+            while buf := fh.read(_SCAN_CHUNK):
+                data = carry + buf
+                _refuse_declaration(data)
+                carry = data[-_SCAN_CARRY:]
+
+
+@cache
+def _odd_cell(max_rows: int, max_columns: int) -> re.Pattern[bytes]:
+    """A cell tag calamine must not be given: without ``r="…"`` as its first attribute (the
+    reader would place it by counting), or with a reference beyond the limits."""
+    columns = _at_most(_column_letters(max_columns), "A", "A")
+    rows = _at_most(str(max_rows), "1", "0")
+    return re.compile(rb'<c(?:[^ a-z]| (?!r="(?:' + columns + rb")(?:" + rows + rb')"))')
+
+
+def _column_letters(number: int) -> str:
+    """14 → ``"N"``, 200 → ``"GR"`` (bijective base 26)."""
+    letters = ""
+    while number > 0:
+        number, rest = divmod(number - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+def _at_most(limit: str, first: str, lowest: str) -> bytes:
+    """A regex for the numerals up to ``limit`` written with the digits ``lowest``…(9 or Z),
+    the leading one from ``first`` on: shorter numerals, then same-length ones digit by
+    digit (the order of both row numbers and column letters)."""
+    top = "9" if lowest == "0" else "Z"
+    full = f"[{lowest}-{top}]"
+    choices = []
+    if len(limit) > 1:
+        choices.append(f"[{first}-{top}]{full}{{0,{len(limit) - 2}}}")
+    for i, ch in enumerate(limit):
+        low = first if i == 0 else lowest
+        if ch > low:
+            below = f"[{low}-{chr(ord(ch) - 1)}]"
+            choices.append(limit[:i] + below + (f"{full}{{{len(limit) - i - 1}}}"
+                                                if i < len(limit) - 1 else ""))
+    choices.append(limit)
+    return "|".join(choices).encode()
 
 
 def _check_extent(rows: int, columns: int, limits: ReadLimits) -> None:
@@ -320,97 +455,3 @@ def _check_extent(rows: int, columns: int, limits: ReadLimits) -> None:
         raise too_many_rows(limits)
     if columns > limits.max_columns:
         raise too_many_columns(columns, limits)
-
-
-def _read_workbook(
-    wb: Workbook,
-    sheets: list[_SheetPart],
-    active: str | None,
-    merges_by_part: dict[str, list[Merge]],
-    limits: ReadLimits,
-    progress: Callable[[int], None] | None,
-    warnings: list[str],
-    layout: Layout = ROSTER,
-) -> Table:
-    # Probe the sheet Excel opens on first, then the others: a template often keeps code
-    # lists on a second sheet, and a clerk may have left the roster on any tab.
-    visible = [s for s in sheets if s.visible] or sheets
-    order = sorted(visible, key=lambda s: s.name != active)
-    best: tuple[int, _SheetPart] | None = None
-    for sheet in order:
-        ws = wb[sheet.name]
-        ws.reset_dimensions()
-        rows = _filled_rows(ws, merges_by_part[sheet.part])
-        try:
-            head = list(islice(rows, HEADER_SCAN_ROWS))
-        finally:
-            rows.close()  # releases the open zip member at once
-        for number, values in enumerate(head, 1):
-            check_row(number, values, limits)
-        found = find_header(head, layout)
-        if found is not None and (best is None or found[1].score > best[0]):
-            best = (found[1].score, sheet)
-    chosen = best[1] if best is not None else order[0]
-    if len(visible) > 1:
-        warnings.append(f"工作簿有 {len(visible)} 个工作表，已读取「{chosen.name}」。")
-    ws = wb[chosen.name]
-    # A wrong <dimension> would make openpyxl pad or truncate rows; row length from the data
-    # itself is what we want.
-    ws.reset_dimensions()
-    merges = merges_by_part[chosen.part]
-    epoch_1904 = wb.epoch == CALENDAR_MAC_1904
-    return assemble(
-        _filled_rows(ws, merges),
-        fmt="xlsx",
-        encoding=None,
-        epoch_1904=epoch_1904,
-        merges=merges,
-        limits=limits,
-        progress=progress,
-        warnings=warnings,
-        layout=layout,
-    )
-
-
-def _filled_rows(ws: ReadOnlyWorksheet, merges: list[Merge]) -> Iterator[Sequence[object]]:
-    """Sheet rows from row 1, with each vertically merged range's value copied down its column.
-
-    Excel stores a merged range's value only in its top-left cell; a household number merged
-    over its members' rows must reach every member. Only the first column of a range is
-    filled, so a title or header merged across columns is not duplicated sideways.
-    """
-    rows = ws.iter_rows(min_row=1, min_col=1, values_only=True)
-    starts: dict[int, list[tuple[int, int]]] = {}
-    for m in merges:
-        if m.max_row > m.min_row:
-            starts.setdefault(m.min_row, []).append((m.min_col - 1, m.max_row))
-    if not starts:
-        yield from rows
-        return
-    active: list[tuple[int, int, object]] = []  # (column, last row, value) of open ranges
-    expires = 0  # the first row after which some open range has ended
-    for number, values in enumerate(rows, 1):
-        if active:
-            if number > expires:
-                active = [a for a in active if a[1] >= number]
-                expires = min((a[1] for a in active), default=0)
-            filled: list[object] | None = None
-            n = len(values)
-            for col, _last, value in active:
-                if col < n and values[col] is not None and values[col] != "":
-                    continue
-                if filled is None:
-                    filled = list(values)
-                if col >= len(filled):
-                    filled.extend([None] * (col + 1 - len(filled)))
-                filled[col] = value
-            if filled is not None:
-                values = filled
-        began = starts.get(number)
-        if began:
-            for col, last in began:
-                value = values[col] if col < len(values) else None
-                if value is not None and value != "":
-                    active.append((col, last, value))
-                    expires = min(expires, last) if expires else last
-        yield values
