@@ -43,7 +43,8 @@ def demo_policy(today: datetime) -> dict[str, Any]:
     start = day - timedelta(days=60)
     end = day + timedelta(days=60)
     return {
-        "schema": "yibao.policy/1", "region": "示例县", "insurance_type": "390",
+        "schema": "yibao.policy/1", "region": "示例县", "issuer": "示例县医疗保障局",
+        "insurance_type": "390",
         "campaign_year": start.year, "benefit_year": start.year + 1,
         "collection": {"start": start.isoformat(), "end": end.isoformat()},
         "tiers": [
