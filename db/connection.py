@@ -8,6 +8,7 @@ import os
 import shutil
 import sys
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote
 
@@ -83,6 +84,23 @@ RESTORE_ADVICE = ("请用最近的备份恢复：yibao restore 备份文件（�
                   "当前文件保留为 .before-restore-… 文件）")
 _SQLITE_IOERR, _SQLITE_CORRUPT, _SQLITE_FULL, _SQLITE_NOTADB = 10, 11, 13, 26
 _DISK_FULL_ERRNOS = {errno.ENOSPC, errno.EFBIG, getattr(errno, "EDQUOT", errno.ENOSPC)}
+
+
+# Bulk work (verify, a roster import or pull) follows indexes into tables far larger than
+# SQLite's default 2 MiB page cache, so each lookup or insert would decrypt (and re-encrypt)
+# pages it had a moment before: it borrows this much for its run (docs/PERFORMANCE.md).
+BULK_CACHE_KIB = 64 * 1024
+
+
+@contextlib.contextmanager
+def bulk_cache(conn: Connection, kib: int = BULK_CACHE_KIB) -> Iterator[None]:
+    """The connection's page cache raised to ``kib`` for the block, given back after."""
+    previous = int(conn.execute("PRAGMA cache_size").fetchone()[0])
+    conn.execute(f"PRAGMA cache_size = {-kib}")
+    try:
+        yield
+    finally:
+        conn.execute(f"PRAGMA cache_size = {previous}")
 
 
 def space_needed(db_path: Path | None) -> int:

@@ -82,16 +82,18 @@ def append(
         raise RuntimeError("journal.append must run inside the transaction of its change")
     last_seq, last_hash = head(conn)
     when = at if isinstance(at, str) else stamp(at)
-    # Round-trip through JSON so the stored payload is exactly what was hashed.
-    payload = json.loads(canonical_json(payload))
-    new = Event(last_seq + 1, str(uuid.uuid4()), device_id, type, payload, actor, when,
-               last_hash, "")
-    digest = event_hash(last_hash, new.body())
+    # Encoded once: the stored text is what is hashed (as verify reads it back), and the
+    # event handed back holds what that text decodes to. A roster import's payload is
+    # megabytes, so each further encoding was a visible part of the import.
+    text = canonical_json(payload)
+    new = Event(last_seq + 1, str(uuid.uuid4()), device_id, type, ev.stored_json(text), actor,
+                when, last_hash, "")
+    digest = _stored_event_hash(last_hash, new.seq, new.uuid, device_id, type, text, actor,
+                                when) or event_hash(last_hash, new.body())
     conn.execute(
         "INSERT INTO journal (seq, uuid, device_id, type, payload, actor, at, prev_hash, hash) "
         "VALUES (?,?,?,?,?,?,?,?,?)",
-        (new.seq, new.uuid, device_id, type, canonical_json(payload), actor, when, last_hash,
-         digest),
+        (new.seq, new.uuid, device_id, type, text, actor, when, last_hash, digest),
     )
     _set_meta(conn, "journal_head_seq", str(new.seq))
     _set_meta(conn, "journal_head_hash", digest)

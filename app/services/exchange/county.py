@@ -33,7 +33,7 @@ from app.services.base.workspace import Workspace
 from app.services.exchange.county_checks import check_page, check_push, new_ack
 from app.services.exchange.feed import SyncTally, apply_pages
 from app.services.exchange.key_files import read_key_file
-from db.connection import Connection, tx
+from db.connection import Connection, bulk_cache, tx
 from sync.client import BadServerResponse, RetryPolicy, SyncClient, check_server_url
 from sync.protocol import (
     MAX_BATCH,
@@ -69,10 +69,6 @@ PULL_PAGE = MAX_PULL_PAGE
 # Items applied per transaction: a commit costs the device a synced write of every index
 # page it touched, so a roster is applied a few pages at a time (feed.apply_pages).
 PULL_GROUP_ITEMS = 2_000
-# A roster's rows go into seven indexes of the persons table; with SQLite's default 2 MiB
-# page cache each insert decrypts and re-encrypts index pages it had a moment before. The
-# pull borrows this much for its run, as verify does (docs/PERFORMANCE.md).
-PULL_CACHE_KIB = 64 * 1024
 MAX_PULL_PAGES = 10_000
 MAX_REWINDS = 3
 MAX_PUSH_ROUNDS = 10_000  # × PUSH_BATCH: far beyond any village's journal
@@ -245,14 +241,9 @@ def _push_all(ws: Workspace, client: SyncClient, tally: SyncTally,
 
 def _pull_all(ws: Workspace, client: SyncClient, tally: SyncTally,
               progress: Progress | None) -> None:
-    """Every page after the cursor, with a page cache large enough for a roster
-    (``PULL_CACHE_KIB``), given back afterwards."""
-    previous = int(ws.conn.execute("PRAGMA cache_size").fetchone()[0])
-    ws.conn.execute(f"PRAGMA cache_size = {-PULL_CACHE_KIB}")
-    try:
+    """Every page after the cursor, with a page cache large enough for a roster's indexes."""
+    with bulk_cache(ws.conn):
         _pull_pages(ws, client, tally, progress)
-    finally:
-        ws.conn.execute(f"PRAGMA cache_size = {previous}")
 
 
 def _pull_pages(ws: Workspace, client: SyncClient, tally: SyncTally,

@@ -12,7 +12,7 @@ from app.services.base.roles import any_role
 from app.services.base.workspace import Workspace, key_file_problems
 from app.services.views.reconcile import VERIFY_TYPES, journal_invariants, table_invariants
 from db import journal
-from db.connection import Connection, DatabaseError, open_database
+from db.connection import BULK_CACHE_KIB, Connection, DatabaseError, bulk_cache, open_database
 from sync.state import countersignature_problem, latest_countersignature, load_state
 
 
@@ -29,21 +29,12 @@ class VerifyReport:
                 "problems": self.problems, "first_bad_seq": self.first_bad_seq}
 
 
-# The invariants follow indexes into tables far larger than SQLite's default 2 MiB page cache,
-# so without more room each lookup decrypts its page again: verify borrows this much for its
-# run and gives it back (docs/PERFORMANCE.md).
-VERIFY_CACHE_KIB = 64 * 1024
-
 
 @any_role
 def verify_workspace(ws: Workspace) -> VerifyReport:
     """The whole check a township accountant runs before trusting a database."""
-    previous = int(ws.conn.execute("PRAGMA cache_size").fetchone()[0])
-    ws.conn.execute(f"PRAGMA cache_size = {-VERIFY_CACHE_KIB}")
-    try:
+    with bulk_cache(ws.conn):
         return _verify(ws)
-    finally:
-        ws.conn.execute(f"PRAGMA cache_size = {previous}")
 
 
 def _quick_check(conn: Connection) -> str:
@@ -72,7 +63,7 @@ def _side_checks(ws: Workspace) -> _SideChecks | None:
     except StorageError:
         return None
     try:
-        conn.execute(f"PRAGMA cache_size = {-VERIFY_CACHE_KIB}")
+        conn.execute(f"PRAGMA cache_size = {-BULK_CACHE_KIB}")
         integrity = _quick_check(conn)
         if integrity != "ok":
             return _SideChecks(integrity, None)

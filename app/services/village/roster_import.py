@@ -37,7 +37,7 @@ from app.services.village.roster import check_certificate, insert_household, ins
 from app.sheets.columns import LABELS
 from app.sheets.reader import read_table
 from app.sheets.table import Table
-from db.connection import tx
+from db.connection import bulk_cache, tx
 
 _SEX = {"男": 1, "1": 1, "m": 1, "male": 1, "女": 2, "2": 2, "f": 2, "female": 2}
 _RESIDENCE = {"": "local", "本地": "local", "local": "local", "本地户籍": "local",
@@ -410,6 +410,13 @@ def import_roster(ws: Workspace, path: Path, *, dry_run: bool = False,
     ``renames`` of the dry run the clerk confirmed) additionally refuses a file whose moves
     or renames changed since that check."""
     table = read_table(Path(path), progress=progress)
+    with bulk_cache(ws.conn):
+        return _import_table(ws, table, Path(path).name, dry_run=dry_run,
+                             accept_moves=accept_moves, expected_moves=expected_moves)
+
+
+def _import_table(ws: Workspace, table: Table, file: str, *, dry_run: bool, accept_moves: bool,
+                  expected_moves: Mapping[str, Any] | None) -> ImportReport:
     report = ImportReport(dry_run=dry_run, header_row=table.header_row,
                           warnings=list(table.warnings))
     try:
@@ -445,9 +452,9 @@ def import_roster(ws: Workspace, path: Path, *, dry_run: bool = False,
         ws.conn.executemany(
             "INSERT INTO person_categories (id, person_id, category, source, valid_from, "
             "valid_to, certified_by, created_at) VALUES (?,?,?,?,NULL,NULL,?,?)",
-            [(new_id(), pid, category, f"导入：{Path(path).name}", ws.user, now)
+            [(new_id(), pid, category, f"导入：{file}", ws.user, now)
              for pid, category in grants])
-        _journal_import(ws, Path(path).name, households, persons, updates, grants,
+        _journal_import(ws, file, households, persons, updates, grants,
                         len(report.rejected))
     return report
 
