@@ -145,8 +145,8 @@ def policy_for(year: int) -> dict[str, Any]:
     """The year's two-tier policy; the price rises by 20 元 a year as it has in practice."""
     local = 38000 + 2000 * (year - 2024)
     return {
-        "schema": "yibao.policy/1", "region": "示例县", "insurance_type": "390",
-        "campaign_year": year, "benefit_year": year + 1,
+        "schema": "yibao.policy/1", "region": "示例县", "issuer": "示例县医疗保障局",
+        "insurance_type": "390", "campaign_year": year, "benefit_year": year + 1,
         "collection": {"start": f"{year}-09-01", "end": f"{year}-12-31"},
         "tiers": [
             {"code": "1", "name": "一档", "local_fen": local, "nonlocal_fen": local + 12000},

@@ -297,3 +297,11 @@ def test_issuing_a_book_names_the_village_of_the_code_typed(qtbot: Any, window: 
     dialog.village.setText("3404220099")
     assert dialog.village_name.text() == "（这个村代码还没有设置村名）"
     dialog.reject()
+
+
+def test_the_overview_names_the_office_as_a_township(qtbot: Any, window: Any,
+                                                     page_window: Any):
+    for win, word in ((window, "乡镇"), (page_window, "村")):
+        win.tabs.setCurrentWidget(win.overview)
+        qtbot.waitUntil(lambda w=win: "<table" in w.overview.info.text(), timeout=10_000)
+        assert f"<b>{word}</b>" in win.overview.info.text()

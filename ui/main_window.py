@@ -100,7 +100,8 @@ class OverviewPage(Page):
         self.figures.show_figures(info["figures"])
         rows = [
             (self.tr("User"), f"{info['user']}（{ROLE_NAMES[info['role']]}）"),
-            (self.tr("Village"), info["village_name"] or "—"),
+            (self.tr("Township") if info["role"] == "township" else self.tr("Village"),
+             info["village_name"] or "—"),
             (self.tr("Database"), info["path"]),
             (self.tr("Journal events"), str(info["journal_events"])),
             (self.tr("Journal head"), info["journal_head"][:16] + "…"),

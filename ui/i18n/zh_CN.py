@@ -33,6 +33,7 @@ CATALOGUE: dict[str, str] = {
     "票据和收款记录都不会改变。",
     "Check integrity (verify)": "校验数据完整性",
     "Village": "村",
+    "Township": "乡镇",
     "Database": "数据库",
     "Journal events": "日志事件数",
     "Journal head": "日志末条哈希",
