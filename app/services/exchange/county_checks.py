@@ -33,13 +33,24 @@ def check_acks(conn: Connection, results: list[EventResult], device_head: Head) 
     if device_head.seq > 0 and (event_link(conn, device_head.seq) or ("", ""))[1] \
             != device_head.hash:
         raise BadServerResponse("服务器保存的本机记录与本机日志不一致，响应已丢弃，本机数据未作任何更改")
+    uuids = _event_uuids(conn, [r.seq for r in results])
     for r in results:
-        link = event_link(conn, r.seq)
-        if link is None or link[0] != r.uuid:
+        if uuids.get(r.seq) != r.uuid:
             raise BadServerResponse(f"服务器确认了本机没有发送过的记录（第 {r.seq} 条），"
                                     "响应已丢弃，本机数据未作任何更改")
         if r.status in ACKNOWLEDGED and r.seq > device_head.seq:
             raise BadServerResponse("服务器的确认与它保存的记录末条矛盾，响应已丢弃，本机数据未作任何更改")
+
+
+def _event_uuids(conn: Connection, seqs: list[int]) -> dict[int, str]:
+    """seq → uuid of our journal events among ``seqs``, 500 a query (a push answers 500)."""
+    out: dict[int, str] = {}
+    for at in range(0, len(seqs), 500):
+        chunk = seqs[at:at + 500]
+        out.update((int(seq), str(uid)) for seq, uid in conn.execute(
+            f"SELECT seq, uuid FROM journal WHERE seq IN ({','.join('?' * len(chunk))})",
+            chunk))
+    return out
 
 
 def check_push(conn: Connection, batch: list[WireEvent], results: list[EventResult],
