@@ -18,7 +18,7 @@ import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -28,7 +28,7 @@ import requests
 from sqlalchemy import Column, MetaData, Table, select
 
 from app.domain.roster import parse_relation
-from app.domain.synthetic import VillageGenerator
+from app.domain.synthetic import SyntheticHousehold, VillageGenerator
 from app.services.base.workspace import Workspace, init_database, open_workspace
 from app.services.exchange.county import SyncProgress, enrol_device, sync_now
 from app.services.village import roster
@@ -144,22 +144,29 @@ def _push_village(folder: Path, events: int, seed: int) -> Path:
     with _new_village(db, PUSH_VILLAGE) as ws:
         load_policy(ws, policy_for(LAST_YEAR))
         register_book(ws, series="皖医保", first=1, last=9_999)
-        with tx(ws.conn):
-            number = 0
-            while journal.head(ws.conn)[0] < events:
-                number += 1
-                hh = gen.household(f"{PUSH_VILLAGE}{number:04d}")
-                roster.add_household(ws, household_no=hh.household_no, head_name=hh.head.name,
-                                     group=hh.group, phone=hh.phone)
-                for p in hh.members:
-                    roster.add_person(ws, household_no=hh.household_no, name=p.name,
-                                      id_number=p.id_number, id_type=p.id_type,
-                                      relation=p.relation, residence=p.residence, sex=p.sex,
-                                      birth_date=p.birth_date, ethnicity=p.ethnicity)
-                done = collect_household(ws, household_no=hh.household_no, tier_code="1",
-                                         now=MOMENT)
-                mark_printed(ws, done.receipt_no)
+        season(ws, events, lambda number: gen.household(f"{PUSH_VILLAGE}{number:04d}"))
     return db
+
+
+def season(ws: Workspace, events: int, household: Callable[[int], SyntheticHousehold]) -> None:
+    """A village's season in its journal until it holds ``events`` events, in one
+    transaction: household ``number`` (1, 2, …) entered member by member, collected and its
+    receipt printed."""
+    with tx(ws.conn):
+        number = 0
+        while journal.head(ws.conn)[0] < events:
+            number += 1
+            hh = household(number)
+            roster.add_household(ws, household_no=hh.household_no, head_name=hh.head.name,
+                                 group=hh.group, phone=hh.phone)
+            for p in hh.members:
+                roster.add_person(ws, household_no=hh.household_no, name=p.name,
+                                  id_number=p.id_number, id_type=p.id_type,
+                                  relation=p.relation, residence=p.residence, sex=p.sex,
+                                  birth_date=p.birth_date, ethnicity=p.ethnicity)
+            done = collect_household(ws, household_no=hh.household_no, tier_code="1",
+                                     now=MOMENT)
+            mark_printed(ws, done.receipt_no)
 
 
 def _push(county: County, template: Path, folder: Path, backend: str) -> Metric:

@@ -36,15 +36,11 @@ from sqlalchemy import func, select, text
 from app.domain.synthetic import VillageGenerator
 from app.services.base.workspace import init_database, open_workspace
 from app.services.exchange.county import enrol_device, sync_now
-from app.services.village import roster
-from app.services.village.books import mark_printed, register_book
+from app.services.village.books import register_book
 from app.services.village.campaigns import load_policy
-from app.services.village.collect import collect_household
 from bench.dataset import LAST_YEAR, PASSPHRASE, policy_for
 from bench.metrics import Metric, progress, stopwatch, unmeasured
-from bench.syncing import MOMENT, ROOT, County
-from db import journal
-from db.connection import tx
+from bench.syncing import ROOT, County, season
 from server.admin import allocate_book, device_events
 from server.enrol import create_enrol_code
 from server.kernel import open_server
@@ -193,22 +189,9 @@ def _build(folder: Path, i: int, events: int, seed: int) -> _Village:
     with open_workspace(db, user=CLERK, passphrase=PASSPHRASE) as ws:
         load_policy(ws, policy_for(LAST_YEAR))
         register_book(ws, series=SERIES, first=1 + i * BOOK, last=(i + 1) * BOOK)
-        with tx(ws.conn):
-            number = 0
-            while journal.head(ws.conn)[0] < events:
-                number += 1
-                gen = shared if i < 2 and number <= SHARED_HOUSEHOLDS else own
-                hh = gen.household(f"{code}{number:04d}")
-                roster.add_household(ws, household_no=hh.household_no, head_name=hh.head.name,
-                                     group=hh.group, phone=hh.phone)
-                for p in hh.members:
-                    roster.add_person(ws, household_no=hh.household_no, name=p.name,
-                                      id_number=p.id_number, id_type=p.id_type,
-                                      relation=p.relation, residence=p.residence, sex=p.sex,
-                                      birth_date=p.birth_date, ethnicity=p.ethnicity)
-                done = collect_household(ws, household_no=hh.household_no, tier_code="1",
-                                         now=MOMENT)
-                mark_printed(ws, done.receipt_no)
+        season(ws, events, lambda number: (
+            shared if i < 2 and number <= SHARED_HOUSEHOLDS else own
+        ).household(f"{code}{number:04d}"))
     return _Village(code, db)
 
 

@@ -16,12 +16,10 @@ import json
 from pathlib import Path
 from typing import Any
 
-import pytest
 from PySide6.QtWidgets import QHeaderView
 
 from app.domain.policy import parse_policy
 from app.services.base.settings import set_setting
-from app.services.base.workspace import open_workspace
 from app.services.demo.township import create_township_demo
 from app.services.papers.printing import receipt_pdf
 from app.services.township import progress as prog
@@ -31,8 +29,9 @@ from app.services.views.villages import village_label
 from app.services.village import books, campaigns, collect, roster
 from tests.conftest import PASSPHRASE, run_cli
 from tests.helpers_ledger import POLICY_TWO_TIER, SERIES, T0, new_id_number
-from tests.helpers_ui import click, main_window
+from tests.helpers_ui import click
 from tests.test_sync_support import opened
+from tests.test_township_ui import page, window  # noqa: F401 - fixture by name
 from tests.test_ui_collect import call, prints, village  # noqa: F401 - fixtures by name
 from tests.test_ui_pages import collected, page_window  # noqa: F401 - fixtures by name
 from tests.test_year_names import pdf_text
@@ -159,20 +158,6 @@ def test_a_duplicate_enrolment_names_both_villages(two_villages: dict[str, Any])
 
 
 # ---- the township's screens --------------------------------------------------------------------
-
-
-@pytest.fixture
-def window(qtbot: Any, tmp_path: Path):
-    demo = create_township_demo(tmp_path, passphrase=PASSPHRASE)
-    ws = open_workspace(Path(demo["township"]), user=None, passphrase=PASSPHRASE)
-    with main_window(qtbot, ws) as win:
-        yield win
-
-
-def page(win: Any, name: str) -> Any:
-    found = next(p for p in win.township_pages if type(p).__name__ == name)
-    win.tabs.setCurrentWidget(found)
-    return found
 
 
 def visible_tabs(win: Any) -> list[str]:

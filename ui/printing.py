@@ -21,6 +21,7 @@ import os
 import re
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import (
     QBuffer,
@@ -259,36 +260,28 @@ class PrintManager(QObject):
         """退费凭证 of the refunds on one receipt (or of ``refund_id``), for the resident to
         sign; nothing is recorded, it can be printed again at any time."""
         label = f"{series} {number}"
-        title = fmt(translate("printing", "Refund voucher %1"), label)
 
-        def finish(ok: bool, text: str) -> None:
-            if on_done is not None:
-                on_done(ok, text)
-
-        def failed(exc: BaseException) -> None:
-            finish(False, fmt(translate("printing", "Printing failed: %1"), error_text(exc)))
-
-        printer = self.choose_printer(title)
-        if printer is None:
-            finish(False, translate("printing", "Printing cancelled."))
-            return
-
-        def printed(_pages: object) -> None:
+        def printed(printer: QPrinter) -> str:
             if printer.outputFormat() == QPrinter.OutputFormat.PdfFormat and not os.environ.get(
                     PRINT_TO_PDF_ENV):
-                finish(True, fmt(translate("printing", "Refund voucher %1 saved as %2."), label,
-                                 printer.outputFileName()))
-            else:
-                finish(True, fmt(translate("printing", "Refund voucher %1 printed."), label))
+                return fmt(translate("printing", "Refund voucher %1 saved as %2."), label,
+                           printer.outputFileName())
+            return fmt(translate("printing", "Refund voucher %1 printed."), label)
 
-        def got_pdf(data: bytes) -> None:
-            self.thread.submit(lambda: paint_pdf(data, printer), printed, failed)
-
-        self.ctx.run(lambda ws: refund_voucher_pdf(ws, number, series=series,
-                                                   refund_id=refund_id), got_pdf, failed)
+        self._print_paper(fmt(translate("printing", "Refund voucher %1"), label),
+                          lambda ws: refund_voucher_pdf(ws, number, series=series,
+                                                        refund_id=refund_id),
+                          printed, on_done)
 
     def print_calibration(self, on_done: Done | None = None) -> None:
-        title = translate("printing", "Calibration page")
+        self._print_paper(translate("printing", "Calibration page"), calibration_pdf,
+                          lambda _printer: translate("printing", "Calibration page printed."),
+                          on_done)
+
+    def _print_paper(self, title: str, make_pdf: Callable[[Any], bytes],
+                     printed: Callable[[QPrinter], str], on_done: Done | None) -> None:
+        """A paper that records nothing when printed: its PDF made by the service, the printer
+        chosen, painted off the GUI thread, ``on_done(ok, message)`` either way."""
 
         def finish(ok: bool, text: str) -> None:
             if on_done is not None:
@@ -303,12 +296,10 @@ class PrintManager(QObject):
             return
 
         def got_pdf(data: bytes) -> None:
-            self.thread.submit(
-                lambda: paint_pdf(data, printer),
-                lambda _pages: finish(True, translate("printing", "Calibration page printed.")),
-                failed)
+            self.thread.submit(lambda: paint_pdf(data, printer),
+                               lambda _pages: finish(True, printed(printer)), failed)
 
-        self.ctx.run(calibration_pdf, got_pdf, failed)
+        self.ctx.run(make_pdf, got_pdf, failed)
 
     def preview_receipt(self, series: str, number: str) -> None:
         """Show the receipt as it will print, without recording anything."""

@@ -3930,101 +3930,99 @@ Nothing is lost, and your receipts and payments stay as they are.</source>
 <context>
     <name>printing</name>
     <message>
-        <location filename="../printing.py" line="72" />
+        <location filename="../printing.py" line="73" />
         <source>The receipt PDF could not be read (%1).</source>
         <translation>无法读取票据 PDF（%1）。</translation>
     </message>
     <message>
-        <location filename="../printing.py" line="78" />
+        <location filename="../printing.py" line="79" />
         <source>The printer could not be opened. Is it switched on and connected?</source>
         <translation>无法连接打印机。请检查打印机是否开机并已连接。</translation>
     </message>
     <message>
-        <location filename="../printing.py" line="87" />
+        <location filename="../printing.py" line="88" />
         <source>The printer stopped in the middle of the job.</source>
         <translation>打印机在打印过程中停止了。</translation>
     </message>
     <message>
-        <location filename="../printing.py" line="186" />
+        <location filename="../printing.py" line="187" />
         <source>No printer is installed: choose the folder for the receipt PDF files</source>
         <translation>未安装打印机：请选择保存票据 PDF 文件的文件夹</translation>
     </message>
     <message>
-        <location filename="../printing.py" line="212" />
+        <location filename="../printing.py" line="213" />
         <source>Receipt %1</source>
         <translation>票据 %1</translation>
     </message>
     <message>
-        <location filename="../printing.py" line="221" />
+        <location filename="../printing.py" line="222" />
         <source>Reprint of %1 failed: %2</source>
         <translation>补打 %1 失败：%2</translation>
     </message>
     <message>
-        <location filename="../printing.py" line="224" />
+        <location filename="../printing.py" line="225" />
         <source>Printing failed: %1
 Receipt %2 is collected but NOT printed yet. Check the printer, then print it from the banner or the Receipts page.</source>
         <translation>打印失败：%1
 票据 %2 已收款，但还没有打印！请检查打印机，然后点窗口上方红色提示条或“票据”页的“打印”重新打印。</translation>
     </message>
     <message>
-        <location filename="../printing.py" line="232" />
+        <location filename="../printing.py" line="233" />
         <source>Reprint of %1 cancelled.</source>
         <translation>已取消补打 %1。</translation>
     </message>
     <message>
-        <location filename="../printing.py" line="234" />
+        <location filename="../printing.py" line="235" />
         <source>Printing cancelled. Receipt %1 is collected but NOT printed yet: print it from the banner or the Receipts page.</source>
         <translation>已取消打印。票据 %1 已收款，但还没有打印！请点窗口上方红色提示条或“票据”页的“打印”。</translation>
     </message>
     <message>
-        <location filename="../printing.py" line="242" />
+        <location filename="../printing.py" line="243" />
         <source>Receipt %1 printed to the PDF file %2.</source>
         <translation>票据 %1 已打印为 PDF 文件：%2</translation>
     </message>
     <message>
-        <location filename="../printing.py" line="245" />
+        <location filename="../printing.py" line="246" />
         <source>Receipt %1 printed.</source>
         <translation>票据 %1 已打印。</translation>
     </message>
     <message>
-        <location filename="../printing.py" line="262" />
+        <location filename="../printing.py" line="271" />
         <source>Refund voucher %1</source>
         <translation>退费凭证 %1</translation>
     </message>
     <message>
-        <location filename="../printing.py" line="279" />
+        <location filename="../printing.py" line="267" />
         <source>Refund voucher %1 saved as %2.</source>
         <translation>退费凭证 %1 已保存为 %2。</translation>
     </message>
     <message>
-        <location filename="../printing.py" line="282" />
+        <location filename="../printing.py" line="269" />
         <source>Refund voucher %1 printed.</source>
         <translation>退费凭证 %1 已打印。</translation>
     </message>
     <message>
-        <location filename="../printing.py" line="291" />
+        <location filename="../printing.py" line="277" />
         <source>Calibration page</source>
         <translation>套打校准页</translation>
     </message>
     <message>
-        <location filename="../printing.py" line="269" />
-        <location filename="../printing.py" line="298" />
+        <location filename="../printing.py" line="291" />
         <source>Printing failed: %1</source>
         <translation>打印失败：%1</translation>
     </message>
     <message>
-        <location filename="../printing.py" line="273" />
-        <location filename="../printing.py" line="302" />
+        <location filename="../printing.py" line="295" />
         <source>Printing cancelled.</source>
         <translation>已取消打印。</translation>
     </message>
     <message>
-        <location filename="../printing.py" line="308" />
+        <location filename="../printing.py" line="278" />
         <source>Calibration page printed.</source>
         <translation>校准页已打印。</translation>
     </message>
     <message>
-        <location filename="../printing.py" line="318" />
+        <location filename="../printing.py" line="309" />
         <source>Preview of receipt %1</source>
         <translation>预览票据 %1</translation>
     </message>
