@@ -17,6 +17,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from operator import itemgetter
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -186,6 +187,8 @@ def insert_rows(conn: Connection, table: Table, rows: list[dict[str, Any]], *,
     if not rows:
         return
     names = list(rows[0])
+    # In C, and a tuple even for one column (itemgetter of one name gives the bare value).
+    values = itemgetter(*names) if len(names) > 1 else lambda row: (row[names[0]],)
     quote = conn.dialect.identifier_preparer.quote
     columns = ", ".join(quote(n) for n in names)
     if replace_on or conn.dialect.name != "postgresql":
@@ -197,7 +200,7 @@ def insert_rows(conn: Connection, table: Table, rows: list[dict[str, Any]], *,
                                 if n not in replace_on)
             statement += (f" ON CONFLICT ({', '.join(quote(n) for n in replace_on)}) "
                           f"DO UPDATE SET {updates}")
-        conn.exec_driver_sql(statement, [tuple(row[n] for n in names) for row in rows])
+        conn.exec_driver_sql(statement, list(map(values, rows)))
         return
     dbapi = conn.dialect.loaded_dbapi
     statement = f"COPY {quote(table.name)} ({columns}) FROM STDIN"
@@ -205,7 +208,7 @@ def insert_rows(conn: Connection, table: Table, rows: list[dict[str, Any]], *,
         with conn.connection.driver_connection.cursor() as cursor, \
                 cursor.copy(statement) as copy:
             for row in rows:
-                copy.write_row(tuple(row[n] for n in names))
+                copy.write_row(values(row))
     except dbapi.IntegrityError as exc:
         raise IntegrityError(statement, None, exc) from exc
     except dbapi.OperationalError as exc:  # a serialisation failure or a deadlock

@@ -105,6 +105,15 @@ class _Retry(Exception):
         self.offline = offline
 
 
+@dataclass(frozen=True)
+class EncodedPush:
+    """A push request already in the bytes it is sent as (:meth:`SyncClient.encode_push`):
+    made while the county still works on the batch before, so that the next request goes
+    out the moment that answer is checked instead of after another encoding."""
+
+    body: bytes
+
+
 class SyncClient:
     def __init__(self, base_url: str, *, device_id: str, signing_key: Ed25519PrivateKey,
                  server_sign_key: str | None, ca_bundle: str | None = None,
@@ -156,14 +165,19 @@ class SyncClient:
             if resp.device_id != request.device_id:
                 raise BadServerResponse("服务器登记响应与本机不符，已停止登记")
 
-        return self._call(PATH_ENROL, request, EnrolResponse, check)
+        return self._call(PATH_ENROL, _encoded(request), EnrolResponse, check)
 
-    def push(self, request: PushRequest) -> PushResponse:
-        return self._call(PATH_PUSH, request, PushResponse, self._signed_by_server)
+    @staticmethod
+    def encode_push(request: PushRequest) -> EncodedPush:
+        return EncodedPush(_encoded(request))
+
+    def push(self, request: PushRequest | EncodedPush) -> PushResponse:
+        body = request.body if isinstance(request, EncodedPush) else _encoded(request)
+        return self._call(PATH_PUSH, body, PushResponse, self._signed_by_server)
 
     def pull(self, request: PullRequest) -> PullPage:
         """A feed page, its items already typed by kind (a :class:`PullResponse` on the wire)."""
-        return self._call(PATH_PULL, request, PullPage, self._signed_by_server)
+        return self._call(PATH_PULL, _encoded(request), PullPage, self._signed_by_server)
 
     # ---- machinery --------------------------------------------------------------------------
 
@@ -180,9 +194,8 @@ class SyncClient:
         return (f"无法连接县医保服务器（{self.host}）：网络不通或服务器未开启。"
                 "数据已安全保存在本机，联网后再同步即可。")
 
-    def _call(self, path: str, request: BaseModel, model: type[_M],
+    def _call(self, path: str, body: bytes, model: type[_M],
               check: Callable[[_M, bytes, str, str, int], None]) -> _M:
-        body = canonical_bytes(request.model_dump())
         deadline = time.monotonic() + self.retry.budget_seconds
         last = _Retry(self._offline_message(), offline=True)
         for attempt in range(1, self.retry.attempts + 1):
@@ -265,6 +278,10 @@ class SyncClient:
             return ErrorBody.model_validate_json(raw)
         except ModelError:
             return None
+
+
+def _encoded(request: BaseModel) -> bytes:
+    return canonical_bytes(request.model_dump())
 
 
 def _first_problem(exc: ModelError) -> str:

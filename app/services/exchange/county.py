@@ -197,8 +197,8 @@ def _push_all(ws: Workspace, client: SyncClient, tally: SyncTally,
     """Every pending event, a batch a request, the county's answer to each checked before
     anything is recorded.
 
-    While the county works on a batch the events after it are read, and once its answer is
-    checked the next batch goes out before that answer is committed here: the laptop's
+    While the county works on a batch the events after it are read and encoded, and once its
+    answer is checked the next batch goes out before that answer is committed here: the laptop's
     commit and the county's work overlap instead of taking turns (a fifth of a season's
     upload). A batch goes out early only after an answer that accepted all of the one before;
     if this laptop then fails to record that answer, the next sync sends both again and the
@@ -212,6 +212,7 @@ def _push_all(ws: Workspace, client: SyncClient, tally: SyncTally,
         sent = pool.submit(client.push, _push_request(ws, batch))
         for round_no in range(MAX_PUSH_ROUNDS):
             ahead = pending_events(ws.conn, batch[-1].seq, PUSH_BATCH) if batch else []
+            ahead_request = client.encode_push(_push_request(ws, ahead)) if ahead else None
             answer = sent.result()
             check_push(ws.conn, batch, answer.results, answer.device_head)
             if answer.countersignature is not None:
@@ -238,9 +239,9 @@ def _push_all(ws: Workspace, client: SyncClient, tally: SyncTally,
             acked, acked_hash = new_ack(ws.conn, state, answer.results, answer.device_head)
             if batch and not rejected and acked <= state.acked_seq:
                 raise BadServerResponse("上传没有进展（服务器不确认任何记录），已停止；本机数据完好")
-            going_on = bool(batch and ahead and not rejected and acked == batch[-1].seq)
+            going_on = bool(ahead_request and not rejected and acked == batch[-1].seq)
             if going_on:
-                sent = pool.submit(client.push, _push_request(ws, ahead))
+                sent = pool.submit(client.push, ahead_request)
             with tx(ws.conn):
                 if batch or acked != state.acked_seq:  # (an empty push acknowledges nothing)
                     save_state(ws.conn, acked_seq=acked, acked_hash=acked_hash,
