@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Awaitable, Callable
+from functools import partial
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -44,7 +45,7 @@ from server.kernel import Server, device_row
 from server.pull import pull as pull_feed
 from server.push import push as push_events
 from server.schema import nonces
-from server.wire import parse_body, read_body
+from server.wire import parse_body, parse_body_plain, read_body
 from sync.protocol import (
     MAX_REQUEST_BYTES,
     PATH_CHECK,
@@ -155,9 +156,10 @@ def _auth(srv: Server, request: Request, body: bytes) -> SignedHeaders:
 
 
 def _auth_then_parse(srv: Server, request: Request, body: bytes,
-                     model: type[Any]) -> tuple[SignedHeaders, Any]:
+                     model: type[Any]) -> tuple[SignedHeaders, Any, bool]:
+    """The signed headers, the parsed body and whether it was plain (``parse_body_plain``)."""
     signed = _auth(srv, request, body)
-    return signed, parse_body(model, body)
+    return signed, *parse_body_plain(model, body)
 
 
 def _enrol_auth(srv: Server, request: Request, body: bytes) -> tuple[SignedHeaders,
@@ -269,10 +271,11 @@ def create_app(srv: Server, *, check_rate: tuple[float, float] = (30.0, 0.5)) ->
                    x_yibao_signature: SignatureHeader = None) -> Response:
         """Journal events, each applied exactly once; one result per event, in order."""
         raw = await read_body(request)
-        signed, body = await run_in_threadpool(_auth_then_parse, srv, request, raw,
-                                               PushRequest)
+        signed, body, plain = await run_in_threadpool(_auth_then_parse, srv, request, raw,
+                                                      PushRequest)
         started = time.monotonic()
-        answer = await run_in_threadpool(push_events, srv, signed.device_id, body)
+        answer = await run_in_threadpool(partial(push_events, plain=plain), srv,
+                                         signed.device_id, body)
         log.info("push %d events in %.3fs", len(body.events), time.monotonic() - started)
         return _signed(srv, answer, signed.nonce)
 
@@ -283,8 +286,8 @@ def create_app(srv: Server, *, check_rate: tuple[float, float] = (30.0, 0.5)) ->
                    x_yibao_signature: SignatureHeader = None) -> Response:
         """Feed items for this device after ``cursor``."""
         raw = await read_body(request)
-        signed, body = await run_in_threadpool(_auth_then_parse, srv, request, raw,
-                                               PullRequest)
+        signed, body, _plain = await run_in_threadpool(_auth_then_parse, srv, request, raw,
+                                                       PullRequest)
         answer = await run_in_threadpool(pull_feed, srv, signed.device_id, body)
         return _signed(srv, answer, signed.nonce)
 

@@ -108,11 +108,13 @@ class _Batch:
     now: str
 
 
-def push(srv: Server, device_id: str, req: PushRequest, *, via: str = "http") -> PushResponse:
-    """Apply a batch in one transaction, each event exactly once (UUID is the primary key)."""
+def push(srv: Server, device_id: str, req: PushRequest, *, via: str = "http",
+         plain: bool = False) -> PushResponse:
+    """Apply a batch in one transaction, each event exactly once (UUID is the primary key).
+    ``plain``: the request's body was plain JSON (:func:`server.wire.parse_body_plain`)."""
     def work() -> tuple[PushResponse, trust.DeviceLedger]:
         with srv.engine.begin() as conn:
-            return _push_tx(srv, conn, device_id, req, via)
+            return _push_tx(srv, conn, device_id, req, via, plain)
 
     answer, ledger = retrying(work)
     # Only now, committed, may the fold stand for the new head.
@@ -221,7 +223,7 @@ def _receipt_row(device_id: str, ev: WireEvent, typed: catalogue.Payload,
 
 
 def _push_tx(srv: Server, conn: Connection, device_id: str, req: PushRequest,
-             via: str) -> tuple[PushResponse, trust.DeviceLedger]:
+             via: str, plain: bool) -> tuple[PushResponse, trust.DeviceLedger]:
     # The row lock serialises two pushes of one device (a retry racing a slow original).
     device = enrolled_device(conn, device_id, for_update=True)
     head_seq, head_hash = int(device.head_seq), str(device.head_hash)
@@ -250,8 +252,8 @@ def _push_tx(srv: Server, conn: Connection, device_id: str, req: PushRequest,
             # Another device's event UUID. The answer must not tell that it exists there:
             # the event is checked like a new one, and only where a new one would be stored
             # is it refused, in the same words as a UUID this device reused.
-            problem = None if broken else _link_problem(ev, ev.verified_payload(), device,
-                                                        head_seq, head_hash)
+            problem = None if broken else _link_problem(ev, ev.verified_payload(plain=plain),
+                                                        device, head_seq, head_hash)
             if broken:
                 results.append(_reject(ev, "after_rejected", "前面的记录被拒收，此条未处理"))
             elif problem is not None:
@@ -278,7 +280,7 @@ def _push_tx(srv: Server, conn: Connection, device_id: str, req: PushRequest,
         if broken:
             results.append(_reject(ev, "after_rejected", "前面的记录被拒收，此条未处理"))
             continue
-        payload_text = ev.verified_payload()
+        payload_text = ev.verified_payload(plain=plain)
         problem = _link_problem(ev, payload_text, device, head_seq, head_hash)
         if problem is not None:
             results.append(_reject(ev, *problem))
