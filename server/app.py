@@ -47,6 +47,9 @@ from server.push import push as push_events
 from server.schema import nonces
 from server.wire import parse_body, parse_body_plain, read_body
 from sync.protocol import (
+    HEADER_PUSH_LIMIT,
+    HEADER_SERVER_SIGNATURE,
+    MAX_BATCH,
     MAX_REQUEST_BYTES,
     PATH_CHECK,
     PATH_ENROL,
@@ -172,11 +175,12 @@ def _enrol_auth(srv: Server, request: Request, body: bytes) -> tuple[SignedHeade
     return _verified(srv, request, body, parsed, req.public_key), req
 
 
-def _signed(srv: Server, model: BaseModel, nonce: str) -> Response:
+def _signed(srv: Server, model: BaseModel, nonce: str,
+            headers: dict[str, str] | None = None) -> Response:
     raw = canonical_bytes(model.model_dump())
     signature = sign_response(srv.sign_key, nonce=nonce, status=200, body=raw)
     return Response(raw, media_type="application/json",
-                    headers={"X-Yibao-Server-Signature": signature})
+                    headers={HEADER_SERVER_SIGNATURE: signature, **(headers or {})})
 
 
 def create_app(srv: Server, *, check_rate: tuple[float, float] = (30.0, 0.5)) -> FastAPI:
@@ -277,7 +281,7 @@ def create_app(srv: Server, *, check_rate: tuple[float, float] = (30.0, 0.5)) ->
         answer = await run_in_threadpool(partial(push_events, plain=plain), srv,
                                          signed.device_id, body)
         log.info("push %d events in %.3fs", len(body.events), time.monotonic() - started)
-        return _signed(srv, answer, signed.nonce)
+        return _signed(srv, answer, signed.nonce, {HEADER_PUSH_LIMIT: str(MAX_BATCH)})
 
     @app.post(PATH_PULL, responses={200: {"model": PullResponse}, **_ERRORS},
               openapi_extra=_body(PullRequest))

@@ -9,8 +9,6 @@ spreadsheet's ``roster.imported`` (its ``persons``) and a newborn's ``person.id_
 
 from __future__ import annotations
 
-from typing import Any
-
 import msgspec
 
 from app.domain.roster import ID_RESIDENT
@@ -37,20 +35,26 @@ def _fits(person_id: str, id_type: str, id_number: str) -> bool:
     return 1 <= len(person_id) <= 64 and len(id_type) <= 4 and 1 <= len(id_number) <= 30
 
 
-def persons_added(type_: str, payload: Any) -> list[tuple[str, str, str]]:
-    """(person_id, id_type, id_number) that one event gives the device's roster; an event of
-    another type, or one whose payload does not read, gives nothing."""
+_PERSON = msgspec.json.Decoder(_Person)
+_IMPORTED = msgspec.json.Decoder(_Imported)
+_ASSIGNED = msgspec.json.Decoder(_Assigned)
+
+
+def persons_added(type_: str, payload_text: str | bytes) -> list[tuple[str, str, str]]:
+    """(person_id, id_type, id_number) that one event (its payload's JSON text, as stored)
+    gives the device's roster; an event of another type, or one whose payload does not read,
+    gives nothing."""
     try:
         if type_ == "person.added":
-            people = [msgspec.convert(payload, _Person)]
+            people = [_PERSON.decode(payload_text)]
         elif type_ == "roster.imported":
-            people = msgspec.convert(payload, _Imported).persons
+            people = _IMPORTED.decode(payload_text).persons
         elif type_ == "person.id_assigned":
-            assigned = msgspec.convert(payload, _Assigned)
+            assigned = _ASSIGNED.decode(payload_text)
             people = [_Person(assigned.person_id, assigned.id_number, ID_RESIDENT)]
         else:
             return []
-    except msgspec.ValidationError:
+    except (msgspec.ValidationError, msgspec.DecodeError):
         return []
     return [(p.person_id, p.id_type, p.id_number) for p in people
             if _fits(p.person_id, p.id_type, p.id_number)]

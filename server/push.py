@@ -51,9 +51,17 @@ class _Outcome:
 UUID_REUSED = "此记录的事件编号（UUID）与县医保已保存的记录冲突，拒收"
 
 
+def _result(ev: WireEvent, status: str, reason: str | None = None, message: str | None = None,
+            first_status: str | None = None) -> EventResult:
+    """The answer for one event, from values already checked (the request's UUID and seq,
+    the county's own status and words): constructed, not validated once more, which for 500
+    results was a tenth of a push's time. The answer's model still checks its size."""
+    return EventResult.model_construct(uuid=ev.uuid, seq=ev.seq, status=status, reason=reason,
+                                       message=message, first_status=first_status)
+
+
 def _reject(ev: WireEvent, reason: str, message: str) -> EventResult:
-    return EventResult(uuid=ev.uuid, seq=ev.seq, status="rejected", reason=reason,
-                       message=message)
+    return _result(ev, "rejected", reason, message)
 
 
 def _link_problem(ev: WireEvent, payload_text: str | None, device: Any, head_seq: int,
@@ -269,9 +277,8 @@ def _push_tx(srv: Server, conn: Connection, device_id: str, req: PushRequest,
             # The stored copy's hash was verified on arrival, so equal verified hashes mean
             # equal content: the same answer as the first time, marked as a repeat.
             if identity == (device.id, ev.seq, ev.hash, ev.prev_hash) and ev.hash_ok():
-                results.append(EventResult(uuid=ev.uuid, seq=ev.seq, status="duplicate",
-                                           reason=first.reason, message=first.message,
-                                           first_status=first.status))
+                results.append(_result(ev, "duplicate", first.reason, first.message,
+                                       first.status))
             else:
                 results.append(_reject(ev, "uuid_reused", UUID_REUSED))
                 if ev.device == device.id and ev.seq <= head_seq:
@@ -291,7 +298,7 @@ def _push_tx(srv: Server, conn: Connection, device_id: str, req: PushRequest,
         payload = typed[ev.uuid]
         journal_event = trust.journal_event(device.id, ev.seq, ev.type, ev.actor, ev.at,
                                             payload)
-        refusal = judge.judge(journal_event) or judge.accept(journal_event, ev.payload)
+        refusal = judge.judge(journal_event) or judge.accept(journal_event, payload_text)
         if refusal is None:
             outcome = _apply(srv, conn, batch, device, ev, payload)
         else:
@@ -311,8 +318,7 @@ def _push_tx(srv: Server, conn: Connection, device_id: str, req: PushRequest,
         known[ev.uuid] = ((device.id, ev.seq, ev.hash, ev.prev_hash), outcome)
         held.batch[ev.seq] = ev.hash
         head_seq, head_hash = ev.seq, ev.hash
-        results.append(EventResult(uuid=ev.uuid, seq=ev.seq, status=outcome.status,
-                                   reason=outcome.reason, message=outcome.message))
+        results.append(_result(ev, outcome.status, outcome.reason, outcome.message))
     insert_rows(conn, events, stored)
     insert_rows(conn, receipt_index, receipts)
     batch.claims.flush(conn)

@@ -240,9 +240,10 @@ class Judge:
                   else "ledger_rule")
         return Refusal(reason, "；".join(dict.fromkeys(problems))[:500])
 
-    def accept(self, ev: catalogue.JournalEvent, raw_payload: Any) -> Refusal | None:
-        """Fold an accepted event into the device's state and note the persons it adds; a
-        payload the model cannot apply is refused instead (the fold is rebuilt without it)."""
+    def accept(self, ev: catalogue.JournalEvent, payload_text: str) -> Refusal | None:
+        """Fold an accepted event into the device's state and note the persons it adds (read
+        off its payload's canonical text); a payload the model cannot apply is refused instead
+        (the fold is rebuilt without it)."""
         try:
             self.ledger.state.apply(ev)
         except _BAD_PAYLOAD:
@@ -253,7 +254,7 @@ class Judge:
             return Refusal("malformed", "记录内容不符合账本模型（日期、金额或字段无效）")
         self.applied.append(ev)
         if ev.type in PERSON_TYPES:
-            for person_id, id_type, id_number in persons_added(ev.type, raw_payload):
+            for person_id, id_type, id_number in persons_added(ev.type, payload_text):
                 self.added[person_id] = (id_type, id_number)
         return None
 

@@ -96,7 +96,7 @@ def _device_records(conn: Connection) -> None:
                     number=pay.receipt.number, payment_id=pay.payment_id[:64],
                     event_uuid=row.uuid, status=row.status))
         elif row.status != "refused":
-            for person_id, id_type, id_number in persons_added(row.type, json.loads(row.payload)):
+            for person_id, id_type, id_number in persons_added(row.type, row.payload):
                 persons[(row.device_id, person_id)] = (id_type, id_number)
     if persons:
         conn.execute(insert(device_persons), [

@@ -27,8 +27,11 @@ from pydantic import ValidationError as ModelError
 from app.domain.canonical import canonical_bytes
 from app.domain.errors import ValidationError, YibaoError
 from sync.protocol import (
+    BASE_BATCH,
     HEADER_NONCE,
+    HEADER_PUSH_LIMIT,
     HEADER_SERVER_SIGNATURE,
+    MAX_BATCH,
     MAX_RESPONSE_BYTES,
     PATH_ENROL,
     PATH_PULL,
@@ -140,6 +143,8 @@ class SyncClient:
         else:
             self.session.verify = True
         self.host = urlsplit(self.base_url).netloc
+        # Events per push: BASE_BATCH until a push answer says the county takes more.
+        self.push_limit = BASE_BATCH
 
     def close(self) -> None:
         self.session.close()
@@ -228,6 +233,7 @@ class SyncClient:
                 raw = self._read_limited(resp)
                 status = resp.status_code
                 signature = resp.headers.get(HEADER_SERVER_SIGNATURE, "")
+                limit = resp.headers.get(HEADER_PUSH_LIMIT)
             finally:
                 resp.close()
         except requests.exceptions.SSLError as exc:
@@ -257,6 +263,8 @@ class SyncClient:
                 f"服务器响应不符合同步协议（{_first_problem(exc)}），本机数据未作任何更改"
             ) from exc
         check(parsed, raw, signature, headers[HEADER_NONCE], status)
+        if path == PATH_PUSH:
+            self.push_limit = _push_limit(limit)
         return parsed
 
     def _read_limited(self, resp: requests.Response) -> bytes:
@@ -278,6 +286,15 @@ class SyncClient:
             return ErrorBody.model_validate_json(raw)
         except ModelError:
             return None
+
+
+def _push_limit(header: str | None) -> int:
+    """The events per push a county says it takes, within what this release sends; a county
+    that says nothing (an older release) takes BASE_BATCH."""
+    if header is None or not (header.isascii() and header.isdigit()):
+        return BASE_BATCH
+    said = int(header) if len(header) <= 9 else MAX_BATCH  # (no int of a megabyte of digits)
+    return max(BASE_BATCH, min(MAX_BATCH, said))
 
 
 def _encoded(request: BaseModel) -> bytes:

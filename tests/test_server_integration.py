@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 import requests
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from sqlalchemy import select
 
 from app.domain.canonical import canonical_bytes
 from app.domain.errors import Refused
@@ -26,6 +27,7 @@ from app.services.village.refunds import refund_line
 from server.kernel import device_row, open_server
 from sync.protocol import (
     HEADER_SIGNATURE,
+    MAX_BATCH,
     PATH_ENROL,
     PATH_PUSH,
     EnrolRequest,
@@ -137,6 +139,33 @@ def test_round_trip_pulls_county_data_and_pushes_every_event_once(county, tmp_pa
     assert (device.reported_seq, device.reported_hash) == (head[0], head[2])
     stats = county.admin("stats")
     assert stats["events"] == head[0] and stats["devices"] == 1
+
+
+def test_a_season_goes_up_in_batches_as_big_as_the_county_takes(county, tmp_path):
+    from app.services.village.roster import add_household
+    from db.connection import tx
+    from server.schema import pushes
+
+    with opened(new_village(tmp_path, "a", VILLAGE_A)) as ws:
+        enrol(ws, county, VILLAGE_A)
+        with tx(ws.conn):
+            for n in range(2_300):
+                add_household(ws, household_no=f"{VILLAGE_A}{n:04d}", head_name="王建国",
+                              group="一组")
+        result = sync_now(ws, retry=FAST_RETRY)
+        assert result["pending"] == 0 and result["rejected"] == 0
+        assert _server_events(county, ws.device_id) == journal_rows(ws)
+    srv = open_server(county.db_url)
+    try:
+        with srv.engine.connect() as conn:
+            sizes = [r.events for r in conn.execute(
+                select(pushes.c.events).where(pushes.c.device_id == ws.device_id)
+                .order_by(pushes.c.id))]
+    finally:
+        srv.close()
+    # 500 until the county's first answer says it takes MAX_BATCH (the second batch is read
+    # while the first is answered), then MAX_BATCH.
+    assert sizes[:3] == [500, 500, MAX_BATCH] and max(sizes) == MAX_BATCH
 
 
 def _shared_person() -> dict:

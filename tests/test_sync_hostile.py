@@ -61,6 +61,8 @@ class FakeCounty:
         self.raw: Callable[[BaseHTTPRequestHandler], bool] | None = None
         self.sign_with = self.key
         self.device_id = ""  # of the last push (the header says whose)
+        self.push_limit: str | None = None  # the X-Yibao-Push-Limit header on push answers
+        self.push_sizes: list[int] = []  # events in each push request
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -75,7 +77,9 @@ class FakeCounty:
                     status, out, signed = fake.enrol(EnrolRequest.model_validate_json(body))
                 elif self.path == "/v1/push":
                     fake.device_id = self.headers.get("X-Yibao-Device", "")
-                    status, out, signed = fake.push(PushRequest.model_validate_json(body))
+                    request = PushRequest.model_validate_json(body)
+                    fake.push_sizes.append(len(request.events))
+                    status, out, signed = fake.push(request)
                 else:
                     status, out, signed = fake.pull(PullRequest.model_validate_json(body))
                 self.send_response(status)
@@ -85,6 +89,8 @@ class FakeCounty:
                     self.send_header("X-Yibao-Server-Signature", sign_response(
                         fake.sign_with, nonce=self.headers["X-Yibao-Nonce"], status=status,
                         body=out))
+                if self.path == "/v1/push" and fake.push_limit is not None:
+                    self.send_header("X-Yibao-Push-Limit", fake.push_limit)
                 self.end_headers()
                 self.wfile.write(out)
 
@@ -138,6 +144,7 @@ def village(fake: FakeCounty, tmp_path: Path) -> Iterator[Any]:
 
     fake.push, fake.pull, fake.raw, fake.sign_with = (fake.ack_all, fake.empty_page, None,
                                                       fake.key)
+    fake.push_limit, fake.push_sizes = None, []
     with opened(new_village(tmp_path, "v", VILLAGE)) as ws:
         enrol_device(ws, server_url=fake.url, code="ANY", retry=FAST_RETRY)
         yield ws
@@ -188,6 +195,32 @@ def test_hostile_push_response_is_reported_and_changes_nothing(fake, village, ca
         sync_now(village, retry=FAST_RETRY)
     assert "本机数据未作任何更改" in caught.value.message
     assert snapshot(village) == before
+
+
+@pytest.mark.parametrize("header, largest", [
+    (None, 500),  # a county of an older release, which takes no more
+    ("1000", 1000),
+    ("99999999999", 1000),  # no more than this release sends
+    ("200", 500),  # every county takes 500
+    ("²", 500),
+    ("1e3", 500),
+])
+def test_push_batches_grow_only_to_what_the_county_says_it_takes(fake, village, header,
+                                                                  largest):
+    from app.services.village.roster import add_household
+    from db.connection import tx
+
+    fake.push_limit = header
+    with tx(village.conn):
+        for n in range(2_400):
+            add_household(village, household_no=f"{VILLAGE}{n:04d}", head_name="王建国",
+                          group="一组")
+    result = sync_now(village, retry=FAST_RETRY)
+    assert result["pending"] == 0 and result["pushed"] == sum(fake.push_sizes)
+    assert max(fake.push_sizes) == largest
+    # The first two batches go before the county has said anything (the second is read while
+    # the first is answered); the rest are as big as it said.
+    assert fake.push_sizes[:2] == [500, 500] and all(n <= largest for n in fake.push_sizes)
 
 
 def test_response_signed_by_another_key_is_refused(fake, village):

@@ -36,7 +36,6 @@ from app.services.exchange.key_files import read_key_file
 from db.connection import Connection, bulk_cache, tx
 from sync.client import BadServerResponse, RetryPolicy, SyncClient, check_server_url
 from sync.protocol import (
-    MAX_BATCH,
     MAX_PULL_PAGE,
     CountyKeys,
     EnrolRequest,
@@ -62,16 +61,13 @@ from sync.state import (
 
 log = logging.getLogger(__name__)
 
-# As many events per push as the protocol allows (a request stays far under its byte limit,
-# sync.state.PUSH_BATCH_BYTES): each push costs a round trip and a commit at the county.
-PUSH_BATCH = MAX_BATCH
 PULL_PAGE = MAX_PULL_PAGE
 # Items applied per transaction: a commit costs the device a synced write of every index
 # page it touched, so a roster is applied a few pages at a time (feed.apply_pages).
 PULL_GROUP_ITEMS = 2_000
 MAX_PULL_PAGES = 10_000
 MAX_REWINDS = 3
-MAX_PUSH_ROUNDS = 10_000  # × PUSH_BATCH: far beyond any village's journal
+MAX_PUSH_ROUNDS = 10_000  # × BASE_BATCH events: far beyond any village's journal
 CLOCK_TOLERANCE = timedelta(minutes=5)
 
 
@@ -200,7 +196,8 @@ def _push_all(ws: Workspace, client: SyncClient, tally: SyncTally,
     While the county works on a batch the events after it are read and encoded, and once its
     answer is checked the next batch goes out before that answer is committed here: the laptop's
     commit and the county's work overlap instead of taking turns (a fifth of a season's
-    upload). A batch goes out early only after an answer that accepted all of the one before;
+    upload). A batch holds as many events as the county says it takes (``client.push_limit``).
+    A batch goes out early only after an answer that accepted all of the one before;
     if this laptop then fails to record that answer, the next sync sends both again and the
     county answers them as duplicates."""
     start = load_state(ws.conn).acked_seq
@@ -208,10 +205,10 @@ def _push_all(ws: Workspace, client: SyncClient, tally: SyncTally,
     rewinds = 0
     with ThreadPoolExecutor(max_workers=1) as pool:
         state = load_state(ws.conn)
-        batch = pending_events(ws.conn, state.acked_seq, PUSH_BATCH)
+        batch = pending_events(ws.conn, state.acked_seq, client.push_limit)
         sent = pool.submit(client.push, _push_request(ws, batch))
         for round_no in range(MAX_PUSH_ROUNDS):
-            ahead = pending_events(ws.conn, batch[-1].seq, PUSH_BATCH) if batch else []
+            ahead = pending_events(ws.conn, batch[-1].seq, client.push_limit) if batch else []
             ahead_request = client.encode_push(_push_request(ws, ahead)) if ahead else None
             answer = sent.result()
             check_push(ws.conn, batch, answer.results, answer.device_head)
@@ -233,7 +230,7 @@ def _push_all(ws: Workspace, client: SyncClient, tally: SyncTally,
                 log.warning("server head %d behind acknowledged %d: resending",
                             answer.device_head.seq, state.acked_seq)
                 state = load_state(ws.conn)
-                batch = pending_events(ws.conn, state.acked_seq, PUSH_BATCH)
+                batch = pending_events(ws.conn, state.acked_seq, client.push_limit)
                 sent = pool.submit(client.push, _push_request(ws, batch))
                 continue
             acked, acked_hash = new_ack(ws.conn, state, answer.results, answer.device_head)
@@ -260,7 +257,7 @@ def _push_all(ws: Workspace, client: SyncClient, tally: SyncTally,
                     return
                 # Everything sent, or acknowledged short of the batch's end (the county
                 # stopped early): go on from what it holds.
-                ahead = pending_events(ws.conn, acked, PUSH_BATCH)
+                ahead = pending_events(ws.conn, acked, client.push_limit)
                 if not ahead:
                     return
                 sent = pool.submit(client.push, _push_request(ws, ahead))
