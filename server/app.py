@@ -36,7 +36,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
 
 from app import __version__
-from app.domain.canonical import canonical_bytes
+from app.domain.canonical import canonical_bytes, plain_canonical_bytes
 from app.domain.errors import YibaoError
 from server.check import MAX_TOKEN, CheckResult, RateLimiter, check_receipt, page_context
 from server.enrol import enrol as enrol_device
@@ -176,8 +176,11 @@ def _enrol_auth(srv: Server, request: Request, body: bytes) -> tuple[SignedHeade
 
 
 def _signed(srv: Server, model: BaseModel, nonce: str,
-            headers: dict[str, str] | None = None) -> Response:
-    raw = canonical_bytes(model.model_dump())
+            headers: dict[str, str] | None = None, *, plain: bool = False) -> Response:
+    """The answer in canonical JSON, signed; ``plain``: the model holds no float (a push
+    answer: texts and integers), so msgspec may write it (the same bytes, several times
+    faster than the standard encoder for a thousand results)."""
+    raw = (plain_canonical_bytes if plain else canonical_bytes)(model.model_dump())
     signature = sign_response(srv.sign_key, nonce=nonce, status=200, body=raw)
     return Response(raw, media_type="application/json",
                     headers={HEADER_SERVER_SIGNATURE: signature, **(headers or {})})
@@ -281,7 +284,8 @@ def create_app(srv: Server, *, check_rate: tuple[float, float] = (30.0, 0.5)) ->
         answer = await run_in_threadpool(partial(push_events, plain=plain), srv,
                                          signed.device_id, body)
         log.info("push %d events in %.3fs", len(body.events), time.monotonic() - started)
-        return _signed(srv, answer, signed.nonce, {HEADER_PUSH_LIMIT: str(MAX_BATCH)})
+        return _signed(srv, answer, signed.nonce, {HEADER_PUSH_LIMIT: str(MAX_BATCH)},
+                       plain=True)
 
     @app.post(PATH_PULL, responses={200: {"model": PullResponse}, **_ERRORS},
               openapi_extra=_body(PullRequest))

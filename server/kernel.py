@@ -188,7 +188,10 @@ def insert_rows(conn: Connection, table: Table, rows: list[dict[str, Any]], *,
     or OperationalError as any statement does, so :func:`retrying` runs the work again.
 
     With ``replace_on`` (a unique key's columns) a row whose key is held updates the held
-    row instead (the driver's executemany of an upsert, on both databases)."""
+    row instead, and of two rows with one key the later stands: on SQLite the driver's
+    executemany of an upsert, on PostgreSQL one upsert of the rows read from one JSON array
+    (an executemany there is a statement per row in the server, the largest cost of a push;
+    the rows' values are plain text and integers, as JSON keeps them)."""
     if not rows:
         return
     names = list(rows[0])
@@ -196,16 +199,28 @@ def insert_rows(conn: Connection, table: Table, rows: list[dict[str, Any]], *,
     values = itemgetter(*names) if len(names) > 1 else lambda row: (row[names[0]],)
     quote = conn.dialect.identifier_preparer.quote
     columns = ", ".join(quote(n) for n in names)
-    if replace_on or conn.dialect.name != "postgresql":
-        mark = "%s" if conn.dialect.name == "postgresql" else "?"
-        statement = (f"INSERT INTO {quote(table.name)} ({columns}) VALUES "
-                     f"({', '.join([mark] * len(names))})")
+    postgresql = conn.dialect.name == "postgresql"
+    if replace_on or not postgresql:
+        upsert = ""
         if replace_on:
             updates = ", ".join(f"{quote(n)} = excluded.{quote(n)}" for n in names
                                 if n not in replace_on)
-            statement += (f" ON CONFLICT ({', '.join(quote(n) for n in replace_on)}) "
-                          f"DO UPDATE SET {updates}")
-        conn.exec_driver_sql(statement, list(map(values, rows)))
+            upsert = (f" ON CONFLICT ({', '.join(quote(n) for n in replace_on)}) "
+                      f"DO UPDATE SET {updates}")
+        if postgresql:
+            # One statement may not update a row twice: the last row of each key stands.
+            key = itemgetter(*replace_on)
+            last = {key(row): row for row in rows}
+            read = ", ".join(f"CAST(r->>{i} AS {table.c[n].type.compile(conn.dialect)})"
+                             for i, n in enumerate(names))
+            conn.exec_driver_sql(
+                f"INSERT INTO {quote(table.name)} ({columns}) SELECT {read} "
+                "FROM json_array_elements(CAST(%s AS json)) AS r" + upsert,
+                (json.dumps(list(map(values, last.values()))),))
+            return
+        statement = (f"INSERT INTO {quote(table.name)} ({columns}) VALUES "
+                     f"({', '.join(['?'] * len(names))})")
+        conn.exec_driver_sql(statement + upsert, list(map(values, rows)))
         return
     dbapi = conn.dialect.loaded_dbapi
     statement = f"COPY {quote(table.name)} ({columns}) FROM STDIN"

@@ -83,6 +83,17 @@ def test_insert_rows_replace_on_updates_a_held_key(srv):
     assert found == ["p2"]
 
 
+def test_insert_rows_replace_on_keeps_the_later_of_two_rows_with_one_key(srv):
+    first = {**_person(1), "id_number": "340422199001011111"}
+    later = {**_person(1), "id_number": "340422199001012222"}
+    with srv.engine.begin() as conn:
+        insert_rows(conn, device_persons, [first, _person(2), later],
+                    replace_on=("device_id", "person_id"))
+    with srv.engine.connect() as conn:
+        rows = {r.person_id: r.id_number for r in conn.execute(select(device_persons))}
+    assert rows == {"p1": "340422199001012222", "p2": "340422199001010002"}
+
+
 def test_feed_batch_keeps_order_after_direct_appends(srv):
     policy = PolicyData(policy_hash="0" * 64, policy={"campaign_year": 2026})
     with srv.engine.begin() as conn:
