@@ -30,7 +30,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
-from sqlalchemy import delete, insert
+from sqlalchemy import Connection, delete, insert, select
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
@@ -41,10 +41,10 @@ from app.domain.errors import YibaoError
 from server.check import MAX_TOKEN, CheckResult, RateLimiter, check_receipt, page_context
 from server.enrol import enrol as enrol_device
 from server.errors import ApiError
-from server.kernel import Server, device_row
+from server.kernel import Server
 from server.pull import pull as pull_feed
 from server.push import push as push_events
-from server.schema import nonces
+from server.schema import devices, nonces
 from server.wire import parse_body, parse_body_plain, read_body
 from sync.protocol import (
     HEADER_PUSH_LIMIT,
@@ -86,6 +86,7 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
     code: {"model": ErrorBody} for code in (400, 401, 403, 408, 409, 411, 413, 422, 503)
 }
 MAX_ENROL_BYTES = 8 * 1024  # an enrolment request is about 400 bytes
+NONCE_SWEEP_SECONDS = 60  # how often a worker deletes the nonces no replay can reuse
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 # Request models: the routes read raw bytes (signature first), so FastAPI does not list them
 # by itself; the schema names them for clients and for the fuzzer.
@@ -132,30 +133,38 @@ def _signed_headers(srv: Server, request: Request) -> SignedHeaders:
     return parsed
 
 
-def _verified(srv: Server, request: Request, body: bytes, parsed: SignedHeaders,
-              public_key: str) -> SignedHeaders:
-    """The signature over the raw body, then the nonce: remembered so a replay is refused."""
+def _verified(conn: Connection, srv: Server, request: Request, body: bytes,
+              parsed: SignedHeaders, public_key: str) -> SignedHeaders:
+    """The signature over the raw body, then the nonce: remembered (in ``conn``'s
+    transaction) so a replay is refused."""
     if not verify_request(public_key, parsed, method=request.method, path=request.url.path,
                           body=body):
         raise ApiError(401, "bad_signature", _AUTH_MESSAGES["bad_signature"])
     now = int(srv.clock())
+    if now - srv.nonces_swept_at >= NONCE_SWEEP_SECONDS:
+        # A nonce older than the clock window cannot come back (its timestamp is refused
+        # first): they are deleted now and then, not with every request.
+        srv.nonces_swept_at = now
+        conn.execute(delete(nonces).where(nonces.c.at < now - 2 * REPLAY_WINDOW_SECONDS))
     try:
-        with srv.engine.begin() as conn:
-            conn.execute(delete(nonces).where(nonces.c.at < now - 2 * REPLAY_WINDOW_SECONDS))
-            conn.execute(insert(nonces).values(device_id=parsed.device_id, nonce=parsed.nonce,
-                                               at=parsed.timestamp))
+        conn.execute(insert(nonces).values(device_id=parsed.device_id, nonce=parsed.nonce,
+                                           at=parsed.timestamp))
     except IntegrityError:
         raise ApiError(401, "replayed", _AUTH_MESSAGES["replayed"]) from None
     return parsed
 
 
 def _auth(srv: Server, request: Request, body: bytes) -> SignedHeaders:
-    """A request of an enrolled device, authenticated on its raw bytes."""
+    """A request of an enrolled device, authenticated on its raw bytes: the device's key
+    read and the nonce remembered in one transaction (on PostgreSQL each transaction is a
+    pooled connection's check and a commit, round trips every push paid twice)."""
     parsed = _signed_headers(srv, request)
-    device = device_row(srv, parsed.device_id)
-    if device is None:
-        raise ApiError(401, "unknown_device", _AUTH_MESSAGES["unknown_device"])
-    return _verified(srv, request, body, parsed, device.public_key)
+    with srv.engine.begin() as conn:
+        device = conn.execute(select(devices.c.public_key)
+                              .where(devices.c.id == parsed.device_id)).first()
+        if device is None:
+            raise ApiError(401, "unknown_device", _AUTH_MESSAGES["unknown_device"])
+        return _verified(conn, srv, request, body, parsed, device.public_key)
 
 
 def _auth_then_parse(srv: Server, request: Request, body: bytes,
@@ -172,7 +181,8 @@ def _enrol_auth(srv: Server, request: Request, body: bytes) -> tuple[SignedHeade
     req = parse_body(EnrolRequest, body)
     if parsed.device_id != req.device_id:
         raise ApiError(401, "bad_signature", _AUTH_MESSAGES["bad_signature"])
-    return _verified(srv, request, body, parsed, req.public_key), req
+    with srv.engine.begin() as conn:
+        return _verified(conn, srv, request, body, parsed, req.public_key), req
 
 
 def _signed(srv: Server, model: BaseModel, nonce: str,

@@ -19,11 +19,9 @@ from sqlalchemy import Connection, delete, insert, select, update
 
 from app.domain import events as catalogue
 from app.domain.idcard import mask_id_number
-from server.kernel import FeedBatch, among, insert_rows
+from server.kernel import FeedBatch, among, distinct_chunks, insert_rows
 from server.schema import claims, conflicts, employee_insured, external_payments
 from sync.protocol import ConflictData
-
-_CHUNK = 500  # values per IN (…) list
 
 
 @dataclass(frozen=True)
@@ -32,12 +30,6 @@ class _Claim:
     village: str
     payment_id: str
     line_id: str
-
-
-def _chunks(values: Iterable[str]) -> Iterable[list[str]]:
-    items = list(dict.fromkeys(values))
-    for i in range(0, len(items), _CHUNK):
-        yield items[i:i + _CHUNK]
 
 
 @dataclass
@@ -57,7 +49,7 @@ class Claims:
         # Each table's key in full, so the lookups go by its index whatever its size.
         years = list({p.campaign_year for p in pays})
         types = list({line.id_type for p in pays for line in p.lines})
-        for chunk in _chunks(ids):
+        for chunk in distinct_chunks(ids):
             found.employees.update(r.id_number for r in conn.execute(
                 select(employee_insured.c.id_number)
                 .where(among(conn, employee_insured.c.id_number, chunk))))

@@ -14,7 +14,7 @@ import threading
 import time
 import uuid
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from operator import itemgetter
@@ -97,6 +97,8 @@ class Server:
     # Each device's journal folded by the ledger model, keyed by device and checked against
     # the head in the database before use (a cache: the database decides, server.trust).
     ledgers: DeviceCache = field(default_factory=DeviceCache)
+    # When this process last deleted the nonces too old to be replayed (server.app).
+    nonces_swept_at: float = 0.0
 
     def now(self) -> datetime:
         return datetime.fromtimestamp(self.clock(), UTC)
@@ -166,6 +168,17 @@ def _take_feed_seqs(conn: Connection, count: int) -> int:
     return int(conn.execute(update(counters).where(counters.c.name == "feed")
                             .values(value=counters.c.value + count)
                             .returning(counters.c.value)).scalar_one())
+
+
+AMONG_CHUNK = 2000  # values per among(): one parameter, so only the server's memory bounds it
+
+
+def distinct_chunks(values: Iterable[Any], size: int = AMONG_CHUNK) -> Iterator[list[Any]]:
+    """The distinct values, in order of first sight, a list of at most ``size`` at a time
+    (for :func:`among`: a push's lookups then take one statement per table, not per 500)."""
+    items = list(dict.fromkeys(values))
+    for i in range(0, len(items), size):
+        yield items[i:i + size]
 
 
 def among(conn: Connection, column: ColumnElement[Any],

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from sqlalchemy import Connection, insert, select, update
+from sqlalchemy.exc import IntegrityError
 
 from app.domain import events as catalogue
 from server import relay, trust
@@ -119,10 +120,22 @@ class _Batch:
 def push(srv: Server, device_id: str, req: PushRequest, *, via: str = "http",
          plain: bool = False) -> PushResponse:
     """Apply a batch in one transaction, each event exactly once (UUID is the primary key).
-    ``plain``: the request's body was plain JSON (:func:`server.wire.parse_body_plain`)."""
+    ``plain``: the request's body was plain JSON (:func:`server.wire.parse_body_plain`).
+
+    A batch that continues the device's chain seq by seq cannot hold an event the county
+    has from this device (those are all at or below its head), so its UUIDs are not looked
+    up first: one the county holds from elsewhere fails the primary key on insert, and the
+    batch is then done again with the lookup, answering as it always has."""
+    looked_up = [False]
+
     def work() -> tuple[PushResponse, trust.DeviceLedger]:
-        with srv.engine.begin() as conn:
-            return _push_tx(srv, conn, device_id, req, via, plain)
+        try:
+            with srv.engine.begin() as conn:
+                return _push_tx(srv, conn, device_id, req, via, plain,
+                                look_up=looked_up[0])
+        except IntegrityError:
+            looked_up[0] = True
+            raise
 
     answer, ledger = retrying(work)
     # Only now, committed, may the fold stand for the new head.
@@ -231,15 +244,21 @@ def _receipt_row(device_id: str, ev: WireEvent, typed: catalogue.Payload,
 
 
 def _push_tx(srv: Server, conn: Connection, device_id: str, req: PushRequest,
-             via: str, plain: bool) -> tuple[PushResponse, trust.DeviceLedger]:
+             via: str, plain: bool, *, look_up: bool) -> tuple[PushResponse, trust.DeviceLedger]:
     # The row lock serialises two pushes of one device (a retry racing a slow original).
     device = enrolled_device(conn, device_id, for_update=True)
     head_seq, head_hash = int(device.head_seq), str(device.head_hash)
     known: dict[str, tuple[tuple[str, int, str, str], _Outcome]] = {}
-    uuids = [ev.uuid for ev in req.events]
-    for row in conn.execute(select(events).where(among(conn, events.c.uuid, uuids))):
-        known[row.uuid] = ((row.device_id, int(row.seq), row.hash, row.prev_hash),
-                           _Outcome(row.status, row.reason, row.message))
+    continues = all(ev.device == device.id and ev.seq == head_seq + i
+                    for i, ev in enumerate(req.events, start=1))
+    if look_up or not continues:
+        uuids = [ev.uuid for ev in req.events]
+        for row in conn.execute(select(events.c.uuid, events.c.device_id, events.c.seq,
+                                       events.c.hash, events.c.prev_hash, events.c.status,
+                                       events.c.reason, events.c.message)
+                                .where(among(conn, events.c.uuid, uuids))):
+            known[row.uuid] = ((row.device_id, int(row.seq), row.hash, row.prev_hash),
+                               _Outcome(row.status, row.reason, row.message))
     typed = {ev.uuid: catalogue.parse_or_malformed(ev.type, ev.payload)
              for ev in req.events if ev.uuid not in known}
     ledger = trust.device_ledger(srv, conn, device.id, head_seq, head_hash)

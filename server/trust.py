@@ -35,7 +35,7 @@ from sqlalchemy import Connection, select, text
 from app.domain import events as catalogue
 from app.domain.idcard import mask_id_number, mask_name
 from app.domain.ledger import LedgerState
-from server.kernel import Server, among, insert_rows
+from server.kernel import Server, among, distinct_chunks, insert_rows
 from server.people import PERSON_TYPES, persons_added
 from server.schema import books, device_persons, events, roster_persons
 
@@ -44,7 +44,6 @@ CHECKED_TYPES = frozenset({"payment.collected", "receipt.voided", "refund.made",
                            "book.registered", "book.settlement_received"})
 _FOLDED_TYPES = tuple(catalogue.LEDGER_TYPES)
 _MAX_NUMBER = 10**12  # a receipt number the county's columns hold (BookData's bound)
-_CHUNK = 500  # values per IN (…) list
 # What the model's code raises on a payload that is typed right but means nothing (a date
 # that is no date, a policy with text for a year): the event is refused as malformed.
 _BAD_PAYLOAD = (ValueError, TypeError, KeyError, AttributeError, IndexError, ArithmeticError)
@@ -112,12 +111,6 @@ def keep(srv: Server, device_id: str, ledger: DeviceLedger) -> None:
     srv.ledgers.put(device_id, ledger)
 
 
-def _chunks(values: Iterable[Any]) -> Iterable[list[Any]]:
-    items = list(dict.fromkeys(values))
-    for i in range(0, len(items), _CHUNK):
-        yield items[i:i + _CHUNK]
-
-
 @dataclass
 class Judge:
     """The county's checks for one push batch of one device, over the folded ledger.
@@ -147,13 +140,13 @@ class Judge:
         lines = [line for p in typed if isinstance(p, catalogue.PaymentCollected)
                  for line in p.lines]
         types = list({line.id_type for line in lines})
-        for chunk in _chunks(line.id_number for line in lines):
+        for chunk in distinct_chunks(line.id_number for line in lines):
             for r in conn.execute(select(roster_persons.c.village, roster_persons.c.id_type,
                                          roster_persons.c.id_number)
                                   .where(among(conn, roster_persons.c.id_type, types),
                                          among(conn, roster_persons.c.id_number, chunk))):
                 judge.roster.setdefault((r.id_type, r.id_number), set()).add(r.village)
-        for chunk in _chunks(line.person_id for line in lines):
+        for chunk in distinct_chunks(line.person_id for line in lines):
             for r in _device_persons(conn, device.id, chunk):
                 judge.persons[r.person_id] = (r.id_type, r.id_number)
         return judge

@@ -21,6 +21,8 @@ from tests.test_server_integration import VILLAGE_A, VILLAGE_B, _signed_post
 from tests.test_sync_support import FAST_RETRY, enrol, new_village, opened
 
 sqlite_county = integration.sqlite_county
+county = integration.county
+pg_cluster = integration.pg_cluster
 
 
 def _enrol_answer(county: Any, code: str, village: str, user: str) -> requests.Response:
@@ -129,3 +131,32 @@ def test_reported_head_is_checked_before_it_is_recorded(sqlite_county, tmp_path)
         # An honest earlier head (a device restored from a backup) matches a held event.
         client.push(PushRequest(head=Head(seq=1, hash=batch[0].hash), events=[]))
         assert reported() == (1, batch[0].hash)
+
+
+def test_a_batch_carrying_another_devices_uuid_stores_what_comes_before_it(county, tmp_path):
+    """A batch that continues the device's chain is stored without looking its UUIDs up
+    first: one the county holds from another village fails the insert, and the batch is
+    done again the careful way, with the answer a looked-up batch always got."""
+    with opened(new_village(tmp_path, "b", VILLAGE_B)) as ws_b:
+        enrol(ws_b, county, VILLAGE_B)
+        theirs = pending_events(ws_b.conn, 0, 10)
+        with _client(ws_b, county) as client:
+            client.push(PushRequest(head=Head(seq=theirs[-1].seq, hash=theirs[-1].hash),
+                                    events=theirs))
+    with opened(new_village(tmp_path, "a", VILLAGE_A)) as ws:
+        enrol(ws, county, VILLAGE_A)
+        batch = pending_events(ws.conn, 0, 10)
+        client = _client(ws, county)
+    first, last = batch[0], batch[-1]
+    taken = _relinked(last, uuid_=theirs[0].uuid)
+    head = Head(seq=last.seq, hash=last.hash)
+    with client:
+        answer = client.push(PushRequest(head=head, events=[*batch[:-1], taken]))
+        assert [(r.status, r.reason) for r in answer.results] == [
+            *[("accepted", None)] * (len(batch) - 1), ("rejected", "uuid_reused")]
+        assert answer.results[-1].message == UUID_REUSED
+        assert answer.device_head.seq == last.seq - 1 >= first.seq
+        # The real event still goes in afterwards, once.
+        again = client.push(PushRequest(head=head, events=[last]))
+        assert [r.status for r in again.results] == ["accepted"]
+    assert county.admin("stats")["events"] == len(theirs) + len(batch)
