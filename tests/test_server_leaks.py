@@ -60,8 +60,11 @@ def _relinked(ev: WireEvent, *, uuid_: str | None = None, seq: int | None = None
     return changed.model_copy(update={"hash": event_hash(changed.prev_hash, changed.body())})
 
 
-def test_another_devices_uuid_is_answered_like_a_new_one(sqlite_county, tmp_path):
-    county = sqlite_county
+def _village_b_pushed_then_a(county: Any, tmp_path: Any) -> tuple[list[WireEvent],
+                                                                   list[WireEvent],
+                                                                   SyncClient]:
+    """Village B's events stored at the county; village A enrolled: (B's events, A's
+    pending events, a client of A's)."""
     with opened(new_village(tmp_path, "b", VILLAGE_B)) as ws_b:
         enrol(ws_b, county, VILLAGE_B)
         theirs = pending_events(ws_b.conn, 0, 10)
@@ -72,6 +75,12 @@ def test_another_devices_uuid_is_answered_like_a_new_one(sqlite_county, tmp_path
         enrol(ws, county, VILLAGE_A)
         batch = pending_events(ws.conn, 0, 10)
         client = _client(ws, county)
+    return theirs, batch, client
+
+
+def test_another_devices_uuid_is_answered_like_a_new_one(sqlite_county, tmp_path):
+    county = sqlite_county
+    theirs, batch, client = _village_b_pushed_then_a(county, tmp_path)
     with client:
         first, rest = batch[:1], batch[1:]
         client.push(PushRequest(head=Head(seq=1, hash=first[0].hash), events=first))
@@ -137,16 +146,7 @@ def test_a_batch_carrying_another_devices_uuid_stores_what_comes_before_it(count
     """A batch that continues the device's chain is stored without looking its UUIDs up
     first: one the county holds from another village fails the insert, and the batch is
     done again the careful way, with the answer a looked-up batch always got."""
-    with opened(new_village(tmp_path, "b", VILLAGE_B)) as ws_b:
-        enrol(ws_b, county, VILLAGE_B)
-        theirs = pending_events(ws_b.conn, 0, 10)
-        with _client(ws_b, county) as client:
-            client.push(PushRequest(head=Head(seq=theirs[-1].seq, hash=theirs[-1].hash),
-                                    events=theirs))
-    with opened(new_village(tmp_path, "a", VILLAGE_A)) as ws:
-        enrol(ws, county, VILLAGE_A)
-        batch = pending_events(ws.conn, 0, 10)
-        client = _client(ws, county)
+    theirs, batch, client = _village_b_pushed_then_a(county, tmp_path)
     first, last = batch[0], batch[-1]
     taken = _relinked(last, uuid_=theirs[0].uuid)
     head = Head(seq=last.seq, hash=last.hash)
