@@ -301,6 +301,9 @@ def test_unsigned_tampered_replayed_and_stale_requests_are_refused(county, tmp_p
     big = {"Content-Type": "application/json", "Content-Length": str(10**9)}
     refused(requests.post(county.url + PATH_PUSH, data=b"", headers=big, timeout=10), 413,
             "too_large")
+    chunked = requests.post(county.url + PATH_PUSH, data=iter([body]), timeout=10,
+                            headers={"Content-Type": "application/json"})
+    refused(chunked, 411, "length_required")  # no declared length: nothing read
     wrong_version = json.dumps({**json.loads(body), "protocol": 2}).encode()
     _, bad = _signed_post(county.url, PATH_PUSH, wrong_version, key, device)
     refused(bad, 422, "invalid")

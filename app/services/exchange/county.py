@@ -26,7 +26,7 @@ from pydantic import ValidationError as ModelError
 
 from app import __version__
 from app.domain.errors import Refused, ValidationError
-from app.services.base.common import iso, utc_now
+from app.services.base.common import bulk_allocations, iso, utc_now
 from app.services.base.roles import any_role
 from app.services.base.settings import get_setting, set_setting
 from app.services.base.workspace import Workspace
@@ -315,7 +315,7 @@ def sync_now(ws: Workspace, *, server_url: str | None = None, progress: Progress
     state = load_state(ws.conn)
     _require_enrolled(state)
     tally = SyncTally()
-    with _client(ws, state, server_url, retry, timeout) as client:
+    with bulk_allocations(), _client(ws, state, server_url, retry, timeout) as client:
         _push_all(ws, client, tally, progress)
         if not tally.rejected:
             _pull_all(ws, client, tally, progress)
