@@ -29,7 +29,7 @@ from app.domain.idcard import mask_id_number
 from app.domain.pinyin import name_initials
 from app.domain.roster import HEAD, OTHER, RELATIONS, STATUSES, lookup_relation, parse_id_type
 from app.domain.text import clean_text
-from app.services.base.common import iso, new_id, utc_now
+from app.services.base.common import bulk_allocations, iso, new_id, utc_now
 from app.services.base.roles import any_role, has_role
 from app.services.base.workspace import Workspace
 from app.services.village.campaigns import Campaign, active_campaign
@@ -409,10 +409,11 @@ def import_roster(ws: Workspace, path: Path, *, dry_run: bool = False,
     raises ``MovesNotConfirmed`` and writes nothing. ``expected_moves`` (the ``moves`` and
     ``renames`` of the dry run the clerk confirmed) additionally refuses a file whose moves
     or renames changed since that check."""
-    table = read_table(Path(path), progress=progress)
-    with bulk_cache(ws.conn):
-        return _import_table(ws, table, Path(path).name, dry_run=dry_run,
-                             accept_moves=accept_moves, expected_moves=expected_moves)
+    with bulk_allocations():
+        table = read_table(Path(path), progress=progress)
+        with bulk_cache(ws.conn):
+            return _import_table(ws, table, Path(path).name, dry_run=dry_run,
+                                 accept_moves=accept_moves, expected_moves=expected_moves)
 
 
 def _import_table(ws: Workspace, table: Table, file: str, *, dry_run: bool, accept_moves: bool,
