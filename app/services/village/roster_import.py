@@ -33,7 +33,7 @@ from app.services.base.common import bulk_allocations, iso, new_id, utc_now
 from app.services.base.roles import any_role, has_role
 from app.services.base.workspace import Workspace
 from app.services.village.campaigns import Campaign, active_campaign
-from app.services.village.roster import check_certificate, insert_household, insert_person
+from app.services.village.roster import check_certificate, insert_households, insert_persons
 from app.sheets.columns import LABELS
 from app.sheets.reader import read_table
 from app.sheets.table import Table
@@ -438,10 +438,8 @@ def _import_table(ws: Workspace, table: Table, file: str, *, dry_run: bool, acce
     _confirm(report, accept_moves, expected_moves)
     now = iso(utc_now())
     with tx(ws.conn):
-        for hh in households:
-            insert_household(ws, hh["household_id"], hh, now)
-        for person in persons:
-            insert_person(ws, person, now)
+        insert_households(ws, households, now)
+        insert_persons(ws, persons, now)
         # initials too: a renamed person is found by the new name's pinyin, not the old
         ws.conn.executemany(
             "UPDATE persons SET name = ?, initials = ?, relation = ?, residence = ?, "
