@@ -1,5 +1,5 @@
-"""Bulk work (a sync) runs with the cycle collector out of the application's way, and gives it
-back exactly as it was, however the work ends and however many run at once."""
+"""Bulk work (a sync, an import) runs with the cycle collector out of the application's way,
+and gives it back as it was, however the work ends and however many run at once."""
 
 from __future__ import annotations
 
@@ -7,13 +7,12 @@ import gc
 
 import pytest
 
-from app.services.base.common import bulk_allocations
+from app.domain.bulk import bulk_allocations
 
 
 def test_bulk_work_freezes_what_exists_and_restores_the_collector():
-    gc.unfreeze()  # as in the desktop, nothing is frozen before
+    gc.unfreeze()  # nothing frozen before: the collector comes back exactly as it was
     before = gc.get_threshold()
-    frozen = gc.get_freeze_count()
     with bulk_allocations():
         assert gc.get_freeze_count() > 0
         assert gc.get_threshold()[0] > before[0]
@@ -21,24 +20,26 @@ def test_bulk_work_freezes_what_exists_and_restores_the_collector():
             pass
         assert gc.get_threshold()[0] > before[0]  # the outer work still runs as bulk
     assert gc.get_threshold() == before
-    assert gc.get_freeze_count() == frozen
+    assert gc.get_freeze_count() == 0
 
 
 def test_bulk_work_that_fails_still_restores_the_collector():
     gc.unfreeze()
     before = gc.get_threshold()
-    frozen = gc.get_freeze_count()
     with pytest.raises(RuntimeError), bulk_allocations():
         raise RuntimeError("offline")
     assert gc.get_threshold() == before
-    assert gc.get_freeze_count() == frozen
+    assert gc.get_freeze_count() == 0
 
 
-def test_objects_the_process_froze_itself_stay_frozen():
-    gc.freeze()
+def test_what_a_replay_froze_stays_frozen_and_the_work_is_still_out_of_the_walk():
+    gc.unfreeze()
+    gc.freeze()  # as collector_paused leaves a workspace's fold
     try:
+        kept = gc.get_freeze_count()
+        made = [[i] for i in range(10_000)]  # the application's objects since then
         with bulk_allocations():
-            pass
-        assert gc.get_freeze_count() > 0  # not unfrozen by the bulk work
+            assert gc.get_freeze_count() >= kept + len(made)
+        assert gc.get_freeze_count() >= kept  # not unfrozen by the bulk work
     finally:
         gc.unfreeze()

@@ -25,8 +25,9 @@ from pydantic import BaseModel
 from pydantic import ValidationError as ModelError
 
 from app import __version__
+from app.domain.bulk import bulk_allocations
 from app.domain.errors import Refused, ValidationError
-from app.services.base.common import bulk_allocations, iso, utc_now
+from app.services.base.common import iso, utc_now
 from app.services.base.roles import any_role
 from app.services.base.settings import get_setting, set_setting
 from app.services.base.workspace import Workspace

@@ -24,12 +24,13 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from app.domain.bulk import bulk_allocations
 from app.domain.errors import Refused, YibaoError
 from app.domain.idcard import mask_id_number
 from app.domain.pinyin import name_initials
 from app.domain.roster import HEAD, OTHER, RELATIONS, STATUSES, lookup_relation, parse_id_type
 from app.domain.text import clean_text
-from app.services.base.common import bulk_allocations, iso, new_id, utc_now
+from app.services.base.common import iso, new_id, utc_now
 from app.services.base.roles import any_role, has_role
 from app.services.base.workspace import Workspace
 from app.services.village.campaigns import Campaign, active_campaign
