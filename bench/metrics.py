@@ -1,8 +1,9 @@
-"""The metric record every benchmark returns, and the statistics they share."""
+"""The metric record every benchmark returns, and the statistics and helpers they share."""
 
 from __future__ import annotations
 
 import math
+import multiprocessing
 import statistics
 import sys
 import time
@@ -120,6 +121,32 @@ def stopwatch() -> Iterator[Callable[[], float]]:
         yield elapsed
     finally:
         end = time.perf_counter()
+
+
+def in_own_process(target: Callable[..., Any], *args: Any, timeout: float = 600) -> Any:
+    """``target(*args)`` (a module-level function, picklable arguments and result) in a fresh
+    process, as the desktop runs its work: the benchmark's own process holds whatever the
+    benchmarks before it left behind (a township's data), which timed work there paid for."""
+    spawn = multiprocessing.get_context("spawn")
+    answers = spawn.Queue()
+    child = spawn.Process(target=_answer, args=(target, args, answers))
+    child.start()
+    try:
+        ok, value = answers.get(timeout=timeout)
+    finally:
+        child.join(timeout=60)
+        if child.is_alive():
+            child.kill()
+    if not ok:
+        raise RuntimeError(f"{target.__name__} failed in its process: {value}")
+    return value
+
+
+def _answer(target: Callable[..., Any], args: tuple[Any, ...], answers: Any) -> None:
+    try:
+        answers.put((True, target(*args)))
+    except Exception as exc:  # noqa: BLE001 - a failure is answered, so the parent stops
+        answers.put((False, repr(exc)))
 
 
 def progress(text: str) -> None:
