@@ -131,12 +131,16 @@ def _label(key: str) -> str:
     return LABELS.get(key, key)
 
 
+_NO_CELLS = dict.fromkeys(("name", "household_no", "id_type", "sex", "birth_date", "id_number",
+                           "relation", "residence", "categories", "status", "ethnicity",
+                           "phone", "note", "group", "head_name"), "")
+
+
 def _parse_row(cells: dict[str, str],
                known_categories: set[str]) -> tuple[dict, list[str], str | None]:
-    cleaned = {key: clean_text(value) for key, value in cells.items()}
-
-    def get(key: str) -> str:
-        return cleaned.get(key, "")
+    cleaned = {**_NO_CELLS, **{key: clean_text(value) for key, value in cells.items()}}
+    # A column the file lacks reads as empty; a C lookup, not a Python call, per cell read.
+    get = cleaned.__getitem__
 
     name = get("name")
     if not name:
