@@ -186,8 +186,8 @@ def _push(new_county: Callable[[int], str], template: Path, workdir: Path,
     note = (f"sync_now of a village's whole season ({pending} events) to yibao-server on "
             f"{backend}, loopback HTTP, every county check on, timed in a village process "
             f"of its own; the median of {PUSH_RUNS} uploads, each to a fresh county; the "
-            "baseline inserts the same event rows into "
-            "a scratch table of the same database in the same run")
+            "baseline inserts the same event rows into a scratch table of the same database "
+            "in the same run")
     if backend == "postgresql":
         note += "; the throwaway cluster runs with fsync=off like the sync tests"
     return Metric(f"sync_push_{backend}", pushed / seconds, "events/s", PUSH_TARGET,

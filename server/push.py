@@ -126,15 +126,15 @@ def push(srv: Server, device_id: str, req: PushRequest, *, via: str = "http",
     has from this device (those are all at or below its head), so its UUIDs are not looked
     up first: one the county holds from elsewhere fails the primary key on insert, and the
     batch is then done again with the lookup, answering as it always has."""
-    looked_up = [False]
+    looked_up = False
 
     def work() -> tuple[PushResponse, trust.DeviceLedger]:
+        nonlocal looked_up
         try:
             with srv.engine.begin() as conn:
-                return _push_tx(srv, conn, device_id, req, via, plain,
-                                look_up=looked_up[0])
+                return _push_tx(srv, conn, device_id, req, via, plain, look_up=looked_up)
         except IntegrityError:
-            looked_up[0] = True
+            looked_up = True
             raise
 
     answer, ledger = retrying(work)

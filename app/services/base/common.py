@@ -24,4 +24,3 @@ def business_date(dt: datetime) -> date:
 
 def new_id() -> str:
     return str(uuid.uuid4())
-
