@@ -11,6 +11,7 @@ from typing import Literal
 from openpyxl.utils import get_column_letter
 
 from app.domain.errors import ValidationError
+from app.domain.text import clean_text
 from app.sheets.cells import (
     EXCEL_ERRORS,
     FLOAT_ID,
@@ -48,7 +49,8 @@ def assemble(
     warnings: list[str],
     layout: Layout = ROSTER,
 ) -> Table:
-    """Find the header, then turn every data row into normalised text cells."""
+    """Find the header, then turn every data row into normalised text cells: stripped, and
+    cleaned of control and format characters (:func:`app.domain.text.clean_text`)."""
     numbered = enumerate(rows, 1)
     head = list(islice(numbered, HEADER_SCAN_ROWS))
     for number, values in head:
@@ -131,7 +133,10 @@ def assemble(
                 s = ""
             else:
                 s = convert(v, kind, key, problems, epoch_1904)
-            cells[key] = s
+            # Cleaned here, once per cell, so a row's cells reach the roster checks as the
+            # ledger stores text: a method call on printable text (the usual case, Chinese
+            # included) instead of a function call per cell there.
+            cells[key] = s if s.isprintable() else clean_text(s)
         if not any(cells.values()):
             if any(v is not None and str(v).strip(STRIP) for v in values):
                 skipped_unknown_only += 1

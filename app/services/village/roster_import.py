@@ -29,7 +29,6 @@ from app.domain.errors import Refused, YibaoError
 from app.domain.idcard import mask_id_number
 from app.domain.pinyin import name_initials
 from app.domain.roster import HEAD, OTHER, RELATIONS, STATUSES, lookup_relation, parse_id_type
-from app.domain.text import clean_text
 from app.services.base.common import iso, new_id, utc_now
 from app.services.base.roles import any_role, has_role
 from app.services.base.workspace import Workspace
@@ -138,8 +137,9 @@ _NO_CELLS = dict.fromkeys(("name", "household_no", "id_type", "sex", "birth_date
 
 def _parse_row(cells: dict[str, str],
                known_categories: set[str]) -> tuple[dict, list[str], str | None]:
-    cleaned = {**_NO_CELLS, **{key: clean_text(value) for key, value in cells.items()}}
-    # A column the file lacks reads as empty; a C lookup, not a Python call, per cell read.
+    # The cells are cleaned text already (app.sheets.assemble); a column the file lacks reads
+    # as empty, by a C lookup, not a Python call, per cell read.
+    cleaned = {**_NO_CELLS, **cells}
     get = cleaned.__getitem__
 
     name = get("name")
