@@ -17,7 +17,7 @@ from json.encoder import encode_basestring as _json_str  # type: ignore[attr-def
 from typing import Any
 
 from app.domain import events as ev
-from app.domain.canonical import canonical_json
+from app.domain.canonical import canonical_json, plain_canonical_bytes
 from app.domain.events import GENESIS, event_hash
 from db.connection import Connection
 
@@ -76,8 +76,12 @@ def append(
     payload: dict[str, Any],
     actor: str,
     at: datetime | str | None = None,
+    plain: bool = False,
 ) -> Event:
-    """Append one event; the caller holds the transaction that also writes the state tables."""
+    """Append one event; the caller holds the transaction that also writes the state tables.
+
+    ``plain``: the caller knows the payload holds no float, so the faster encoder writes the
+    same canonical text (:func:`app.domain.canonical.plain_canonical_bytes`)."""
     if not conn.in_transaction:
         raise RuntimeError("journal.append must run inside the transaction of its change")
     last_seq, last_hash = head(conn)
@@ -85,7 +89,7 @@ def append(
     # Encoded once: the stored text is what is hashed (as verify reads it back), and the
     # event handed back holds what that text decodes to. A roster import's payload is
     # megabytes, so each further encoding was a visible part of the import.
-    text = canonical_json(payload)
+    text = plain_canonical_bytes(payload).decode("utf-8") if plain else canonical_json(payload)
     new = Event(last_seq + 1, str(uuid.uuid4()), device_id, type, ev.stored_json(text), actor,
                 when, last_hash, "")
     digest = _stored_event_hash(last_hash, new.seq, new.uuid, device_id, type, text, actor,

@@ -28,6 +28,18 @@ def test_fresh_chain_verifies(ws):
     assert report.head == journal.head(ws.conn)[1]
 
 
+def test_a_plain_payload_is_stored_as_the_standard_encoder_writes_it(ws):
+    payload = {"name": "王建国\u202e", "z": [1, None, True, {"b": "", "a": -3}], "a": "x\"y"}
+    with tx(ws.conn):
+        plain = ws.record("test.event", payload, plain=True)
+        standard = ws.record("test.event", payload)
+    texts = [t for (t,) in ws.conn.execute(
+        "SELECT payload FROM journal WHERE seq IN (?, ?) ORDER BY seq", (plain.seq, standard.seq))]
+    assert texts[0] == texts[1]
+    assert plain.payload == standard.payload == payload
+    assert verify_workspace(ws).ok
+
+
 def test_journal_refuses_update_and_delete(ws):
     _fill(ws, 1)
     with pytest.raises(Exception, match="append-only"):

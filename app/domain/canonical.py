@@ -27,7 +27,7 @@ _PLAIN = msgspec.json.Encoder(order="sorted")
 def plain_canonical_bytes(obj: Any) -> bytes:
     """:func:`canonical_bytes` of a value that holds no float: only strings, integers,
     booleans, None, lists and dicts with string keys. msgspec writes those byte for byte as
-    the standard encoder does (same escapes, same key order; tests/test_canonical.py), several
+    the standard encoder does (same escapes, same key order; tests/test_sync_protocol.py), several
     times faster. A float it writes its own way (``1e16``, not ``1e+16``): only a caller that
     knows there is none may use this."""
     return _PLAIN.encode(obj)

@@ -60,11 +60,12 @@ class Workspace:
                                           init=False)
 
     def record(self, type: str, payload: dict[str, Any], *,
-               at: str | None = None) -> journal.Event:
-        """Append a journal event inside the caller's transaction."""
+               at: str | None = None, plain: bool = False) -> journal.Event:
+        """Append a journal event inside the caller's transaction (``plain``: the payload
+        holds no float; see :func:`db.journal.append`)."""
         return journal.append(
             self.conn, device_id=self.device_id, type=type, payload=payload, actor=self.user,
-            at=at)
+            at=at, plain=plain)
 
     def ledger(self) -> LedgerState:
         """The journal folded by the one ledger model, up to its head (kept and caught up).

@@ -489,4 +489,5 @@ def _journal_import(ws: Workspace, file: str, households: list[dict], persons: l
         ws.record("roster.imported", {
             "file": file, "part": part, "parts": len(chunks), "households": own,
             "persons": chunk, "updates": slim_updates if last else [],
-            "categories": cats if last else [], "rejected": rejected if last else 0})
+            "categories": cats if last else [], "rejected": rejected if last else 0},
+            plain=True)  # text, integers and None only: the cells are text, sex an integer
