@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from pathlib import Path
@@ -37,7 +38,7 @@ from app.services.village.roster import check_certificate, insert_households, in
 from app.sheets.columns import LABELS
 from app.sheets.reader import read_table
 from app.sheets.table import Table
-from db.connection import bulk_cache, tx
+from db.connection import bulk_cache, indexes_built_after, tx
 
 _SEX = {"男": 1, "1": 1, "m": 1, "male": 1, "女": 2, "2": 2, "f": 2, "female": 2}
 _RESIDENCE = {"": "local", "本地": "local", "local": "local", "本地户籍": "local",
@@ -443,8 +444,9 @@ def _import_table(ws: Workspace, table: Table, file: str, *, dry_run: bool, acce
     _confirm(report, accept_moves, expected_moves)
     now = iso(utc_now())
     with tx(ws.conn):
-        insert_households(ws, households, now)
-        insert_persons(ws, persons, now)
+        with _loading(ws, len(persons)):
+            insert_households(ws, households, now)
+            insert_persons(ws, persons, now)
         # initials too: a renamed person is found by the new name's pinyin, not the old
         ws.conn.executemany(
             "UPDATE persons SET name = ?, initials = ?, relation = ?, residence = ?, "
@@ -461,6 +463,20 @@ def _import_table(ws: Workspace, table: Table, file: str, *, dry_run: bool, acce
         _journal_import(ws, file, households, persons, updates, grants,
                         len(report.rejected))
     return report
+
+
+# An import adding at least this many persons, and no fewer than the roster holds, builds the
+# roster's indexes after its inserts instead of walking them row by row.
+_BULK_LOAD_PERSONS = 5000
+
+
+def _loading(ws: Workspace, adding: int) -> AbstractContextManager[None]:
+    if adding < _BULK_LOAD_PERSONS:
+        return nullcontext()
+    (held,) = ws.conn.execute("SELECT count(*) FROM persons").fetchone()
+    if adding < held:
+        return nullcontext()
+    return indexes_built_after(ws.conn, ("households", "persons"))
 
 
 # Persons per `roster.imported` event: a township-sized import in one event would be tens of
