@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -19,6 +18,7 @@ from typing import Any
 from app.domain import events as ev
 from app.domain.canonical import canonical_json, plain_canonical_bytes
 from app.domain.events import GENESIS, event_hash
+from app.domain.ids import new_id
 from db.connection import Connection
 
 __all__ = ["GENESIS", "ChainReport", "Event", "append", "event_hash", "head", "iter_events",
@@ -90,7 +90,7 @@ def append(
     # event handed back holds what that text decodes to. A roster import's payload is
     # megabytes, so each further encoding was a visible part of the import.
     text = plain_canonical_bytes(payload).decode("utf-8") if plain else canonical_json(payload)
-    new = Event(last_seq + 1, str(uuid.uuid4()), device_id, type, ev.stored_json(text), actor,
+    new = Event(last_seq + 1, new_id(), device_id, type, ev.stored_json(text), actor,
                 when, last_hash, "")
     digest = _stored_event_hash(last_hash, new.seq, new.uuid, device_id, type, text, actor,
                                 when) or event_hash(last_hash, new.body())

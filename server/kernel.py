@@ -12,7 +12,6 @@ import json
 import re
 import threading
 import time
-import uuid
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -41,6 +40,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
 from app.domain.canonical import canonical_json
 from app.domain.errors import ValidationError
+from app.domain.ids import new_id
 from server.errors import ApiError
 from server.schema import books, counters, devices, feed, make_engine, metadata, server_meta
 from server.upgrade import upgrade
@@ -130,7 +130,7 @@ def open_server(url: str) -> Server:
                     conn.execute(insert(counters).values(name="feed", value=0))
                 values = dict(conn.execute(select(server_meta.c.key, server_meta.c.value)).all())
                 if "server_id" not in values:
-                    values = {"server_id": str(uuid.uuid4()),
+                    values = {"server_id": new_id(),
                               "sign_key": private_hex(Ed25519PrivateKey.generate()),
                               "box_key": private_hex(X25519PrivateKey.generate())}
                     conn.execute(insert(server_meta),
