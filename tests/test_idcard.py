@@ -18,6 +18,7 @@ from app.domain.idcard import (
     parse_id_number,
     sex_and_birth_agree,
 )
+from app.domain.roster import parse_id_type
 
 TODAY = date(2026, 6, 1)
 
@@ -163,3 +164,34 @@ def test_any_single_character_change_is_detected(
     changed = number[:position] + replacement + number[position + 1 :]
     assert changed != number
     assert not is_valid_id_number(changed, today=TODAY)
+
+
+@pytest.mark.parametrize("digit", ["٣", "३", "໓"])  # Arabic-Indic, Devanagari, Lao: NFKC keeps them
+def test_digits_of_other_scripts_are_refused(digit: str) -> None:
+    valid = "11010519491231002X"
+    with pytest.raises(InvalidIdNumber, match="非法字符"):
+        parse_id_number(valid[:3] + digit + valid[4:], today=TODAY)
+    with pytest.raises(ValueError):
+        check_character(valid[:3] + digit + valid[4:17])
+
+
+@given(st.text(alphabet="0123456789", min_size=17, max_size=17))
+def test_check_character_is_iso_7064_mod_11_2(first17: str) -> None:
+    weights = [2 ** (17 - i) % 11 for i in range(17)]
+    total = sum(int(d) * w for d, w in zip(first17, weights, strict=True))
+    assert check_character(first17) == "10X98765432"[total % 11]
+
+
+@pytest.mark.parametrize(("text", "code"), [
+    ("", "01"), ("  ", "01"), ("01", "01"), ("居民身份证", "01"), ("身份证", "01"),
+    ("居民身份证号码", "01"), (" 出生医学证明 ", "91"), ("91", "91"), ("港澳台居民居住证", "17"),
+    ("07", "07"), ("其他", "99"),
+])
+def test_certificate_types_by_code_name_or_alias(text: str, code: str) -> None:
+    assert parse_id_type(text) == code
+
+
+@pytest.mark.parametrize("text", ["护照", "02", "身份"])
+def test_an_unknown_certificate_type_is_refused_by_name(text: str) -> None:
+    with pytest.raises(ValidationError, match=f"无法识别的证件类型：“{text}”"):
+        parse_id_type(text)

@@ -18,6 +18,7 @@ ID_LENGTH = 18
 
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK_CHARS = "10X98765432"  # indexed by the weighted sum mod 11
+_DIGIT_ZERO_SUM = ord("0") * sum(_WEIGHTS)
 
 # Province-level codes (省级行政区划代码). 83 is used by 台湾居民居住证 and 91 by the
 # newer 外国人永久居留身份证, both of which follow the same 18-character layout.
@@ -35,8 +36,6 @@ PROVINCE_CODES: frozenset[str] = frozenset(
 # 440524188001010014 must stay valid, so the bound is 1880 rather than 1890.
 EARLIEST_BIRTH = date(1880, 1, 1)
 
-_ASCII_DIGITS = frozenset("0123456789")
-
 
 @dataclass(frozen=True)
 class IdNumber:
@@ -50,11 +49,17 @@ class IdNumber:
 
 def check_character(first17: str) -> str:
     """The check character (校验码) for the first 17 digits, ISO 7064 MOD 11-2."""
-    if len(first17) != 17 or not set(first17) <= _ASCII_DIGITS:
+    if len(first17) != 17 or not _ascii_digits(first17):
         raise ValueError("check_character needs exactly 17 ASCII digits")
-    # In C (map over the digits), not a generator: it runs for every row of an import.
-    total = sum(map(mul, map(int, first17), _WEIGHTS))
+    # In C, over the digits' bytes (each the digit's value + 48), not a generator or an int()
+    # per digit: it runs for every row of an import.
+    total = sum(map(mul, first17.encode("ascii"), _WEIGHTS)) - _DIGIT_ZERO_SUM
     return _CHECK_CHARS[total % 11]
+
+
+def _ascii_digits(text: str) -> bool:
+    # isdigit() alone accepts other scripts' digits (and ², ①); isascii() keeps 0-9 only.
+    return text.isascii() and text.isdigit()
 
 
 def _normalise(text: str) -> str:
@@ -75,7 +80,7 @@ def parse_id_number(text: str, *, today: date | None = None) -> IdNumber:
     if len(number) != ID_LENGTH:
         raise InvalidIdNumber(f"身份证号应为18位，当前为{len(number)}位")
     first17, last = number[:17], number[17]
-    if not set(first17) <= _ASCII_DIGITS or last not in _CHECK_CHARS:
+    if not _ascii_digits(first17) or last not in _CHECK_CHARS:
         raise InvalidIdNumber("身份证号含有非法字符：前17位应为数字，最后一位应为数字或X")
 
     if number[:2] not in PROVINCE_CODES:
@@ -113,7 +118,7 @@ def is_valid_id_number(text: str, *, today: date | None = None) -> bool:
 
 def make_id_number(area_code: str, birth_date: date, sequence: int) -> str:
     """Build a valid number; ``sequence`` 0..999, odd means male. For demo data and tests."""
-    if len(area_code) != 6 or not set(area_code) <= _ASCII_DIGITS:
+    if len(area_code) != 6 or not _ascii_digits(area_code):
         raise ValidationError("地区码应为6位数字")
     if not 0 <= sequence <= 999:
         raise ValidationError("顺序码应在 0 到 999 之间")

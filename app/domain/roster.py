@@ -111,15 +111,15 @@ def parse_relation(text: str) -> str:
     return code
 
 
+# A certificate type as written → its code: the code itself, its name, or a common alias.
+_ID_TYPE_LOOKUP: dict[str, str] = {"身份证": ID_RESIDENT, "居民身份证号码": ID_RESIDENT, "": ID_RESIDENT,
+                                   **{name: code for code, name in ID_TYPES.items()},
+                                   **{code: code for code in ID_TYPES}}
+
+
 def parse_id_type(text: str) -> str:
     value = (text or "").strip()
-    if not value:
-        return ID_RESIDENT
-    if value in ID_TYPES:
-        return value
-    for code, name in ID_TYPES.items():
-        if value == name:
-            return code
-    if value in ("身份证", "居民身份证号码"):
-        return ID_RESIDENT
-    raise ValidationError(f"无法识别的证件类型：“{value}”")
+    code = _ID_TYPE_LOOKUP.get(value)
+    if code is None:
+        raise ValidationError(f"无法识别的证件类型：“{value}”")
+    return code
