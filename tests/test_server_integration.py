@@ -149,7 +149,7 @@ def test_a_season_goes_up_in_batches_as_big_as_the_county_takes(county, tmp_path
     with opened(new_village(tmp_path, "a", VILLAGE_A)) as ws:
         enrol(ws, county, VILLAGE_A)
         with tx(ws.conn):
-            for n in range(2_300):
+            for n in range(1_300 + MAX_BATCH):  # 500, 500, MAX_BATCH and the rest
                 add_household(ws, household_no=f"{VILLAGE_A}{n:04d}", head_name="王建国",
                               group="一组")
         result = sync_now(ws, retry=FAST_RETRY)

@@ -28,6 +28,7 @@ from app.domain.canonical import canonical_bytes
 from app.services.exchange.county import sync_now, sync_status
 from sync.client import BadServerResponse, Offline, RetryPolicy, ServerRefused
 from sync.protocol import (
+    MAX_BATCH,
     EnrolRequest,
     EnrolResponse,
     PullRequest,
@@ -200,7 +201,8 @@ def test_hostile_push_response_is_reported_and_changes_nothing(fake, village, ca
 @pytest.mark.parametrize("header, largest", [
     (None, 500),  # a county of an older release, which takes no more
     ("1000", 1000),
-    ("99999999999", 1000),  # no more than this release sends
+    ("1500", 1500),
+    ("99999999999", MAX_BATCH),  # no more than this release sends
     ("200", 500),  # every county takes 500
     ("²", 500),
     ("1e3", 500),
@@ -212,7 +214,7 @@ def test_push_batches_grow_only_to_what_the_county_says_it_takes(fake, village, 
 
     fake.push_limit = header
     with tx(village.conn):
-        for n in range(2_400):
+        for n in range(1_100 + MAX_BATCH):
             add_household(village, household_no=f"{VILLAGE}{n:04d}", head_name="王建国",
                           group="一组")
     result = sync_now(village, retry=FAST_RETRY)
