@@ -17,6 +17,7 @@ receipts, claims, persons, feed items) are written together at the end (``insert
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -32,7 +33,6 @@ from server.schema import devices, events, pushes, receipt_index
 from sync.protocol import (
     GENESIS,
     Countersignature,
-    EventResult,
     Head,
     PushRequest,
     PushResponse,
@@ -49,19 +49,23 @@ class _Outcome:
     message: str | None = None
 
 
+# EventResult.message holds this many characters (sync.protocol).
+MESSAGE_CHARS = 500
 UUID_REUSED = "此记录的事件编号（UUID）与县医保已保存的记录冲突，拒收"
 
 
 def _result(ev: WireEvent, status: str, reason: str | None = None, message: str | None = None,
-            first_status: str | None = None) -> EventResult:
-    """The answer for one event, from values already checked (the request's UUID and seq,
-    the county's own status and words): constructed, not validated once more, which for 500
-    results was a tenth of a push's time. The answer's model still checks its size."""
-    return EventResult.model_construct(uuid=ev.uuid, seq=ev.seq, status=status, reason=reason,
-                                       message=message, first_status=first_status)
+            first_status: str | None = None) -> dict[str, Any]:
+    """The answer for one event, as the fields of an ``EventResult``: the answer's model
+    validates them all at once in pydantic-core (``PushResponse.model_validate``), in less
+    time than ``model_construct`` took for each in Python (a twelfth of a push's time)."""
+    return {"uuid": ev.uuid, "seq": ev.seq, "status": status, "reason": reason,
+            # Words may quote what the device sent: cut to what the answer's model holds.
+            "message": message[:MESSAGE_CHARS] if message else message,
+            "first_status": first_status}
 
 
-def _reject(ev: WireEvent, reason: str, message: str) -> EventResult:
+def _reject(ev: WireEvent, reason: str, message: str) -> dict[str, Any]:
     return _result(ev, "rejected", reason, message)
 
 
@@ -268,7 +272,7 @@ def _push_tx(srv: Server, conn: Connection, device_id: str, req: PushRequest,
     batch = _Batch(Claims.for_batch(conn, typed.values()), FeedBatch(), township,
                    [] if township else relay.townships_of(conn, device.village), now)
     held = _Held(conn, device.id)
-    results: list[EventResult] = []
+    results: list[dict[str, Any]] = []
     stored: list[dict[str, Any]] = []
     receipts: list[dict[str, Any]] = []
     refusals: list[tuple[WireEvent, trust.Refusal]] = []
@@ -354,14 +358,14 @@ def _push_tx(srv: Server, conn: Connection, device_id: str, req: PushRequest,
                     "reported_at": now}
     conn.execute(update(devices).where(devices.c.id == device.id).values(
         head_seq=head_seq, head_hash=head_hash, last_seen_at=now, **reported))
-    tally = {s: sum(1 for r in results if r.status == s)
-             for s in ("accepted", "duplicate", "conflict", "rejected", "refused")}
+    tally = Counter(r["status"] for r in results)
     conn.execute(insert(pushes).values(
         device_id=device.id, at=now, via=via, client_head_seq=req.head.seq,
         client_head_hash=req.head.hash, events=len(req.events), accepted=tally["accepted"],
         duplicates=tally["duplicate"], conflicts=tally["conflict"],
         rejected=tally["rejected"], refused=tally["refused"]))
-    answer = PushResponse(device_id=device.id, results=results,
-                          device_head=Head(seq=head_seq, hash=head_hash), server_time=now,
-                          countersignature=srv.countersign(device.id, head_seq, head_hash))
+    answer = PushResponse.model_validate({
+        "device_id": device.id, "results": results,
+        "device_head": Head(seq=head_seq, hash=head_hash), "server_time": now,
+        "countersignature": srv.countersign(device.id, head_seq, head_hash)})
     return answer, judge.ledger
