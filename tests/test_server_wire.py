@@ -71,3 +71,52 @@ def test_a_plain_body_holds_no_float_and_no_long_integer(payload, indent, ascii_
 ])
 def test_plain_bodies(text, plain):
     assert parse_body_plain(Body, ('{"payload":' + text + "}").encode())[1] is plain
+
+
+_field_values = (st.none() | st.booleans() | st.integers(-3, 2**53 + 3) | st.text(max_size=70)
+                 | st.sampled_from(["1f0c5e9a-3b6d-4c2e-9a7b-0d8e6f5a4b3c", "a" * 64, "x.y",
+                                    "2026-10-15T02:00:00+00:00", "payment.collected"])
+                 | json_values)
+_event_fields = ("uuid", "device", "seq", "type", "payload", "actor", "at", "prev_hash", "hash")
+
+
+@given(events=st.lists(st.dictionaries(st.sampled_from((*_event_fields, "extra")),
+                                       _field_values, min_size=7, max_size=10), max_size=3),
+       head=st.dictionaries(st.sampled_from(["seq", "hash"]), _field_values, max_size=2),
+       protocol=st.sampled_from([1, 2, "1", True, None]), extra=st.booleans())
+@settings(max_examples=500, deadline=None)
+def test_a_plain_body_is_taken_or_refused_as_the_models_json_parser_does(events, head,
+                                                                          protocol, extra):
+    from pydantic import ValidationError
+
+    from sync.protocol import PushRequest
+
+    body: dict[str, Any] = {"protocol": protocol, "head": head, "events": events}
+    if extra:
+        body["countersigned"] = None
+    raw = json.dumps(body, ensure_ascii=False, allow_nan=True).encode("utf-8", "surrogatepass")
+    try:
+        expected: Any = PushRequest.model_validate_json(raw)
+    except ValidationError:
+        expected = None
+    try:
+        parsed, _plain = parse_body_plain(PushRequest, raw)
+    except ApiError as exc:
+        assert exc.status == 422
+        assert expected is None or _numbers(expected.model_dump()), "refused what the model took"
+        return
+    assert parsed == expected
+
+
+@pytest.mark.parametrize("raw", [b'{"payload": {"a": "\\ud800"}}', b'{"payload": {"a": "\xff"}}',
+                                 b'{"payload": ' + b"[" * 5000 + b"]" * 5000 + b"}",
+                                 b'{"payload": {}} x'])
+def test_bodies_msgspec_does_not_take_go_to_the_models_own_parser(raw):
+    with pytest.raises(ApiError) as caught:
+        parse_body_plain(Body, raw)
+    assert caught.value.status == 422
+
+
+def test_a_float_sends_the_body_to_the_models_own_parser_and_is_not_plain():
+    parsed, plain = parse_body_plain(Body, b'{"payload": {"a": 1, "a": 2.5, "b": [1e2]}}')
+    assert (parsed.payload, plain) == ({"a": 2.5, "b": [100.0]}, False)
