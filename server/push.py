@@ -32,6 +32,7 @@ from server.kernel import FeedBatch, Server, among, enrolled_device, insert_rows
 from server.schema import devices, events, pushes, receipt_index
 from sync.protocol import (
     GENESIS,
+    PROTOCOL_VERSION,
     Countersignature,
     Head,
     PushRequest,
@@ -124,7 +125,15 @@ class _Batch:
 def push(srv: Server, device_id: str, req: PushRequest, *, via: str = "http",
          plain: bool = False) -> PushResponse:
     """Apply a batch in one transaction, each event exactly once (UUID is the primary key).
-    ``plain``: the request's body was plain JSON (:func:`server.wire.parse_body_plain`).
+    ``plain``: the request's body was plain JSON (:func:`server.wire.parse_body_plain`)."""
+    return push_answer(srv, device_id, req, via=via, plain=plain)[0]
+
+
+def push_answer(srv: Server, device_id: str, req: PushRequest, *, via: str = "http",
+                plain: bool = False) -> tuple[PushResponse, dict[str, Any]]:
+    """:func:`push`, and its answer as the values the answer model was validated from, which
+    are what its ``model_dump`` gives: the county writes them as they are (dumping 2,000
+    results again was a twentieth of a push).
 
     A batch that continues the device's chain seq by seq cannot hold an event the county
     has from this device (those are all at or below its head), so its UUIDs are not looked
@@ -132,7 +141,7 @@ def push(srv: Server, device_id: str, req: PushRequest, *, via: str = "http",
     batch is then done again with the lookup, answering as it always has."""
     looked_up = False
 
-    def work() -> tuple[PushResponse, trust.DeviceLedger]:
+    def work() -> tuple[PushResponse, dict[str, Any], trust.DeviceLedger]:
         nonlocal looked_up
         try:
             with srv.engine.begin() as conn:
@@ -141,11 +150,10 @@ def push(srv: Server, device_id: str, req: PushRequest, *, via: str = "http",
             looked_up = True
             raise
 
-    answer, ledger = retrying(work)
+    answer, wire, ledger = retrying(work)
     # Only now, committed, may the fold stand for the new head.
     trust.keep(srv, device_id, ledger)
-    result: PushResponse = answer
-    return result
+    return answer, wire
 
 
 class _Held:
@@ -247,8 +255,9 @@ def _receipt_row(device_id: str, ev: WireEvent, typed: catalogue.Payload,
             "payment_id": typed.payment_id, "event_uuid": ev.uuid, "status": status}
 
 
-def _push_tx(srv: Server, conn: Connection, device_id: str, req: PushRequest,
-             via: str, plain: bool, *, look_up: bool) -> tuple[PushResponse, trust.DeviceLedger]:
+def _push_tx(srv: Server, conn: Connection, device_id: str, req: PushRequest, via: str,
+             plain: bool, *, look_up: bool
+             ) -> tuple[PushResponse, dict[str, Any], trust.DeviceLedger]:
     # The row lock serialises two pushes of one device (a retry racing a slow original).
     device = enrolled_device(conn, device_id, for_update=True)
     head_seq, head_hash = int(device.head_seq), str(device.head_hash)
@@ -364,8 +373,7 @@ def _push_tx(srv: Server, conn: Connection, device_id: str, req: PushRequest,
         client_head_hash=req.head.hash, events=len(req.events), accepted=tally["accepted"],
         duplicates=tally["duplicate"], conflicts=tally["conflict"],
         rejected=tally["rejected"], refused=tally["refused"]))
-    answer = PushResponse.model_validate({
-        "device_id": device.id, "results": results,
-        "device_head": Head(seq=head_seq, hash=head_hash), "server_time": now,
-        "countersignature": srv.countersign(device.id, head_seq, head_hash)})
-    return answer, judge.ledger
+    wire = {"protocol": PROTOCOL_VERSION, "device_id": device.id, "results": results,
+            "device_head": {"seq": head_seq, "hash": head_hash}, "server_time": now,
+            "countersignature": srv.countersign(device.id, head_seq, head_hash).model_dump()}
+    return PushResponse.model_validate(wire), wire, judge.ledger
