@@ -24,7 +24,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from pydantic import BaseModel
 from pydantic import ValidationError as ModelError
 
-from app.domain.canonical import canonical_bytes
+from app.domain.canonical import canonical_bytes, plain_canonical_bytes
 from app.domain.errors import ValidationError, YibaoError
 from sync.protocol import (
     BASE_BATCH,
@@ -174,10 +174,10 @@ class SyncClient:
 
     @staticmethod
     def encode_push(request: PushRequest) -> EncodedPush:
-        return EncodedPush(_encoded(request))
+        return EncodedPush(_encoded_push(request))
 
     def push(self, request: PushRequest | EncodedPush) -> PushResponse:
-        body = request.body if isinstance(request, EncodedPush) else _encoded(request)
+        body = request.body if isinstance(request, EncodedPush) else _encoded_push(request)
         return self._call(PATH_PUSH, body, PushResponse, self._signed_by_server)
 
     def pull(self, request: PullRequest) -> PullPage:
@@ -299,6 +299,15 @@ def _push_limit(header: str | None) -> int:
 
 def _encoded(request: BaseModel) -> bytes:
     return canonical_bytes(request.model_dump())
+
+
+def _encoded_push(request: PushRequest) -> bytes:
+    """A push body, written by msgspec: the standard encoder took a quarter of the laptop's
+    time for a 2,000-event batch. The bytes need not be canonical (they are signed as sent,
+    and the county hashes each event from the values it parses). A float, if a payload ever
+    held one, is written in msgspec's shortest form, which reads back as the same number, so
+    the county hashes the text that was hashed here."""
+    return plain_canonical_bytes(request.model_dump())
 
 
 def _first_problem(exc: ModelError) -> str:

@@ -45,3 +45,21 @@ def test_a_push_answer_is_the_canonical_json_of_its_model(county, tmp_path):
         assert raw == canonical_bytes(PushResponse.model_validate_json(raw).model_dump())
         assert raw == canonical_bytes(json.loads(raw))
 
+
+
+def test_a_payload_holding_floats_is_pushed_and_held_as_hashed(county, tmp_path):
+    """The laptop writes push bodies with msgspec (sync.client._encoded_push): a float in a
+    payload reads back at the county as the same number, so its hash holds."""
+    from app.services.exchange.county import sync_now
+    from db.connection import tx
+    from tests.test_server_integration import _server_events
+    from tests.test_sync_support import FAST_RETRY, journal_rows
+
+    with opened(new_village(tmp_path, "a", VILLAGE_A)) as ws:
+        enrol(ws, county, VILLAGE_A)
+        with tx(ws.conn):
+            ws.record("note.measured", {"values": [1e16, 0.1, -0.0, 5e-324, 1 / 3, 2.0**60],
+                                        "big": 2**62, "text": "一\u202e二"})
+        result = sync_now(ws, retry=FAST_RETRY)
+        assert (result["pending"], result["rejected"]) == (0, 0)
+        assert _server_events(county, ws.device_id) == journal_rows(ws)
