@@ -85,6 +85,7 @@ _TIMESTAMP_RE = re.compile(r"^[0-9]{1,12}$")
 _SIGNATURE_RE = re.compile(r"^[0-9a-f]{128}$")
 _UUID_RE = re.compile(UUID_RE)
 _PAYLOAD_KEY = ',"payload":'
+_PAYLOAD_KEY_BYTES = _PAYLOAD_KEY.encode("ascii")
 
 Hex64 = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
 UuidText = Annotated[str, StringConstraints(pattern=UUID_RE)]
@@ -143,7 +144,14 @@ class WireEvent(_Model):
         after the payload cannot hold an unescaped quote, so the first ``,"payload":`` and
         the last ``,"seq":`` bound it. What the county stores is exactly what was hashed."""
         body = self.body()
-        text = plain_canonical_bytes(body).decode("utf-8") if plain else canonical_json(body)
+        if plain:
+            # In bytes throughout: hashed as encoded, only the payload's part decoded.
+            raw = plain_canonical_bytes(body)
+            if hashlib.sha256(self.prev_hash.encode("ascii") + raw).hexdigest() != self.hash:
+                return None
+            start = raw.index(_PAYLOAD_KEY_BYTES) + len(_PAYLOAD_KEY_BYTES)
+            return raw[start:raw.rindex(b',"seq":')].decode("utf-8")
+        text = canonical_json(body)
         if event_hash_of_text(self.prev_hash, text) != self.hash:
             return None
         return text[text.index(_PAYLOAD_KEY) + len(_PAYLOAD_KEY):text.rindex(',"seq":')]
