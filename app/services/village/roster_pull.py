@@ -281,7 +281,9 @@ class _Plan:
                 "updates": [{k: u[k] for k in ("person_id", "household_id", "changes")}
                             for u in run.updates],
                 "categories": run.categories, "employee_insured": run.employee,
-                "rejected": len(run.skipped)})
+                "rejected": len(run.skipped)},
+                # Text, integers and None: the county's household items hold no float.
+                plain=True)
 
 
 @requires_role("collector", "接收县医保花名册")
