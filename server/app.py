@@ -306,8 +306,8 @@ def create_app(srv: Server, *, check_rate: tuple[float, float] = (30.0, 0.5)) ->
         signed, body, plain = await run_in_threadpool(_auth_then_parse, srv, request, raw,
                                                       PushRequest)
         started = time.monotonic()
-        _answer, values = await run_in_threadpool(partial(push_answer, plain=plain), srv,
-                                                  signed.device_id, body)
+        values = await run_in_threadpool(partial(push_answer, plain=plain), srv,
+                                         signed.device_id, body)
         log.info("push %d events in %.3fs", len(body.events), time.monotonic() - started)
         # A push answer holds texts and integers, no float: msgspec writes its canonical JSON
         # (the same bytes, several times faster than the standard encoder for 2,000 results).
