@@ -111,6 +111,12 @@ def keep(srv: Server, device_id: str, ledger: DeviceLedger) -> None:
     srv.ledgers.put(device_id, ledger)
 
 
+def _who(line: catalogue.PaymentLine) -> str:
+    """A payment line's person as the county's words name them: masked, and only when a
+    problem is to be told (most lines have none)."""
+    return f"{mask_name(line.name)}（{mask_id_number(line.id_number)}）"
+
+
 @dataclass
 class Judge:
     """The county's checks for one push batch of one device, over the folded ledger.
@@ -170,13 +176,12 @@ class Judge:
         villages = self.roster.get(cert, set())
         if self.village in villages:
             return None
-        who = f"{mask_name(line.name)}（{mask_id_number(line.id_number)}）"
         if self.added.get(line.person_id, self.persons.get(line.person_id)) == cert:
             if not villages:
                 return None  # added by this device and on nobody's county roster
-            return (f"{who} 在县医保花名册上属于村 {'、'.join(sorted(villages))}，"
+            return (f"{_who(line)} 在县医保花名册上属于村 {'、'.join(sorted(villages))}，"
                     f"不在村 {self.village} 的花名册上")
-        return f"{who} 不在村 {self.village} 的县医保花名册上，也不是本设备登记的人员"
+        return f"{_who(line)} 不在村 {self.village} 的县医保花名册上，也不是本设备登记的人员"
 
     def _payment_problems(self, ev: catalogue.JournalEvent,
                           p: catalogue.PaymentCollected) -> tuple[list[str], list[str]]:
