@@ -445,7 +445,7 @@ def _import_table(ws: Workspace, table: Table, file: str, *, dry_run: bool, acce
     _confirm(report, accept_moves, expected_moves)
     now = iso(utc_now())
     with tx(ws.conn):
-        with _loading(ws, len(persons)):
+        with _bulk_load(ws, len(persons)):
             insert_households(ws, households, now)
             insert_persons(ws, persons, now)
         # initials too: a renamed person is found by the new name's pinyin, not the old
@@ -471,7 +471,9 @@ def _import_table(ws: Workspace, table: Table, file: str, *, dry_run: bool, acce
 _BULK_LOAD_PERSONS = 5000
 
 
-def _loading(ws: Workspace, adding: int) -> AbstractContextManager[None]:
+def _bulk_load(ws: Workspace, adding: int) -> AbstractContextManager[None]:
+    """Where the import's inserts of ``adding`` persons go: straight into the indexes, or,
+    for a large load into a small roster, with the indexes built afterwards."""
     if adding < _BULK_LOAD_PERSONS:
         return nullcontext()
     (held,) = ws.conn.execute("SELECT count(*) FROM persons").fetchone()
