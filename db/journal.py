@@ -7,7 +7,6 @@ truncated tail is detected even though every remaining link still verifies.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -163,7 +162,7 @@ def _stored_event_hash(prev_hash: str, seq: int, uid: str, dev: str, typ: str,
     text = (f'{{"actor":{_json_str(actor)},"at":{_json_str(at)},"device":{_json_str(dev)},'
             f'"payload":{payload_text},"seq":{seq},"type":{_json_str(typ)},'
             f'"uuid":{_json_str(uid)}}}')
-    return hashlib.sha256((prev_hash + text).encode("utf-8")).hexdigest()
+    return ev.event_hash_of_text(prev_hash, text)
 
 
 def verify_chain(conn: Connection, *,

@@ -47,6 +47,7 @@ def _no_float(_literal: str) -> Any:
 _PLAIN_NUMBERS = msgspec.json.Decoder(float_hook=_no_float)
 _NUMBER_SHAPE = bytes.maketrans(b"0123456789,]} \t\r\n", b"0" * 10 + b"," * 7)
 _LONG_INTEGER = b"0" * 19 + b","
+_NOT_PLAIN = object()  # what a body msgspec does not take decodes to
 
 
 M = TypeVar("M", bound=BaseModel)
@@ -112,18 +113,16 @@ def parse_body_plain(model: type[M], raw: bytes) -> tuple[M, bool]:
     except (_Float, msgspec.DecodeError, RecursionError):
         decoded = _NOT_PLAIN
     if decoded is not _NOT_PLAIN and _LONG_INTEGER not in raw.translate(_NUMBER_SHAPE):
-        return _validated(model, lambda: model.model_validate(decoded)), True
-    parsed = _validated(model, lambda: model.model_validate_json(raw))
+        return _validated(lambda: model.model_validate(decoded)), True
+    parsed = _validated(lambda: model.model_validate_json(raw))
     found = _problem(parsed.model_dump())
     if found:
         raise ApiError(422, "invalid", f"请求内容不符合同步协议：{found}")
     return parsed, False
 
 
-_NOT_PLAIN = object()
-
-
-def _validated(model: type[M], validate: Callable[[], M]) -> M:
+def _validated(validate: Callable[[], M]) -> M:
+    """``validate()``, its model's refusal a 422 naming what is wrong."""
     try:
         return validate()
     except ModelError as exc:

@@ -44,7 +44,7 @@ from pydantic import ValidationError as ModelError
 from app.domain.canonical import canonical_bytes, canonical_json, plain_canonical_bytes
 from app.domain.errors import AuthError, ValidationError
 from app.domain.events import GENESIS as GENESIS  # the journal's, re-exported for the wire
-from app.domain.events import event_body, event_hash, event_hash_of_text
+from app.domain.events import event_body, event_hash, event_hash_of_bytes, event_hash_of_text
 
 PROTOCOL_VERSION = 1
 
@@ -147,7 +147,7 @@ class WireEvent(_Model):
         if plain:
             # In bytes throughout: hashed as encoded, only the payload's part decoded.
             raw = plain_canonical_bytes(body)
-            if hashlib.sha256(self.prev_hash.encode("ascii") + raw).hexdigest() != self.hash:
+            if event_hash_of_bytes(self.prev_hash, raw) != self.hash:
                 return None
             start = raw.index(_PAYLOAD_KEY_BYTES) + len(_PAYLOAD_KEY_BYTES)
             return raw[start:raw.rindex(b',"seq":')].decode("utf-8")

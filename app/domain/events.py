@@ -36,7 +36,12 @@ def event_hash(prev_hash: str, body: dict[str, Any]) -> str:
 def event_hash_of_text(prev_hash: str, body_text: str) -> str:
     """:func:`event_hash` of a body already in canonical JSON (for a caller that needs the
     text too: the county stores the payload's part of it)."""
-    return hashlib.sha256((prev_hash + body_text).encode("utf-8")).hexdigest()
+    return event_hash_of_bytes(prev_hash, body_text.encode("utf-8"))
+
+
+def event_hash_of_bytes(prev_hash: str, body: bytes) -> str:
+    """:func:`event_hash` of a body already in canonical JSON, encoded as UTF-8."""
+    return hashlib.sha256(prev_hash.encode("utf-8") + body).hexdigest()
 
 
 def event_body(*, uuid: str, device: str, seq: int, type: str, payload: dict[str, Any],
